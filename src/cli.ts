@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { checkContainers, formatCheck, loadedSummary } from './check.ts';
+import { ConfigError } from './config/errors.ts';
+import { loadConfig, type LoadedConfig } from './config/load.ts';
+import { connectDocker } from './docker/connect.ts';
+import { Engine } from './docker/engine.ts';
+import { selfContainerClues } from './docker/self.ts';
+import { createLogger } from './log.ts';
+import { startHealer } from './main.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = `healer ${VERSION}: watches labelled Docker containers and heals them
+
+Usage:
+  healer [run]        watch and heal (default)
+  healer check        validate config and labels; print each container's effective policy
+  healer --version
+
+Options:
+  --config PATH       watchdog.yml (default: $HEALER_CONFIG, else ./watchdog.yml if present)
+  --dry-run           decide and log, never act (also HEALER_DRY_RUN=true)
+  --json              (check) print the report as JSON
+  -h, --help
+`;
+
+/** Where watchdog.yml is: --config, HEALER_CONFIG, ./watchdog.yml, or none (built-in defaults). */
+function configPath(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (flag) return flag;
+  if (env.HEALER_CONFIG) return env.HEALER_CONFIG;
+  return existsSync('watchdog.yml') ? 'watchdog.yml' : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`healer: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const command = positionals[0] ?? 'run';
+  if (!['run', 'check'].includes(command) || positionals.length > 1) {
+    process.stderr.write(`healer: unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+    return 2;
+  }
+  const env = { ...process.env, ...(values['dry-run'] ? { HEALER_DRY_RUN: 'true' } : {}) };
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig(configPath(values.config, env), env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`healer: configuration error${err.problems.length > 1 ? 's' : ''}:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  return command === 'check' ? check(loaded, values.json === true) : run(loaded);
+}
+
+async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
+  let engine: Engine;
+  try {
+    engine = new Engine((await connectDocker(loaded.config.docker)).docker);
+  } catch (err) {
+    process.stderr.write(`healer check: ${loadedSummary(loaded)} is valid, but ${(err as Error).message}\n`);
+    return 1;
+  }
+  const rows = await checkContainers(engine, loaded, selfContainerClues());
+  const bad = rows.some((r) => r.verdict.kind === 'problem');
+  if (json) process.stdout.write(`${JSON.stringify({ config: loaded.path ?? null, containers: rows }, jsonReplacer, 2)}\n`);
+  else process.stdout.write(`healer check: ${loadedSummary(loaded)} is valid\n${formatCheck(rows)}\n`);
+  return bad ? 1 : 0;
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return value instanceof RegExp ? value.source : value;
+}
+
+async function run(loaded: LoadedConfig): Promise<number> {
+  const log = createLogger(loaded.config.log);
+  const abort = new AbortController();
+  let running: Awaited<ReturnType<typeof startHealer>> | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    log.info({ signal }, 'stopping: no new probes; waiting for in-flight work');
+    abort.abort();
+    stopping = running?.stop() ?? Promise.resolve();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    running = await startHealer({ loaded, log, signal: abort.signal });
+  } catch (err) {
+    if (abort.signal.aborted) return 0;
+    log.fatal({ err: (err as Error).message }, 'healer could not start');
+    return 1;
+  }
+  if (abort.signal.aborted) stopping = running.stop();
+  await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await stopping;
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`healer: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

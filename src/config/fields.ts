@@ -1,0 +1,145 @@
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { parseProbeSpec } from './probe-spec.ts';
+
+/**
+ * Field schemas shared by watchdog.yml and container labels. Labels are always strings while YAML has
+ * numbers and booleans, so every field accepts both spellings and says what was wrong with the value.
+ */
+
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+export const durationField = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = typeof v === 'string' ? parseDuration(v) : undefined;
+    if (ms === undefined) {
+      const hint = typeof v === 'number' ? `${v}s` : '10s';
+      ctx.addIssue({ code: 'custom', message: `${show(v)} is not a duration (try ${hint})` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .meta({ description: 'A duration: 500ms, 10s, 5m, 1h, 1h30m', pattern: DURATION_PATTERN });
+
+export const countField = (min: number) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+      if (!Number.isInteger(n) || n < min) {
+        ctx.addIssue({ code: 'custom', message: `${show(v)} is not a whole number of at least ${min}` });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .meta({ description: `A whole number, at least ${min}` });
+
+export const fractionField = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isFinite(n) || n <= 0 || n > 1) {
+      ctx.addIssue({ code: 'custom', message: `${show(v)} is not a fraction in (0, 1]` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+/** Parses the boolean spellings PRODUCT.md allows; undefined for anything else. */
+export function parseBool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  const s = String(v).trim().toLowerCase();
+  if (TRUE.has(s)) return true;
+  if (FALSE.has(s)) return false;
+  return undefined;
+}
+
+export const boolField = z
+  .union([z.boolean(), z.string(), z.number()])
+  .transform((v, ctx) => {
+    const b = parseBool(v);
+    if (b === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${show(v)} is not a boolean (use true or false)` });
+      return z.NEVER;
+    }
+    return b;
+  });
+
+export const cronField = z
+  .string()
+  .transform((v, ctx) => {
+    const fields = v.trim().split(/\s+/).length;
+    try {
+      if (fields !== 6) throw new Error(`it has ${fields} fields`);
+      CronExpressionParser.parse(v.trim());
+      return v.trim();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      ctx.addIssue({
+        code: 'custom',
+        message: `${show(v)} is not a cron schedule with seconds (${why}; try "*/15 * * * * *")`,
+      });
+      return z.NEVER;
+    }
+  })
+  .meta({ description: 'Cron with a seconds field first, e.g. "*/15 * * * * *"' });
+
+export const probeSpecField = z.string().transform((v, ctx) => {
+  const r = parseProbeSpec(v);
+  if (!r.ok) {
+    ctx.addIssue({ code: 'custom', message: r.error });
+    return z.NEVER;
+  }
+  return r.spec;
+});
+
+/** `200-399`, `200,204`, `200-299,304`: inclusive ranges. */
+export const statusField = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ranges: [number, number][] = [];
+    for (const part of String(v).split(',')) {
+      const m = /^\s*(\d{3})(?:\s*-\s*(\d{3}))?\s*$/.exec(part);
+      const lo = m ? Number(m[1]) : NaN;
+      const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+      if (!m || lo < 100 || hi > 599 || lo > hi) {
+        ctx.addIssue({ code: 'custom', message: `${show(v)} is not a status list (try 200-399 or 200,204)` });
+        return z.NEVER;
+      }
+      ranges.push([lo, hi]);
+    }
+    return ranges;
+  });
+
+export const regexField = z.string().transform((v, ctx) => {
+  try {
+    return new RegExp(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${show(v)} is not a regular expression (${(err as Error).message})` });
+    return z.NEVER;
+  }
+});
+
+export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'PATCH', 'DELETE'] as const;
+export const methodField = z
+  .string()
+  .transform((v, ctx) => {
+    const m = v.trim().toUpperCase();
+    if (!(METHODS as readonly string[]).includes(m)) {
+      ctx.addIssue({ code: 'custom', message: `${show(v)} is not an HTTP method (one of ${METHODS.join(', ')})` });
+      return z.NEVER;
+    }
+    return m as (typeof METHODS)[number];
+  });
+
+/** One of a fixed set of words; the error lists them. */
+export const enumField = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z.enum(values, { error: (iss) => `${show(iss.input)} is not ${what} (one of ${values.join(', ')})` });
+
+export const ACTIONS = ['restart', 'stop', 'notify'] as const;
+export const actionField = enumField(ACTIONS, 'an action');

@@ -1,0 +1,95 @@
+import { parseBool } from './fields.ts';
+import { deepFreeze, mergeDeep, setPath } from './objects.ts';
+import { toPolicy, type Policy } from './policy.ts';
+import { policySchema } from './schema.ts';
+
+export type OptIn = { enabled: boolean; error?: undefined } | { enabled: false; error: string };
+
+/**
+ * Whether healer watches a container: opt-in by `<prefix>.enable=true`, or with `discovery.watch: all`
+ * everything but `<prefix>.enable=false`. A value that is not a boolean is an error for that container.
+ */
+export function optIn(
+  labels: Readonly<Record<string, string>>,
+  prefix: string,
+  watch: 'labelled' | 'all',
+  containerName: string,
+): OptIn {
+  const key = `${prefix}.enable`;
+  const value = labels[key];
+  if (value === undefined) return { enabled: watch === 'all' };
+  const b = parseBool(value);
+  if (b === undefined) {
+    return {
+      enabled: false,
+      error: `label ${key} on container "${containerName}": ${JSON.stringify(value)} is not a boolean (use true or false)`,
+    };
+  }
+  return { enabled: b };
+}
+
+export type PolicyResult = { ok: true; policy: Policy } | { ok: false; errors: readonly string[] };
+
+/** Label keys healer reads that are not policy fields. */
+const NOT_POLICY = new Set(['enable']);
+
+/**
+ * Builds a container's effective policy from the file defaults and its labels. Errors name the container,
+ * the label and the value, e.g. `label healer.liveness.interval on container "api": "10 sec" is not a
+ * duration (try 10s)`; any error disables this container's policy only.
+ */
+export function policyFromLabels(input: {
+  labels: Readonly<Record<string, string>>;
+  prefix: string;
+  containerName: string;
+  rawDefaults: Readonly<Record<string, unknown>>;
+  imageHasHealthcheck: boolean;
+}): PolicyResult {
+  const { labels, prefix, containerName } = input;
+  const fromLabels: Record<string, unknown> = {};
+  const labelOf = new Map<string, string>();
+  const errors: string[] = [];
+  for (const [key, value] of Object.entries(labels)) {
+    if (!key.startsWith(`${prefix}.`)) continue;
+    const rest = key.slice(prefix.length + 1);
+    if (NOT_POLICY.has(rest)) continue;
+    const path = labelPath(rest);
+    labelOf.set(path.join('\u0000'), key);
+    if (!setPath(fromLabels, path, value)) {
+      errors.push(`label ${key} on container "${containerName}": conflicts with another ${prefix}.* label`);
+    }
+  }
+  const merged = mergeDeep(input.rawDefaults, fromLabels);
+  const parsed = policySchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const keys = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) {
+          const label = labelOf.get([...keys, k].join('\u0000')) ?? `${prefix}.${[...keys, k].join('.')}`;
+          errors.push(`label ${label} on container "${containerName}": unknown label`);
+        }
+        continue;
+      }
+      const label = labelOf.get(keys.join('\u0000'));
+      errors.push(
+        label !== undefined
+          ? `label ${label} on container "${containerName}": ${issue.message}`
+          : `container "${containerName}": ${keys.join('.')}: ${issue.message}`,
+      );
+    }
+  }
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors };
+  return { ok: true, policy: deepFreeze(toPolicy(parsed.data, input.imageHasHealthcheck)) };
+}
+
+/** `liveness` → liveness.probe; `liveness.header.X-Api` → liveness.header["X-Api"]; others split on dots. */
+function labelPath(rest: string): string[] {
+  const parts = rest.split('.');
+  const [head, second] = parts;
+  if ((head === 'liveness' || head === 'readiness') && head !== undefined) {
+    if (parts.length === 1) return [head, 'probe'];
+    if (second === 'header' && parts.length > 2) return [head, 'header', parts.slice(2).join('.')];
+  }
+  return parts;
+}

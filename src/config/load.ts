@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { configSchema, type Config } from './schema.ts';
+import { deepFreeze, setPath } from './objects.ts';
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Where it came from, for logs and `healer check`; undefined when no file was used. */
+  readonly path: string | undefined;
+  /** The raw `defaults` mapping, merged under each container's labels. */
+  readonly rawDefaults: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Environment variables that override watchdog.yml, by config path. Everything else comes from the file.
+ * DOCKER_* follow the docker CLI's own names so an existing environment just works.
+ */
+const ENV_PATHS: Readonly<Record<string, readonly string[]>> = {
+  DOCKER_HOST: ['docker', 'host'],
+  DOCKER_TLS_VERIFY: ['docker', 'tls', 'verify'],
+  HEALER_LABEL_PREFIX: ['discovery', 'label_prefix'],
+  HEALER_DISCOVERY_WATCH: ['discovery', 'watch'],
+  HEALER_DISCOVERY_PROJECT: ['discovery', 'project'],
+  HEALER_DISCOVERY_SCOPE: ['discovery', 'scope'],
+  HEALER_DRY_RUN: ['dry_run'],
+  HEALER_LOG_LEVEL: ['log', 'level'],
+  HEALER_LOG_FORMAT: ['log', 'format'],
+  HEALER_MAX_CONCURRENT_RESTARTS: ['guards', 'max_concurrent_restarts'],
+};
+
+/**
+ * Loads watchdog.yml (if any), applies the environment, validates and freezes. Throws ConfigError naming
+ * file, line and key, or the environment variable, for every problem found, not just the first.
+ */
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): LoadedConfig {
+  let raw: Record<string, unknown> = {};
+  let doc: Document | undefined;
+  const lines = new LineCounter();
+  if (path !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`], {
+        cause: err,
+      });
+    }
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new ConfigError(
+        doc.errors.map((e) => `${path}:${e.linePos?.[0]?.line ?? '?'}: YAML syntax: ${firstLine(e.message)}`),
+      );
+    }
+    const js: unknown = doc.toJS();
+    if (js !== null && js !== undefined && !isMap(doc.contents)) {
+      throw new ConfigError([`${path}:1: the config must be a mapping of keys (docker, discovery, defaults, ...)`]);
+    }
+    raw = (js ?? {}) as Record<string, unknown>;
+  }
+
+  const fromEnv = new Map<string, string>();
+  for (const [name, keyPath] of Object.entries(ENV_PATHS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, keyPath, value);
+    fromEnv.set(keyPath.join('.'), name);
+  }
+  if (env.DOCKER_CERT_PATH) {
+    const dir = env.DOCKER_CERT_PATH;
+    setPath(raw, ['docker', 'tls', 'ca_file'], `${dir}/ca.pem`);
+    setPath(raw, ['docker', 'tls', 'cert_file'], `${dir}/cert.pem`);
+    setPath(raw, ['docker', 'tls', 'key_file'], `${dir}/key.pem`);
+  }
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, path, doc, lines, fromEnv)));
+  }
+  const rawDefaults = (raw.defaults ?? {}) as Record<string, unknown>;
+  return deepFreeze({ config: parsed.data, path, rawDefaults: structuredClone(rawDefaults) });
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  path: string | undefined,
+  doc: Document | undefined,
+  lines: LineCounter,
+  fromEnv: ReadonlyMap<string, string>,
+): string {
+  const keys = issue.path.map(String);
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  const target = unknown.length > 0 ? [...keys, unknown[0] ?? ''] : keys;
+  const dotted = target.join('.');
+  const envName = fromEnv.get(keys.join('.'));
+  if (envName !== undefined) return `environment ${envName}: ${issue.message}`;
+  const where = path === undefined ? 'config' : `${path}:${lineOf(doc, lines, target)}`;
+  if (unknown.length > 0) {
+    return `${where}: unknown key ${unknown.map((k) => [...keys, k].join('.')).join(', ')}`;
+  }
+  return `${where}: ${dotted || '(top level)'}: ${issue.message}`;
+}
+
+/** The line of the deepest node along keyPath that exists in the document. */
+function lineOf(doc: Document | undefined, lines: LineCounter, keyPath: readonly string[]): number {
+  if (!doc) return 1;
+  for (let n = keyPath.length; n > 0; n--) {
+    const map = n === 1 ? doc.contents : doc.getIn(keyPath.slice(0, n - 1), true);
+    if (isMap(map)) {
+      const pair = map.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === keyPath[n - 1]);
+      const range = (pair?.key as { range?: [number, number, number] } | null)?.range;
+      if (range) return lines.linePos(range[0]).line;
+    }
+  }
+  return 1;
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '');
+}

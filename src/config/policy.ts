@@ -1,0 +1,61 @@
+import type { ProbeSpec } from './probe-spec.ts';
+import type { PolicyOutput, ProbeOptionsOutput } from './schema.ts';
+
+/** How one probe (liveness or readiness) of one container runs and is judged. */
+export interface ProbePolicy {
+  readonly spec: ProbeSpec;
+  readonly intervalMs: number;
+  /** Cron with seconds; when set it replaces the interval. */
+  readonly schedule: string | undefined;
+  readonly timeoutMs: number;
+  readonly failures: number;
+  readonly successes: number;
+  readonly startPeriodMs: number;
+  readonly status: readonly (readonly [number, number])[];
+  readonly body: RegExp | undefined;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** The effective, frozen policy for one container: built-in defaults, then watchdog.yml, env, labels. */
+export interface Policy {
+  readonly liveness: ProbePolicy | undefined;
+  readonly readiness: ProbePolicy | undefined;
+  readonly action: 'restart' | 'stop' | 'notify';
+  readonly restartTimeoutMs: number;
+  readonly restartOnExit: boolean;
+  readonly network: string | undefined;
+}
+
+export function toProbePolicy(o: ProbeOptionsOutput, spec: ProbeSpec | undefined): ProbePolicy | undefined {
+  if (spec === undefined) return undefined;
+  return {
+    spec,
+    intervalMs: o.interval,
+    schedule: o.schedule,
+    timeoutMs: o.timeout,
+    failures: o.failures,
+    successes: o.successes,
+    startPeriodMs: o.start_period,
+    status: o.status,
+    body: o.body,
+    method: o.method,
+    headers: o.header,
+  };
+}
+
+/**
+ * Turns the parsed schema output into a Policy. A container whose image has a HEALTHCHECK and no other
+ * liveness probe is watched through Docker's own health status.
+ */
+export function toPolicy(p: PolicyOutput, imageHasHealthcheck: boolean): Policy {
+  const livenessSpec: ProbeSpec | undefined = p.liveness.probe ?? (imageHasHealthcheck ? { kind: 'docker' } : undefined);
+  return {
+    liveness: toProbePolicy(p.liveness, livenessSpec),
+    readiness: toProbePolicy(p.readiness, p.readiness.probe),
+    action: p.action,
+    restartTimeoutMs: p.restart.timeout,
+    restartOnExit: p.restart.on_exit,
+    network: p.network,
+  };
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import {
+  actionField,
+  boolField,
+  countField,
+  cronField,
+  durationField,
+  enumField,
+  fractionField,
+  methodField,
+  probeSpecField,
+  regexField,
+  statusField,
+} from './fields.ts';
+
+/**
+ * One schema for a container's policy, used twice: for `defaults` in watchdog.yml and for the merge of
+ * those defaults with a container's labels. Every field has its built-in default here, so the parsed
+ * result is the effective policy.
+ */
+const probeOptions = z.strictObject({
+  probe: probeSpecField.optional().describe('Probe spec: http://:8080/healthz, tcp://:5432, exec:cmd args, docker'),
+  interval: durationField.prefault('10s').describe('Time between probes'),
+  schedule: cronField.optional().describe('Cron with seconds; replaces interval'),
+  timeout: durationField.prefault('2s').describe('Time a single probe may take'),
+  failures: countField(1).prefault(3).describe('Failures in a row before acting'),
+  successes: countField(1).prefault(1).describe('Successes in a row to count as recovered'),
+  start_period: durationField.prefault('0s').describe('Failures this soon after a start do not count'),
+  status: statusField.prefault('200-399').describe('Accepted HTTP status codes'),
+  body: regexField.optional().describe('Regular expression the HTTP body must match'),
+  method: methodField.prefault('GET').describe('HTTP method'),
+  header: z.record(z.string(), z.string()).prefault({}).describe('Extra HTTP request headers'),
+});
+
+export const policySchema = z.strictObject({
+  liveness: probeOptions.prefault({}).describe('Failing it restarts the container'),
+  readiness: probeOptions.prefault({}).describe('Reported, never acted on'),
+  action: actionField.prefault('restart').describe('restart, stop (quarantine) or notify (alert only)'),
+  restart: z
+    .strictObject({
+      timeout: durationField.prefault('10s').describe('Grace before SIGKILL when restarting'),
+      on_exit: boolField.prefault(false).describe('Also start containers that exit non-zero or are OOM-killed'),
+    })
+    .prefault({}),
+  network: z.string().optional().describe('Network whose address an empty probe host resolves to'),
+  scope: z.string().optional().describe('Scope name, matched against discovery.scope'),
+});
+
+export type PolicyOutput = z.output<typeof policySchema>;
+export type ProbeOptionsOutput = z.output<typeof probeOptions>;
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+export const configSchema = z.strictObject({
+  docker: z
+    .strictObject({
+      host: z.string().prefault('unix:///var/run/docker.sock').describe('unix:///path, tcp://host:port'),
+      tls: z
+        .strictObject({
+          verify: boolField.prefault(true),
+          ca_file: z.string().optional(),
+          cert_file: z.string().optional(),
+          key_file: z.string().optional(),
+        })
+        .optional()
+        .describe('TLS for tcp:// hosts; files in PEM'),
+    })
+    .prefault({}),
+  discovery: z
+    .strictObject({
+      watch: enumField(['labelled', 'all'], 'a watch mode').prefault('labelled').describe('labelled: opt-in; all: opt-out'),
+      label_prefix: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, dots, dashes or underscores')
+        .prefault('healer'),
+      project: z.string().optional().describe('Only containers of this compose project'),
+      scope: z.string().optional().describe('Only containers whose <prefix>.scope label equals this'),
+    })
+    .prefault({}),
+  defaults: policySchema.prefault({}).describe('Defaults for every label option'),
+  guards: z
+    .strictObject({
+      max_concurrent_restarts: countField(1).prefault(2).describe('Restarts in flight at once'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: enumField(LOG_LEVELS, 'a log level').prefault('info'),
+      format: enumField(['json', 'pretty'], 'a log format').prefault('json'),
+    })
+    .prefault({}),
+  dry_run: boolField.prefault(false).describe('Decide and log, never act'),
+});
+
+export type Config = z.output<typeof configSchema>;
+export { fractionField };

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import Docker from 'dockerode';
+
+/** The lowest Engine API healer speaks (Engine 20.10) and the highest it has been tested against. */
+export const MIN_API = '1.41';
+export const MAX_API = '1.51';
+
+export interface DockerTarget {
+  readonly host: string;
+  readonly tls?: { verify: boolean; ca_file?: string | undefined; cert_file?: string | undefined; key_file?: string | undefined } | undefined;
+}
+
+/** dockerode options for `unix:///path` or `tcp://host:port` (with TLS files when given). */
+export function dockerOptions(target: DockerTarget): Docker.DockerOptions {
+  const { host } = target;
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  if (host.startsWith('/')) return { socketPath: host };
+  const m = /^(?:tcp|https?):\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(host);
+  if (!m) throw new Error(`docker host "${host}" is not unix:///path or tcp://host:port`);
+  const tls = target.tls;
+  const useTls = tls !== undefined && (tls.ca_file !== undefined || tls.cert_file !== undefined);
+  return {
+    host: m[1],
+    port: Number(m[2]),
+    protocol: useTls ? 'https' : 'http',
+    ...(useTls
+      ? {
+          ca: tls.ca_file ? readFileSync(tls.ca_file) : undefined,
+          cert: tls.cert_file ? readFileSync(tls.cert_file) : undefined,
+          key: tls.key_file ? readFileSync(tls.key_file) : undefined,
+          // dockerode's typings omit it, but docker-modem passes it to https.request
+          rejectUnauthorized: tls.verify,
+        }
+      : {}),
+  };
+}
+
+/** Compares dotted API versions: negative when a < b. */
+export function compareApi(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am !== bm ? am - bm : an - bn;
+}
+
+/** The version to speak: the engine's own, capped at what healer knows; an error when the engine is older. */
+export function negotiateApi(engineApi: string): string {
+  if (compareApi(engineApi, MIN_API) < 0) {
+    throw new Error(`the Docker engine speaks API ${engineApi}; healer needs ${MIN_API} (Engine 20.10) or newer`);
+  }
+  return compareApi(engineApi, MAX_API) > 0 ? MAX_API : engineApi;
+}
+
+/**
+ * Connects, asks the engine for its API version and returns a client pinned to the negotiated one.
+ * Errors say which host could not be reached, with the cause attached.
+ */
+export async function connectDocker(target: DockerTarget): Promise<{ docker: Docker; apiVersion: string; engineVersion: string }> {
+  const opts = dockerOptions(target);
+  const probe = new Docker(opts);
+  let version: Docker.DockerVersion;
+  try {
+    version = await probe.version();
+  } catch (err) {
+    throw new Error(`cannot reach the Docker engine at ${target.host}: ${(err as Error).message}`, { cause: err });
+  }
+  const apiVersion = negotiateApi(version.ApiVersion);
+  return { docker: new Docker({ ...opts, version: `v${apiVersion}` }), apiVersion, engineVersion: version.Version };
+}

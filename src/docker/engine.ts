@@ -1,0 +1,174 @@
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { toContainerInfo } from './inspect.ts';
+import type { ContainerEvent, ContainerInfo } from './types.ts';
+
+/** The engine refused or failed a call; `status` is the HTTP status when the engine answered. */
+export class EngineError extends Error {
+  readonly status: number | undefined;
+  constructor(message: string, status: number | undefined, cause: unknown) {
+    super(message, { cause });
+    this.name = 'EngineError';
+    this.status = status;
+  }
+}
+
+const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
+
+function wrap(what: string, err: unknown): EngineError {
+  const status = statusOf(err);
+  const detail = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
+  const refused = status === 403 ? ' (refused: is a socket proxy denying this call?)' : '';
+  return new EngineError(`${what} failed${status ? ` with HTTP ${status}` : ''}: ${detail}${refused}`, status, err);
+}
+
+/** Event actions the watchdog follows; the engine filters the stream to these. */
+export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename'] as const;
+
+/**
+ * The only code that talks to the Engine API. Every failure is an EngineError with the call named, so
+ * "Docker unreachable" is never mistaken for "no containers".
+ */
+export class Engine {
+  readonly docker: Docker;
+  constructor(docker: Docker) {
+    this.docker = docker;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw wrap('ping', err);
+    }
+  }
+
+  /** Ids of all containers, running or not. */
+  async listIds(): Promise<string[]> {
+    try {
+      const list = await this.docker.listContainers({ all: true });
+      return list.map((c) => c.Id);
+    } catch (err) {
+      throw wrap('list containers', err);
+    }
+  }
+
+  /** The container, or undefined when it no longer exists. */
+  async inspect(id: string): Promise<ContainerInfo | undefined> {
+    try {
+      return toContainerInfo(await this.docker.getContainer(id).inspect());
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw wrap(`inspect ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  async restart(id: string, timeoutMs: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).restart({ t: Math.ceil(timeoutMs / 1000) });
+    } catch (err) {
+      throw wrap(`restart ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  async stop(id: string, timeoutMs: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: Math.ceil(timeoutMs / 1000) });
+    } catch (err) {
+      if (statusOf(err) === 304) return; // already stopped
+      throw wrap(`stop ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  /**
+   * Runs a command inside the container and returns its exit code and (bounded) output. The engine
+   * cannot kill an exec'd process, so on abort healer stops waiting and closes the stream.
+   */
+  async exec(id: string, argv: readonly string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
+    let stream: Readable | undefined;
+    try {
+      const exec = await this.docker.getContainer(id).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true });
+      signal.throwIfAborted();
+      stream = (await exec.start({ hijack: true, stdin: false }));
+      const output = await readBounded(stream, signal, 4096);
+      const info = await exec.inspect();
+      return { exitCode: info.ExitCode ?? -1, output };
+    } catch (err) {
+      stream?.destroy();
+      if (signal.aborted) throw signal.reason;
+      throw wrap(`exec in ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  /** Opens the container event stream from `since` (seconds), filtered to FOLLOWED_ACTIONS. */
+  async openEvents(sinceSeconds: number | undefined): Promise<Readable> {
+    try {
+      return (await this.docker.getEvents({
+        ...(sinceSeconds !== undefined ? { since: sinceSeconds } : {}),
+        filters: { type: ['container'], event: [...FOLLOWED_ACTIONS] },
+      })) as Readable;
+    } catch (err) {
+      throw wrap('follow events', err);
+    }
+  }
+}
+
+/** Reads a stream to its end, keeping at most `max` bytes, rejecting when the signal aborts. */
+function readBounded(stream: Readable, signal: AbortSignal, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onAbort = (): void => {
+      stream.destroy();
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', (c: Buffer) => {
+      if (size < max) chunks.push(c.subarray(0, max - size));
+      size += c.length;
+    });
+    stream.once('error', (e) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+    stream.once('end', () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/** Parses one line of the engine's event stream; undefined for anything that is not a container event. */
+export function parseEvent(line: string): ContainerEvent | undefined {
+  let e: unknown;
+  try {
+    e = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof e !== 'object' || e === null) return undefined;
+  const ev = e as {
+    Type?: unknown;
+    Action?: unknown;
+    Actor?: { ID?: unknown; Attributes?: Record<string, unknown> };
+    time?: unknown;
+    timeNano?: unknown;
+  };
+  if (ev.Type !== 'container' || typeof ev.Action !== 'string' || typeof ev.Actor?.ID !== 'string') return undefined;
+  const attrs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ev.Actor.Attributes ?? {})) if (typeof v === 'string') attrs[k] = v;
+  const [action = '', detail] = ev.Action.split(/:\s*/, 2);
+  const time =
+    typeof ev.timeNano === 'number' ? Math.floor(ev.timeNano / 1e6) : typeof ev.time === 'number' ? ev.time * 1000 : 0;
+  const exit = attrs.exitCode !== undefined ? Number(attrs.exitCode) : undefined;
+  const { name = '', exitCode: _e, image: _i, ...labels } = attrs;
+  return {
+    id: ev.Actor.ID,
+    name,
+    action,
+    health: action === 'health_status' ? detail?.trim() : undefined,
+    exitCode: exit !== undefined && Number.isFinite(exit) ? exit : undefined,
+    labels,
+    time,
+  };
+}

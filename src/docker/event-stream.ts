@@ -1,0 +1,109 @@
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { parseEvent, type Engine } from './engine.ts';
+import type { ContainerEvent } from './types.ts';
+
+export interface EventStreamHandlers {
+  onEvent(event: ContainerEvent): void;
+  /** The stream is open; the receiver resynchronises by listing, since events may have been missed. */
+  onConnected(reconnect: boolean): Promise<void> | void;
+  onDisconnected(error: Error): void;
+}
+
+export interface Backoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+/**
+ * Follows the engine's container events for as long as it runs. When the stream breaks it reconnects
+ * with doubling backoff and tells the receiver to resynchronise; it never replays old events, so nothing
+ * is acted on from stale information.
+ */
+export class EventStream {
+  private readonly abort = new AbortController();
+  private current: Readable | undefined;
+  private loop: Promise<void> | undefined;
+  reconnects = 0;
+
+  private readonly engine: Engine;
+  private readonly handlers: EventStreamHandlers;
+  private readonly log: Logger;
+  private readonly backoff: Backoff;
+
+  constructor(engine: Engine, handlers: EventStreamHandlers, log: Logger, backoff: Backoff = { initialMs: 250, maxMs: 30_000 }) {
+    this.engine = engine;
+    this.handlers = handlers;
+    this.log = log;
+    this.backoff = backoff;
+  }
+
+  /** Resolves once the first connection is made (or rejects with its error). */
+  async start(): Promise<void> {
+    const first = await this.engine.openEvents(undefined);
+    this.loop = this.run(first);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.current?.destroy();
+    await this.loop;
+  }
+
+  private async run(first: Readable): Promise<void> {
+    let stream: Readable | undefined = first;
+    let delay = this.backoff.initialMs;
+    let reconnect = false;
+    while (!this.abort.signal.aborted) {
+      try {
+        if (!stream) stream = await this.engine.openEvents(undefined);
+        this.current = stream;
+        delay = this.backoff.initialMs;
+        await this.handlers.onConnected(reconnect);
+        const reason = await this.pump(stream);
+        stream = undefined;
+        if (this.abort.signal.aborted) break;
+        throw reason;
+      } catch (err) {
+        stream?.destroy();
+        stream = undefined;
+        if (this.abort.signal.aborted) break;
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.handlers.onDisconnected(error);
+        this.log.warn({ err: error.message, retryInMs: delay }, 'docker event stream lost; reconnecting');
+        try {
+          await sleep(delay, undefined, { signal: this.abort.signal });
+        } catch {
+          break;
+        }
+        delay = Math.min(delay * 2, this.backoff.maxMs);
+        reconnect = true;
+        this.reconnects++;
+      }
+    }
+  }
+
+  /** Delivers events until the stream ends; resolves with the reason it ended. */
+  private pump(stream: Readable): Promise<Error> {
+    return new Promise((resolve) => {
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (line === '') continue;
+          const ev = parseEvent(line);
+          if (ev) this.handlers.onEvent(ev);
+          else this.log.debug({ line: line.slice(0, 200) }, 'ignored event line');
+        }
+      });
+      stream.once('error', (e) => resolve(e));
+      stream.once('end', () => resolve(new Error('the engine closed the event stream')));
+      stream.once('close', () => resolve(new Error('the event stream closed')));
+    });
+  }
+}

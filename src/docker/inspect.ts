@@ -1,0 +1,29 @@
+import type Docker from 'dockerode';
+import type { ContainerInfo } from './types.ts';
+
+/** Reduces `docker inspect` JSON to ContainerInfo. Pure, so it is tested from recorded JSON. */
+export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
+  const labels = i.Config?.Labels ?? {};
+  const test = i.Config?.Healthcheck?.Test;
+  const networks: Record<string, string> = {};
+  for (const [name, n] of Object.entries(i.NetworkSettings?.Networks ?? {})) networks[name] = n?.IPAddress ?? '';
+  const health = i.State?.Health?.Status;
+  return {
+    id: i.Id,
+    name: i.Name.replace(/^\//, ''),
+    image: i.Config?.Image ?? i.Image,
+    labels,
+    running: i.State?.Running === true,
+    restarting: i.State?.Restarting === true,
+    startedAt: Date.parse(i.State?.StartedAt ?? '') || 0,
+    exitCode: i.State?.ExitCode ?? 0,
+    oomKilled: i.State?.OOMKilled === true,
+    restartCount: i.RestartCount ?? 0,
+    health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
+    hasHealthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',
+    networkMode: i.HostConfig?.NetworkMode ?? 'default',
+    networks,
+    project: labels['com.docker.compose.project'],
+    service: labels['com.docker.compose.service'],
+  };
+}

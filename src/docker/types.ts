@@ -1,0 +1,36 @@
+/** What healer needs to know of a container, read from `docker inspect`. */
+export interface ContainerInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly running: boolean;
+  /** The engine is restarting it under its own restart policy. */
+  readonly restarting: boolean;
+  readonly startedAt: number;
+  readonly exitCode: number;
+  readonly oomKilled: boolean;
+  readonly restartCount: number;
+  readonly health: 'starting' | 'healthy' | 'unhealthy' | undefined;
+  readonly hasHealthcheck: boolean;
+  /** `host`, `bridge`, a network name, `container:<id>`, `none`. */
+  readonly networkMode: string;
+  /** Network name → IPv4 address (empty string when none). */
+  readonly networks: Readonly<Record<string, string>>;
+  readonly project: string | undefined;
+  readonly service: string | undefined;
+}
+
+/** A container event from the engine's stream, reduced to what the watchdog acts on. */
+export interface ContainerEvent {
+  readonly id: string;
+  readonly name: string;
+  /** start, die, stop, kill, destroy, restart, oom, health_status, ... */
+  readonly action: string;
+  /** For health_status: healthy | unhealthy | starting. */
+  readonly health: string | undefined;
+  readonly exitCode: number | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Engine time in milliseconds. */
+  readonly time: number;
+}

@@ -1,0 +1,64 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from './config/load.ts';
+import { connectDocker } from './docker/connect.ts';
+import { Engine } from './docker/engine.ts';
+import { selfContainerClues } from './docker/self.ts';
+import { createProbeDispatcher, createProbers } from './probes/index.ts';
+import { VERSION } from './version.ts';
+import { systemClock, type Clock } from './watchdog/clock.ts';
+import { Watchdog } from './watchdog/watchdog.ts';
+
+export interface Running {
+  readonly watchdog: Watchdog;
+  /** Stops healer: no new probes, in-flight work gets `graceMs`, then connections close. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Wires healer together and starts it. When the engine cannot be reached yet, it keeps trying with
+ * backoff (healer is often started before, or alongside, the engine it watches) until `signal` aborts.
+ */
+export async function startHealer(opts: {
+  loaded: LoadedConfig;
+  log: Logger;
+  clock?: Clock;
+  signal?: AbortSignal;
+}): Promise<Running> {
+  const { loaded, log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const target = loaded.config.docker;
+  log.info({ version: VERSION, config: loaded.path ?? null, dockerHost: target.host, dryRun: loaded.config.dry_run }, 'healer starting');
+
+  let delay = 500;
+  for (;;) {
+    try {
+      const { docker, apiVersion, engineVersion } = await connectDocker(target);
+      const engine = new Engine(docker);
+      log.info({ engineVersion, apiVersion }, 'connected to the docker engine');
+      const dispatcher = createProbeDispatcher();
+      const watchdog = new Watchdog({
+        engine,
+        loaded,
+        log,
+        clock,
+        probers: createProbers({ engine, dispatcher }),
+        self: selfContainerClues(),
+      });
+      await watchdog.start();
+      return {
+        watchdog,
+        async stop(graceMs = 15_000) {
+          await watchdog.stop(graceMs);
+          await dispatcher.close();
+          log.info('healer stopped');
+        },
+      };
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      log.error({ err: (err as Error).message, retryInMs: delay }, 'docker engine unreachable; retrying');
+      await sleep(delay, undefined, opts.signal ? { signal: opts.signal } : undefined);
+      delay = Math.min(delay * 2, 30_000);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { ProbePolicy } from '../config/policy.ts';
+import type { Engine } from '../docker/engine.ts';
+import { abortReason, type Prober, type ProbeResult, type ProbeTarget } from './types.ts';
+
+/** Exec probe: runs the command inside the container through the Engine's exec API; exit 0 is success. */
+export function execProber(engine: Engine): Prober {
+  return {
+    async run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
+      const spec = policy.spec;
+      if (spec.kind !== 'exec') throw new Error(`exec prober given a ${spec.kind} probe`);
+      const started = performance.now();
+      const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
+      try {
+        const { exitCode, output } = await engine.exec(target.containerId, spec.argv, signal);
+        if (exitCode === 0) return { ok: true, latencyMs: elapsed(), status: 0 };
+        const tail = stripControl(output).trim().split('\n').pop()?.slice(0, 200);
+        return { ok: false, latencyMs: elapsed(), status: exitCode, error: `exit code ${exitCode}${tail ? `: ${tail}` : ''}` };
+      } catch (err) {
+        const error = signal.aborted ? abortReason(signal, policy.timeoutMs) : (err as Error).message;
+        return { ok: false, latencyMs: elapsed(), error };
+      }
+    },
+  };
+}
+
+/** Drops control characters (the exec stream's framing bytes among them) from output shown to users. */
+function stripControl(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    if (code >= 32 || code === 10 || code === 9) out += ch;
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+import type { ProbePolicy } from '../config/policy.ts';
+
+/** What one probe run found; `error` is a short reason users can read in logs and alerts. */
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly latencyMs: number;
+  readonly status?: number | undefined;
+  readonly error?: string | undefined;
+}
+
+export interface ProbeTarget {
+  readonly containerId: string;
+  /** The host an empty probe host stands for; resolved by the caller from the container's networks. */
+  readonly address: string;
+}
+
+/** A probe kind: one file, registered in index.ts. `signal` aborts at the probe's timeout or on shutdown. */
+export interface Prober {
+  run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult>;
+}
+
+/** Turns an abort into the reason users see. */
+export function abortReason(signal: AbortSignal, timeoutMs: number): string {
+  const r: unknown = signal.reason;
+  if (r instanceof Error && r.name === 'TimeoutError') return `timed out after ${timeoutMs}ms`;
+  return r instanceof Error ? r.message : 'aborted';
+}

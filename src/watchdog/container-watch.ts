@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import type { Policy, ProbePolicy } from '../config/policy.ts';
+import { formatProbeSpec } from '../config/probe-spec.ts';
+import type { AddressResult } from '../docker/address.ts';
+import type { ContainerInfo } from '../docker/types.ts';
+import type { PolledKind } from '../probes/index.ts';
+import type { Prober, ProbeResult } from '../probes/types.ts';
+import type { Clock } from './clock.ts';
+import { nextRun } from './schedule.ts';
+import { initialState, step, type Action, type Input, type MachineState, type Role, type Rules } from './state-machine.ts';
+
+/** What a watch asks of the watchdog: the actions that need the engine and the global guards. */
+export interface WatchEffects {
+  restart(watch: ContainerWatch, reason: string): Promise<void>;
+  stop(watch: ContainerWatch, reason: string): Promise<void>;
+  /** A decision users should hear of (logged now; alert channels build on it). */
+  notify(watch: ContainerWatch, action: Action): void;
+}
+
+export interface WatchDeps {
+  readonly probers: Readonly<Record<PolledKind, Prober>>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly effects: WatchEffects;
+  readonly address: (watch: ContainerWatch) => AddressResult;
+  readonly dryRun: boolean;
+}
+
+export interface LastProbe extends ProbeResult {
+  readonly at: number;
+}
+
+/**
+ * One watched container: runs its probes on schedule, feeds results and engine events to the state
+ * machine, and carries out the actions it returns. All I/O for a container goes through here.
+ */
+export class ContainerWatch {
+  info: ContainerInfo;
+  readonly policy: Policy;
+  state: MachineState;
+  readonly last: { liveness?: LastProbe; readiness?: LastProbe } = {};
+  private readonly deps: WatchDeps;
+  private readonly rules: Rules;
+  private readonly timers = new Map<Role, object>();
+  private readonly planned = new Map<Role, number>();
+  private readonly inFlight = new Map<Role, Promise<void>>();
+  private readonly pendingActions = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private closed = false;
+
+  constructor(info: ContainerInfo, policy: Policy, deps: WatchDeps) {
+    this.info = info;
+    this.policy = policy;
+    this.deps = deps;
+    this.rules = {
+      liveness: policy.liveness && trackRules(policy.liveness),
+      readiness: policy.readiness && trackRules(policy.readiness),
+      action: policy.action,
+      dryRun: deps.dryRun,
+    };
+    this.state = initialState({ running: info.running && !info.restarting, startedAt: deps.clock.now() });
+  }
+
+  get id(): string {
+    return this.info.id;
+  }
+  get name(): string {
+    return this.info.name;
+  }
+  get log(): Logger {
+    return this.deps.log;
+  }
+
+  /** Starts the probe schedules; Docker health is read from the inspect data it was created with. */
+  start(): void {
+    for (const role of ['liveness', 'readiness'] as const) {
+      const p = this.policy[role];
+      if (p && p.spec.kind !== 'docker') this.schedule(role, p);
+    }
+    if (this.policy.liveness?.spec.kind === 'docker' && this.info.health === 'unhealthy' && this.info.running) {
+      this.feed({ type: 'health', status: 'unhealthy', at: this.deps.clock.now() });
+    }
+  }
+
+  /** Stops scheduling and waits (bounded by the caller) for in-flight probes and actions. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers.values()) this.deps.clock.clearTimeout(t);
+    this.timers.clear();
+    this.abort.abort(new Error('healer is stopping'));
+    await Promise.allSettled([...this.inFlight.values(), ...this.pendingActions]);
+  }
+
+  /** Feeds one input to the state machine and carries out what it decides. */
+  feed(input: Input): void {
+    const before = this.state;
+    const { state, actions } = step(before, input, this.rules);
+    this.state = state;
+    if (before.lifecycle !== state.lifecycle) {
+      this.deps.log.debug({ from: before.lifecycle, to: state.lifecycle, input: input.type }, 'lifecycle');
+    }
+    for (const action of actions) this.dispatch(action);
+  }
+
+  private dispatch(action: Action): void {
+    this.deps.effects.notify(this, action);
+    if (action.type === 'restart' || action.type === 'stop') {
+      const run = action.type === 'restart' ? this.deps.effects.restart(this, action.reason) : this.deps.effects.stop(this, action.reason);
+      const tracked = run.finally(() => this.pendingActions.delete(tracked));
+      this.pendingActions.add(tracked);
+    }
+  }
+
+  private schedule(role: Role, p: ProbePolicy): void {
+    if (this.closed) return;
+    const now = this.deps.clock.now();
+    const at = nextRun(p, now, this.planned.get(role));
+    this.planned.set(role, at);
+    this.timers.set(
+      role,
+      this.deps.clock.setTimeout(() => {
+        this.timers.delete(role);
+        this.tick(role, p);
+        this.schedule(role, p);
+      }, Math.max(0, at - now)),
+    );
+  }
+
+  private tick(role: Role, p: ProbePolicy): void {
+    if (this.state.lifecycle !== 'running' || this.state.restartInFlight) return;
+    if (this.inFlight.has(role)) {
+      this.deps.log.debug({ probe: role }, 'previous probe still running; skipped this tick');
+      return;
+    }
+    const run = this.probe(role, p).finally(() => this.inFlight.delete(role));
+    this.inFlight.set(role, run);
+  }
+
+  private async probe(role: Role, p: ProbePolicy): Promise<void> {
+    const kind = p.spec.kind as PolledKind;
+    const addr = this.deps.address(this);
+    let result: ProbeResult;
+    if (!addr.ok && needsAddress(p)) {
+      result = { ok: false, latencyMs: 0, error: `container ${addr.error}` };
+    } else {
+      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(p.timeoutMs)]);
+      result = await this.deps.probers[kind].run(p, { containerId: this.id, address: addr.ok ? addr.address : '' }, signal);
+    }
+    if (this.closed) return;
+    const at = this.deps.clock.now();
+    this.last[role] = { ...result, at };
+    if (!result.ok) {
+      this.deps.log.info(
+        { probe: role, kind, target: formatProbeSpec(p.spec), status: result.status, error: result.error, latencyMs: result.latencyMs },
+        'probe failed',
+      );
+    }
+    this.feed({ type: 'probe', role, ok: result.ok, at });
+  }
+}
+
+function trackRules(p: ProbePolicy): { failures: number; successes: number; startPeriodMs: number } {
+  return { failures: p.failures, successes: p.successes, startPeriodMs: p.startPeriodMs };
+}
+
+function needsAddress(p: ProbePolicy): boolean {
+  return (p.spec.kind === 'http' || p.spec.kind === 'tcp') && p.spec.host === '';
+}

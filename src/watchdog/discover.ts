@@ -1,0 +1,29 @@
+import type { LoadedConfig } from '../config/load.ts';
+import { optIn, policyFromLabels } from '../config/labels.ts';
+import type { Policy } from '../config/policy.ts';
+import { isSelf } from '../docker/self.ts';
+import type { ContainerInfo } from '../docker/types.ts';
+
+export type Verdict =
+  | { readonly kind: 'ignore'; readonly why: 'self' | 'out of scope' | 'not opted in' }
+  | { readonly kind: 'watch'; readonly policy: Policy }
+  | { readonly kind: 'problem'; readonly errors: readonly string[] };
+
+/**
+ * Decides what healer does with one container: ignore it (itself, out of scope, not opted in), watch it
+ * with an effective policy, or report its label problems. Shared by the watchdog and `healer check`.
+ */
+export function evaluate(info: ContainerInfo, loaded: LoadedConfig, self: { ids: readonly string[]; hostname: string }): Verdict {
+  const { config, rawDefaults } = loaded;
+  const prefix = config.discovery.label_prefix;
+  if (isSelf(info.id, self)) return { kind: 'ignore', why: 'self' };
+  if (config.discovery.project !== undefined && info.project !== config.discovery.project) return { kind: 'ignore', why: 'out of scope' };
+  if (config.discovery.scope !== undefined && info.labels[`${prefix}.scope`] !== config.discovery.scope) {
+    return { kind: 'ignore', why: 'out of scope' };
+  }
+  const opt = optIn(info.labels, prefix, config.discovery.watch, info.name);
+  if (opt.error !== undefined) return { kind: 'problem', errors: [opt.error] };
+  if (!opt.enabled) return { kind: 'ignore', why: 'not opted in' };
+  const r = policyFromLabels({ labels: info.labels, prefix, containerName: info.name, rawDefaults, imageHasHealthcheck: info.hasHealthcheck });
+  return r.ok ? { kind: 'watch', policy: r.policy } : { kind: 'problem', errors: r.errors };
+}

@@ -1,0 +1,97 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.ts';
+import { loadConfig } from '../../src/config/load.ts';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/config/${name}`, import.meta.url));
+
+function problems(path: string | undefined, env: NodeJS.ProcessEnv = {}): readonly string[] {
+  try {
+    loadConfig(path, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('uses built-in defaults without a file', () => {
+    const { config, path } = loadConfig(undefined, {});
+    expect(path).toBeUndefined();
+    expect(config.docker.host).toBe('unix:///var/run/docker.sock');
+    expect(config.discovery).toEqual({ watch: 'labelled', label_prefix: 'healer' });
+    expect(config.guards.max_concurrent_restarts).toBe(2);
+    expect(config.dry_run).toBe(false);
+    expect(config.log).toEqual({ level: 'info', format: 'json' });
+  });
+
+  it('treats an empty file as all defaults', () => {
+    expect(loadConfig(fixture('valid-empty.yml'), {}).config.discovery.watch).toBe('labelled');
+  });
+
+  it('reads every section of a full file and freezes the result', () => {
+    const loaded = loadConfig(fixture('valid-full.yml'), {});
+    expect(loaded.config.docker.host).toBe('unix:///run/user/1000/docker.sock');
+    expect(loaded.config.discovery).toMatchObject({ watch: 'all', project: 'shop' });
+    expect(loaded.config.defaults.liveness).toMatchObject({ interval: 5000, failures: 2 });
+    expect(loaded.config.defaults.action).toBe('notify');
+    expect(loaded.config.guards.max_concurrent_restarts).toBe(1);
+    expect(loaded.config.dry_run).toBe(true);
+    expect(loaded.rawDefaults).toEqual({ liveness: { interval: '5s', failures: 2 }, action: 'notify' });
+    expect(Object.isFrozen(loaded.config.defaults.liveness)).toBe(true);
+  });
+
+  it('loads the example watchdog.yml shipped in the repository', () => {
+    const { config } = loadConfig(fileURLToPath(new URL('../../watchdog.yml', import.meta.url)), {});
+    expect(config.defaults.restart).toEqual({ timeout: 10_000, on_exit: false });
+  });
+
+  it.each([
+    ['broken-yaml.yml', /broken-yaml\.yml:6: YAML syntax: Flow sequence in block collection must be sufficiently indented/],
+    ['bad-duration.yml', /bad-duration\.yml:6: defaults\.liveness\.interval: "10 sec" is not a duration \(try 10s\)$/],
+    ['unknown-key.yml', /unknown-key\.yml:3: unknown key docker\.hots$/],
+    ['bad-enum.yml', /bad-enum\.yml:2: log\.level: "loud" is not a log level \(one of trace, debug, info, warn, error, fatal\)$/],
+    ['not-a-mapping.yml', /not-a-mapping\.yml:1: the config must be a mapping/],
+    ['duplicate-key.yml', /duplicate-key\.yml:3: YAML syntax: Map keys must be unique/],
+    ['does-not-exist.yml', /does-not-exist\.yml: cannot read the config file \(ENOENT\)/],
+  ])('%s fails with path, line and key', (name, pattern) => {
+    const found = problems(fixture(name));
+    expect(found.some((p) => pattern.test(p)), found.join('\n')).toBe(true);
+  });
+
+  it('reports every problem in a file, not only the first', () => {
+    const found = problems(fixture('bad-enum.yml'));
+    expect(found).toHaveLength(2);
+    expect(found.some((p) => /bad-enum\.yml:4: discovery\.watch: "some" is not a watch mode \(one of labelled, all\)$/.test(p))).toBe(true);
+  });
+
+  it('lets the environment override the file', () => {
+    const { config } = loadConfig(fixture('valid-full.yml'), {
+      DOCKER_HOST: 'tcp://127.0.0.1:2375',
+      HEALER_LABEL_PREFIX: 'heal',
+      HEALER_DRY_RUN: 'false',
+      HEALER_LOG_LEVEL: 'warn',
+      HEALER_DISCOVERY_WATCH: 'labelled',
+    });
+    expect(config.docker.host).toBe('tcp://127.0.0.1:2375');
+    expect(config.discovery.label_prefix).toBe('heal');
+    expect(config.discovery.watch).toBe('labelled');
+    expect(config.dry_run).toBe(false);
+    expect(config.log.level).toBe('warn');
+  });
+
+  it('names the environment variable when its value is bad', () => {
+    expect(problems(undefined, { HEALER_DRY_RUN: 'perhaps' })).toEqual([
+      'environment HEALER_DRY_RUN: "perhaps" is not a boolean (use true or false)',
+    ]);
+    expect(problems(undefined, { HEALER_MAX_CONCURRENT_RESTARTS: '0' })).toEqual([
+      'environment HEALER_MAX_CONCURRENT_RESTARTS: "0" is not a whole number of at least 1',
+    ]);
+  });
+
+  it('derives TLS files from DOCKER_CERT_PATH', () => {
+    const { config } = loadConfig(undefined, { DOCKER_CERT_PATH: '/certs', DOCKER_TLS_VERIFY: '1' });
+    expect(config.docker.tls).toEqual({ verify: true, ca_file: '/certs/ca.pem', cert_file: '/certs/cert.pem', key_file: '/certs/key.pem' });
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { compareApi, dockerOptions, negotiateApi } from '../../src/docker/connect.ts';
+import { parseEvent } from '../../src/docker/engine.ts';
+import { isSelf, selfContainerClues } from '../../src/docker/self.ts';
+
+describe('parseEvent', () => {
+  const id = 'a'.repeat(64);
+  it('reads a health_status event (Engine API 1.41 shape)', () => {
+    const line = JSON.stringify({
+      status: 'health_status: unhealthy',
+      id,
+      from: 'healer-test-busybox',
+      Type: 'container',
+      Action: 'health_status: unhealthy',
+      Actor: { ID: id, Attributes: { image: 'healer-test-busybox', name: 'web', 'healer.enable': 'true' } },
+      scope: 'local',
+      time: 1_700_000_000,
+      timeNano: 1_700_000_000_123_456_000,
+    });
+    expect(parseEvent(line)).toEqual({
+      id,
+      name: 'web',
+      action: 'health_status',
+      health: 'unhealthy',
+      exitCode: undefined,
+      labels: { 'healer.enable': 'true' },
+      time: 1_700_000_000_123,
+    });
+  });
+
+  it('reads the exit code of a die event', () => {
+    const ev = parseEvent(JSON.stringify({ Type: 'container', Action: 'die', Actor: { ID: id, Attributes: { name: 'web', exitCode: '137' } }, time: 5 }));
+    expect(ev).toMatchObject({ action: 'die', exitCode: 137, time: 5000 });
+  });
+
+  it.each(['', 'not json', '{}', '[]', 'null', JSON.stringify({ Type: 'network', Action: 'connect', Actor: { ID: 'x' } }), JSON.stringify({ Type: 'container', Action: 3 })])(
+    'ignores %j',
+    (line) => {
+      expect(parseEvent(line)).toBeUndefined();
+    },
+  );
+});
+
+describe('API version negotiation', () => {
+  it.each([
+    ['1.41', '1.41'],
+    ['1.45', '1.45'],
+    ['1.51', '1.51'],
+    ['1.60', '1.51'],
+    ['2.0', '1.51'],
+  ])('engine %s → speak %s', (engine, spoken) => {
+    expect(negotiateApi(engine)).toBe(spoken);
+  });
+
+  it('refuses an engine older than 20.10 with a clear error', () => {
+    expect(() => negotiateApi('1.40')).toThrow('the Docker engine speaks API 1.40; healer needs 1.41 (Engine 20.10) or newer');
+  });
+
+  it('compares numerically, not as text', () => {
+    expect(compareApi('1.9', '1.41')).toBeLessThan(0);
+  });
+});
+
+describe('dockerOptions', () => {
+  it.each([
+    ['unix:///var/run/docker.sock', { socketPath: '/var/run/docker.sock' }],
+    ['/run/podman/podman.sock', { socketPath: '/run/podman/podman.sock' }],
+    ['tcp://127.0.0.1:2375', { host: '127.0.0.1', port: 2375, protocol: 'http' }],
+  ])('%s', (host, opts) => {
+    expect(dockerOptions({ host })).toEqual(opts);
+  });
+  it('rejects what it cannot connect to', () => {
+    expect(() => dockerOptions({ host: 'ssh://me@box' })).toThrow('docker host "ssh://me@box" is not unix:///path or tcp://host:port');
+  });
+});
+
+describe('self detection', () => {
+  const id = '3f'.repeat(32);
+  it('finds the id in mountinfo (cgroup v2 hosts)', () => {
+    const mountinfo = `1 2 0:1 / / rw - overlay overlay rw\n567 560 254:1 /var/lib/docker/containers/${id}/hostname /etc/hostname rw - ext4 /dev/vda1 rw\n`;
+    const clues = selfContainerClues((p) => (p.endsWith('mountinfo') ? mountinfo : ''), 'box');
+    expect(clues.ids).toEqual([id]);
+    expect(isSelf(id, clues)).toBe(true);
+    expect(isSelf('ab'.repeat(32), clues)).toBe(false);
+  });
+
+  it('finds the id in /proc/self/cgroup (cgroup v1) and by short-id hostname', () => {
+    const cgroup = `12:pids:/docker/${id}\n`;
+    const clues = selfContainerClues((p) => (p.endsWith('cgroup') ? cgroup : ''), 'box');
+    expect(isSelf(id, clues)).toBe(true);
+    expect(isSelf(id, { ids: [], hostname: id.slice(0, 12) })).toBe(true);
+    expect(isSelf(id, { ids: [], hostname: 'my-laptop' })).toBe(false);
+  });
+
+  it('finds nothing outside a container', () => {
+    expect(selfContainerClues(() => { throw new Error('ENOENT'); }, 'host').ids).toEqual([]);
+  });
+});
