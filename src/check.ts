@@ -64,8 +64,8 @@ function formatProbe(p: ProbePolicy | undefined): string {
     formatProbeSpec(p.spec),
     when,
     `timeout ${formatDuration(p.timeoutMs)}`,
-    `${p.failures} failures to act`,
-    `${p.successes} successes to recover`,
+    `${plural(p.failures, 'failure')} to act`,
+    `${plural(p.successes, 'success')} to recover`,
   ];
   if (p.startPeriodMs > 0) parts.push(`start period ${formatDuration(p.startPeriodMs)}`);
   if (p.spec.kind === 'http') {
@@ -79,4 +79,8 @@ function formatProbe(p: ProbePolicy | undefined): string {
 
 export function loadedSummary(loaded: LoadedConfig): string {
   return loaded.path ? `config ${loaded.path}` : 'no config file (built-in defaults)';
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
 }

@@ -24,6 +24,8 @@ export async function startHealer(opts: {
   log: Logger;
   clock?: Clock;
   signal?: AbortSignal;
+  /** Clues to healer's own container; read from /proc when not given. */
+  self?: { ids: string[]; hostname: string };
 }): Promise<Running> {
   const { loaded, log } = opts;
   const clock = opts.clock ?? systemClock;
@@ -37,13 +39,15 @@ export async function startHealer(opts: {
       const engine = new Engine(docker);
       log.info({ engineVersion, apiVersion }, 'connected to the docker engine');
       const dispatcher = createProbeDispatcher();
+      const self = opts.self ?? selfContainerClues();
       const watchdog = new Watchdog({
         engine,
         loaded,
         log,
         clock,
         probers: createProbers({ engine, dispatcher }),
-        self: selfContainerClues(),
+        self,
+        selfNetworks: await ownNetworks(engine, self.ids, log),
       });
       await watchdog.start();
       return {
@@ -61,4 +65,16 @@ export async function startHealer(opts: {
       delay = Math.min(delay * 2, 30_000);
     }
   }
+}
+
+/** The networks of healer's own container, so an empty probe host picks an address healer can reach. */
+async function ownNetworks(engine: Engine, ids: readonly string[], log: Logger): Promise<string[]> {
+  for (const id of ids) {
+    const info = await engine.inspect(id).catch(() => undefined);
+    if (info) {
+      log.info({ id: id.slice(0, 12), networks: Object.keys(info.networks) }, 'healer runs in a container; it will never act on it');
+      return Object.keys(info.networks);
+    }
+  }
+  return [];
 }

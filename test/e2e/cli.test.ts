@@ -1,0 +1,99 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/servers.ts';
+import { appCommand, newRunId, removeTestContainers, requireEngine, runContainer, waitFor } from '../helpers/engine.ts';
+
+// The built CLI (npm test builds before running tests), run with this Node (24) as a user would.
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+function healer(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { env: { ...process.env, HEALER_CONFIG: '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const runId = newRunId();
+beforeAll(async () => {
+  await requireEngine();
+  await removeTestContainers(runId);
+});
+afterAll(() => removeTestContainers(runId));
+
+describe('healer CLI', () => {
+  it('prints its version', async () => {
+    const { code, stdout } = await healer(['--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('rejects an unknown command with usage and exit 2', async () => {
+    const { code, stderr } = await healer(['heal-everything']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown command "heal-everything"');
+  });
+
+  it('stops with exit 1 and the file, line and key of a bad watchdog.yml', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/healer-cli-`);
+    writeFileSync(`${dir}/watchdog.yml`, 'defaults:\n  liveness:\n    timeout: soon\n');
+    for (const cmd of [['check'], []]) {
+      const { code, stderr } = await healer([...cmd, '--config', `${dir}/watchdog.yml`]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`${dir}/watchdog.yml:3: defaults.liveness.timeout: "soon" is not a duration (try 10s)`);
+    }
+  });
+
+  it('check prints each container\'s effective policy, and exits 1 on a label error', async () => {
+    const port = await freePort();
+    const scope = { 'healer.enable': 'true', 'healer.scope': runId };
+    await runContainer({ runId, name: 'api', labels: { ...scope, 'healer.liveness': `http://:${port}/health`, 'healer.liveness.header.Authorization': 'Bearer s3cret' }, cmd: appCommand(port) });
+    const env = { HEALER_DISCOVERY_SCOPE: runId };
+    const ok = await healer(['check'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`WATCH   api-${runId}`);
+    expect(ok.stdout).toContain(`liveness:  http://:${port}/health, every 10s, timeout 2s, 3 failures to act, 1 success to recover, GET status 200-399, headers Authorization`);
+    expect(ok.stdout).toContain('1 watched, 0 with label errors');
+    expect(ok.stdout).not.toContain('s3cret');
+
+    await runContainer({ runId, name: 'broken', labels: { ...scope, 'healer.liveness': 'tcp://:5432', 'healer.liveness.failures': 'many' }, cmd: ['sleep', '60'] });
+    const bad = await healer(['check'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`ERROR   broken-${runId}`);
+    expect(bad.stdout).toContain(`label healer.liveness.failures on container "broken-${runId}": "many" is not a whole number of at least 1`);
+
+    const json = await healer(['check', '--json'], env);
+    const report = JSON.parse(json.stdout) as { containers: { container: string; verdict: { kind: string } }[] };
+    expect(report.containers.map((c) => [c.container, c.verdict.kind])).toEqual([
+      [`api-${runId}`, 'watch'],
+      [`broken-${runId}`, 'problem'],
+    ]);
+  });
+
+  it('check says when the engine cannot be reached', async () => {
+    const { code, stderr } = await healer(['check'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('cannot reach the Docker engine at unix:///nonexistent/docker.sock');
+  });
+
+  it('runs until SIGTERM, then stops cleanly with exit 0', async () => {
+    const port = await freePort();
+    await runContainer({ runId, name: 'term', labels: { 'healer.enable': 'true', 'healer.scope': `${runId}-term`, 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '200ms' }, cmd: appCommand(port) });
+    const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_DISCOVERY_SCOPE: `${runId}-term`, HEALER_LOG_LEVEL: 'debug' } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('watching the container', () => out.includes('"msg":"watching container"'));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+      expect(lines.map((l) => l.msg).slice(-2)).toEqual(['stopping: no new probes; waiting for in-flight work', 'healer stopped']);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
