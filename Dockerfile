@@ -13,7 +13,7 @@ RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
 
 FROM ${NODE_IMAGE}
 WORKDIR /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production HEALER_STATE_PATH=/data/state.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
 
       // 2. HTTP probe threshold
       const w = healer.watchdog.watches.get(probe);
-      await waitFor('probe healthy', () => w?.state.liveness.up === true && w.state.lifecycle === 'running' && !w.state.restartInFlight);
+      await waitFor('probe healthy', () => w?.state.liveness.up === true && w.state.lifecycle === 'running' && !w.state.inFlight);
       const pBefore = restarts(`bench-probe-${runId}`).length;
       failing = true;
       await waitFor('probe restart', () => restarts(`bench-probe-${runId}`).length > pBefore);

@@ -7,6 +7,7 @@ import { selfContainerClues } from './docker/self.ts';
 import { createProbeDispatcher, createProbers } from './probes/index.ts';
 import { VERSION } from './version.ts';
 import { systemClock, type Clock } from './watchdog/clock.ts';
+import { StateFile } from './watchdog/state-file.ts';
 import { Watchdog } from './watchdog/watchdog.ts';
 
 export interface Running {
@@ -40,6 +41,8 @@ export async function startHealer(opts: {
       log.info({ engineVersion, apiVersion }, 'connected to the docker engine');
       const dispatcher = createProbeDispatcher();
       const self = opts.self ?? selfContainerClues();
+      const state = new StateFile(loaded.config.state.path, log.child({ component: 'state' }));
+      state.load();
       const watchdog = new Watchdog({
         engine,
         loaded,
@@ -48,6 +51,7 @@ export async function startHealer(opts: {
         probers: createProbers({ engine, dispatcher }),
         self,
         selfNetworks: await ownNetworks(engine, self.ids, log),
+        state,
       });
       await watchdog.start();
       return {

@@ -137,6 +137,18 @@ export const methodField = z
     return m as (typeof METHODS)[number];
   });
 
+/** `db,cache` or a YAML list: names of services or containers. */
+export const namesField = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v, ctx) => {
+    const names = (typeof v === 'string' ? v.split(',') : v).map((s) => s.trim()).filter((s) => s !== '');
+    if (names.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `${show(v)} names nothing (try db,cache)` });
+      return z.NEVER;
+    }
+    return names;
+  });
+
 /** One of a fixed set of words; the error lists them. */
 export const enumField = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: (iss) => `${show(iss.input)} is not ${what} (one of ${values.join(', ')})` });

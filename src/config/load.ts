@@ -28,6 +28,7 @@ const ENV_PATHS: Readonly<Record<string, readonly string[]>> = {
   HEALER_LOG_LEVEL: ['log', 'level'],
   HEALER_LOG_FORMAT: ['log', 'format'],
   HEALER_MAX_CONCURRENT_RESTARTS: ['guards', 'max_concurrent_restarts'],
+  HEALER_STATE_PATH: ['state', 'path'],
 };
 
 /**

@@ -25,6 +25,9 @@ export interface Policy {
   readonly restartTimeoutMs: number;
   readonly restartOnExit: boolean;
   readonly network: string | undefined;
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number; readonly resetMs: number };
+  readonly crashloop: { readonly restarts: number; readonly windowMs: number; readonly action: 'retry' | 'giveup' };
+  readonly dependsOn: readonly string[];
 }
 
 export function toProbePolicy(o: ProbeOptionsOutput, spec: ProbeSpec | undefined): ProbePolicy | undefined {
@@ -57,5 +60,8 @@ export function toPolicy(p: PolicyOutput, imageHasHealthcheck: boolean): Policy 
     restartTimeoutMs: p.restart.timeout,
     restartOnExit: p.restart.on_exit,
     network: p.network,
+    backoff: { initialMs: p.backoff.initial, maxMs: p.backoff.max, resetMs: p.backoff.reset },
+    crashloop: { restarts: p.crashloop.restarts, windowMs: p.crashloop.window, action: p.crashloop.action },
+    dependsOn: p.depends_on ?? [],
   };
 }

@@ -8,6 +8,7 @@ import {
   enumField,
   fractionField,
   methodField,
+  namesField,
   probeSpecField,
   regexField,
   statusField,
@@ -42,6 +43,21 @@ export const policySchema = z.strictObject({
       on_exit: boolField.prefault(false).describe('Also start containers that exit non-zero or are OOM-killed'),
     })
     .prefault({}),
+  backoff: z
+    .strictObject({
+      initial: durationField.prefault('10s').describe('Wait before the second restart; doubles each time'),
+      max: durationField.prefault('5m').describe('Longest wait between restarts'),
+      reset: durationField.prefault('10m').describe('Healthy this long without a break: backoff and crash loop start afresh'),
+    })
+    .prefault({}),
+  crashloop: z
+    .strictObject({
+      restarts: countField(1).prefault(5).describe('More restarts than this within the window is a crash loop'),
+      window: durationField.prefault('10m').describe('The window restarts are counted in'),
+      action: enumField(['retry', 'giveup'], 'a crash-loop action').prefault('retry').describe('retry at max backoff, or give up'),
+    })
+    .prefault({}),
+  depends_on: namesField.optional().describe('Compose services or container names; while one fails, this one is held'),
   network: z.string().optional().describe('Network whose address an empty probe host resolves to'),
   scope: z.string().optional().describe('Scope name, matched against discovery.scope'),
 });
@@ -81,6 +97,13 @@ export const configSchema = z.strictObject({
   guards: z
     .strictObject({
       max_concurrent_restarts: countField(1).prefault(2).describe('Restarts in flight at once'),
+      mass_failure: z
+        .strictObject({
+          fraction: fractionField.prefault(0.5).describe('Pause restarts while more than this fraction fails'),
+          min_containers: countField(1).prefault(4).describe('Only with at least this many watched containers'),
+        })
+        .prefault({})
+        .describe('The breaker: a host-wide failure is not fixed by restarting everything'),
     })
     .prefault({}),
   log: z
@@ -89,8 +112,12 @@ export const configSchema = z.strictObject({
       format: enumField(['json', 'pretty'], 'a log format').prefault('json'),
     })
     .prefault({}),
+  state: z
+    .strictObject({
+      path: z.string().min(1).prefault('healer-state.json').describe('Restart history, kept across healer restarts'),
+    })
+    .prefault({}),
   dry_run: boolField.prefault(false).describe('Decide and log, never act'),
 });
 
 export type Config = z.output<typeof configSchema>;
-export { fractionField };

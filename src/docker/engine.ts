@@ -71,6 +71,15 @@ export class Engine {
     }
   }
 
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (statusOf(err) === 304) return; // already running
+      throw wrap(`start ${id.slice(0, 12)}`, err);
+    }
+  }
+
   async stop(id: string, timeoutMs: number): Promise<void> {
     try {
       await this.docker.getContainer(id).stop({ t: Math.ceil(timeoutMs / 1000) });

@@ -8,9 +8,12 @@ export interface ContainerInfo {
   /** The engine is restarting it under its own restart policy. */
   readonly restarting: boolean;
   readonly startedAt: number;
+  readonly finishedAt: number;
   readonly exitCode: number;
   readonly oomKilled: boolean;
   readonly restartCount: number;
+  /** The engine's restart policy: no, always, unless-stopped, on-failure. */
+  readonly restartPolicy: string;
   readonly health: 'starting' | 'healthy' | 'unhealthy' | undefined;
   readonly hasHealthcheck: boolean;
   /** `host`, `bridge`, a network name, `container:<id>`, `none`. */

@@ -7,14 +7,29 @@ import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
 import { nextRun } from './schedule.ts';
-import { initialState, step, type Action, type Input, type MachineState, type Role, type Rules } from './state-machine.ts';
+import type { PersistedContainer } from './state-file.ts';
+import {
+  initialState,
+  resumeExited,
+  step,
+  type Action,
+  type Context,
+  type Input,
+  type MachineState,
+  type Role,
+  type Rules,
+  type Step,
+} from './state-machine.ts';
 
-/** What a watch asks of the watchdog: the actions that need the engine and the global guards. */
+/** What a watch asks of the watchdog: the actions that need the engine, and the host-wide view. */
 export interface WatchEffects {
-  restart(watch: ContainerWatch, reason: string): Promise<void>;
-  stop(watch: ContainerWatch, reason: string): Promise<void>;
+  act(watch: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string): Promise<void>;
   /** A decision users should hear of (logged now; alert channels build on it). */
   notify(watch: ContainerWatch, action: Action): void;
+  /** The dependency hold and breaker state at the moment of a decision. */
+  context(watch: ContainerWatch): Context;
+  /** The machine state changed (persist it, re-evaluate guards and dependents). */
+  changed(watch: ContainerWatch, before: MachineState): void;
 }
 
 export interface WatchDeps {
@@ -46,19 +61,48 @@ export class ContainerWatch {
   private readonly inFlight = new Map<Role, Promise<void>>();
   private readonly pendingActions = new Set<Promise<void>>();
   private readonly abort = new AbortController();
+  private wakeTimer: object | undefined;
+  private wakeAt: number | undefined;
   private closed = false;
+  private readonly persisted: PersistedContainer | undefined;
 
-  constructor(info: ContainerInfo, policy: Policy, deps: WatchDeps) {
+  constructor(info: ContainerInfo, policy: Policy, deps: WatchDeps, persisted?: PersistedContainer) {
     this.info = info;
     this.policy = policy;
     this.deps = deps;
+    this.persisted = persisted;
     this.rules = {
       liveness: policy.liveness && trackRules(policy.liveness),
       readiness: policy.readiness && trackRules(policy.readiness),
       action: policy.action,
       dryRun: deps.dryRun,
+      restartOnExit: policy.restartOnExit,
+      engineRestarts: info.restartPolicy !== 'no',
+      backoff: policy.backoff,
+      crashloop: policy.crashloop,
     };
-    this.state = initialState({ running: info.running && !info.restarting, startedAt: deps.clock.now() });
+    const running = info.running && !info.restarting;
+    this.state = initialState({
+      running,
+      startedAt: deps.clock.now(),
+      ...(persisted ? { budget: persisted.budget } : {}),
+      lastExit: running ? undefined : exitToResume(info, persisted),
+    });
+  }
+
+  /** Whether fresh probe failures re-drive a deferred restart; if not, a context change must wake it. */
+  get confirmsByProbe(): boolean {
+    const kind = this.policy.liveness?.spec.kind;
+    return kind !== undefined && kind !== 'docker' && this.state.pending?.kind === 'restart';
+  }
+
+  /** Whether this container counts as failing for the breaker and for its dependents. */
+  get failing(): boolean {
+    const s = this.state;
+    if (s.inFlight || s.lifecycle === 'restarting') return true;
+    if (s.lifecycle === 'exited') return s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
+    if (s.lifecycle !== 'running') return false;
+    return s.liveness.up === false || s.liveness.failures > 0;
   }
 
   get id(): string {
@@ -80,6 +124,9 @@ export class ContainerWatch {
     if (this.policy.liveness?.spec.kind === 'docker' && this.info.health === 'unhealthy' && this.info.running) {
       this.feed({ type: 'health', status: 'unhealthy', at: this.deps.clock.now() });
     }
+    if (this.state.lastExit && this.state.lifecycle === 'exited') {
+      this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');
+    }
   }
 
   /** Stops scheduling and waits (bounded by the caller) for in-flight probes and actions. */
@@ -87,25 +134,41 @@ export class ContainerWatch {
     this.closed = true;
     for (const t of this.timers.values()) this.deps.clock.clearTimeout(t);
     this.timers.clear();
+    if (this.wakeTimer) this.deps.clock.clearTimeout(this.wakeTimer);
     this.abort.abort(new Error('healer is stopping'));
     await Promise.allSettled([...this.inFlight.values(), ...this.pendingActions]);
   }
 
   /** Feeds one input to the state machine and carries out what it decides. */
   feed(input: Input): void {
+    this.apply((s, ctx) => step(s, input, this.rules, ctx), input.type);
+  }
+
+  private apply(fn: (s: MachineState, ctx: Context) => Step, why: string): void {
+    if (this.closed) return;
     const before = this.state;
-    const { state, actions } = step(before, input, this.rules);
+    const { state, actions } = fn(before, this.deps.effects.context(this));
     this.state = state;
-    if (before.lifecycle !== state.lifecycle) {
-      this.deps.log.debug({ from: before.lifecycle, to: state.lifecycle, input: input.type }, 'lifecycle');
-    }
+    if (before.lifecycle !== state.lifecycle) this.deps.log.debug({ from: before.lifecycle, to: state.lifecycle, input: why }, 'lifecycle');
+    if (state !== before) this.deps.effects.changed(this, before);
     for (const action of actions) this.dispatch(action);
   }
 
   private dispatch(action: Action): void {
+    if (action.type === 'wake') {
+      if (this.wakeTimer && this.wakeAt === action.at) return; // already waiting for exactly this
+      this.deps.effects.notify(this, action);
+      if (this.wakeTimer) this.deps.clock.clearTimeout(this.wakeTimer);
+      this.wakeAt = action.at;
+      this.wakeTimer = this.deps.clock.setTimeout(() => {
+        this.wakeTimer = undefined;
+        this.feed({ type: 'tick', at: this.deps.clock.now() });
+      }, Math.max(0, action.at - this.deps.clock.now()));
+      return;
+    }
     this.deps.effects.notify(this, action);
-    if (action.type === 'restart' || action.type === 'stop') {
-      const run = action.type === 'restart' ? this.deps.effects.restart(this, action.reason) : this.deps.effects.stop(this, action.reason);
+    if (action.type === 'restart' || action.type === 'start' || action.type === 'stop') {
+      const run = this.deps.effects.act(this, action.type, action.reason);
       const tracked = run.finally(() => this.pendingActions.delete(tracked));
       this.pendingActions.add(tracked);
     }
@@ -127,7 +190,7 @@ export class ContainerWatch {
   }
 
   private tick(role: Role, p: ProbePolicy): void {
-    if (this.state.lifecycle !== 'running' || this.state.restartInFlight) return;
+    if (this.state.lifecycle !== 'running' || this.state.inFlight) return;
     if (this.inFlight.has(role)) {
       this.deps.log.debug({ probe: role }, 'previous probe still running; skipped this tick');
       return;
@@ -165,4 +228,21 @@ function trackRules(p: ProbePolicy): { failures: number; successes: number; star
 
 function needsAddress(p: ProbePolicy): boolean {
   return (p.spec.kind === 'http' || p.spec.kind === 'tcp') && p.spec.host === '';
+}
+
+/** Exit codes `docker stop` leaves behind (clean, SIGKILL after the grace, SIGTERM). */
+const STOP_CODES = new Set([0, 137, 143]);
+
+/**
+ * The crash to resume after healer itself restarted: one it saw (state file), or one that happened while
+ * it was away from a container it was watching, when the exit code is not one an operator's `docker stop`
+ * leaves (or the kernel OOM-killed it). Any other exit it did not see is left alone: it cannot vouch that
+ * nobody stopped the container on purpose.
+ */
+export function exitToResume(info: ContainerInfo, persisted: PersistedContainer | undefined): PersistedContainer['lastExit'] {
+  if (!persisted) return undefined;
+  if (persisted.lifecycle === 'exited') return persisted.lastExit;
+  if (persisted.lifecycle === 'stopped') return undefined;
+  if (info.oomKilled || !STOP_CODES.has(info.exitCode)) return { at: info.finishedAt, exitCode: info.exitCode, oom: info.oomKilled };
+  return undefined;
 }

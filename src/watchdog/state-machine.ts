@@ -1,7 +1,20 @@
 /**
- * The per-container decisions, as a pure function: (state, input, rules) → (state, actions). No I/O, no
- * timers, no clock of its own: time arrives in each input, so tests feed sequences and check actions.
+ * The per-container decisions, as a pure function: (state, input, rules, context) → (state, actions).
+ * No I/O, no timers, no clock of its own: time arrives in each input, so tests feed sequences. When an
+ * action must wait (backoff, a failing dependency, the mass-failure breaker) it becomes `pending` and the
+ * machine asks for a `wake`; the loop feeds a `tick` then, and the decision is taken again.
  */
+import {
+  EMPTY_BUDGET,
+  healthy,
+  maybeReset,
+  notBefore,
+  recordRestarts,
+  restartsInWindow,
+  unhealthy,
+  type Budget,
+  type BudgetRules,
+} from './budget.ts';
 
 export type Lifecycle = 'running' | 'restarting' | 'stopped' | 'exited';
 export type Role = 'liveness' | 'readiness';
@@ -16,12 +29,30 @@ export interface Track {
   readonly failingSince: number | undefined;
 }
 
+export interface Exit {
+  readonly at: number;
+  readonly exitCode: number;
+  readonly oom: boolean;
+}
+
+/** An action that is decided but waits: for backoff, a dependency, or the breaker. */
+export interface Pending {
+  readonly kind: 'restart' | 'start';
+  readonly reason: string;
+}
+
 export interface MachineState {
   readonly lifecycle: Lifecycle;
   readonly startedAt: number;
   readonly liveness: Track;
   readonly readiness: Track;
-  readonly restartInFlight: boolean;
+  /** healer's own restart or start of this container is under way. */
+  readonly inFlight: boolean;
+  readonly budget: Budget;
+  readonly pending: Pending | undefined;
+  readonly heldBy: string | undefined;
+  /** The last crash (not an operator's stop). */
+  readonly lastExit: Exit | undefined;
 }
 
 export interface TrackRules {
@@ -30,11 +61,22 @@ export interface TrackRules {
   readonly startPeriodMs: number;
 }
 
-export interface Rules {
+export interface Rules extends BudgetRules {
   readonly liveness: TrackRules | undefined;
   readonly readiness: TrackRules | undefined;
   readonly action: 'restart' | 'stop' | 'notify';
   readonly dryRun: boolean;
+  readonly restartOnExit: boolean;
+  /** The engine's own restart policy brings this container back after an exit; healer only counts. */
+  readonly engineRestarts: boolean;
+}
+
+/** What the rest of the host says at the moment of a decision. */
+export interface Context {
+  /** A dependency that is failing now. */
+  readonly heldBy: string | undefined;
+  /** The mass-failure breaker is open. */
+  readonly paused: boolean;
 }
 
 export type Input =
@@ -42,18 +84,26 @@ export type Input =
   /** Docker's own HEALTHCHECK verdict, from a health_status event or inspect. */
   | { readonly type: 'health'; readonly status: 'healthy' | 'unhealthy' | 'starting'; readonly at: number }
   | { readonly type: 'started'; readonly at: number }
-  /** The container stopped and is not running: an operator's stop, or a crash. */
-  | { readonly type: 'stopped'; readonly by: 'operator' | 'exit'; readonly at: number }
-  | { readonly type: 'restart_done'; readonly ok: boolean; readonly at: number };
+  /** The container went down: an operator's stop, or an exit (crash or clean). */
+  | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
+  | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
+  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly at: number }
+  /** Time passed, or the context changed: take pending decisions again. */
+  | { readonly type: 'tick'; readonly at: number }
+  /** Restarts the engine did while healer could not see events (RestartCount grew). */
+  | { readonly type: 'engine_restarts'; readonly count: number; readonly at: number }
+  /** The container whose network namespace this one shares was restarted. */
+  | { readonly type: 'restart_requested'; readonly reason: string; readonly at: number };
 
-export type NotifyEvent = 'unhealthy' | 'recovered' | 'not_ready' | 'ready' | 'restart_failed';
+export type NotifyEvent = 'unhealthy' | 'recovered' | 'not_ready' | 'ready' | 'restart_failed' | 'died' | 'crashloop' | 'held';
 
 export type Action =
-  | { readonly type: 'restart'; readonly reason: string }
-  | { readonly type: 'stop'; readonly reason: string }
-  /** An action the rules chose not to take (dry-run, or action=notify); logged and alerted, never done. */
-  | { readonly type: 'withheld'; readonly would: 'restart' | 'stop'; readonly why: 'dry-run'; readonly reason: string }
-  | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number };
+  | { readonly type: 'restart' | 'start' | 'stop'; readonly reason: string }
+  /** An action the rules chose not to take (dry-run); logged and alerted, never done. */
+  | { readonly type: 'withheld'; readonly would: 'restart' | 'start' | 'stop'; readonly why: 'dry-run'; readonly reason: string }
+  /** Backoff: ask to be woken at `at`. */
+  | { readonly type: 'wake'; readonly at: number; readonly reason: string }
+  | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number; readonly exitCode?: number; readonly oom?: boolean };
 
 export interface Step {
   readonly state: MachineState;
@@ -61,83 +111,140 @@ export interface Step {
 }
 
 const FRESH: Track = { failures: 0, successes: 0, up: undefined, failingSince: undefined };
+const NO_CONTEXT: Context = { heldBy: undefined, paused: false };
 
-export function initialState(opts: { running: boolean; startedAt: number }): MachineState {
+export function initialState(opts: { running: boolean; startedAt: number; budget?: Budget; lastExit?: Exit | undefined }): MachineState {
   return {
     lifecycle: opts.running ? 'running' : 'exited',
     startedAt: opts.startedAt,
     liveness: FRESH,
     readiness: FRESH,
-    restartInFlight: false,
+    inFlight: false,
+    budget: opts.budget ?? EMPTY_BUDGET,
+    pending: undefined,
+    heldBy: undefined,
+    lastExit: opts.lastExit,
   };
 }
 
-export function step(s: MachineState, input: Input, rules: Rules): Step {
+export function step(s: MachineState, input: Input, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+  const at = input.at;
   switch (input.type) {
     case 'probe':
-      return onProbe(s, input.role, input.ok, input.at, rules);
+      return onProbe(s, input.role, input.ok, at, rules, ctx);
     case 'health':
       if (input.status === 'starting') return { state: s, actions: [] };
-      return onVerdict(s, 'liveness', input.status === 'healthy', input.at, rules, 'docker HEALTHCHECK reports unhealthy');
+      return onVerdict(s, 'liveness', input.status === 'healthy', at, rules, ctx, 'docker HEALTHCHECK reports unhealthy');
     case 'started':
-      return {
-        state: {
-          ...s,
-          lifecycle: 'running',
-          startedAt: input.at,
-          liveness: { ...s.liveness, failures: 0, successes: 0 },
-          readiness: { ...s.readiness, failures: 0, successes: 0 },
-        },
-        actions: [],
-      };
+      return onStarted(s, at, rules);
     case 'stopped':
-      if (s.restartInFlight) return { state: s, actions: [] };
-      return { state: { ...s, lifecycle: input.by === 'operator' ? 'stopped' : 'exited' }, actions: [] };
-    case 'restart_done':
-      return {
-        state: {
-          ...s,
-          restartInFlight: false,
-          lifecycle: input.ok ? 'running' : s.lifecycle === 'restarting' ? 'running' : s.lifecycle,
-          startedAt: input.ok ? input.at : s.startedAt,
-          liveness: { ...s.liveness, failures: 0, successes: 0 },
-        },
-        actions: input.ok ? [] : [{ type: 'notify', event: 'restart_failed', reason: 'the engine refused or failed the restart' }],
-      };
+      if (s.inFlight) return { state: s, actions: [] };
+      if (input.by === 'operator') {
+        return { state: { ...s, lifecycle: 'stopped', pending: undefined, heldBy: undefined, budget: unhealthy(s.budget) }, actions: [] };
+      }
+      return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx);
+    case 'restart_done': {
+      const base: MachineState = { ...s, inFlight: false, liveness: { ...s.liveness, failures: 0, successes: 0 } };
+      if (input.ok) return { state: { ...base, lifecycle: 'running', startedAt: at }, actions: [] };
+      const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
+      return { state: { ...base, lifecycle }, actions: [{ type: 'notify', event: 'restart_failed', reason: input.error ?? 'the engine failed the restart' }] };
+    }
+    case 'tick': {
+      const { budget } = maybeReset(s.budget, at, rules);
+      const next = { ...s, budget };
+      return next.pending ? decide({ ...next, pending: undefined }, next.pending, at, rules, ctx) : { state: next, actions: [] };
+    }
+    case 'engine_restarts':
+      return countEngineRestarts(s, input.count, at, rules);
+    case 'restart_requested':
+      if (s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
+      return decide(s, { kind: 'restart', reason: input.reason }, at, rules, ctx);
   }
 }
 
-function onProbe(s: MachineState, role: Role, ok: boolean, at: number, rules: Rules): Step {
+function onStarted(s: MachineState, at: number, rules: Rules): Step {
+  const fresh: MachineState = {
+    ...s,
+    lifecycle: 'running',
+    startedAt: at,
+    liveness: { ...s.liveness, failures: 0, successes: 0 },
+    readiness: { ...s.readiness, failures: 0, successes: 0 },
+    pending: undefined,
+    lastExit: undefined,
+  };
+  // With no liveness probe, running is all "healthy" can mean.
+  const withHealth = rules.liveness ? fresh : { ...fresh, budget: healthy(fresh.budget, at) };
+  if (s.inFlight) return { state: { ...withHealth, lifecycle: s.lifecycle === 'exited' ? 'running' : withHealth.lifecycle }, actions: [] };
+  if (s.lifecycle === 'exited') return countEngineRestarts(withHealth, 1, at, rules); // the engine's restart policy
+  if (s.lifecycle === 'stopped' && s.budget.loop === 'gave_up') {
+    return { state: { ...withHealth, budget: { ...withHealth.budget, loop: 'open' } }, actions: [] }; // an operator takes over
+  }
+  return { state: withHealth, actions: [] };
+}
+
+function countEngineRestarts(s: MachineState, count: number, at: number, rules: Rules): Step {
+  const { budget, opened } = recordRestarts(s.budget, at, rules, count);
+  const actions: Action[] = opened ? [crashloopAlert(budget, at, rules, 'the engine keeps restarting it')] : [];
+  return { state: { ...s, budget }, actions };
+}
+
+function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
+  const crashed = exit.exitCode !== 0 || exit.oom;
+  const next: MachineState = { ...s, lifecycle: 'exited', lastExit: exit, pending: undefined, budget: unhealthy(s.budget) };
+  const died: Action = {
+    type: 'notify',
+    event: 'died',
+    reason: exit.oom ? 'killed by the kernel (out of memory)' : `exited with code ${exit.exitCode}`,
+    exitCode: exit.exitCode,
+    oom: exit.oom,
+  };
+  if (!crashed || !rules.restartOnExit || rules.engineRestarts) return { state: next, actions: [died] };
+  const out = decide(next, { kind: 'start', reason: died.reason }, exit.at, rules, ctx);
+  return { state: out.state, actions: [died, ...out.actions] };
+}
+
+/** healer restarted while the container was down after a crash it saw: take the on-exit decision again. */
+export function resumeExited(s: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+  if (s.lifecycle !== 'exited' || !s.lastExit || !rules.restartOnExit || rules.engineRestarts) return { state: s, actions: [] };
+  if (s.lastExit.exitCode === 0 && !s.lastExit.oom) return { state: s, actions: [] };
+  return decide(s, { kind: 'start', reason: `exited with code ${s.lastExit.exitCode}` }, at, rules, ctx);
+}
+
+function onProbe(s: MachineState, role: Role, ok: boolean, at: number, rules: Rules, ctx: Context): Step {
   const r = rules[role];
   // A result for a container that is not running (or mid-restart) is stale: it says nothing now.
-  if (!r || s.lifecycle !== 'running' || s.restartInFlight) return { state: s, actions: [] };
+  if (!r || s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
   const t = s[role];
   if (ok) {
     const successes = t.successes + 1;
-    if (t.up !== true && successes >= r.successes) return onVerdict(s, role, true, at, rules, '');
-    return { state: { ...s, [role]: { ...t, failures: 0, successes, failingSince: t.up === false ? t.failingSince : undefined } }, actions: [] };
+    if (t.up !== true && successes >= r.successes) return onVerdict(s, role, true, at, rules, ctx, '');
+    const kept: Track = { ...t, failures: 0, successes, failingSince: t.up === false ? t.failingSince : undefined };
+    const budget = role === 'liveness' && t.up === true ? maybeReset(s.budget, at, rules).budget : s.budget;
+    return { state: { ...s, [role]: kept, budget }, actions: [] };
   }
   if (at - s.startedAt < r.startPeriodMs) return { state: s, actions: [] };
   const failures = t.failures + 1;
-  const counted: Track = { ...t, failures, successes: 0, failingSince: t.failingSince ?? at };
-  const next = { ...s, [role]: counted };
-  if (failures === r.failures) return onVerdict(next, role, false, at, rules, `${failures} failed ${role} probes in a row`);
+  const next = { ...s, [role]: { ...t, failures, successes: 0, failingSince: t.failingSince ?? at } };
+  if (failures === r.failures) return onVerdict(next, role, false, at, rules, ctx, `${failures} failed ${role} probes in a row`);
+  // A deferred restart is taken again on each fresh failure: the container is still broken now.
+  if (role === 'liveness' && next.pending && t.up === false) return decide({ ...next, pending: undefined }, next.pending, at, rules, ctx);
   return { state: next, actions: [] };
 }
 
 /** A track crosses its threshold: up (recovered/ready) or down (unhealthy/not ready, and act). */
-function onVerdict(s: MachineState, role: Role, up: boolean, at: number, rules: Rules, reason: string): Step {
+function onVerdict(s: MachineState, role: Role, up: boolean, at: number, rules: Rules, ctx: Context, reason: string): Step {
   const t = s[role];
   if (up) {
     const actions: Action[] = [];
     if (role === 'liveness' && t.up === false) {
-      const since = t.failingSince ?? at;
-      actions.push({ type: 'notify', event: 'recovered', reason: 'probes pass again', recoveryMs: at - since });
+      actions.push({ type: 'notify', event: 'recovered', reason: 'probes pass again', recoveryMs: at - (t.failingSince ?? at) });
     }
     if (role === 'readiness' && t.up === false) actions.push({ type: 'notify', event: 'ready', reason: 'readiness probes pass' });
-    return { state: { ...s, [role]: { failures: 0, successes: t.successes + 1, up: true, failingSince: undefined } }, actions };
+    const track: Track = { failures: 0, successes: t.successes + 1, up: true, failingSince: undefined };
+    if (role === 'readiness') return { state: { ...s, readiness: track }, actions };
+    return { state: { ...s, liveness: track, pending: undefined, heldBy: undefined, budget: healthy(s.budget, at) }, actions };
   }
-  if (s.lifecycle !== 'running' || s.restartInFlight) return { state: s, actions: [] };
+  if (s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
   const down: Track = { ...t, up: false, failingSince: t.failingSince ?? at };
   const actions: Action[] = [];
   if (role === 'readiness') {
@@ -145,15 +252,48 @@ function onVerdict(s: MachineState, role: Role, up: boolean, at: number, rules: 
     return { state: { ...s, readiness: down }, actions };
   }
   if (t.up !== false) actions.push({ type: 'notify', event: 'unhealthy', reason });
-  const next: MachineState = { ...s, liveness: down };
+  const next: MachineState = { ...s, liveness: down, budget: unhealthy(s.budget) };
   if (rules.action === 'notify') return { state: next, actions };
-  if (rules.dryRun) {
-    actions.push({ type: 'withheld', would: rules.action, why: 'dry-run', reason });
-    return { state: { ...next, liveness: { ...down, failures: 0 } }, actions };
+  const out = decide(next, { kind: 'restart', reason }, at, rules, ctx);
+  return { state: out.state, actions: [...actions, ...out.actions] };
+}
+
+/** The one place a restart (or on-exit start, or quarantine stop) is allowed, deferred or refused. */
+function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
+  if (rules.action === 'notify') return { state: s, actions: [] };
+  const kind = want.kind === 'restart' && rules.action === 'stop' ? 'stop' : want.kind;
+  if (kind === 'stop') {
+    if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason }] };
+    return { state: s, actions: [{ type: 'stop', reason: want.reason }] };
   }
-  actions.push({ type: rules.action, reason });
+  const budget = maybeReset(s.budget, at, rules).budget;
+  if (budget.loop === 'gave_up') return { state: { ...s, budget, pending: undefined }, actions: [] };
+  if (ctx.heldBy !== undefined) {
+    const actions: Action[] = s.heldBy === ctx.heldBy ? [] : [{ type: 'notify', event: 'held', reason: `dependency ${ctx.heldBy} is failing; not restarting until it recovers` }];
+    return { state: { ...s, budget, pending: want, heldBy: ctx.heldBy }, actions };
+  }
+  if (ctx.paused) return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [] };
+  const due = notBefore(budget, rules);
+  if (due !== undefined && at < due) {
+    return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: due, reason: want.reason }] };
+  }
+  const count = restartsInWindow(budget, at, rules) + 1;
+  if (count > rules.crashloop.restarts && rules.crashloop.action === 'giveup') {
+    const gaveUp: Budget = { ...budget, loop: 'gave_up' };
+    return { state: { ...s, budget: gaveUp, pending: undefined, heldBy: undefined }, actions: [crashloopAlert(gaveUp, at, rules, 'failing again; giving up: healer will not restart it again')] };
+  }
+  if (rules.dryRun) return { state: { ...s, budget, pending: undefined, heldBy: undefined }, actions: [{ type: 'withheld', would: kind, why: 'dry-run', reason: want.reason }] };
+  const recorded = recordRestarts(budget, at, rules);
+  const actions: Action[] = [{ type: kind, reason: want.reason }];
+  if (recorded.opened) actions.unshift(crashloopAlert(recorded.budget, at, rules, 'retrying at the maximum backoff'));
   return {
-    state: { ...next, restartInFlight: rules.action === 'restart', lifecycle: rules.action === 'restart' ? 'restarting' : next.lifecycle },
+    state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' ? 'restarting' : s.lifecycle },
     actions,
   };
+}
+
+function crashloopAlert(b: Budget, at: number, rules: Rules, then: string): Action {
+  const n = restartsInWindow(b, at, rules);
+  const window = `${Math.round(rules.crashloop.windowMs / 1000)}s`;
+  return { type: 'notify', event: 'crashloop', reason: `${n} restarts within ${window} (limit ${rules.crashloop.restarts}); ${then}` };
 }

@@ -10,8 +10,11 @@ import type { Prober } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
 import { ContainerWatch, type WatchEffects } from './container-watch.ts';
 import { evaluate } from './discover.ts';
+import { breakerOpen, failingDependency } from './guards.ts';
 import { Limit } from './limit.ts';
-import type { Action } from './state-machine.ts';
+import { describeAction } from './narrate.ts';
+import type { StateFile } from './state-file.ts';
+import type { MachineState } from './state-machine.ts';
 
 export interface WatchdogDeps {
   readonly engine: Engine;
@@ -22,6 +25,7 @@ export interface WatchdogDeps {
   readonly self: { readonly ids: readonly string[]; readonly hostname: string };
   /** Networks healer's own container is on, for resolving an empty probe host. */
   readonly selfNetworks?: readonly string[];
+  readonly state: StateFile;
 }
 
 /** A container healer saw but cannot watch because of its labels. */
@@ -31,32 +35,47 @@ export interface LabelProblem {
   readonly errors: readonly string[];
 }
 
+/** Per container, what the event stream says between healer's own actions. */
+interface Seen {
+  /** healer's restarts whose closing `restart` event has not arrived: their kill/die/stop/start are healer's. */
+  ownRestarts: number;
+  /** A kill not sent by healer since the last start: the exit that follows is someone's stop. */
+  killed: boolean;
+  oom: boolean;
+}
+
 /**
  * Discovery and wiring: follows the engine's events, keeps one ContainerWatch per opted-in container,
- * and carries out restarts under the global limit, re-checking the container first so nothing is done
- * on stale information.
+ * and carries out actions under the global guards (restart limit, mass-failure breaker), re-checking the
+ * container first so nothing is done on stale information.
  */
 export class Watchdog {
   readonly watches = new Map<string, ContainerWatch>();
   readonly problems = new Map<string, LabelProblem>();
   engineReachable = false;
+  paused = false;
   private readonly deps: WatchdogDeps;
   private readonly events: EventStream;
   private readonly restarts: Limit;
   private readonly serial = new Map<string, Promise<void>>();
+  private readonly seen = new Map<string, Seen>();
   private stopping = false;
 
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
     this.restarts = new Limit(deps.loaded.config.guards.max_concurrent_restarts);
-    this.events = new EventStream(deps.engine, {
-      onEvent: (ev) => this.onEvent(ev),
-      onConnected: (reconnect) => this.onConnected(reconnect),
-      onDisconnected: (err) => {
-        this.engineReachable = false;
-        this.deps.log.error({ err: err.message }, 'docker engine unreachable; no action until it is back');
+    this.events = new EventStream(
+      deps.engine,
+      {
+        onEvent: (ev) => this.onEvent(ev),
+        onConnected: (reconnect) => this.onConnected(reconnect),
+        onDisconnected: (err) => {
+          this.engineReachable = false;
+          this.deps.log.error({ err: err.message }, 'docker engine unreachable; no action until it is back');
+        },
       },
-    }, deps.log.child({ component: 'events' }));
+      deps.log.child({ component: 'events' }),
+    );
   }
 
   /** Connects to the event stream and discovers containers; rejects when the engine cannot be reached. */
@@ -70,10 +89,7 @@ export class Watchdog {
     await this.events.stop();
     const all = Promise.allSettled([...this.watches.values()].map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      all.then(() => false),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
-    ]);
+    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
     clearTimeout(timer);
     if (timedOut) this.deps.log.warn({ graceMs }, 'stopped waiting for in-flight work');
   }
@@ -91,10 +107,8 @@ export class Watchdog {
   /** Lists every container and brings the watches in line with what the engine has now. */
   async sync(): Promise<void> {
     const ids = new Set(await this.deps.engine.listIds());
-    for (const id of [...this.watches.keys(), ...this.problems.keys()]) {
-      if (!ids.has(id)) this.forget(id);
-    }
-    await Promise.all([...ids].map((id) => this.inOrder(id, () => this.refresh(id))));
+    for (const id of [...this.watches.keys(), ...this.problems.keys()]) if (!ids.has(id)) this.forget(id);
+    await Promise.all([...ids].map((id) => this.inOrder(id, () => this.refresh(id, true))));
   }
 
   /** Runs per-container work one at a time, in arrival order. */
@@ -110,14 +124,18 @@ export class Watchdog {
     return next;
   }
 
-  /** Inspects a container and creates, keeps or drops its watch. */
-  private async refresh(id: string): Promise<void> {
+  /** Inspects a container and creates, keeps or drops its watch; on resync, counts restarts it missed. */
+  private async refresh(id: string, resync = false): Promise<void> {
     if (this.stopping) return;
     const info = await this.deps.engine.inspect(id);
     if (!info) return this.forget(id);
     const existing = this.watches.get(id);
     if (existing) {
+      const missed = info.restartCount - existing.info.restartCount;
       existing.info = info;
+      if (resync && missed > 0) existing.feed({ type: 'engine_restarts', count: missed, at: this.deps.clock.now() });
+      if (resync && !info.running && existing.state.lifecycle === 'running') existing.feed({ type: 'stopped', by: 'operator', at: this.deps.clock.now() });
+      if (resync && info.running && existing.state.lifecycle !== 'running' && !existing.state.inFlight) existing.feed({ type: 'started', at: this.deps.clock.now() });
       return;
     }
     if (this.problems.has(id)) return;
@@ -132,20 +150,36 @@ export class Watchdog {
       for (const e of verdict.errors) this.deps.log.error({ container: info.name, id: info.id.slice(0, 12) }, `${e}; this container is not watched`);
       return;
     }
-    const watch = new ContainerWatch(info, verdict.policy, {
-      probers: this.deps.probers,
-      clock: this.deps.clock,
-      log: this.deps.log.child({ container: info.name, id: info.id.slice(0, 12), service: info.service, project: info.project }),
-      effects: this.effects,
-      address: (w) => this.address(w),
-      dryRun: this.deps.loaded.config.dry_run,
-    });
+    const persisted = this.deps.state.get(info.id);
+    const watch = new ContainerWatch(
+      info,
+      verdict.policy,
+      {
+        probers: this.deps.probers,
+        clock: this.deps.clock,
+        log: this.deps.log.child({ container: info.name, id: info.id.slice(0, 12), service: info.service, project: info.project }),
+        effects: this.effects,
+        address: (w) => this.address(w),
+        dryRun: this.deps.loaded.config.dry_run,
+      },
+      persisted,
+    );
     this.watches.set(info.id, watch);
+    this.seen.set(info.id, { ownRestarts: 0, killed: false, oom: false });
     watch.log.info(
-      { liveness: watch.policy.liveness?.spec.kind ?? 'none', readiness: watch.policy.readiness?.spec.kind ?? 'none', action: watch.policy.action },
+      {
+        liveness: watch.policy.liveness?.spec.kind ?? 'none',
+        readiness: watch.policy.readiness?.spec.kind ?? 'none',
+        action: watch.policy.action,
+        restartsInWindow: watch.state.budget.restarts.length,
+        loop: watch.state.budget.loop,
+      },
       'watching container',
     );
+    const missed = persisted ? info.restartCount - persisted.restartCount : 0;
+    if (missed > 0) watch.feed({ type: 'engine_restarts', count: missed, at: this.deps.clock.now() });
     watch.start();
+    this.persist(watch);
   }
 
   private forget(id: string): void {
@@ -153,9 +187,12 @@ export class Watchdog {
     if (w) {
       w.log.info('container removed; no longer watched');
       void w.close();
+      this.deps.state.delete(id);
     }
     this.watches.delete(id);
     this.problems.delete(id);
+    this.seen.delete(id);
+    this.reassess();
   }
 
   private address(w: ContainerWatch): ReturnType<typeof resolveAddress> {
@@ -168,56 +205,118 @@ export class Watchdog {
   private onEvent(ev: ContainerEvent): void {
     if (this.stopping || isSelf(ev.id, this.deps.self)) return;
     const w = this.watches.get(ev.id);
+    const seen = this.seen.get(ev.id);
     const now = this.deps.clock.now();
+    if (!w || !seen) {
+      if (ev.action === 'start') void this.inOrder(ev.id, () => this.refresh(ev.id));
+      else if (ev.action === 'destroy') void this.inOrder(ev.id, () => Promise.resolve(this.forget(ev.id)));
+      return;
+    }
+    const ours = seen.ownRestarts > 0;
     switch (ev.action) {
+      case 'restart':
+        if (seen.ownRestarts > 0) seen.ownRestarts--;
+        return;
+      case 'kill':
+        if (!ours && !w.state.inFlight) seen.killed = true;
+        return;
+      case 'oom':
+        seen.oom = true;
+        return;
       case 'start':
-        if (w) w.feed({ type: 'started', at: now });
+        seen.killed = false;
+        seen.oom = false;
+        if (!ours) w.feed({ type: 'started', at: now });
         void this.inOrder(ev.id, () => this.refresh(ev.id));
         return;
       case 'health_status':
-        if (w && w.policy.liveness?.spec.kind === 'docker' && (ev.health === 'healthy' || ev.health === 'unhealthy' || ev.health === 'starting')) {
+        if (w.policy.liveness?.spec.kind === 'docker' && (ev.health === 'healthy' || ev.health === 'unhealthy' || ev.health === 'starting')) {
           w.feed({ type: 'health', status: ev.health, at: now });
         }
         return;
       case 'die':
-        if (w) {
-          if (!w.state.restartInFlight) w.log.info({ exitCode: ev.exitCode }, 'container exited');
-          w.feed({ type: 'stopped', by: 'exit', at: now });
+        if (ours || w.state.inFlight) return;
+        if (seen.killed) {
+          w.log.info({ exitCode: ev.exitCode }, 'container stopped by an operator; it stays stopped');
+          w.feed({ type: 'stopped', by: 'operator', at: now });
+        } else {
+          w.feed({ type: 'stopped', by: 'exit', exitCode: ev.exitCode ?? -1, oom: seen.oom, at: now });
         }
         return;
       case 'stop':
-        // The engine also sends `stop` for restarts; only a container that stays down was stopped by someone.
-        if (w) void this.inOrder(ev.id, async () => {
-          const info = await this.deps.engine.inspect(ev.id);
-          if (!info) return this.forget(ev.id);
-          w.info = info;
-          if (!info.running && !w.state.restartInFlight) {
-            w.log.info('container stopped by an operator; it stays stopped');
-            w.feed({ type: 'stopped', by: 'operator', at: this.deps.clock.now() });
-          }
-        });
+        if (!ours && !w.state.inFlight && w.state.lifecycle !== 'stopped') w.feed({ type: 'stopped', by: 'operator', at: now });
         return;
       case 'destroy':
         void this.inOrder(ev.id, () => Promise.resolve(this.forget(ev.id)));
         return;
       case 'rename':
-        if (w) void this.inOrder(ev.id, () => this.refresh(ev.id));
+        void this.inOrder(ev.id, () => this.refresh(ev.id));
         return;
       default:
-        if (w) w.log.debug({ action: ev.action }, 'container event');
+        w.log.debug({ action: ev.action }, 'container event');
     }
   }
 
   private readonly effects: WatchEffects = {
-    restart: (w, reason) => this.act(w, 'restart', reason),
-    stop: (w, reason) => this.act(w, 'stop', reason),
-    notify: (w, action) => this.notify(w, action),
+    act: (w, kind, reason) => this.act(w, kind, reason),
+    notify: (w, action) => {
+      const line = describeAction(action);
+      if (line) w.log[line.level](line.fields, line.msg);
+    },
+    context: (w) => ({
+      heldBy: failingDependency(
+        { project: w.info.project, dependsOn: w.policy.dependsOn },
+        [...this.watches.values()].filter((o) => o !== w).map((o) => ({ name: o.name, project: o.info.project, service: o.info.service, failing: o.failing })),
+      ),
+      paused: this.paused,
+    }),
+    changed: (w, before) => this.changed(w, before),
   };
 
-  private async act(w: ContainerWatch, kind: 'restart' | 'stop', reason: string): Promise<void> {
-    let ok: boolean;
+  private changed(w: ContainerWatch, before: MachineState): void {
+    const s = w.state;
+    if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit) this.persist(w);
+    this.reassess();
+  }
+
+  private persist(w: ContainerWatch): void {
+    const s = w.state;
+    this.deps.state.set(w.id, { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount });
+  }
+
+  private reassessing = false;
+  /** Re-evaluates the breaker, and lets held or paused containers decide again. */
+  private reassess(): void {
+    if (this.reassessing) return;
+    this.reassessing = true;
     try {
-      ok = await this.restarts.run(async () => {
+      const all = [...this.watches.values()];
+      const failing = all.filter((w) => w.failing).length;
+      const { fraction, min_containers } = this.deps.loaded.config.guards.mass_failure;
+      const open = breakerOpen(failing, all.length, { fraction, minContainers: min_containers });
+      if (open !== this.paused) {
+        this.paused = open;
+        if (open) this.deps.log.error({ event: 'paused', failing, watched: all.length, fraction }, 'restarts paused: too many containers failing at once');
+        else this.deps.log.warn({ event: 'resumed', failing, watched: all.length, fraction }, 'restarts resumed');
+      }
+      // A held or paused restart is taken again on the container's next failed probe (it may recover
+      // with the rest); those with no probe to tell (Docker health, on-exit starts) are woken here.
+      const now = this.deps.clock.now();
+      for (const w of all) {
+        if (!w.state.pending || w.confirmsByProbe) continue;
+        const ctx = this.effects.context(w);
+        if (!ctx.paused && ctx.heldBy === undefined) w.feed({ type: 'tick', at: now });
+      }
+    } finally {
+      this.reassessing = false;
+    }
+  }
+
+  private async act(w: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string): Promise<void> {
+    const seen = this.seen.get(w.id);
+    let done: boolean;
+    try {
+      done = await this.restarts.run(async () => {
         // Never act on stale information: look again just before acting.
         const fresh = await this.deps.engine.inspect(w.id);
         if (!fresh) {
@@ -226,45 +325,45 @@ export class Watchdog {
         }
         w.info = fresh;
         if (isSelf(fresh.id, this.deps.self)) return false;
-        if (!fresh.running || fresh.restarting) {
-          w.log.info({ reason, running: fresh.running, restarting: fresh.restarting }, `${kind} skipped: container is not running or the engine is restarting it`);
+        const ready = kind === 'start' ? !fresh.running && !fresh.restarting : fresh.running && !fresh.restarting;
+        if (!ready) {
+          w.log.info({ reason, running: fresh.running, restarting: fresh.restarting }, `${kind} skipped: the container is no longer in the state that called for it`);
           return false;
         }
-        w.log.warn({ reason, action: kind, timeoutMs: w.policy.restartTimeoutMs }, kind === 'restart' ? 'restarting container' : 'stopping container (quarantine)');
-        if (kind === 'restart') await this.deps.engine.restart(w.id, w.policy.restartTimeoutMs);
+        w.log.warn({ reason, action: kind, timeoutMs: w.policy.restartTimeoutMs }, kind === 'stop' ? 'stopping container (quarantine)' : `${kind === 'restart' ? 'restarting' : 'starting'} container`);
+        if (kind === 'restart') {
+          if (seen) seen.ownRestarts++;
+          await this.deps.engine.restart(w.id, w.policy.restartTimeoutMs);
+        } else if (kind === 'start') await this.deps.engine.start(w.id);
         else await this.deps.engine.stop(w.id, w.policy.restartTimeoutMs);
-        w.log.info({ action: kind }, kind === 'restart' ? 'container restarted' : 'container stopped');
+        w.log.info({ action: kind, event: kind === 'stop' ? 'stopped' : 'restarted', restartsInWindow: w.state.budget.restarts.length }, `container ${kind === 'stop' ? 'stopped' : kind === 'restart' ? 'restarted' : 'started'}`);
         return true;
       });
     } catch (err) {
-      w.log.error({ action: kind, err: (err as Error).message, reason }, `${kind} failed`);
-      if (kind === 'restart') w.feed({ type: 'restart_done', ok: false, at: this.deps.clock.now() });
+      if (seen && kind === 'restart') seen.ownRestarts = 0;
+      const error = (err as Error).message;
+      w.log.error({ action: kind, err: error, reason }, `${kind} failed`);
+      if (kind !== 'stop') w.feed({ type: 'restart_done', ok: false, error, at: this.deps.clock.now() });
       return;
     }
-    if (kind === 'restart') {
-      if (ok) w.feed({ type: 'restart_done', ok: true, at: this.deps.clock.now() });
-      else {
-        // Not restarted because it is not running: clear the in-flight mark without a failure alert.
-        const info = w.info;
-        w.feed({ type: 'restart_done', ok: true, at: this.deps.clock.now() });
-        if (!info.running) w.feed({ type: 'stopped', by: 'exit', at: this.deps.clock.now() });
-      }
+    if (kind === 'stop') return;
+    const now = this.deps.clock.now();
+    if (done) {
+      w.feed({ type: 'restart_done', ok: true, at: now });
+      if (kind === 'restart') this.restartNamespaceChildren(w);
+      return;
     }
+    // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
+    w.feed({ type: 'restart_done', ok: true, at: now });
+    if (!w.info.running) w.feed({ type: 'stopped', by: 'operator', at: now });
   }
 
-  private notify(w: ContainerWatch, a: Action): void {
-    switch (a.type) {
-      case 'notify':
-        if (a.event === 'recovered') w.log.info({ event: a.event, recoveryMs: a.recoveryMs }, 'container recovered');
-        else w.log.warn({ event: a.event, reason: a.reason }, `container ${a.event.replace('_', ' ')}`);
-        return;
-      case 'withheld':
-        w.log.warn({ would: a.would, why: a.why, reason: a.reason }, `${a.why}: would ${a.would} the container`);
-        return;
-      case 'restart':
-      case 'stop':
-        w.log.warn({ decision: a.type, reason: a.reason }, `decided to ${a.type}`);
-        return;
+  /** Containers in X's network namespace lose their network when X restarts: restart them after it. */
+  private restartNamespaceChildren(owner: ContainerWatch): void {
+    for (const child of this.watches.values()) {
+      if (child.info.networkMode === `container:${owner.id}` && child.info.running) {
+        child.feed({ type: 'restart_requested', reason: `shares the network namespace of ${owner.name}, which was restarted`, at: this.deps.clock.now() });
+      }
     }
   }
 }

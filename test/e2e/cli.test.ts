@@ -11,7 +11,7 @@ const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 function healer(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { env: { ...process.env, HEALER_CONFIG: '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [cli, ...args], { env: { ...process.env, HEALER_CONFIG: '', HEALER_STATE_PATH: `${tmpdir()}/healer-cli-${process.pid}.json`, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -82,7 +82,7 @@ describe('healer CLI', () => {
   it('runs until SIGTERM, then stops cleanly with exit 0', async () => {
     const port = await freePort();
     await runContainer({ runId, name: 'term', labels: { 'healer.enable': 'true', 'healer.scope': `${runId}-term`, 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '200ms' }, cmd: appCommand(port) });
-    const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_DISCOVERY_SCOPE: `${runId}-term`, HEALER_LOG_LEVEL: 'debug' } });
+    const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_STATE_PATH: `${tmpdir()}/healer-term-${process.pid}.json`, HEALER_DISCOVERY_SCOPE: `${runId}-term`, HEALER_LOG_LEVEL: 'debug' } });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

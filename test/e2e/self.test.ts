@@ -38,7 +38,7 @@ describe('healer in a container', () => {
         name: `healer-self-${runId}`,
         Image: 'healer-test-node:latest',
         Cmd: ['node', '/app/dist/cli.js'],
-        Env: [`HEALER_DISCOVERY_SCOPE=${runId}`, 'HEALER_CONFIG='],
+        Env: [`HEALER_DISCOVERY_SCOPE=${runId}`, 'HEALER_CONFIG=', 'HEALER_STATE_PATH=/tmp/state.json'],
         Labels: { [TEST_LABEL]: runId, ...failing },
         HostConfig: { NetworkMode: 'host', Binds: [`${repo}:/app:ro`, '/var/run/docker.sock:/var/run/docker.sock'] },
       });

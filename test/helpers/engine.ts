@@ -127,7 +127,10 @@ export async function startTestHealer(
     path = `${mkdtempSync(`${tmpdir()}/healer-test-`)}/watchdog.yml`;
     writeFileSync(path, rawYaml);
   }
-  const loaded = loadConfig(path, env);
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const stateDir = mkdtempSync(`${tmpdir()}/healer-state-`);
+  const loaded = loadConfig(path, { HEALER_STATE_PATH: `${stateDir}/state.json`, ...env });
   const log = pino({ level: 'debug' }, sink);
   const healer = await startHealer({ loaded, log, ...(self ? { self } : {}) });
   return { healer, logs, stop: () => healer.stop(5000) };

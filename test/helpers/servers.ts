@@ -25,3 +25,16 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
 }
+
+/**
+ * A probe target the test switches: GET /<name> answers 200 while `name` is healthy, 503 otherwise.
+ * Lets a test hold a container's probe failing for exactly as long as it wants, restarts or not.
+ */
+export async function switchboard(): Promise<{ port: number; set(name: string, healthy: boolean): void; close(): Promise<void> }> {
+  const health = new Map<string, boolean>();
+  const srv = await httpServer((req, res) => {
+    const ok = health.get((req.url ?? '/').slice(1)) ?? true;
+    res.writeHead(ok ? 200 : 503).end(ok ? 'ok' : 'down');
+  });
+  return { port: srv.port, set: (name, healthy) => void health.set(name, healthy), close: () => srv.close() };
+}

@@ -1,22 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { initialState, step, type Action, type Input, type MachineState, type Rules } from '../../src/watchdog/state-machine.ts';
+import { initialState, resumeExited, step, type Action, type Context, type Input, type MachineState, type Rules } from '../../src/watchdog/state-machine.ts';
 
 const rules = (over: Partial<Rules> = {}): Rules => ({
   liveness: { failures: 3, successes: 1, startPeriodMs: 0 },
   readiness: { failures: 2, successes: 2, startPeriodMs: 0 },
   action: 'restart',
   dryRun: false,
+  restartOnExit: false,
+  engineRestarts: false,
+  backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 },
+  crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' },
   ...over,
 });
 
+const free: Context = { heldBy: undefined, paused: false };
+
 /** Feeds inputs in order; returns the final state and every action with the time of its input. */
-function run(inputs: Input[], r: Rules = rules(), start: MachineState = initialState({ running: true, startedAt: 0 })) {
+function run(inputs: Input[], r: Rules = rules(), start: MachineState = initialState({ running: true, startedAt: 0 }), ctx: (i: number) => Context = () => free) {
   let state = start;
-  const actions: (Action & { at: number })[] = [];
-  for (const input of inputs) {
-    const out = step(state, input, r);
+  const actions: (Action & { inputAt: number })[] = [];
+  for (const [i, input] of inputs.entries()) {
+    const out = step(state, input, r, ctx(i));
     state = out.state;
-    actions.push(...out.actions.map((a) => ({ ...a, at: input.at })));
+    actions.push(...out.actions.map((a) => ({ ...a, inputAt: input.at })));
   }
   return { state, actions, types: actions.map((a) => (a.type === 'notify' ? a.event : a.type)) };
 }
@@ -28,8 +34,8 @@ describe('liveness', () => {
   it('restarts exactly once when failures in a row reach the threshold', () => {
     const { types, actions, state } = run([fail(10), fail(20), fail(30), fail(40)]);
     expect(types).toEqual(['unhealthy', 'restart']);
-    expect(actions[1]?.at).toBe(30);
-    expect(state).toMatchObject({ lifecycle: 'restarting', restartInFlight: true });
+    expect(actions[1]?.inputAt).toBe(30);
+    expect(state).toMatchObject({ lifecycle: 'restarting', inFlight: true });
   });
 
   it('does not act on failures that are not in a row', () => {
@@ -52,9 +58,10 @@ describe('liveness', () => {
     expect(types).toEqual(['unhealthy', 'restart', 'recovered']);
   });
 
-  it('restarts again when the container keeps failing after a restart, without a second unhealthy alert', () => {
-    const { types } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, at: 4 }, fail(5), fail(6), fail(7)]);
-    expect(types).toEqual(['unhealthy', 'restart', 'restart']);
+  it('restarts again when the container keeps failing after a restart, after the backoff, without a second unhealthy alert', () => {
+    const { types, actions } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, at: 4 }, fail(5), fail(6), fail(7), { type: 'tick', at: 10_003 }]);
+    expect(types).toEqual(['unhealthy', 'restart', 'wake', 'restart']);
+    expect(actions[2]).toMatchObject({ type: 'wake', at: 10_003 });
   });
 
   it('does not count failures during the start period after a start', () => {
@@ -67,9 +74,9 @@ describe('liveness', () => {
   });
 
   it('alerts restart_failed and counts afresh when the engine refuses the restart', () => {
-    const { types, state } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: false, at: 4 }, fail(5), fail(6), fail(7)]);
-    expect(types).toEqual(['unhealthy', 'restart', 'restart_failed', 'restart']);
-    expect(state.restartInFlight).toBe(true);
+    const { types, state } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: false, error: 'HTTP 403', at: 4 }, fail(5), fail(6), fail(7), { type: 'tick', at: 20_000 }]);
+    expect(types).toEqual(['unhealthy', 'restart', 'restart_failed', 'wake', 'restart']);
+    expect(state.inFlight).toBe(true);
   });
 });
 
@@ -83,12 +90,12 @@ describe('operator stops and exits', () => {
   });
 
   it('treats the stop and die of its own restart as part of the restart', () => {
-    const { state } = run([fail(1), fail(2), fail(3), { type: 'stopped', by: 'exit', at: 4 }, { type: 'stopped', by: 'operator', at: 4 }, { type: 'restart_done', ok: true, at: 5 }]);
+    const { state } = run([fail(1), fail(2), fail(3), { type: 'stopped', by: 'exit', exitCode: 0, oom: false, at: 4 }, { type: 'stopped', by: 'operator', at: 4 }, { type: 'restart_done', ok: true, at: 5 }]);
     expect(state.lifecycle).toBe('running');
   });
 
   it('never acts on an exited container', () => {
-    expect(run([{ type: 'stopped', by: 'exit', at: 1 }, fail(2), fail(3), fail(4), { type: 'health', status: 'unhealthy', at: 5 }]).types).toEqual([]);
+    expect(run([{ type: 'stopped', by: 'exit', exitCode: 1, oom: false, at: 1 }, fail(2), fail(3), fail(4), { type: 'health', status: 'unhealthy', at: 5 }]).types).toEqual(['died']);
   });
 });
 
@@ -96,7 +103,7 @@ describe('docker HEALTHCHECK', () => {
   it('acts at once on an unhealthy status and recovers on healthy', () => {
     const { actions } = run([{ type: 'health', status: 'starting', at: 1 }, { type: 'health', status: 'unhealthy', at: 100 }, { type: 'restart_done', ok: true, at: 200 }, { type: 'health', status: 'healthy', at: 900 }]);
     expect(actions.map((a) => (a.type === 'notify' ? a.event : a.type))).toEqual(['unhealthy', 'restart', 'recovered']);
-    expect(actions[1]).toMatchObject({ at: 100, reason: 'docker HEALTHCHECK reports unhealthy' });
+    expect(actions[1]).toMatchObject({ inputAt: 100, reason: 'docker HEALTHCHECK reports unhealthy' });
     expect(actions[2]).toMatchObject({ recoveryMs: 800 });
   });
 });
@@ -107,16 +114,16 @@ describe('actions other than restart', () => {
     expect(types).toEqual(['unhealthy', 'recovered', 'unhealthy']);
   });
 
-  it('dry-run withholds the restart, every `failures` failures, and never restarts', () => {
-    const { actions, types } = run([fail(1), fail(2), fail(3), fail(4), fail(5), fail(6)], rules({ dryRun: true }));
-    expect(types).toEqual(['unhealthy', 'withheld', 'withheld']);
+  it('dry-run withholds the restart once per failure episode, and never restarts', () => {
+    const { actions, types } = run([fail(1), fail(2), fail(3), fail(4), fail(5), fail(6), pass(7), fail(8), fail(9), fail(10)], rules({ dryRun: true }));
+    expect(types).toEqual(['unhealthy', 'withheld', 'recovered', 'unhealthy', 'withheld']);
     expect(actions[1]).toMatchObject({ would: 'restart', why: 'dry-run' });
   });
 
   it('action=stop quarantines', () => {
     const { types, state } = run([fail(1), fail(2), fail(3)], rules({ action: 'stop' }));
     expect(types).toEqual(['unhealthy', 'stop']);
-    expect(state.restartInFlight).toBe(false);
+    expect(state.inFlight).toBe(false);
   });
 });
 
@@ -132,5 +139,173 @@ describe('readiness', () => {
 
   it('is ignored when the container has no readiness probe', () => {
     expect(run([fail(1, 'readiness'), fail(2, 'readiness'), fail(3, 'readiness')], rules({ readiness: undefined })).types).toEqual([]);
+  });
+});
+
+/** Restart history as a list of actions: a container failing over and over, restarts done at once. */
+function failLoop(times: number, r: Rules, gapMs = 1000): { types: string[]; restarts: number[]; state: MachineState } {
+  let state = initialState({ running: true, startedAt: 0 });
+  const types: string[] = [];
+  const restarts: number[] = [];
+  let at = 1000;
+  for (let i = 0; i < times; i++) {
+    const out = step(state, { type: 'health', status: 'unhealthy', at }, r);
+    state = out.state;
+    for (const a of out.actions) {
+      types.push(a.type === 'notify' ? a.event : a.type);
+      if (a.type === 'restart') restarts.push(at);
+      if (a.type === 'wake') {
+        at = a.at; // the loop wakes the machine at the time it asked for
+        const woken = step(state, { type: 'tick', at }, r);
+        state = woken.state;
+        for (const b of woken.actions) {
+          types.push(b.type === 'notify' ? b.event : b.type);
+          if (b.type === 'restart') restarts.push(at);
+        }
+      }
+    }
+    state = step(state, { type: 'restart_done', ok: true, at }, r).state;
+    at += gapMs;
+    state = step(state, { type: 'health', status: 'healthy', at }, r).state; // flaps: healthy briefly
+    at += gapMs;
+  }
+  return { types, restarts, state };
+}
+
+describe('backoff', () => {
+  const r = rules({ crashloop: { restarts: 100, windowMs: 3_600_000, action: 'retry' } });
+  it('waits nothing before the first restart, then initial, doubling, capped at max', () => {
+    const { restarts } = failLoop(9, r);
+    const gaps = restarts.slice(1).map((t, i) => t - (restarts[i] ?? 0));
+    expect(gaps).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
+  });
+
+  it('issues no restart before the backoff has passed, whatever the probes say', () => {
+    const { types, actions } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, at: 3 }, fail(4), fail(5), fail(6), fail(7), fail(8), fail(9), { type: 'tick', at: 9_000 }]);
+    expect(types.slice(0, 3)).toEqual(['unhealthy', 'restart', 'wake']);
+    // every later failure, and the early tick, only ask again to be woken at the same time (the loop keeps one timer)
+    expect(actions.slice(2).map((a) => (a.type === 'wake' ? a.at : a.type))).toEqual([10_003, 10_003, 10_003, 10_003, 10_003]);
+  });
+
+  it('drops the pending restart when the container recovers before the backoff ends', () => {
+    const { types, state } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, at: 3 }, fail(4), fail(5), fail(6), pass(7), { type: 'tick', at: 10_003 }]);
+    expect(types).toEqual(['unhealthy', 'restart', 'wake', 'recovered']);
+    expect(state.pending).toBeUndefined();
+  });
+
+  it('resets after `reset` healthy without a break, but not after a shorter healthy spell', () => {
+    const start = initialState({ running: true, startedAt: 0, budget: { restarts: [0], level: 3, lastRestartAt: 0, loop: 'closed', healthySince: undefined } });
+    const short = run([pass(1000), pass(500_000), fail(500_001), fail(500_002), fail(500_003)], r, start);
+    expect(short.state.budget.level).toBe(4);
+    const long = run([pass(1000), pass(601_000), fail(601_001), fail(601_002), fail(601_003)], r, start);
+    expect(long.types).toEqual(['unhealthy', 'restart']);
+    expect(long.state.budget.level).toBe(1);
+    expect(long.state.budget.restarts).toEqual([0, 601_003]); // a reset clears backoff, never the history in the window
+  });
+});
+
+describe('crash loops', () => {
+  it('opens after more than `restarts` restarts in the window, alerts once, then retries at max backoff', () => {
+    const { types, restarts, state } = failLoop(8, rules({ crashloop: { restarts: 3, windowMs: 3_600_000, action: 'retry' } }));
+    expect(types.filter((t) => t === 'crashloop')).toHaveLength(1);
+    const restartIndexes = types.flatMap((t, i) => (t === 'restart' ? [i] : []));
+    expect(types.indexOf('crashloop')).toBe((restartIndexes[3] ?? NaN) - 1); // alerted as the 4th restart is issued
+    expect(restarts).toHaveLength(8);
+    const gaps = restarts.slice(1).map((t, i) => t - (restarts[i] ?? 0));
+    expect(gaps.slice(3)).toEqual([300_000, 300_000, 300_000, 300_000]); // the 4th restart opened the loop
+    expect(state.budget.loop).toBe('open');
+  });
+
+  it('is tripped by a container that flaps (healthy briefly between failures)', () => {
+    // failLoop reports healthy between every failure: history must survive it
+    const { state } = failLoop(6, rules({ backoff: { initialMs: 1, maxMs: 1, resetMs: 600_000 } }));
+    expect(state.budget.loop).toBe('open');
+  });
+
+  it('gives up with action=giveup: alerts, and never restarts again', () => {
+    const { types, restarts, state } = failLoop(8, rules({ crashloop: { restarts: 3, windowMs: 3_600_000, action: 'giveup' } }));
+    expect(restarts).toHaveLength(3);
+    expect(types.filter((t) => t === 'crashloop')).toHaveLength(1);
+    expect(state.budget.loop).toBe('gave_up');
+  });
+
+  it('leaves a gave-up loop when an operator starts the container again', () => {
+    const gaveUp = initialState({ running: true, startedAt: 0, budget: { restarts: [1, 2, 3, 4], level: 4, lastRestartAt: 4, loop: 'gave_up', healthySince: undefined } });
+    const { state } = run([{ type: 'stopped', by: 'operator', at: 10 }, { type: 'started', at: 20 }], rules(), gaveUp);
+    expect(state.budget.loop).toBe('open');
+  });
+
+  it('counts the engine restart policy: die then start', () => {
+    const r = rules({ crashloop: { restarts: 2, windowMs: 60_000, action: 'retry' }, engineRestarts: true, restartOnExit: true });
+    const inputs: Input[] = [];
+    for (let t = 1; t <= 3; t++) inputs.push({ type: 'stopped', by: 'exit', exitCode: 1, oom: false, at: t * 1000 }, { type: 'started', at: t * 1000 + 100 });
+    const { types, state } = run(inputs, r);
+    expect(types).toEqual(['died', 'died', 'died', 'crashloop']); // the engine restarts it: healer only counts
+    expect(state.budget.restarts).toHaveLength(3);
+  });
+
+  it('counts restarts the engine did while healer was not looking', () => {
+    const { types, state } = run([{ type: 'engine_restarts', count: 6, at: 5 }]);
+    expect(types).toEqual(['crashloop']);
+    expect(state.budget.restarts).toHaveLength(6);
+  });
+});
+
+describe('exits', () => {
+  const onExit = rules({ restartOnExit: true });
+  it('starts a container that died with a non-zero code, with the same backoff', () => {
+    const { types, actions } = run([{ type: 'stopped', by: 'exit', exitCode: 3, oom: false, at: 10 }, { type: 'restart_done', ok: true, at: 20 }, { type: 'started', at: 20 }, { type: 'stopped', by: 'exit', exitCode: 3, oom: false, at: 30 }], onExit);
+    expect(types).toEqual(['died', 'start', 'died', 'wake']);
+    expect(actions[0]).toMatchObject({ exitCode: 3, oom: false, reason: 'exited with code 3' });
+    expect(actions[3]).toMatchObject({ type: 'wake', at: 10_010 }); // 10 s after the first start
+  });
+
+  it('starts an OOM-killed container and says so', () => {
+    const { actions } = run([{ type: 'stopped', by: 'exit', exitCode: 137, oom: true, at: 10 }], onExit);
+    expect(actions.map((a) => a.type)).toEqual(['notify', 'start']);
+    expect(actions[0]).toMatchObject({ event: 'died', oom: true, reason: 'killed by the kernel (out of memory)' });
+  });
+
+  it('leaves clean exits, operator stops, and containers without on_exit alone', () => {
+    expect(run([{ type: 'stopped', by: 'exit', exitCode: 0, oom: false, at: 1 }], onExit).types).toEqual(['died']);
+    expect(run([{ type: 'stopped', by: 'operator', at: 1 }], onExit).types).toEqual([]);
+    expect(run([{ type: 'stopped', by: 'exit', exitCode: 1, oom: false, at: 1 }]).types).toEqual(['died']);
+  });
+
+  it('resumes the on-exit decision after healer itself restarted, within the kept backoff', () => {
+    const s = initialState({ running: false, startedAt: 0, budget: { restarts: [1000, 2000], level: 2, lastRestartAt: 2000, loop: 'closed', healthySince: undefined }, lastExit: { at: 2500, exitCode: 1, oom: false } });
+    expect(resumeExited(s, 5000, onExit).actions).toEqual([{ type: 'wake', at: 22_000, reason: 'exited with code 1' }]);
+    expect(resumeExited(s, 22_000, onExit).actions).toEqual([{ type: 'start', reason: 'exited with code 1' }]);
+    expect(resumeExited({ ...s, lastExit: undefined }, 22_000, onExit).actions).toEqual([]);
+  });
+});
+
+describe('dependencies and the breaker', () => {
+  it('holds a dependent while its dependency fails, naming it once, and restarts it when the dependency recovers', () => {
+    const held: Context = { heldBy: 'db', paused: false };
+    const { types, actions, state } = run([fail(1), fail(2), fail(3), fail(4), { type: 'tick', at: 5 }, { type: 'tick', at: 6 }], rules(), undefined, (i) => (i < 5 ? held : free));
+    expect(types).toEqual(['unhealthy', 'held', 'restart']);
+    expect(actions[1]).toMatchObject({ reason: 'dependency db is failing; not restarting until it recovers' });
+    expect(state.heldBy).toBeUndefined();
+  });
+
+  it('pauses every restart while the breaker is open, then restarts once it closes', () => {
+    const paused: Context = { heldBy: undefined, paused: true };
+    const { types, actions } = run([fail(1), fail(2), fail(3), { type: 'tick', at: 4 }, { type: 'tick', at: 5 }], rules(), undefined, (i) => (i < 4 ? paused : free));
+    expect(types).toEqual(['unhealthy', 'restart']);
+    expect(actions[1]?.inputAt).toBe(5);
+  });
+
+  it('never restarts with dry-run or action=notify, whatever else happens', () => {
+    for (const r of [rules({ dryRun: true, restartOnExit: true }), rules({ action: 'notify', restartOnExit: true })]) {
+      const { types } = run([fail(1), fail(2), fail(3), { type: 'tick', at: 100_000 }, { type: 'health', status: 'unhealthy', at: 100_001 }, { type: 'stopped', by: 'exit', exitCode: 1, oom: false, at: 100_002 }, { type: 'tick', at: 200_000 }], r);
+      expect(types).not.toContain('restart');
+      expect(types).not.toContain('start');
+    }
+  });
+
+  it('restarts a namespace child on request, within its own rules', () => {
+    expect(run([{ type: 'restart_requested', reason: 'owner restarted', at: 1 }]).types).toEqual(['restart']);
+    expect(run([{ type: 'restart_requested', reason: 'owner restarted', at: 1 }], rules({ action: 'notify' })).types).toEqual([]);
   });
 });

@@ -1,0 +1,127 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Budget } from './budget.ts';
+import type { Exit, Lifecycle } from './state-machine.ts';
+
+/** What healer keeps of one container across its own restarts. */
+export interface PersistedContainer {
+  readonly name: string;
+  readonly budget: Budget;
+  readonly lastExit: Exit | undefined;
+  readonly lifecycle: Lifecycle;
+  /** The engine's RestartCount when last seen, to count restarts healer missed. */
+  readonly restartCount: number;
+}
+
+const budgetSchema = z.object({
+  restarts: z.array(z.number()),
+  level: z.number().int().min(0),
+  lastRestartAt: z.number().optional(),
+  loop: z.enum(['closed', 'open', 'gave_up']),
+  healthySince: z.number().optional(),
+});
+const fileSchema = z.object({
+  version: z.literal(1),
+  savedAt: z.number(),
+  containers: z.record(
+    z.string(),
+    z.object({
+      name: z.string(),
+      budget: budgetSchema,
+      lastExit: z.object({ at: z.number(), exitCode: z.number(), oom: z.boolean() }).optional(),
+      lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited']),
+      restartCount: z.number().int().min(0),
+    }),
+  ),
+});
+
+/**
+ * The state file: read once at start, written whole after every change that matters (a restart, a crash,
+ * a loop opening), atomically: a temporary file is written and fsynced, then renamed over the old one, so
+ * a kill -9 at any point leaves either the old or the new file, never half of one.
+ */
+export class StateFile {
+  readonly path: string;
+  private readonly log: Logger;
+  private readonly entries = new Map<string, PersistedContainer>();
+  writes = 0;
+
+  constructor(path: string, log: Logger) {
+    this.path = path;
+    this.log = log;
+  }
+
+  /** Loads the file; a missing or unreadable one is reported and replaced, never fatal. */
+  load(): void {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') this.log.info({ path: this.path }, 'no state file yet; starting with no restart history');
+      else this.log.error({ path: this.path, err: (err as Error).message }, 'cannot read the state file; starting with no restart history');
+      return;
+    }
+    let parsed: z.infer<typeof fileSchema>;
+    try {
+      parsed = fileSchema.parse(JSON.parse(text));
+    } catch (err) {
+      const why = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (err as Error).message;
+      this.log.error({ path: this.path, err: why.slice(0, 500) }, 'the state file is corrupt; it will be replaced; restart history starts afresh');
+      return;
+    }
+    for (const [id, c] of Object.entries(parsed.containers)) this.entries.set(id, c as PersistedContainer);
+    this.log.info({ path: this.path, containers: this.entries.size }, 'restart history loaded');
+  }
+
+  get(id: string): PersistedContainer | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Records one container and writes the file. Returns false (and logs) when the write failed. */
+  set(id: string, entry: PersistedContainer): boolean {
+    this.entries.set(id, entry);
+    return this.write();
+  }
+
+  delete(id: string): void {
+    if (this.entries.delete(id)) this.write();
+  }
+
+  private write(): boolean {
+    const doc = { version: 1, savedAt: Date.now(), containers: Object.fromEntries(this.entries) };
+    const tmp = `${this.path}.tmp-${process.pid}`;
+    try {
+      // One level only: Node's recursive mkdir spins forever under some paths (e.g. /proc).
+      if (!existsSync(dirname(this.path))) mkdirSync(dirname(this.path));
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, JSON.stringify(doc));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path);
+      syncDir(dirname(this.path));
+      this.writes++;
+      return true;
+    } catch (err) {
+      this.log.error({ path: this.path, err: (err as Error).message }, 'cannot write the state file; restart history may be lost on restart');
+      return false;
+    }
+  }
+}
+
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // some filesystems refuse fsync on directories; the rename is still atomic
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,89 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { ContainerInfo } from '../../src/docker/types.ts';
+import { exitToResume } from '../../src/watchdog/container-watch.ts';
+import { StateFile, type PersistedContainer } from '../../src/watchdog/state-file.ts';
+
+function logged() {
+  const lines: { msg: string; level: number }[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { msg: string; level: number }) });
+  return { log, lines };
+}
+const entry: PersistedContainer = {
+  name: 'api',
+  budget: { restarts: [1, 2], level: 2, lastRestartAt: 2, loop: 'open', healthySince: undefined },
+  lastExit: { at: 3, exitCode: 1, oom: false },
+  lifecycle: 'exited',
+  restartCount: 0,
+};
+
+describe('StateFile', () => {
+  it('round-trips entries through an atomic write, leaving no temporary file', () => {
+    const dir = mkdtempSync(`${tmpdir()}/healer-state-test-`);
+    const { log } = logged();
+    const a = new StateFile(`${dir}/sub/state.json`, log);
+    a.load();
+    expect(a.set('abc', entry)).toBe(true);
+    expect(readdirSync(`${dir}/sub`)).toEqual(['state.json']);
+    const b = new StateFile(`${dir}/sub/state.json`, log);
+    b.load();
+    expect(b.get('abc')).toEqual(entry);
+    b.delete('abc');
+    const c = new StateFile(`${dir}/sub/state.json`, log);
+    c.load();
+    expect(c.get('abc')).toBeUndefined();
+  });
+
+  it.each([
+    ['not JSON', '{"version":1,'],
+    ['the wrong shape', JSON.stringify({ version: 1, savedAt: 1, containers: { x: { name: 'x', budget: { restarts: 'many' } } } })],
+    ['another version', JSON.stringify({ version: 9, savedAt: 1, containers: {} })],
+  ])('reports a corrupt file (%s), starts empty, and replaces it on the next write', (_what, text) => {
+    const dir = mkdtempSync(`${tmpdir()}/healer-state-test-`);
+    writeFileSync(`${dir}/state.json`, text);
+    const { log, lines } = logged();
+    const s = new StateFile(`${dir}/state.json`, log);
+    s.load();
+    expect(lines.find((l) => l.level === 50)?.msg).toBe('the state file is corrupt; it will be replaced; restart history starts afresh');
+    s.set('abc', entry);
+    expect((JSON.parse(readFileSync(`${dir}/state.json`, 'utf8')) as { version: number }).version).toBe(1);
+  });
+
+  it('starts empty without a file, and says so', () => {
+    const { log, lines } = logged();
+    const s = new StateFile(`${mkdtempSync(`${tmpdir()}/healer-state-test-`)}/none.json`, log);
+    s.load();
+    expect(lines.map((l) => l.msg)).toEqual(['no state file yet; starting with no restart history']);
+    expect(existsSync(s.path)).toBe(false);
+  });
+
+  it.each([
+    ['under /proc', '/proc/healer-cannot-write/state.json'],
+    ['under a regular file', `${mkdtempSync(`${tmpdir()}/healer-state-test-`)}/file/state.json`],
+  ])('reports a failed write %s at once, instead of throwing or hanging', (_what, path) => {
+    if (path.includes('/file/')) writeFileSync(path.replace('/state.json', ''), 'not a directory');
+    const { log, lines } = logged();
+    const s = new StateFile(path, log);
+    expect(s.set('abc', entry)).toBe(false);
+    expect(lines.at(-1)?.msg).toBe('cannot write the state file; restart history may be lost on restart');
+  });
+});
+
+describe('exitToResume', () => {
+  const info = (exitCode: number, oomKilled = false) => ({ exitCode, oomKilled, finishedAt: 50 }) as ContainerInfo;
+  const was = (lifecycle: PersistedContainer['lifecycle']): PersistedContainer => ({ ...entry, lifecycle, lastExit: lifecycle === 'exited' ? entry.lastExit : undefined });
+  it.each([
+    ['a crash healer saw', info(0), was('exited'), entry.lastExit],
+    ['an operator stop healer saw', info(1), was('stopped'), undefined],
+    ['an exit 3 while healer was away', info(3), was('running'), { at: 50, exitCode: 3, oom: false }],
+    ['an OOM kill while healer was away', info(137, true), was('running'), { at: 50, exitCode: 137, oom: true }],
+    ['a docker stop (143) while healer was away', info(143), was('running'), undefined],
+    ['a docker stop (137) while healer was away', info(137), was('running'), undefined],
+    ['a clean exit while healer was away', info(0), was('running'), undefined],
+    ['a container healer never watched', info(3), undefined, undefined],
+  ])('%s', (_what, i, persisted, expected) => {
+    expect(exitToResume(i, persisted)).toEqual(expected);
+  });
+});
