@@ -4,7 +4,9 @@ import { formatDuration } from './config/duration.ts';
 import { formatProbeSpec } from './config/probe-spec.ts';
 import type { Engine } from './docker/engine.ts';
 import type { ContainerInfo } from './docker/types.ts';
+import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
 import { evaluate, type Verdict } from './watchdog/discover.ts';
+import type { StateFile } from './watchdog/state-file.ts';
 
 export interface CheckRow {
   readonly container: string;
@@ -12,17 +14,27 @@ export interface CheckRow {
   readonly project: string | undefined;
   readonly service: string | undefined;
   readonly verdict: Verdict;
+  /** What the state file remembers: restarts in the window, crash loop, backoff. */
+  readonly history: string | undefined;
 }
 
 /** Evaluates every container the engine has, as the watchdog would at start-up. */
-export async function checkContainers(engine: Engine, loaded: LoadedConfig, self: { ids: string[]; hostname: string }): Promise<CheckRow[]> {
+export async function checkContainers(
+  engine: Engine,
+  loaded: LoadedConfig,
+  self: { ids: string[]; hostname: string },
+  state: StateFile,
+  now: number,
+): Promise<CheckRow[]> {
   const rows: CheckRow[] = [];
   for (const id of await engine.listIds()) {
     const info: ContainerInfo | undefined = await engine.inspect(id);
     if (!info) continue;
     const verdict = evaluate(info, loaded, self);
     if (verdict.kind === 'ignore') continue;
-    rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict });
+    const saved = state.get(info.id);
+    const history = verdict.kind === 'watch' && saved ? describeHistory(saved.budget, verdict.policy, now) : undefined;
+    rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history });
   }
   return rows.sort((a, b) => a.container.localeCompare(b.container));
 }
@@ -40,6 +52,7 @@ export function formatCheck(rows: readonly CheckRow[]): string {
     if (r.verdict.kind !== 'watch') continue;
     out.push(`WATCH   ${r.container}${where}`);
     out.push(...formatPolicy(r.verdict.policy).map((l) => `  ${l}`));
+    if (r.history) out.push(`  history:   ${r.history}`);
   }
   const watched = rows.filter((r) => r.verdict.kind === 'watch').length;
   const bad = rows.length - watched;
@@ -52,6 +65,9 @@ export function formatPolicy(p: Policy): string[] {
     `liveness:  ${formatProbe(p.liveness)}`,
     `readiness: ${formatProbe(p.readiness)}`,
     `action:    ${p.action} (restart timeout ${formatDuration(p.restartTimeoutMs)}${p.restartOnExit ? ', restart on exit' : ''})`,
+    `backoff:   ${formatDuration(p.backoff.initialMs)} doubling to ${formatDuration(p.backoff.maxMs)}, reset after ${formatDuration(p.backoff.resetMs)} healthy`,
+    `crashloop: more than ${p.crashloop.restarts} restarts in ${formatDuration(p.crashloop.windowMs)}, then ${p.crashloop.action === 'retry' ? 'retry at max backoff' : 'give up'}`,
+    ...(p.dependsOn.length > 0 ? [`depends on: ${p.dependsOn.join(', ')}`] : []),
     ...(p.network ? [`network:   ${p.network}`] : []),
   ];
 }
@@ -83,4 +99,15 @@ export function loadedSummary(loaded: LoadedConfig): string {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
+}
+
+/** The standing state the state file records, in words: `3 restarts in the window; crash loop open; backoff until …`. */
+export function describeHistory(b: Budget, p: Policy, now: number): string {
+  const rules = { backoff: p.backoff, crashloop: p.crashloop };
+  const parts = [`${restartsInWindow(b, now, rules)} restarts in the last ${formatDuration(p.crashloop.windowMs)}`];
+  if (b.loop === 'open') parts.push('crash loop open');
+  if (b.loop === 'gave_up') parts.push('crash loop: gave up');
+  const due = notBefore(b, rules);
+  if (due !== undefined && due > now) parts.push(`backoff until ${new Date(due).toISOString()}`);
+  return parts.join('; ');
 }

@@ -10,6 +10,7 @@ import { selfContainerClues } from './docker/self.ts';
 import { createLogger } from './log.ts';
 import { startHealer } from './main.ts';
 import { VERSION } from './version.ts';
+import { StateFile } from './watchdog/state-file.ts';
 
 const USAGE = `healer ${VERSION}: watches labelled Docker containers and heals them
 
@@ -86,7 +87,9 @@ async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
     process.stderr.write(`healer check: ${loadedSummary(loaded)} is valid, but ${(err as Error).message}\n`);
     return 1;
   }
-  const rows = await checkContainers(engine, loaded, selfContainerClues());
+  const state = new StateFile(loaded.config.state.path, createLogger({ level: 'silent', format: 'json' }));
+  state.load();
+  const rows = await checkContainers(engine, loaded, selfContainerClues(), state, Date.now());
   const bad = rows.some((r) => r.verdict.kind === 'problem');
   if (json) process.stdout.write(`${JSON.stringify({ config: loaded.path ?? null, containers: rows }, jsonReplacer, 2)}\n`);
   else process.stdout.write(`healer check: ${loadedSummary(loaded)} is valid\n${formatCheck(rows)}\n`);

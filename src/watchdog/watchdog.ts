@@ -15,6 +15,7 @@ import { Limit } from './limit.ts';
 import { describeAction } from './narrate.ts';
 import type { StateFile } from './state-file.ts';
 import type { MachineState } from './state-machine.ts';
+import { containerStatus, type ContainerStatus } from './status.ts';
 
 export interface WatchdogDeps {
   readonly engine: Engine;
@@ -92,6 +93,17 @@ export class Watchdog {
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
     clearTimeout(timer);
     if (timedOut) this.deps.log.warn({ graceMs }, 'stopped waiting for in-flight work');
+  }
+
+  /** The status data: every watched container, label problems, and the host-wide guards. */
+  status(): { engineReachable: boolean; paused: boolean; containers: ContainerStatus[]; problems: LabelProblem[] } {
+    const now = this.deps.clock.now();
+    return {
+      engineReachable: this.engineReachable,
+      paused: this.paused,
+      containers: [...this.watches.values()].map((w) => containerStatus(w, now)).sort((a, b) => a.name.localeCompare(b.name)),
+      problems: [...this.problems.values()],
+    };
   }
 
   get eventReconnects(): number {

@@ -50,9 +50,13 @@ const logged = (logs: readonly LogLine[], msg: string) => logs.filter((l) => l.m
 describe('crash loops and backoff', () => {
   it('starts a crashing container again with growing gaps, flags the loop, and retries at max backoff', async () => {
     const { events, start } = await setup();
-    const { logs } = await start();
+    const { logs, healer } = await start();
     const id = await runContainer({ runId, name: 'crash', labels: crasher({ 'healer.crashloop.restarts': '3' }), cmd: CRASH });
     await waitFor('5 starts', () => startTimes(events, id).length >= 5, 30_000);
+    await waitFor('the next crash', () => healer.watchdog.status().containers[0]?.pending !== undefined);
+    const status = healer.watchdog.status().containers[0];
+    expect(status).toMatchObject({ name: `crash-${runId}`, crashLoop: 'open', restartsInWindow: 4, lastExit: { exitCode: 3, oom: false } });
+    expect(Date.parse(status?.backoffUntil ?? '')).toBeGreaterThan(Date.now() + 5000); // at the 10 s maximum now
 
     // starts: its own, then healer's first at once, then 400, 800, 1600 ms apart at least (engine event times)
     const gaps = gapsOf(startTimes(events, id)).slice(1);
@@ -114,6 +118,14 @@ describe('crash loops and backoff', () => {
     expect(logged(second.lines, 'container started').length).toBeLessThan(4);
     expect(logged(second.lines, 'crash loop')[0]?.reason).toBe('4 restarts within 60s (limit 3); retrying at the maximum backoff');
     await waitFor('the restart that opened the loop', () => startTimes(events, id).length >= 5);
+    second.child.kill('SIGKILL');
+    const check = await new Promise<string>((resolve) => {
+      const c = spawn(process.execPath, [cli, 'check'], { env });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.once('exit', () => resolve(out));
+    });
+    expect(check).toMatch(/history: {3}[45] restarts in the last 1m; crash loop open; backoff until /);
   });
 
   it('never starts an operator-stopped container, even with restart.on_exit', async () => {
@@ -154,6 +166,7 @@ describe('dependencies, namespaces and the breaker', () => {
     await waitFor('db failing', () => healer.watchdog.watches.get(db)?.failing === true);
     sw.set('app', false);
     await waitFor('app held', () => logged(logs, 'restart held by a failing dependency').length > 0);
+    expect(healer.watchdog.status().containers.find((c) => c.id === app)).toMatchObject({ heldBy: `db-${runId}`, pending: 'restart: 2 failed liveness probes in a row' });
     await sleep(1500);
     expect(events.count(app, 'restart')).toBe(0);
     expect(events.count(db, 'restart')).toBeGreaterThanOrEqual(1);
@@ -198,7 +211,7 @@ describe('dependencies, namespaces and the breaker', () => {
     await waitFor('all up', () => ids.every((id) => healer.watchdog.watches.get(id)?.state.liveness.up === true));
 
     for (const n of names) sw.set(n, false);
-    await waitFor('paused', () => healer.watchdog.paused);
+    await waitFor('paused', () => healer.watchdog.status().paused);
     await sleep(1500); // several times failures × interval
     expect(ids.map((id) => events.count(id, 'restart'))).toEqual([0, 0, 0, 0]);
     expect(logged(logs, 'restarts paused: too many containers failing at once')).toHaveLength(1);
