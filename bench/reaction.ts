@@ -3,7 +3,9 @@
 //  2. HTTP probe: the response that crosses `failures` leaves the target → healer's restart request.
 // "Restart request" is healer's 'restarting container' log line, written just before the Engine API call.
 // Prints medians and p99 over repeated runs; figures go in the README.
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -47,18 +49,21 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const targetPort = (server.address() as AddressInfo).port;
 
+  // Reaction is measured, not backoff: the same two containers are broken ROUNDS times in a row.
+  const noBackoff = { 'healer.backoff.initial': '1ms', 'healer.backoff.max': '1ms', 'healer.crashloop.restarts': '1000' };
   const hcPort = await freePort();
   const hc = await runContainer({
     runId, name: 'bench-hc', cmd: appCommand(hcPort),
-    labels: { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.timeout': '1s' },
+    labels: { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.timeout': '1s', ...noBackoff },
     healthcheck: { test: ['CMD-SHELL', `test -f /www/health`], intervalMs: 200, retries: 1 },
   });
   const probe = await runContainer({
     runId, name: 'bench-probe', cmd: appCommand(await freePort()),
-    labels: { 'healer.enable': 'true', 'healer.scope': runId, 'healer.liveness': `http://127.0.0.1:${targetPort}/`, 'healer.liveness.interval': '100ms', 'healer.liveness.failures': '3', 'healer.restart.timeout': '1s' },
+    labels: { 'healer.enable': 'true', 'healer.scope': runId, 'healer.liveness': `http://127.0.0.1:${targetPort}/`, 'healer.liveness.interval': '100ms', 'healer.liveness.failures': '3', 'healer.restart.timeout': '1s', ...noBackoff },
   });
 
-  const healer = await startHealer({ loaded: loadConfig(undefined, { HEALER_DISCOVERY_SCOPE: runId }), log });
+  const stateDir = mkdtempSync(`${tmpdir()}/healer-bench-`);
+  const healer = await startHealer({ loaded: loadConfig(undefined, { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json` }), log });
   const events = (await docker.getEvents({ filters: { type: ['container'], event: ['health_status'], label: [`healer-test=${runId}`] } }));
   const unhealthyAt: number[] = [];
   events.on('data', (c: Buffer) => {
