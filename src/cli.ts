@@ -10,6 +10,9 @@ import { selfContainerClues } from './docker/self.ts';
 import { createLogger } from './log.ts';
 import { startHealer } from './main.ts';
 import { VERSION } from './version.ts';
+import { Agent } from 'undici';
+import { Alerter } from './alerting/alerter.ts';
+import { redact } from './config/channels.ts';
 import { StateFile } from './watchdog/state-file.ts';
 
 const USAGE = `healer ${VERSION}: watches labelled Docker containers and heals them
@@ -17,6 +20,8 @@ const USAGE = `healer ${VERSION}: watches labelled Docker containers and heals t
 Usage:
   healer [run]        watch and heal (default)
   healer check        validate config and labels; print each container's effective policy
+  healer notify --test [--channel NAME]
+                      send a test alert to every channel (or one); print what each did
   healer --version
 
 Options:
@@ -43,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
+        test: { type: 'boolean' },
+        channel: { type: 'string' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -61,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0] ?? 'run';
-  if (!['run', 'check'].includes(command) || positionals.length > 1) {
+  if (!['run', 'check', 'notify'].includes(command) || positionals.length > 1) {
     process.stderr.write(`healer: unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
     return 2;
   }
@@ -75,6 +82,13 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     throw err;
+  }
+  if (command === 'notify') {
+    if (!values.test) {
+      process.stderr.write('healer: notify needs --test (healer notify --test [--channel NAME])\n');
+      return 2;
+    }
+    return notifyTest(loaded, values.channel);
   }
   return command === 'check' ? check(loaded, values.json === true) : run(loaded);
 }
@@ -98,6 +112,33 @@ async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
 
 function jsonReplacer(_key: string, value: unknown): unknown {
   return value instanceof RegExp ? value.source : value;
+}
+
+/** Sends one test alert per channel, once, without queue or retries, and says what happened. */
+async function notifyTest(loaded: LoadedConfig, only: string | undefined): Promise<number> {
+  const specs = loaded.channels.filter((c) => only === undefined || c.name === only);
+  if (specs.length === 0) {
+    const known = loaded.channels.map((c) => c.name).join(', ') || 'none';
+    process.stderr.write(`healer notify: ${only === undefined ? 'no alert channels are configured' : `no channel named "${only}"`} (channels: ${known})\n`);
+    return 1;
+  }
+  const dispatcher = new Agent({ connect: { timeout: 10_000 } });
+  const alerter = new Alerter({ specs, config: loaded.config.alerts, secrets: loaded.secrets, dispatcher, log: createLogger({ level: 'silent', format: 'json' }) });
+  const alert = alerter.testAlert();
+  let failed = 0;
+  for (const channel of alerter.channels) {
+    const type = specs.find((s) => s.name === channel.name)?.type ?? '?';
+    try {
+      await channel.sendOnce(alert);
+      process.stdout.write(`delivered  ${channel.name} (${type})\n`);
+    } catch (err) {
+      failed++;
+      process.stdout.write(`FAILED     ${channel.name} (${type}): ${redact((err as Error).message, loaded.secrets)}\n`);
+    }
+  }
+  await alerter.flush(0);
+  await dispatcher.close();
+  return failed > 0 ? 1 : 0;
 }
 
 async function run(loaded: LoadedConfig): Promise<number> {

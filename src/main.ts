@@ -4,6 +4,8 @@ import type { LoadedConfig } from './config/load.ts';
 import { connectDocker } from './docker/connect.ts';
 import { Engine } from './docker/engine.ts';
 import { selfContainerClues } from './docker/self.ts';
+import { Agent } from 'undici';
+import { Alerter } from './alerting/alerter.ts';
 import { createProbeDispatcher, createProbers } from './probes/index.ts';
 import { VERSION } from './version.ts';
 import { systemClock, type Clock } from './watchdog/clock.ts';
@@ -12,6 +14,7 @@ import { Watchdog } from './watchdog/watchdog.ts';
 
 export interface Running {
   readonly watchdog: Watchdog;
+  readonly alerter: Alerter;
   /** Stops healer: no new probes, in-flight work gets `graceMs`, then connections close. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -40,6 +43,8 @@ export async function startHealer(opts: {
       const engine = new Engine(docker);
       log.info({ engineVersion, apiVersion }, 'connected to the docker engine');
       const dispatcher = createProbeDispatcher();
+      const alertDispatcher = new Agent({ connect: { timeout: 10_000 } });
+      const alerter = new Alerter({ specs: loaded.channels, config: loaded.config.alerts, secrets: loaded.secrets, dispatcher: alertDispatcher, engine, log: log.child({ component: 'alerts' }) });
       const self = opts.self ?? selfContainerClues();
       const state = new StateFile(loaded.config.state.path, log.child({ component: 'state' }));
       state.load();
@@ -52,13 +57,16 @@ export async function startHealer(opts: {
         self,
         selfNetworks: await ownNetworks(engine, self.ids, log),
         state,
+        alerter,
       });
       await watchdog.start();
       return {
         watchdog,
+        alerter,
         async stop(graceMs = 15_000) {
           await watchdog.stop(graceMs);
-          await dispatcher.close();
+          await alerter.flush(Math.min(graceMs, 10_000));
+          await Promise.all([dispatcher.close(), alertDispatcher.close()]);
           log.info('healer stopped');
         },
       };

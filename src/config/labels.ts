@@ -44,6 +44,8 @@ export function policyFromLabels(input: {
   containerName: string;
   rawDefaults: Readonly<Record<string, unknown>>;
   imageHasHealthcheck: boolean;
+  /** Names of the alert channels, to check healer.alert against. */
+  channels?: readonly string[];
 }): PolicyResult {
   const { labels, prefix, containerName } = input;
   const fromLabels: Record<string, unknown> = {};
@@ -77,6 +79,15 @@ export function policyFromLabels(input: {
           ? `label ${label} on container "${containerName}": ${issue.message}`
           : `container "${containerName}": ${keys.join('.')}: ${issue.message}`,
       );
+    }
+  }
+  if (parsed.success && parsed.data.alert) {
+    const known = input.channels ?? [];
+    const unknown = parsed.data.alert.filter((n) => n !== 'none' && !known.includes(n));
+    if (unknown.length > 0) {
+      const label = labelOf.get('alert') ?? 'defaults.alert';
+      const where = label === 'defaults.alert' ? `watchdog.yml ${label}` : `label ${label} on container "${containerName}"`;
+      errors.push(`${where}: unknown channel ${unknown.map((n) => `"${n}"`).join(', ')} (channels: ${known.length > 0 ? known.join(', ') : 'none configured'})`);
     }
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };

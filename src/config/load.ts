@@ -2,11 +2,16 @@ import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { resolveChannels, type ResolvedChannel } from './channels.ts';
 import { configSchema, type Config } from './schema.ts';
 import { deepFreeze, setPath } from './objects.ts';
 
 export interface LoadedConfig {
   readonly config: Config;
+  /** Alert channels with their URLs and secrets read. */
+  readonly channels: readonly ResolvedChannel[];
+  /** Every secret value (webhook URLs, HMAC keys, header values), to redact wherever text leaves healer. */
+  readonly secrets: readonly string[];
   /** Where it came from, for logs and `healer check`; undefined when no file was used. */
   readonly path: string | undefined;
   /** The raw `defaults` mapping, merged under each container's labels. */
@@ -79,8 +84,12 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Lo
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, path, doc, lines, fromEnv)));
   }
+  const { channels, secrets, problems } = resolveChannels(parsed.data);
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => `${path ?? 'config'}:${lineOf(doc, lines, keyPathOf(p))}: ${p}`));
+  }
   const rawDefaults = (raw.defaults ?? {}) as Record<string, unknown>;
-  return deepFreeze({ config: parsed.data, path, rawDefaults: structuredClone(rawDefaults) });
+  return deepFreeze({ config: parsed.data, path, rawDefaults: structuredClone(rawDefaults), channels, secrets });
 }
 
 function describeIssue(
@@ -119,4 +128,10 @@ function lineOf(doc: Document | undefined, lines: LineCounter, keyPath: readonly
 
 function firstLine(s: string): string {
   return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** `alerts.channels[2].url_file: ...` → ['alerts', 'channels', '2', 'url_file'], for the line lookup. */
+function keyPathOf(problem: string): string[] {
+  const key = problem.split(':')[0] ?? '';
+  return key.split(/[.[\]]+/).filter((k) => k !== '');
 }

@@ -28,6 +28,8 @@ export interface Policy {
   readonly backoff: { readonly initialMs: number; readonly maxMs: number; readonly resetMs: number };
   readonly crashloop: { readonly restarts: number; readonly windowMs: number; readonly action: 'retry' | 'giveup' };
   readonly dependsOn: readonly string[];
+  /** Alert channel names; undefined: every channel; empty: none. */
+  readonly alert: readonly string[] | undefined;
 }
 
 export function toProbePolicy(o: ProbeOptionsOutput, spec: ProbeSpec | undefined): ProbePolicy | undefined {
@@ -63,5 +65,6 @@ export function toPolicy(p: PolicyOutput, imageHasHealthcheck: boolean): Policy 
     backoff: { initialMs: p.backoff.initial, maxMs: p.backoff.max, resetMs: p.backoff.reset },
     crashloop: { restarts: p.crashloop.restarts, windowMs: p.crashloop.window, action: p.crashloop.action },
     dependsOn: p.depends_on ?? [],
+    alert: p.alert === undefined ? undefined : p.alert.includes('none') ? [] : p.alert,
   };
 }

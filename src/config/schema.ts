@@ -60,12 +60,45 @@ export const policySchema = z.strictObject({
   depends_on: namesField.optional().describe('Compose services or container names; while one fails, this one is held'),
   network: z.string().optional().describe('Network whose address an empty probe host resolves to'),
   scope: z.string().optional().describe('Scope name, matched against discovery.scope'),
+  alert: namesField.optional().describe('Channel names, or none (default: every channel)'),
 });
 
 export type PolicyOutput = z.output<typeof policySchema>;
 export type ProbeOptionsOutput = z.output<typeof probeOptions>;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+export const ALERT_EVENTS = [
+  'unhealthy',
+  'restarted',
+  'restart_failed',
+  'recovered',
+  'died',
+  'crashloop',
+  'not_ready',
+  'ready',
+  'held',
+  'paused',
+  'resumed',
+  'docker_unreachable',
+  'docker_reconnected',
+] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+export const CHANNEL_TYPES = ['slack', 'discord', 'teams', 'webhook', 'alertmanager'] as const;
+
+const channelSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, dashes or underscores'),
+    type: enumField(CHANNEL_TYPES, 'a channel type'),
+    url: z.string().optional().describe('Webhook URL; prefer url_file, since it is a secret'),
+    url_file: z.string().optional().describe('File holding the webhook URL'),
+    secret: z.string().optional().describe('webhook: HMAC-SHA256 key for X-Healer-Signature'),
+    secret_file: z.string().optional(),
+    events: z.array(enumField(ALERT_EVENTS, 'an alert event')).optional().describe('Only these events (default: all)'),
+    headers: z.record(z.string(), z.string()).prefault({}).describe('Extra request headers'),
+  })
+  .refine((c) => (c.url === undefined) !== (c.url_file === undefined), { message: 'needs exactly one of url and url_file' })
+  .refine((c) => c.secret === undefined || c.secret_file === undefined, { message: 'has both secret and secret_file; keep one' });
 
 export const configSchema = z.strictObject({
   docker: z
@@ -104,6 +137,21 @@ export const configSchema = z.strictObject({
         })
         .prefault({})
         .describe('The breaker: a host-wide failure is not fixed by restarting everything'),
+    })
+    .prefault({}),
+  alerts: z
+    .strictObject({
+      channels: z.array(channelSchema).prefault([]),
+      log_lines: countField(0).prefault(20).describe('Last lines of the container log in each alert (0: none)'),
+      timeout: durationField.prefault('5s').describe('Time one delivery attempt may take'),
+      retries: countField(0).prefault(5).describe('Retries after a failed attempt (network errors, 5xx, 429)'),
+      queue: countField(1).prefault(200).describe('Alerts waiting per channel; more are dropped and counted'),
+      throttle: z
+        .strictObject({
+          window: durationField.prefault('10m').describe('The same event of the same container at most once per window'),
+          per_minute: countField(1).prefault(30).describe('Deliveries per channel per minute'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   log: z

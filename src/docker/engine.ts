@@ -109,6 +109,19 @@ export class Engine {
     }
   }
 
+  /** The last `tail` lines of the container's output (stdout and stderr). */
+  async logs(id: string, tail: number): Promise<string[]> {
+    try {
+      const raw = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false });
+      return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
+        .split('\n')
+        .filter((l) => l !== '')
+        .slice(-tail);
+    } catch (err) {
+      throw wrap(`logs of ${id.slice(0, 12)}`, err);
+    }
+  }
+
   /** Opens the container event stream from `since` (seconds), filtered to FOLLOWED_ACTIONS. */
   async openEvents(sinceSeconds: number | undefined): Promise<Readable> {
     try {
@@ -180,4 +193,18 @@ export function parseEvent(line: string): ContainerEvent | undefined {
     labels,
     time,
   };
+}
+
+/** Docker multiplexes stdout/stderr of containers without a TTY in 8-byte-header frames; TTY output is raw. */
+export function demux(buf: Buffer): string {
+  const framed = buf.length >= 8 && buf[0] !== undefined && buf[0] <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
+  if (!framed) return buf.toString('utf8');
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= buf.length) {
+    const size = buf.readUInt32BE(at + 4);
+    parts.push(buf.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
 }

@@ -24,6 +24,13 @@ export function evaluate(info: ContainerInfo, loaded: LoadedConfig, self: { ids:
   const opt = optIn(info.labels, prefix, config.discovery.watch, info.name);
   if (opt.error !== undefined) return { kind: 'problem', errors: [opt.error] };
   if (!opt.enabled) return { kind: 'ignore', why: 'not opted in' };
-  const r = policyFromLabels({ labels: info.labels, prefix, containerName: info.name, rawDefaults, imageHasHealthcheck: info.hasHealthcheck });
+  const r = policyFromLabels({
+    labels: info.labels,
+    prefix,
+    containerName: info.name,
+    rawDefaults,
+    imageHasHealthcheck: info.hasHealthcheck,
+    channels: loaded.channels.map((c) => c.name),
+  });
   return r.ok ? { kind: 'watch', policy: r.policy } : { kind: 'problem', errors: r.errors };
 }

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.ts';
 import { resolveAddress } from '../docker/address.ts';
+import type { Alerter } from '../alerting/alerter.ts';
+import { containerAlert, hostAlert } from '../alerting/from-watch.ts';
 import type { Engine } from '../docker/engine.ts';
 import { EventStream } from '../docker/event-stream.ts';
 import { isSelf } from '../docker/self.ts';
@@ -27,6 +29,7 @@ export interface WatchdogDeps {
   /** Networks healer's own container is on, for resolving an empty probe host. */
   readonly selfNetworks?: readonly string[];
   readonly state: StateFile;
+  readonly alerter: Alerter;
 }
 
 /** A container healer saw but cannot watch because of its labels. */
@@ -71,6 +74,7 @@ export class Watchdog {
         onEvent: (ev) => this.onEvent(ev),
         onConnected: (reconnect) => this.onConnected(reconnect),
         onDisconnected: (err) => {
+          if (this.engineReachable) deps.alerter.emit(hostAlert('docker_unreachable', `the event stream broke: ${err.message}; no action until the engine is back`));
           this.engineReachable = false;
           this.deps.log.error({ err: err.message }, 'docker engine unreachable; no action until it is back');
         },
@@ -112,6 +116,7 @@ export class Watchdog {
 
   private async onConnected(reconnect: boolean): Promise<void> {
     await this.sync();
+    if (reconnect && !this.engineReachable) this.deps.alerter.emit(hostAlert('docker_reconnected', `reconnected and resynchronised: ${this.watches.size} containers watched`));
     this.engineReachable = true;
     this.deps.log.info({ watched: this.watches.size, problems: this.problems.size, reconnect }, reconnect ? 'docker engine reconnected; resynchronised' : 'watching');
   }
@@ -274,6 +279,13 @@ export class Watchdog {
     notify: (w, action) => {
       const line = describeAction(action);
       if (line) w.log[line.level](line.fields, line.msg);
+      if (action.type === 'notify') {
+        const extra = {
+          ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),
+          ...(action.exitCode !== undefined ? { exitCode: action.exitCode, oom: action.oom ?? false } : {}),
+        };
+        this.deps.alerter.emit(containerAlert(w, action.event, action.reason, this.deps.clock.now(), extra));
+      }
     },
     context: (w) => ({
       heldBy: failingDependency(
@@ -308,8 +320,10 @@ export class Watchdog {
       const open = breakerOpen(failing, all.length, { fraction, minContainers: min_containers });
       if (open !== this.paused) {
         this.paused = open;
+        const why = `${failing} of ${all.length} watched containers failing (pause above ${fraction * 100}%)`;
         if (open) this.deps.log.error({ event: 'paused', failing, watched: all.length, fraction }, 'restarts paused: too many containers failing at once');
         else this.deps.log.warn({ event: 'resumed', failing, watched: all.length, fraction }, 'restarts resumed');
+        this.deps.alerter.emit(hostAlert(open ? 'paused' : 'resumed', why));
       }
       // A held or paused restart is taken again on the container's next failed probe (it may recover
       // with the rest); those with no probe to tell (Docker health, on-exit starts) are woken here.
@@ -362,6 +376,7 @@ export class Watchdog {
     const now = this.deps.clock.now();
     if (done) {
       w.feed({ type: 'restart_done', ok: true, at: now });
+      this.deps.alerter.emit(containerAlert(w, 'restarted', reason, now));
       if (kind === 'restart') this.restartNamespaceChildren(w);
       return;
     }

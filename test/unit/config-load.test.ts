@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
@@ -93,5 +95,39 @@ describe('loadConfig', () => {
   it('derives TLS files from DOCKER_CERT_PATH', () => {
     const { config } = loadConfig(undefined, { DOCKER_CERT_PATH: '/certs', DOCKER_TLS_VERIFY: '1' });
     expect(config.docker.tls).toEqual({ verify: true, ca_file: '/certs/ca.pem', cert_file: '/certs/cert.pem', key_file: '/certs/key.pem' });
+  });
+});
+
+describe('alert channels', () => {
+  const write = (yaml: string, files: Record<string, string> = {}) => {
+    const dir = mkdtempSync(`${tmpdir()}/healer-channels-`);
+    for (const [name, text] of Object.entries(files)) writeFileSync(`${dir}/${name}`, text);
+    writeFileSync(`${dir}/watchdog.yml`, yaml.replaceAll('DIR', dir));
+    return `${dir}/watchdog.yml`;
+  };
+
+  it('reads URLs and secrets from files, and collects every secret for redaction', () => {
+    const path = write(
+      'alerts:\n  channels:\n    - name: ops\n      type: webhook\n      url_file: DIR/url\n      secret_file: DIR/key\n      events: [crashloop, restarted]\n',
+      { url: 'http://127.0.0.1:9/hook-token-abc\n', key: 'hmac-secret-xyz\n' },
+    );
+    const loaded = loadConfig(path, {});
+    expect(loaded.channels).toEqual([
+      { name: 'ops', type: 'webhook', url: 'http://127.0.0.1:9/hook-token-abc', secret: 'hmac-secret-xyz', headers: {}, events: ['crashloop', 'restarted'] },
+    ]);
+    expect(loaded.secrets).toEqual(['http://127.0.0.1:9/hook-token-abc', 'hmac-secret-xyz']);
+  });
+
+  it.each([
+    ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url_file: DIR/missing\n', /watchdog\.yml:5: alerts\.channels\[0\]\.url_file: cannot read .*missing \(ENOENT\)$/],
+    ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url: http://127.0.0.1:9/a\n    - name: ops\n      type: discord\n      url: http://127.0.0.1:9/b\n', /watchdog\.yml:6: alerts\.channels\[1\]\.name: "ops" is used by an earlier channel$/],
+    ['alerts:\n  channels:\n    - name: ops\n      type: slack\n', /alerts\.channels\.0: needs exactly one of url and url_file$/],
+    ['alerts:\n  channels:\n    - name: ops\n      type: pager\n      url: http://127.0.0.1:9/a\n', /alerts\.channels\.0\.type: "pager" is not a channel type \(one of slack, discord, teams, webhook, alertmanager\)$/],
+    ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url: http://127.0.0.1:9/a\n      events: [explosion]\n', /alerts\.channels\.0\.events\.0: "explosion" is not an alert event/],
+    ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url: ftp://x\n', /alerts\.channels\[0\]\.url: is not an http\(s\) URL$/],
+  ])('rejects %j', (yaml, pattern) => {
+    const found = problems(write(yaml));
+    expect(found.some((p) => pattern.test(p)), found.join('\n')).toBe(true);
+    expect(found.join('\n')).not.toContain('127.0.0.1:9/');
   });
 });

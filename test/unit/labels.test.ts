@@ -114,3 +114,21 @@ describe('policyFromLabels', () => {
     expect(r.ok).toBe(true);
   });
 });
+
+describe('healer.alert', () => {
+  const withChannels = (labels: Record<string, string>) =>
+    policyFromLabels({ labels, prefix: 'healer', containerName: 'api', rawDefaults: {}, imageHasHealthcheck: false, channels: ['ops', 'slack'] });
+  it.each([
+    [{}, undefined],
+    [{ 'healer.alert': 'ops' }, ['ops']],
+    [{ 'healer.alert': 'ops, slack' }, ['ops', 'slack']],
+    [{ 'healer.alert': 'none' }, []],
+  ])('%j → %j', (labels, alert) => {
+    const r = withChannels(labels);
+    expect(r.ok && r.policy.alert).toEqual(alert);
+  });
+  it('names an unknown channel and the ones that exist', () => {
+    const r = withChannels({ 'healer.alert': 'ops,pagerduty' });
+    expect(r.ok ? [] : r.errors).toEqual(['label healer.alert on container "api": unknown channel "pagerduty" (channels: ops, slack)']);
+  });
+});

@@ -1,0 +1,109 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { redact, type ResolvedChannel } from '../config/channels.ts';
+import type { Config } from '../config/schema.ts';
+import type { Engine } from '../docker/engine.ts';
+import { Channel, type ChannelCounters } from './channel.ts';
+import { createNotifier } from './providers/index.ts';
+import { SEVERITY, type Alert, type AlertEvent } from './types.ts';
+
+export interface AlertInput {
+  readonly event: AlertEvent;
+  readonly summary: string;
+  readonly reason: string;
+  readonly container?: Alert['container'];
+  readonly probe?: Alert['probe'];
+  readonly restartsInWindow?: number;
+  readonly recoveryMs?: number;
+  readonly exitCode?: number;
+  readonly oom?: boolean;
+  /** Channel names the container chose (healer.alert); undefined: every channel. */
+  readonly channels?: readonly string[] | undefined;
+}
+
+/**
+ * Routes alerts to channels. `emit` never waits: the container's last log lines are fetched and the
+ * alert queued in the background, in order, so alerting can never delay healing.
+ */
+export class Alerter {
+  readonly channels: readonly Channel[];
+  private readonly engine: Engine | undefined;
+  private readonly log: Logger;
+  private readonly logLines: number;
+  private readonly secrets: readonly string[];
+  private readonly host = hostname();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(opts: { specs: readonly ResolvedChannel[]; config: Config['alerts']; secrets: readonly string[]; dispatcher: Dispatcher; engine?: Engine; log: Logger }) {
+    const { config } = opts;
+    this.channels = opts.specs.map(
+      (spec) =>
+        new Channel(
+          createNotifier(spec, opts.dispatcher),
+          spec.events,
+          { timeoutMs: config.timeout, retries: config.retries, queue: config.queue, windowMs: config.throttle.window, perMinute: config.throttle.per_minute },
+          opts.log.child({ channel: spec.name }),
+        ),
+    );
+    this.engine = opts.engine;
+    this.log = opts.log;
+    this.logLines = config.log_lines;
+    this.secrets = opts.secrets;
+  }
+
+  emit(input: AlertInput): void {
+    const targets = this.channels.filter((c) => c.accepts(input.event) && (input.channels === undefined || input.channels.includes(c.name)));
+    if (targets.length === 0) return;
+    const at = new Date().toISOString();
+    this.chain = this.chain.then(async () => {
+      const alert = await this.build(input, at);
+      for (const c of targets) c.push(alert);
+    });
+  }
+
+  /** The alert `healer notify --test` sends. */
+  testAlert(): Alert {
+    return {
+      event: 'recovered',
+      severity: 'info',
+      summary: 'healer test alert: this channel works',
+      reason: 'Sent by `healer notify --test`. No container is affected.',
+      host: this.host,
+      at: new Date().toISOString(),
+      test: true,
+    };
+  }
+
+  /** Delivery counters per channel (for metrics). */
+  counters(): Record<string, ChannelCounters> {
+    return Object.fromEntries(this.channels.map((c) => [c.name, c.counters]));
+  }
+
+  /** SIGTERM: pending alerts get `graceMs` to go out; what is left is counted as dropped. */
+  async flush(graceMs: number): Promise<void> {
+    await this.chain;
+    await Promise.all(this.channels.map((c) => c.flush(graceMs)));
+  }
+
+  private async build(input: AlertInput, at: string): Promise<Alert> {
+    let logs: string[] | undefined;
+    if (input.container && this.engine && this.logLines > 0) {
+      try {
+        logs = (await this.engine.logs(input.container.id, this.logLines)).map((l) => redact(l, this.secrets).slice(0, 500));
+      } catch (err) {
+        this.log.debug({ err: (err as Error).message }, 'no log lines for the alert');
+      }
+    }
+    const { channels: _c, ...rest } = input;
+    return {
+      ...rest,
+      summary: redact(input.summary, this.secrets),
+      reason: redact(input.reason, this.secrets),
+      severity: SEVERITY[input.event],
+      host: this.host,
+      at,
+      ...(logs ? { logs } : {}),
+    };
+  }
+}

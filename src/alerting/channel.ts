@@ -1,0 +1,189 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { DeliveryError, type Alert, type AlertEvent, type Notifier } from './types.ts';
+
+export interface ChannelOptions {
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly queue: number;
+  /** The same (container, event) is delivered at most once per window; the rest are counted. */
+  readonly windowMs: number;
+  readonly perMinute: number;
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  readonly random?: () => number;
+}
+
+/** What a channel did, for logs now and metrics later. */
+export interface ChannelCounters {
+  sent: number;
+  retried: number;
+  failed: number;
+  dropped: number;
+  suppressed: number;
+}
+
+interface Throttled {
+  readonly until: number;
+  suppressed: number;
+  sample: Alert;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One alert channel's delivery: a bounded queue worked by one async loop, so a slow or dead receiver
+ * only ever delays its own queue, never probes or restarts. Retries network errors, 5xx and 429 with
+ * exponential backoff and jitter (honouring Retry-After), never other 4xx. Everything that is not
+ * delivered is counted and logged with the reason.
+ */
+export class Channel {
+  readonly name: string;
+  readonly counters: ChannelCounters = { sent: 0, retried: 0, failed: 0, dropped: 0, suppressed: 0 };
+  private readonly notifier: Notifier;
+  private readonly events: ReadonlySet<AlertEvent> | undefined;
+  private readonly opts: ChannelOptions;
+  private readonly log: Logger;
+  private readonly queue: Alert[] = [];
+  private readonly throttled = new Map<string, Throttled>();
+  private readonly abort = new AbortController();
+  private tokens: number;
+  private refilledAt = Date.now();
+  private working: Promise<void> | undefined;
+  private idle: (() => void)[] = [];
+
+  constructor(notifier: Notifier, events: readonly AlertEvent[] | undefined, opts: ChannelOptions, log: Logger) {
+    this.notifier = notifier;
+    this.name = notifier.name;
+    this.events = events ? new Set(events) : undefined;
+    this.opts = opts;
+    this.log = log;
+    this.tokens = opts.perMinute;
+  }
+
+  accepts(event: AlertEvent): boolean {
+    return this.events === undefined || this.events.has(event);
+  }
+
+  /** Queues an alert unless the throttle holds it back or the queue is full. Never waits. */
+  push(alert: Alert): void {
+    if (this.abort.signal.aborted) return this.drop(alert, 'healer is stopping');
+    const key = `${alert.container?.id ?? 'host'}:${alert.event}`;
+    const now = Date.now();
+    const t = this.throttled.get(key);
+    if (t && now < t.until) {
+      t.suppressed++;
+      t.sample = alert;
+      this.counters.suppressed++;
+      this.log.debug({ event: alert.event, container: alert.container?.name, suppressed: t.suppressed }, 'alert suppressed by the throttle window');
+      return;
+    }
+    const timer = setTimeout(() => this.endWindow(key), this.opts.windowMs);
+    timer.unref();
+    this.throttled.set(key, { until: now + this.opts.windowMs, suppressed: 0, sample: alert, timer });
+    this.enqueue(alert);
+  }
+
+  /** Sends now, once, with no queue, throttle or retry: for `healer notify --test`. */
+  async sendOnce(alert: Alert): Promise<void> {
+    await this.notifier.send(alert, AbortSignal.timeout(this.opts.timeoutMs));
+  }
+
+  /** At shutdown: waits up to `graceMs` for the queue to drain, then gives up on what is left (counted). */
+  async flush(graceMs: number): Promise<void> {
+    for (const t of this.throttled.values()) clearTimeout(t.timer);
+    this.throttled.clear();
+    if (this.working) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => this.idle.push(r)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    this.abort.abort(new Error('healer is stopping'));
+    for (const a of this.queue.splice(0)) this.drop(a, 'not delivered before shutdown');
+    await this.working;
+    this.notifier.close?.();
+  }
+
+  private endWindow(key: string): void {
+    const t = this.throttled.get(key);
+    this.throttled.delete(key);
+    if (!t || t.suppressed === 0) return;
+    const s = t.sample;
+    const who = s.container ? ` for ${s.container.name}` : '';
+    this.enqueue({ ...s, suppressed: t.suppressed, summary: `${s.summary} (and ${t.suppressed} more ${s.event} alerts${who} in the throttle window)` });
+  }
+
+  private enqueue(alert: Alert): void {
+    if (this.queue.length >= this.opts.queue) return this.drop(alert, `queue full (${this.opts.queue})`);
+    this.queue.push(alert);
+    this.working ??= this.work().finally(() => {
+      this.working = undefined;
+      for (const r of this.idle.splice(0)) r();
+    });
+  }
+
+  private drop(alert: Alert, reason: string): void {
+    this.counters.dropped++;
+    this.log.error({ channel: this.name, event: alert.event, container: alert.container?.name, reason }, 'alert dropped');
+  }
+
+  private async work(): Promise<void> {
+    for (let alert = this.queue.shift(); alert; alert = this.queue.shift()) {
+      try {
+        await this.takeToken();
+      } catch {
+        return this.drop(alert, 'not delivered before shutdown'); // the rest is dropped by flush()
+      }
+      if (!(await this.deliver(alert))) return;
+    }
+  }
+
+  private async takeToken(): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      this.tokens = Math.min(this.opts.perMinute, this.tokens + ((now - this.refilledAt) / 60_000) * this.opts.perMinute);
+      this.refilledAt = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await sleep(((1 - this.tokens) / this.opts.perMinute) * 60_000, undefined, { signal: this.abort.signal });
+    }
+  }
+
+  /** Delivers with retries; false only when shutdown cut it short (the alert is then counted as dropped). */
+  private async deliver(alert: Alert): Promise<boolean> {
+    const base = this.opts.retryBaseMs ?? 1000;
+    const max = this.opts.retryMaxMs ?? 60_000;
+    const random = this.opts.random ?? Math.random;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.notifier.send(alert, AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), this.abort.signal]));
+        this.counters.sent++;
+        this.log.debug({ channel: this.name, event: alert.event, attempt }, 'alert delivered');
+        return true;
+      } catch (err) {
+        if (this.abort.signal.aborted) {
+          this.drop(alert, 'not delivered before shutdown');
+          return false;
+        }
+        const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, { retryable: false, cause: err });
+        if (!e.retryable || attempt >= this.opts.retries) {
+          this.counters.failed++;
+          const why = e.retryable ? `gave up after ${attempt + 1} attempts` : 'not retried';
+          this.log.error({ channel: this.name, event: alert.event, container: alert.container?.name, err: e.message, status: e.status }, `alert delivery failed (${why})`);
+          return true;
+        }
+        const backoff = Math.min(base * 2 ** attempt, max) * (0.5 + random());
+        const delay = e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, 5 * 60_000) : backoff;
+        this.counters.retried++;
+        this.log.warn({ channel: this.name, event: alert.event, err: e.message, status: e.status, attempt: attempt + 1, retryInMs: Math.round(delay) }, 'alert delivery failed; retrying');
+        try {
+          await sleep(delay, undefined, { signal: this.abort.signal });
+        } catch {
+          this.drop(alert, 'not delivered before shutdown');
+          return false;
+        }
+      }
+    }
+  }
+}

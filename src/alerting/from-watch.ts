@@ -1,0 +1,42 @@
+import type { ContainerWatch } from '../watchdog/container-watch.ts';
+import { restartsInWindow } from '../watchdog/budget.ts';
+import type { AlertInput } from './alerter.ts';
+import type { AlertEvent } from './types.ts';
+
+const SUMMARY: Record<AlertEvent, (name: string) => string> = {
+  unhealthy: (n) => `${n} is unhealthy`,
+  restarted: (n) => `${n} restarted`,
+  restart_failed: (n) => `restart of ${n} failed`,
+  recovered: (n) => `${n} recovered`,
+  died: (n) => `${n} died`,
+  crashloop: (n) => `${n} is crash-looping`,
+  not_ready: (n) => `${n} is not ready`,
+  ready: (n) => `${n} is ready`,
+  held: (n) => `restart of ${n} held`,
+  paused: () => 'healer paused all restarts',
+  resumed: () => 'healer resumed restarts',
+  docker_unreachable: () => 'healer cannot reach the Docker engine',
+  docker_reconnected: () => 'healer reconnected to the Docker engine',
+};
+
+/** An alert about one container, with what every alert carries: identity, last probe, restarts. */
+export function containerAlert(w: ContainerWatch, event: AlertEvent, reason: string, now: number, extra: Partial<AlertInput> = {}): AlertInput {
+  const last = w.last.liveness ?? w.last.readiness;
+  const role = w.last.liveness ? 'liveness' : 'readiness';
+  const kind = w.policy[role]?.spec.kind;
+  return {
+    event,
+    summary: SUMMARY[event](w.name),
+    reason,
+    container: { id: w.id, name: w.name, image: w.info.image, project: w.info.project, service: w.info.service },
+    ...(last && kind ? { probe: { role, kind, status: last.status, error: last.error, latencyMs: last.latencyMs } } : {}),
+    restartsInWindow: restartsInWindow(w.state.budget, now, w.policy),
+    channels: w.policy.alert,
+    ...extra,
+  };
+}
+
+/** A host-wide alert (breaker, engine connection). */
+export function hostAlert(event: AlertEvent, reason: string): AlertInput {
+  return { event, summary: SUMMARY[event](''), reason };
+}

@@ -1,0 +1,86 @@
+import type { Dispatcher } from 'undici';
+import { postJson } from '../post.ts';
+import { RESOLVES, SEVERITY, type Alert, type AlertEvent, type Notifier } from '../types.ts';
+
+/** Events that open a condition Alertmanager shows until a resolving event ends it. */
+const OPENS: Partial<Record<AlertEvent, string>> = {
+  unhealthy: 'HealerContainerUnhealthy',
+  crashloop: 'HealerCrashLoop',
+  held: 'HealerRestartHeld',
+  restart_failed: 'HealerRestartFailed',
+  not_ready: 'HealerContainerNotReady',
+  paused: 'HealerRestartsPaused',
+  docker_unreachable: 'HealerDockerUnreachable',
+};
+/** One-off events are sent as alerts that end by themselves after this long. */
+const ONE_OFF_MS = 5 * 60_000;
+
+export interface AmAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+  generatorURL?: string;
+}
+
+/** Alertmanager identifies an alert by its whole label set: a resolve must repeat the firing labels. */
+function labelsOf(a: Alert, alertname: string, severity: Alert['severity']): Record<string, string> {
+  const labels: Record<string, string> = { alertname, severity, host: a.host, source: 'healer' };
+  if (a.container) {
+    labels.container = a.container.name;
+    if (a.container.project) labels.project = a.container.project;
+    if (a.container.service) labels.service = a.container.service;
+  }
+  return labels;
+}
+
+function annotationsOf(a: Alert): Record<string, string> {
+  const out: Record<string, string> = { summary: a.summary, description: a.reason };
+  if (a.probe?.error) out.probe_error = a.probe.error;
+  if (a.restartsInWindow !== undefined) out.restarts_in_window = String(a.restartsInWindow);
+  if (a.logs && a.logs.length > 0) out.logs = a.logs.join('\n').slice(-4000);
+  return out;
+}
+
+/**
+ * Alertmanager (POST /api/v2/alerts). An opening event fires an alert that is re-sent every
+ * `resendMs` while it is open (Alertmanager forgets alerts not re-sent); its resolving event sends the
+ * same labels with endsAt = now. One-off events (restarted, died, ...) end by themselves.
+ */
+export function alertmanager(channel: { name: string; url: string; headers: Record<string, string> }, dispatcher: Dispatcher, resendMs = 60_000): Notifier {
+  const endpoint = `${channel.url.replace(/\/+$/, '')}/api/v2/alerts`;
+  const open = new Map<string, AmAlert>();
+  const post = (alerts: AmAlert[], signal: AbortSignal) => postJson(endpoint, JSON.stringify(alerts), { dispatcher, signal, headers: channel.headers });
+  const key = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).sort());
+  const timer = setInterval(() => {
+    if (open.size > 0) post([...open.values()], AbortSignal.timeout(10_000)).catch(() => undefined);
+  }, resendMs);
+  timer.unref();
+  return {
+    name: channel.name,
+    async send(a, signal) {
+      const opened = OPENS[a.event];
+      const resolved = RESOLVES[a.event];
+      if (opened) {
+        const am: AmAlert = { labels: labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: a.at };
+        await post([am], signal);
+        open.set(key(am.labels), am);
+        return;
+      }
+      if (resolved) {
+        const ending = resolved.flatMap((e) => {
+          const name = OPENS[e];
+          return name ? [labelsOf(a, name, SEVERITY[e])] : [];
+        });
+        const batch = ending.map((labels) => open.get(key(labels)) ?? { labels, annotations: annotationsOf(a), startsAt: a.at });
+        const closed = batch.map((am) => ({ ...am, endsAt: a.at }));
+        await post(closed, signal);
+        for (const am of batch) open.delete(key(am.labels));
+        return;
+      }
+      const name = `Healer${a.event.replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`;
+      await post([{ labels: labelsOf(a, name, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: new Date(Date.parse(a.at) + ONE_OFF_MS).toISOString() }], signal);
+    },
+    close: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,28 @@
+import type { Dispatcher } from 'undici';
+import type { Notifier } from '../types.ts';
+import { alertmanager } from './alertmanager.ts';
+import { discord } from './discord.ts';
+import { slack } from './slack.ts';
+import { teams } from './teams.ts';
+import { webhook } from './webhook.ts';
+
+export interface ChannelSpec {
+  readonly name: string;
+  readonly type: 'slack' | 'discord' | 'teams' | 'webhook' | 'alertmanager';
+  readonly url: string;
+  readonly secret: string | undefined;
+  readonly headers: Record<string, string>;
+}
+
+/** The one place providers are registered. */
+const PROVIDERS: Record<ChannelSpec['type'], (c: ChannelSpec, d: Dispatcher) => Notifier> = {
+  slack,
+  discord,
+  teams,
+  webhook: (c, d) => webhook(c, d),
+  alertmanager: (c, d) => alertmanager(c, d),
+};
+
+export function createNotifier(c: ChannelSpec, dispatcher: Dispatcher): Notifier {
+  return PROVIDERS[c.type](c, dispatcher);
+}

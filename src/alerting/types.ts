@@ -1,0 +1,79 @@
+import type { AlertEvent } from '../config/schema.ts';
+
+export type { AlertEvent };
+
+/** One alert, as every provider receives it. Built as data, serialised by each provider. */
+export interface Alert {
+  readonly event: AlertEvent;
+  readonly severity: 'critical' | 'warning' | 'info';
+  /** One line for humans: `api restarted: 3 failed liveness probes in a row`. */
+  readonly summary: string;
+  readonly reason: string;
+  readonly host: string;
+  /** Absent for host-wide events (paused, resumed, docker_*). */
+  readonly container?: {
+    readonly id: string;
+    readonly name: string;
+    readonly image: string;
+    readonly project: string | undefined;
+    readonly service: string | undefined;
+  };
+  readonly probe?: { readonly role: string; readonly kind: string; readonly status?: number | undefined; readonly error?: string | undefined; readonly latencyMs: number };
+  readonly restartsInWindow?: number;
+  readonly recoveryMs?: number;
+  readonly exitCode?: number;
+  readonly oom?: boolean;
+  /** Last lines of the container's log, secrets redacted. */
+  readonly logs?: readonly string[];
+  /** ISO time of the event. */
+  readonly at: string;
+  /** How many alerts like this one the throttle held back before it. */
+  readonly suppressed?: number;
+  readonly test?: boolean;
+}
+
+/** An event that ends a condition an earlier event opened (for Alertmanager's endsAt). */
+export const RESOLVES: Partial<Record<AlertEvent, readonly AlertEvent[]>> = {
+  recovered: ['unhealthy', 'crashloop', 'held', 'restart_failed'],
+  ready: ['not_ready'],
+  resumed: ['paused'],
+  docker_reconnected: ['docker_unreachable'],
+};
+
+export const SEVERITY: Record<AlertEvent, Alert['severity']> = {
+  unhealthy: 'warning',
+  restarted: 'warning',
+  restart_failed: 'critical',
+  recovered: 'info',
+  died: 'warning',
+  crashloop: 'critical',
+  not_ready: 'warning',
+  ready: 'info',
+  held: 'warning',
+  paused: 'critical',
+  resumed: 'info',
+  docker_unreachable: 'critical',
+  docker_reconnected: 'info',
+};
+
+/** A provider: one file, registered in providers/index.ts. `send` throws DeliveryError on failure. */
+export interface Notifier {
+  readonly name: string;
+  send(alert: Alert, signal: AbortSignal): Promise<void>;
+  /** Work to finish at shutdown (Alertmanager resolves nothing, but stops re-sending). */
+  close?(): void;
+}
+
+/** A failed delivery: whether trying again may help, and when the receiver asked us to. */
+export class DeliveryError extends Error {
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+  constructor(message: string, opts: { retryable: boolean; status?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.name = 'DeliveryError';
+    this.retryable = opts.retryable;
+    this.status = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
