@@ -28,8 +28,11 @@ export interface WatchEffects {
   notify(watch: ContainerWatch, action: Action): void;
   /** The dependency hold and breaker state at the moment of a decision. */
   context(watch: ContainerWatch): Context;
-  /** The machine state changed (persist it, re-evaluate guards and dependents). */
-  changed(watch: ContainerWatch, before: MachineState): void;
+  /**
+   * The machine state changed: persist what matters; when `failingFlipped`, the breaker and the
+   * containers that depend on this one are re-evaluated (only then does their context change).
+   */
+  changed(watch: ContainerWatch, before: MachineState, failingFlipped: boolean): void;
 }
 
 export interface WatchDeps {
@@ -147,10 +150,11 @@ export class ContainerWatch {
   private apply(fn: (s: MachineState, ctx: Context) => Step, why: string): void {
     if (this.closed) return;
     const before = this.state;
+    const wasFailing = this.failing;
     const { state, actions } = fn(before, this.deps.effects.context(this));
     this.state = state;
     if (before.lifecycle !== state.lifecycle) this.deps.log.debug({ from: before.lifecycle, to: state.lifecycle, input: why }, 'lifecycle');
-    if (state !== before) this.deps.effects.changed(this, before);
+    if (state !== before) this.deps.effects.changed(this, before, wasFailing !== this.failing);
     for (const action of actions) this.dispatch(action);
   }
 

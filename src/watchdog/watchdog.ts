@@ -288,19 +288,23 @@ export class Watchdog {
       }
     },
     context: (w) => ({
-      heldBy: failingDependency(
-        { project: w.info.project, dependsOn: w.policy.dependsOn },
-        [...this.watches.values()].filter((o) => o !== w).map((o) => ({ name: o.name, project: o.info.project, service: o.info.service, failing: o.failing })),
-      ),
+      // Asked on every probe result: only containers with dependencies pay for looking at the others.
+      heldBy:
+        w.policy.dependsOn.length === 0
+          ? undefined
+          : failingDependency(
+              { project: w.info.project, dependsOn: w.policy.dependsOn },
+              [...this.watches.values()].filter((o) => o !== w).map((o) => ({ name: o.name, project: o.info.project, service: o.info.service, failing: o.failing })),
+            ),
       paused: this.paused,
     }),
-    changed: (w, before) => this.changed(w, before),
+    changed: (w, before, failingFlipped) => this.changed(w, before, failingFlipped),
   };
 
-  private changed(w: ContainerWatch, before: MachineState): void {
+  private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
     const s = w.state;
     if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit) this.persist(w);
-    this.reassess();
+    if (failingFlipped) this.reassess();
   }
 
   private persist(w: ContainerWatch): void {

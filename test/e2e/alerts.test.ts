@@ -1,29 +1,19 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerting/types.ts';
 import { startAlertmanager } from '../helpers/alertmanager.ts';
-import { appCommand, execIn, newRunId, recordEvents, removeTestContainers, requireEngine, runContainer, startTestHealer, waitFor } from '../helpers/engine.ts';
+import { appCommand, execIn, newRunId, recordEvents, runContainer, startTestHealer, waitFor, engineSuite } from '../helpers/engine.ts';
 import { receiver } from '../helpers/receiver.ts';
 import { freePort } from '../helpers/servers.ts';
 
 let runId = '';
-let cleanups: (() => Promise<void> | void)[] = [];
-beforeAll(async () => {
-  await requireEngine();
-  await removeTestContainers();
-});
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-  await removeTestContainers(runId);
-});
-afterAll(() => removeTestContainers());
+const suite = engineSuite();
 
 /** healer with a watchdog.yml naming the given channels. */
 async function healerWith(channels: string) {
   const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId }, `alerts:\n  retries: 1\n  timeout: 1s\n  channels:\n${channels}`);
-  cleanups.push(() => h.stop());
+  suite.defer(() => h.stop());
   return h;
 }
 const fast = (port: number) => ({
@@ -39,7 +29,7 @@ describe('alerts end to end', () => {
   it('a real Alertmanager shows the container firing, then resolved after healing', async () => {
     runId = newRunId();
     const am = await startAlertmanager();
-    cleanups.push(() => am.stop());
+    suite.defer(() => am.stop());
     const port = await freePort();
     const id = await runContainer({ runId, name: 'amapp', labels: fast(port), cmd: appCommand(port) });
     const { logs } = await healerWith(`    - name: am\n      type: alertmanager\n      url: ${am.url}\n`);
@@ -62,7 +52,7 @@ describe('alerts end to end', () => {
   it('a crash loop yields one crashloop alert per throttle window; a recovery yields time to recovery', async () => {
     runId = newRunId();
     const r = await receiver();
-    cleanups.push(() => r.close());
+    suite.defer(() => r.close());
     const { logs } = await healerWith(`    - name: hook\n      type: webhook\n      url: ${r.url}\n`);
     const crash = await runContainer({
       runId,
@@ -93,9 +83,9 @@ describe('alerts end to end', () => {
   it('a receiver that hangs does not delay healing', async () => {
     runId = newRunId();
     const r = await receiver(() => 'hang');
-    cleanups.push(() => r.close());
+    suite.defer(() => r.close());
     const events = await recordEvents(runId);
-    cleanups.push(() => events.close());
+    suite.defer(() => events.close());
     const port = await freePort();
     const id = await runContainer({ runId, name: 'slowhook', labels: fast(port), cmd: appCommand(port) });
     const { logs } = await healerWith(`    - name: hook\n      type: webhook\n      url: ${r.url}\n`);
@@ -112,7 +102,7 @@ describe('alerts end to end', () => {
     runId = newRunId();
     const ok = await receiver();
     const bad = await receiver(() => ({ status: 403 }));
-    cleanups.push(() => ok.close(), () => bad.close());
+    suite.defer(() => ok.close(), () => bad.close());
     const dir = mkdtempSync(`${tmpdir()}/healer-notify-`);
     writeFileSync(`${dir}/watchdog.yml`, `alerts:\n  channels:\n    - name: good\n      type: slack\n      url: ${ok.url}\n    - name: bad\n      type: discord\n      url: ${bad.url}\n`);
     const { execFile } = await import('node:child_process');

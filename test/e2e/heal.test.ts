@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/servers.ts';
 import {
   appCommand,
@@ -7,28 +7,16 @@ import {
   isRunning,
   newRunId,
   recordEvents,
-  removeTestContainers,
-  requireEngine,
   runContainer,
   sleep,
   startTestHealer,
   waitFor,
+  engineSuite,
 } from '../helpers/engine.ts';
 
 // Each test has its own run id, used as healer's discovery scope, so healers never see each other's containers.
 let runId = '';
-let cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  await requireEngine();
-  await removeTestContainers();
-});
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-  await removeTestContainers(runId);
-});
-afterAll(() => removeTestContainers());
+const suite = engineSuite();
 
 /** Labels of a watched app with a fast probe: 300ms interval, 2 failures to act. */
 const fast = (probe: string, extra: Record<string, string> = {}): Record<string, string> => ({
@@ -45,10 +33,10 @@ const fast = (probe: string, extra: Record<string, string> = {}): Record<string,
 async function setup() {
   runId = newRunId();
   const events = await recordEvents(runId);
-  cleanups.push(() => events.close());
+  suite.defer(() => events.close());
   const start = async (env: Record<string, string> = {}, self?: { ids: string[]; hostname: string }) => {
     const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId, ...env }, undefined, self);
-    cleanups.push(() => h.stop());
+    suite.defer(() => h.stop());
     return h;
   };
   return { events, start };

@@ -2,31 +2,21 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { switchboard } from '../helpers/servers.ts';
-import { docker, newRunId, recordEvents, removeTestContainers, requireEngine, runContainer, sleep, startTestHealer, waitFor, type LogLine } from '../helpers/engine.ts';
+import { docker, newRunId, recordEvents, runContainer, sleep, startTestHealer, waitFor, engineSuite, type LogLine } from '../helpers/engine.ts';
 
 // Crash loops, backoff, dependencies, the breaker and the state file, on the real engine.
 let runId = '';
-let cleanups: (() => Promise<void> | void)[] = [];
-beforeAll(async () => {
-  await requireEngine();
-  await removeTestContainers();
-});
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-  await removeTestContainers(runId);
-});
-afterAll(() => removeTestContainers());
+const suite = engineSuite();
 
 async function setup() {
   runId = newRunId();
   const events = await recordEvents(runId);
-  cleanups.push(() => events.close());
+  suite.defer(() => events.close());
   const start = async (env: Record<string, string> = {}) => {
     const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId, ...env });
-    cleanups.push(() => h.stop());
+    suite.defer(() => h.stop());
     return h;
   };
   return { events, start };
@@ -99,7 +89,7 @@ describe('crash loops and backoff', () => {
         buf = parts.pop() ?? '';
         for (const p of parts) if (p) lines.push(JSON.parse(p) as LogLine);
       });
-      cleanups.push(() => void child.kill('SIGKILL'));
+      suite.defer(() => void child.kill('SIGKILL'));
       return { child, lines };
     };
     const first = run();
@@ -156,7 +146,7 @@ describe('dependencies, namespaces and the breaker', () => {
   it('holds a dependent while its dependency is broken, and heals it after', async () => {
     const { events, start } = await setup();
     const sw = await switchboard();
-    cleanups.push(() => sw.close());
+    suite.defer(() => sw.close());
     const db = await runContainer({ runId, name: 'db', labels: probed(sw.port, 'db'), cmd: IDLE });
     const app = await runContainer({ runId, name: 'app', labels: probed(sw.port, 'app', { 'healer.depends_on': `db-${runId}` }), cmd: IDLE });
     const { logs, healer } = await start();
@@ -203,7 +193,7 @@ describe('dependencies, namespaces and the breaker', () => {
   it('pauses all restarts while more than half of 4 containers fail at once, and resumes', async () => {
     const { events, start } = await setup();
     const sw = await switchboard();
-    cleanups.push(() => sw.close());
+    suite.defer(() => sw.close());
     const names = ['a', 'b', 'c', 'd'];
     // failures=3: containers that break together all show a failed probe before the first reaches its threshold
     const ids = await Promise.all(names.map((n) => runContainer({ runId, name: n, labels: probed(sw.port, n, { 'healer.liveness.failures': '3' }), cmd: IDLE })));

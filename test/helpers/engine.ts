@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { startHealer, type Running } from '../../src/main.ts';
 
@@ -151,4 +152,24 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export async function isRunning(id: string): Promise<boolean> {
   return (await docker.getContainer(id).inspect()).State.Running;
+}
+
+/**
+ * The lifecycle of an end-to-end test file: fail loudly without an engine, remove leftovers before,
+ * and after each test run its deferred cleanups and remove every test container (files run one at a
+ * time, so nothing else is using them).
+ */
+export function engineSuite(): { defer(...fns: (() => Promise<void> | void)[]): void } {
+  let cleanups: (() => Promise<void> | void)[] = [];
+  beforeAll(async () => {
+    await requireEngine();
+    await removeTestContainers();
+  });
+  afterEach(async () => {
+    for (const c of cleanups.reverse()) await c();
+    cleanups = [];
+    await removeTestContainers();
+  });
+  afterAll(() => removeTestContainers());
+  return { defer: (...fns) => void cleanups.push(...fns) };
 }
