@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   });
 
   const stateDir = mkdtempSync(`${tmpdir()}/healer-bench-`);
-  const healer = await startHealer({ loaded: loadConfig(undefined, { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json` }), log });
+  const healer = await startHealer({ loaded: loadConfig(undefined, { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json`, HEALER_SERVER_LISTEN: '127.0.0.1:0' }), log });
   const events = (await docker.getEvents({ filters: { type: ['container'], event: ['health_status'], label: [`healer-test=${runId}`] } }));
   const unhealthyAt: number[] = [];
   events.on('data', (c: Buffer) => {

@@ -22,6 +22,7 @@ Usage:
   healer check        validate config and labels; print each container's effective policy
   healer notify --test [--channel NAME]
                       send a test alert to every channel (or one); print what each did
+  healer healthcheck  ask the running healer's /healthz (for the image's HEALTHCHECK); exit 0 if healthy
   healer --version
 
 Options:
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0] ?? 'run';
-  if (!['run', 'check', 'notify'].includes(command) || positionals.length > 1) {
+  if (!['run', 'check', 'notify', 'healthcheck'].includes(command) || positionals.length > 1) {
     process.stderr.write(`healer: unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
     return 2;
   }
@@ -90,7 +91,29 @@ async function main(argv: string[]): Promise<number> {
     }
     return notifyTest(loaded, values.channel);
   }
+  if (command === 'healthcheck') return healthcheck(loaded);
   return command === 'check' ? check(loaded, values.json === true) : run(loaded);
+}
+
+/** GET /healthz of the healer this config describes; an unspecified listen host means this machine. */
+async function healthcheck(loaded: LoadedConfig): Promise<number> {
+  const listen = loaded.config.server.listen;
+  if (!listen) {
+    process.stderr.write('healer healthcheck: server.listen is off; there is no /healthz to ask\n');
+    return 1;
+  }
+  const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '[::1]' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  const url = `http://${host}:${listen.port}/healthz`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const text = (await res.text()).trim();
+    process.stdout.write(`${res.status} ${text}\n`);
+    return res.status === 200 ? 0 : 1;
+  } catch (err) {
+    const cause = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    process.stderr.write(`healer healthcheck: ${url}: ${cause}\n`);
+    return 1;
+  }
 }
 
 async function check(loaded: LoadedConfig, json: boolean): Promise<number> {

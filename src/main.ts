@@ -6,7 +6,9 @@ import { Engine } from './docker/engine.ts';
 import { selfContainerClues } from './docker/self.ts';
 import { Agent } from 'undici';
 import { Alerter } from './alerting/alerter.ts';
+import { Metrics, type MetricSources } from './metrics.ts';
 import { createProbeDispatcher, createProbers } from './probes/index.ts';
+import { startServer, type HttpServer } from './server.ts';
 import { VERSION } from './version.ts';
 import { systemClock, type Clock } from './watchdog/clock.ts';
 import { StateFile } from './watchdog/state-file.ts';
@@ -15,13 +17,17 @@ import { Watchdog } from './watchdog/watchdog.ts';
 export interface Running {
   readonly watchdog: Watchdog;
   readonly alerter: Alerter;
+  readonly metrics: Metrics;
+  /** The HTTP listener; undefined when server.listen is off. */
+  readonly server: HttpServer | undefined;
   /** Stops healer: no new probes, in-flight work gets `graceMs`, then connections close. */
   stop(graceMs?: number): Promise<void>;
 }
 
 /**
- * Wires healer together and starts it. When the engine cannot be reached yet, it keeps trying with
- * backoff (healer is often started before, or alongside, the engine it watches) until `signal` aborts.
+ * Wires healer together and starts it. The HTTP listener comes up first, so /healthz answers (503) and
+ * /metrics shows healer_docker_up 0 while the engine cannot be reached yet; healer keeps trying with
+ * backoff (it is often started before, or alongside, the engine it watches) until `signal` aborts.
  */
 export async function startHealer(opts: {
   loaded: LoadedConfig;
@@ -35,6 +41,11 @@ export async function startHealer(opts: {
   const clock = opts.clock ?? systemClock;
   const target = loaded.config.docker;
   log.info({ version: VERSION, config: loaded.path ?? null, dockerHost: target.host, dryRun: loaded.config.dry_run }, 'healer starting');
+
+  const sources: MetricSources = { watchdog: undefined, alerter: undefined };
+  const metrics = new Metrics(sources);
+  const listen = loaded.config.server.listen;
+  const server = listen ? await startServer({ listen, token: loaded.serverToken, metrics, sources, log: log.child({ component: 'http' }) }) : undefined;
 
   let delay = 500;
   for (;;) {
@@ -58,22 +69,37 @@ export async function startHealer(opts: {
         selfNetworks: await ownNetworks(engine, self.ids, log),
         state,
         alerter,
+        observer: metrics,
       });
+      sources.watchdog = watchdog;
+      sources.alerter = alerter;
       await watchdog.start();
       return {
         watchdog,
         alerter,
+        metrics,
+        server,
         async stop(graceMs = 15_000) {
           await watchdog.stop(graceMs);
           await alerter.flush(Math.min(graceMs, 10_000));
-          await Promise.all([dispatcher.close(), alertDispatcher.close()]);
+          await Promise.all([dispatcher.close(), alertDispatcher.close(), server?.close()]);
           log.info('healer stopped');
         },
       };
     } catch (err) {
-      if (opts.signal?.aborted) throw err;
+      sources.watchdog = undefined;
+      sources.alerter = undefined;
+      if (opts.signal?.aborted) {
+        await server?.close();
+        throw err;
+      }
       log.error({ err: (err as Error).message, retryInMs: delay }, 'docker engine unreachable; retrying');
-      await sleep(delay, undefined, opts.signal ? { signal: opts.signal } : undefined);
+      try {
+        await sleep(delay, undefined, opts.signal ? { signal: opts.signal } : undefined);
+      } catch (aborted) {
+        await server?.close();
+        throw aborted;
+      }
       delay = Math.min(delay * 2, 30_000);
     }
   }

@@ -155,3 +155,24 @@ export const enumField = <const T extends readonly [string, ...string[]]>(values
 
 export const ACTIONS = ['restart', 'stop', 'notify'] as const;
 export const actionField = enumField(ACTIONS, 'an action');
+
+/** Where the HTTP listener binds; `false` when it is turned off. */
+export type ListenAddress = { readonly host: string; readonly port: number } | false;
+
+/**
+ * `:9299` (every interface), `127.0.0.1:9299`, `[::1]:9299`, or `off`. Port 0 picks a free port (tests).
+ */
+export const listenField = z
+  .union([z.string(), z.number(), z.boolean()])
+  .transform((v, ctx): ListenAddress => {
+    if (v === false || (typeof v === 'string' && parseBool(v) === false)) return false;
+    const text = String(v).trim();
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text) ?? /^()()(\d{1,5})$/.exec(text);
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `${show(v)} is not a listen address (try :9299, 127.0.0.1:9299 or off)` });
+      return z.NEVER;
+    }
+    return { host: m[1] || m[2] || '0.0.0.0', port };
+  })
+  .meta({ description: 'host:port, :port (all interfaces) or off', type: 'string' });

@@ -12,6 +12,8 @@ export interface LoadedConfig {
   readonly channels: readonly ResolvedChannel[];
   /** Every secret value (webhook URLs, HMAC keys, header values), to redact wherever text leaves healer. */
   readonly secrets: readonly string[];
+  /** The bearer token /metrics and /api/status require (read from server.token_file), if any. */
+  readonly serverToken: string | undefined;
   /** Where it came from, for logs and `healer check`; undefined when no file was used. */
   readonly path: string | undefined;
   /** The raw `defaults` mapping, merged under each container's labels. */
@@ -34,6 +36,8 @@ const ENV_PATHS: Readonly<Record<string, readonly string[]>> = {
   HEALER_LOG_FORMAT: ['log', 'format'],
   HEALER_MAX_CONCURRENT_RESTARTS: ['guards', 'max_concurrent_restarts'],
   HEALER_STATE_PATH: ['state', 'path'],
+  HEALER_SERVER_LISTEN: ['server', 'listen'],
+  HEALER_SERVER_TOKEN_FILE: ['server', 'token_file'],
 };
 
 /**
@@ -85,11 +89,35 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Lo
     throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, path, doc, lines, fromEnv)));
   }
   const { channels, secrets, problems } = resolveChannels(parsed.data);
+  const serverToken = readToken(parsed.data.server.token_file, problems);
+  if (serverToken !== undefined) secrets.push(serverToken);
   if (problems.length > 0) {
-    throw new ConfigError(problems.map((p) => `${path ?? 'config'}:${lineOf(doc, lines, keyPathOf(p))}: ${p}`));
+    throw new ConfigError(
+      problems.map((p) => {
+        const envName = fromEnv.get(keyPathOf(p).join('.'));
+        return envName !== undefined ? `environment ${envName}: ${p}` : `${path ?? 'config'}:${lineOf(doc, lines, keyPathOf(p))}: ${p}`;
+      }),
+    );
   }
   const rawDefaults = (raw.defaults ?? {}) as Record<string, unknown>;
-  return deepFreeze({ config: parsed.data, path, rawDefaults: structuredClone(rawDefaults), channels, secrets });
+  return deepFreeze({ config: parsed.data, path, rawDefaults: structuredClone(rawDefaults), channels, secrets, serverToken });
+}
+
+/** The server token: one line of at least 16 characters, so a bearer token is not guessable. */
+function readToken(file: string | undefined, problems: string[]): string | undefined {
+  if (file === undefined) return undefined;
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    problems.push(`server.token_file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    return undefined;
+  }
+  if (token.length < 16 || /\s/.test(token)) {
+    problems.push(`server.token_file: ${file} must hold one token of at least 16 characters and no spaces`);
+    return undefined;
+  }
+  return token;
 }
 
 function describeIssue(

@@ -7,6 +7,7 @@ import {
   durationField,
   enumField,
   fractionField,
+  listenField,
   methodField,
   namesField,
   probeSpecField,
@@ -158,6 +159,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       level: enumField(LOG_LEVELS, 'a log level').prefault('info'),
       format: enumField(['json', 'pretty'], 'a log format').prefault('json'),
+    })
+    .prefault({}),
+  server: z
+    .strictObject({
+      listen: listenField.prefault(':9299').describe('HTTP listener for /metrics, /healthz and /api/status; off to disable'),
+      token_file: z.string().min(1).optional().describe('File holding a bearer token that /metrics and /api/status then require'),
     })
     .prefault({}),
   state: z

@@ -39,10 +39,16 @@ export class EventStream {
     this.backoff = backoff;
   }
 
-  /** Resolves once the first connection is made (or rejects with its error). */
+  /**
+   * Resolves once the first connection is made and its onConnected (the first sync) has run, so the
+   * caller starts with a complete picture; rejects if the first connection cannot be made.
+   */
   async start(): Promise<void> {
     const first = await this.engine.openEvents(undefined);
-    this.loop = this.run(first);
+    let synced!: () => void;
+    const ready = new Promise<void>((resolve) => (synced = resolve));
+    this.loop = this.run(first, synced);
+    await ready;
   }
 
   async stop(): Promise<void> {
@@ -51,7 +57,8 @@ export class EventStream {
     await this.loop;
   }
 
-  private async run(first: Readable): Promise<void> {
+  /** `synced` is called after the first onConnected, whether it succeeded or not. */
+  private async run(first: Readable, synced: () => void): Promise<void> {
     let stream: Readable | undefined = first;
     let delay = this.backoff.initialMs;
     let reconnect = false;
@@ -60,7 +67,11 @@ export class EventStream {
         if (!stream) stream = await this.engine.openEvents(undefined);
         this.current = stream;
         delay = this.backoff.initialMs;
-        await this.handlers.onConnected(reconnect);
+        try {
+          await this.handlers.onConnected(reconnect);
+        } finally {
+          synced();
+        }
         const reason = await this.pump(stream);
         stream = undefined;
         if (this.abort.signal.aborted) break;
@@ -68,6 +79,7 @@ export class EventStream {
       } catch (err) {
         stream?.destroy();
         stream = undefined;
+        synced();
         if (this.abort.signal.aborted) break;
         const error = err instanceof Error ? err : new Error(String(err));
         this.handlers.onDisconnected(error);

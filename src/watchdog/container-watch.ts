@@ -13,6 +13,7 @@ import {
   resumeExited,
   step,
   type Action,
+  type Cause,
   type Context,
   type Input,
   type MachineState,
@@ -23,7 +24,7 @@ import {
 
 /** What a watch asks of the watchdog: the actions that need the engine, and the host-wide view. */
 export interface WatchEffects {
-  act(watch: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string): Promise<void>;
+  act(watch: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string, cause: Cause): Promise<void>;
   /** A decision users should hear of (logged now; alert channels build on it). */
   notify(watch: ContainerWatch, action: Action): void;
   /** The dependency hold and breaker state at the moment of a decision. */
@@ -35,8 +36,27 @@ export interface WatchEffects {
   changed(watch: ContainerWatch, before: MachineState, failingFlipped: boolean): void;
 }
 
+/** Event-driven measurements (histograms); per-container totals live on the watch itself. */
+export interface Observer {
+  probe(kind: PolledKind, seconds: number): void;
+  /** How late a probe ran against its planned time. */
+  drift(seconds: number): void;
+  /** First failed probe to recovered. */
+  recovered(seconds: number): void;
+}
+
+export const NO_OBSERVER: Observer = { probe() {}, drift() {}, recovered() {} };
+
+/** Running totals for the metrics; they go away with the watch when the container goes. */
+export interface WatchCounts {
+  readonly probes: Record<Role, { success: number; failure: number }>;
+  readonly restarts: Record<Cause, number>;
+  readonly restartFailures: Record<Cause, number>;
+}
+
 export interface WatchDeps {
   readonly probers: Readonly<Record<PolledKind, Prober>>;
+  readonly observer: Observer;
   readonly clock: Clock;
   readonly log: Logger;
   readonly effects: WatchEffects;
@@ -57,6 +77,11 @@ export class ContainerWatch {
   readonly policy: Policy;
   state: MachineState;
   readonly last: { liveness?: LastProbe; readiness?: LastProbe } = {};
+  readonly counts: WatchCounts = {
+    probes: { liveness: { success: 0, failure: 0 }, readiness: { success: 0, failure: 0 } },
+    restarts: { liveness: 0, exit: 0, namespace: 0 },
+    restartFailures: { liveness: 0, exit: 0, namespace: 0 },
+  };
   private readonly deps: WatchDeps;
   private readonly rules: Rules;
   private readonly timers = new Map<Role, object>();
@@ -106,6 +131,16 @@ export class ContainerWatch {
     if (s.lifecycle === 'exited') return s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
     if (s.lifecycle !== 'running') return false;
     return s.liveness.up === false || s.liveness.failures > 0;
+  }
+
+  /**
+   * How long the most overdue probe schedule is past its planned time (0 when all are on time). A
+   * schedule that stops firing is a dead loop: /healthz reports it.
+   */
+  overdueMs(now: number): number {
+    let worst = 0;
+    for (const at of this.planned.values()) worst = Math.max(worst, now - at);
+    return this.closed ? 0 : worst;
   }
 
   get id(): string {
@@ -172,7 +207,7 @@ export class ContainerWatch {
     }
     this.deps.effects.notify(this, action);
     if (action.type === 'restart' || action.type === 'start' || action.type === 'stop') {
-      const run = this.deps.effects.act(this, action.type, action.reason);
+      const run = this.deps.effects.act(this, action.type, action.reason, action.cause);
       const tracked = run.finally(() => this.pendingActions.delete(tracked));
       this.pendingActions.add(tracked);
     }
@@ -187,6 +222,7 @@ export class ContainerWatch {
       role,
       this.deps.clock.setTimeout(() => {
         this.timers.delete(role);
+        this.deps.observer.drift(Math.max(0, this.deps.clock.now() - at) / 1000);
         this.tick(role, p);
         this.schedule(role, p);
       }, Math.max(0, at - now)),
@@ -216,6 +252,8 @@ export class ContainerWatch {
     if (this.closed) return;
     const at = this.deps.clock.now();
     this.last[role] = { ...result, at };
+    this.counts.probes[role][result.ok ? 'success' : 'failure']++;
+    this.deps.observer.probe(kind, result.latencyMs / 1000);
     if (!result.ok) {
       this.deps.log.info(
         { probe: role, kind, target: formatProbeSpec(p.spec), status: result.status, error: result.error, latencyMs: result.latencyMs },

@@ -39,7 +39,11 @@ export interface Exit {
 export interface Pending {
   readonly kind: 'restart' | 'start';
   readonly reason: string;
+  readonly cause: Cause;
 }
+
+/** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart. */
+export type Cause = 'liveness' | 'exit' | 'namespace';
 
 export interface MachineState {
   readonly lifecycle: Lifecycle;
@@ -98,9 +102,9 @@ export type Input =
 export type NotifyEvent = 'unhealthy' | 'recovered' | 'not_ready' | 'ready' | 'restart_failed' | 'died' | 'crashloop' | 'held';
 
 export type Action =
-  | { readonly type: 'restart' | 'start' | 'stop'; readonly reason: string }
+  | { readonly type: 'restart' | 'start' | 'stop'; readonly reason: string; readonly cause: Cause }
   /** An action the rules chose not to take (dry-run); logged and alerted, never done. */
-  | { readonly type: 'withheld'; readonly would: 'restart' | 'start' | 'stop'; readonly why: 'dry-run'; readonly reason: string }
+  | { readonly type: 'withheld'; readonly would: 'restart' | 'start' | 'stop'; readonly why: 'dry-run'; readonly reason: string; readonly cause: Cause }
   /** Backoff: ask to be woken at `at`. */
   | { readonly type: 'wake'; readonly at: number; readonly reason: string }
   | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number; readonly exitCode?: number; readonly oom?: boolean };
@@ -158,7 +162,7 @@ export function step(s: MachineState, input: Input, rules: Rules, ctx: Context =
       return countEngineRestarts(s, input.count, at, rules);
     case 'restart_requested':
       if (s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
-      return decide(s, { kind: 'restart', reason: input.reason }, at, rules, ctx);
+      return decide(s, { kind: 'restart', reason: input.reason, cause: 'namespace' }, at, rules, ctx);
   }
 }
 
@@ -199,7 +203,7 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
     oom: exit.oom,
   };
   if (!crashed || !rules.restartOnExit || rules.engineRestarts) return { state: next, actions: [died] };
-  const out = decide(next, { kind: 'start', reason: died.reason }, exit.at, rules, ctx);
+  const out = decide(next, { kind: 'start', reason: died.reason, cause: 'exit' }, exit.at, rules, ctx);
   return { state: out.state, actions: [died, ...out.actions] };
 }
 
@@ -207,7 +211,7 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
 export function resumeExited(s: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
   if (s.lifecycle !== 'exited' || !s.lastExit || !rules.restartOnExit || rules.engineRestarts) return { state: s, actions: [] };
   if (s.lastExit.exitCode === 0 && !s.lastExit.oom) return { state: s, actions: [] };
-  return decide(s, { kind: 'start', reason: `exited with code ${s.lastExit.exitCode}` }, at, rules, ctx);
+  return decide(s, { kind: 'start', reason: `exited with code ${s.lastExit.exitCode}`, cause: 'exit' }, at, rules, ctx);
 }
 
 function onProbe(s: MachineState, role: Role, ok: boolean, at: number, rules: Rules, ctx: Context): Step {
@@ -254,7 +258,7 @@ function onVerdict(s: MachineState, role: Role, up: boolean, at: number, rules: 
   if (t.up !== false) actions.push({ type: 'notify', event: 'unhealthy', reason });
   const next: MachineState = { ...s, liveness: down, budget: unhealthy(s.budget) };
   if (rules.action === 'notify') return { state: next, actions };
-  const out = decide(next, { kind: 'restart', reason }, at, rules, ctx);
+  const out = decide(next, { kind: 'restart', reason, cause: 'liveness' }, at, rules, ctx);
   return { state: out.state, actions: [...actions, ...out.actions] };
 }
 
@@ -263,8 +267,8 @@ function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: C
   if (rules.action === 'notify') return { state: s, actions: [] };
   const kind = want.kind === 'restart' && rules.action === 'stop' ? 'stop' : want.kind;
   if (kind === 'stop') {
-    if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason }] };
-    return { state: s, actions: [{ type: 'stop', reason: want.reason }] };
+    if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason, cause: want.cause }] };
+    return { state: s, actions: [{ type: 'stop', reason: want.reason, cause: want.cause }] };
   }
   const budget = maybeReset(s.budget, at, rules).budget;
   if (budget.loop === 'gave_up') return { state: { ...s, budget, pending: undefined }, actions: [] };
@@ -282,9 +286,9 @@ function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: C
     const gaveUp: Budget = { ...budget, loop: 'gave_up' };
     return { state: { ...s, budget: gaveUp, pending: undefined, heldBy: undefined }, actions: [crashloopAlert(gaveUp, at, rules, 'failing again; giving up: healer will not restart it again')] };
   }
-  if (rules.dryRun) return { state: { ...s, budget, pending: undefined, heldBy: undefined }, actions: [{ type: 'withheld', would: kind, why: 'dry-run', reason: want.reason }] };
+  if (rules.dryRun) return { state: { ...s, budget, pending: undefined, heldBy: undefined }, actions: [{ type: 'withheld', would: kind, why: 'dry-run', reason: want.reason, cause: want.cause }] };
   const recorded = recordRestarts(budget, at, rules);
-  const actions: Action[] = [{ type: kind, reason: want.reason }];
+  const actions: Action[] = [{ type: kind, reason: want.reason, cause: want.cause }];
   if (recorded.opened) actions.unshift(crashloopAlert(recorded.budget, at, rules, 'retrying at the maximum backoff'));
   return {
     state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' ? 'restarting' : s.lifecycle },

@@ -2,12 +2,41 @@ import { formatProbeSpec } from '../config/probe-spec.ts';
 import { notBefore, restartsInWindow } from './budget.ts';
 import type { ContainerWatch } from './container-watch.ts';
 
+/** A watched container's condition in one word, most pressing first; the metrics count containers by it. */
+export const SUMMARY_STATES = ['gave_up', 'crashloop', 'restarting', 'held', 'backoff', 'paused', 'unhealthy', 'exited', 'stopped', 'starting', 'healthy', 'running'] as const;
+export type SummaryState = (typeof SUMMARY_STATES)[number];
+
+/**
+ * gave_up/crashloop: the crash-loop breaker; restarting: healer's action is in flight; held/backoff/paused:
+ * a decided restart waits (dependency, backoff, mass-failure breaker); unhealthy: liveness failing;
+ * exited/stopped: down after a crash / by an operator; starting: no verdict yet; healthy: liveness passes;
+ * running: no liveness check to judge by.
+ */
+export function summaryState(w: ContainerWatch, now: number): SummaryState {
+  const s = w.state;
+  if (s.budget.loop === 'gave_up') return 'gave_up';
+  if (s.inFlight || s.lifecycle === 'restarting') return 'restarting';
+  if (s.pending) {
+    if (s.heldBy !== undefined) return 'held';
+    const due = notBefore(s.budget, { backoff: w.policy.backoff, crashloop: w.policy.crashloop });
+    if (due !== undefined && due > now) return s.budget.loop === 'open' ? 'crashloop' : 'backoff';
+    return 'paused';
+  }
+  if (s.budget.loop === 'open') return 'crashloop';
+  if (s.lifecycle === 'exited') return 'exited';
+  if (s.lifecycle === 'stopped') return 'stopped';
+  if (!w.policy.liveness) return 'running';
+  if (s.liveness.up === false) return 'unhealthy';
+  return s.liveness.up === true ? 'healthy' : 'starting';
+}
+
 /** One container as the status data shows it: policy, states, last probes, restarts, standing decisions. */
 export interface ContainerStatus {
   readonly id: string;
   readonly name: string;
   readonly project: string | undefined;
   readonly service: string | undefined;
+  readonly state: SummaryState;
   readonly lifecycle: string;
   readonly liveness: { readonly probe: string; readonly up: boolean | undefined; readonly failures: number } | undefined;
   readonly readiness: { readonly probe: string; readonly up: boolean | undefined; readonly failures: number } | undefined;
@@ -33,6 +62,7 @@ export function containerStatus(w: ContainerWatch, now: number): ContainerStatus
     name: w.name,
     project: w.info.project,
     service: w.info.service,
+    state: summaryState(w, now),
     lifecycle: s.lifecycle,
     liveness: track('liveness'),
     readiness: track('readiness'),

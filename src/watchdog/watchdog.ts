@@ -10,13 +10,13 @@ import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import type { Prober } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
-import { ContainerWatch, type WatchEffects } from './container-watch.ts';
+import { ContainerWatch, NO_OBSERVER, type Observer, type WatchEffects } from './container-watch.ts';
 import { evaluate } from './discover.ts';
 import { breakerOpen, failingDependency } from './guards.ts';
 import { Limit } from './limit.ts';
 import { describeAction } from './narrate.ts';
 import type { StateFile } from './state-file.ts';
-import type { MachineState } from './state-machine.ts';
+import type { Cause, MachineState } from './state-machine.ts';
 import { containerStatus, type ContainerStatus } from './status.ts';
 
 export interface WatchdogDeps {
@@ -30,7 +30,12 @@ export interface WatchdogDeps {
   readonly selfNetworks?: readonly string[];
   readonly state: StateFile;
   readonly alerter: Alerter;
+  /** Histograms for the metrics; per-container totals are read from the watches. */
+  readonly observer?: Observer;
 }
+
+/** A probe schedule this late means the loop that runs them is stuck: /healthz turns 503. */
+export const STALL_MS = 15_000;
 
 /** A container healer saw but cannot watch because of its labels. */
 export interface LabelProblem {
@@ -91,8 +96,7 @@ export class Watchdog {
   /** SIGTERM: no new probes, in-flight probes and restarts finish within `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    await this.events.stop();
-    const all = Promise.allSettled([...this.watches.values()].map((w) => w.close()));
+    const all = Promise.allSettled([this.events.stop(), ...[...this.watches.values()].map((w) => w.close())]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
     clearTimeout(timer);
@@ -108,6 +112,18 @@ export class Watchdog {
       containers: [...this.watches.values()].map((w) => containerStatus(w, now)).sort((a, b) => a.name.localeCompare(b.name)),
       problems: [...this.problems.values()],
     };
+  }
+
+  /** What /healthz answers: the engine is reachable and every probe schedule fires on time. */
+  health(): { ok: true } | { ok: false; reason: string } {
+    if (this.stopping) return { ok: false, reason: 'healer is stopping' };
+    if (!this.engineReachable) return { ok: false, reason: 'docker engine unreachable' };
+    const now = this.deps.clock.now();
+    for (const w of this.watches.values()) {
+      const late = w.overdueMs(now);
+      if (late > STALL_MS) return { ok: false, reason: `probe loop stalled: ${w.name}'s probe is ${Math.round(late / 1000)}s overdue` };
+    }
+    return { ok: true };
   }
 
   get eventReconnects(): number {
@@ -173,6 +189,7 @@ export class Watchdog {
       verdict.policy,
       {
         probers: this.deps.probers,
+        observer: this.deps.observer ?? NO_OBSERVER,
         clock: this.deps.clock,
         log: this.deps.log.child({ container: info.name, id: info.id.slice(0, 12), service: info.service, project: info.project }),
         effects: this.effects,
@@ -275,10 +292,11 @@ export class Watchdog {
   }
 
   private readonly effects: WatchEffects = {
-    act: (w, kind, reason) => this.act(w, kind, reason),
+    act: (w, kind, reason, cause) => this.act(w, kind, reason, cause),
     notify: (w, action) => {
       const line = describeAction(action);
       if (line) w.log[line.level](line.fields, line.msg);
+      if (action.type === 'notify' && action.event === 'recovered' && action.recoveryMs !== undefined) (this.deps.observer ?? NO_OBSERVER).recovered(action.recoveryMs / 1000);
       if (action.type === 'notify') {
         const extra = {
           ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),
@@ -342,7 +360,7 @@ export class Watchdog {
     }
   }
 
-  private async act(w: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string): Promise<void> {
+  private async act(w: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string, cause: Cause): Promise<void> {
     const seen = this.seen.get(w.id);
     let done: boolean;
     try {
@@ -373,12 +391,14 @@ export class Watchdog {
       if (seen && kind === 'restart') seen.ownRestarts = 0;
       const error = (err as Error).message;
       w.log.error({ action: kind, err: error, reason }, `${kind} failed`);
+      if (kind !== 'stop') w.counts.restartFailures[cause]++;
       if (kind !== 'stop') w.feed({ type: 'restart_done', ok: false, error, at: this.deps.clock.now() });
       return;
     }
     if (kind === 'stop') return;
     const now = this.deps.clock.now();
     if (done) {
+      w.counts.restarts[cause]++;
       w.feed({ type: 'restart_done', ok: true, at: now });
       this.deps.alerter.emit(containerAlert(w, 'restarted', reason, now));
       if (kind === 'restart') this.restartNamespaceChildren(w);

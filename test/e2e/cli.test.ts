@@ -11,7 +11,7 @@ const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 function healer(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { env: { ...process.env, HEALER_CONFIG: '', HEALER_STATE_PATH: `${tmpdir()}/healer-cli-${process.pid}.json`, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [cli, ...args], { env: { ...process.env, HEALER_CONFIG: '', HEALER_STATE_PATH: `${tmpdir()}/healer-cli-${process.pid}.json`, HEALER_SERVER_LISTEN: '127.0.0.1:0', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -82,7 +82,7 @@ describe('healer CLI', () => {
   it('runs until SIGTERM, then stops cleanly with exit 0', async () => {
     const port = await freePort();
     await runContainer({ runId, name: 'term', labels: { 'healer.enable': 'true', 'healer.scope': `${runId}-term`, 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '200ms' }, cmd: appCommand(port) });
-    const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_STATE_PATH: `${tmpdir()}/healer-term-${process.pid}.json`, HEALER_DISCOVERY_SCOPE: `${runId}-term`, HEALER_LOG_LEVEL: 'debug' } });
+    const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_STATE_PATH: `${tmpdir()}/healer-term-${process.pid}.json`, HEALER_SERVER_LISTEN: '127.0.0.1:0', HEALER_DISCOVERY_SCOPE: `${runId}-term`, HEALER_LOG_LEVEL: 'debug' } });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -95,5 +95,34 @@ describe('healer CLI', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('healthcheck exits 0 against a running healer, 1 with the reason while it cannot reach the engine, 1 when nothing listens', async () => {
+    const port = await freePort();
+    const listen = `127.0.0.1:${port}`;
+    /** Runs healer until `ready` shows in its log, asks `healer healthcheck`, stops it; returns both exits. */
+    const probeWhileRunning = async (env: Record<string, string>, ready: string) => {
+      const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_STATE_PATH: `${tmpdir()}/healer-hc-${process.pid}.json`, HEALER_SERVER_LISTEN: listen, HEALER_DISCOVERY_SCOPE: `${runId}-hc`, ...env } });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await waitFor(ready, () => out.includes(ready));
+        return { check: await healer(['healthcheck'], { HEALER_SERVER_LISTEN: listen }), exit: await (child.kill('SIGTERM'), exited) };
+      } finally {
+        child.kill('SIGKILL');
+      }
+    };
+    const up = await probeWhileRunning({}, '"msg":"watching"');
+    expect(up.check).toMatchObject({ code: 0, stdout: '200 {"status":"ok"}\n' });
+    expect(up.exit).toBe(0);
+    const noEngine = await probeWhileRunning({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, 'http listener up');
+    expect(noEngine.check).toMatchObject({ code: 1, stdout: '503 {"status":"unhealthy","reason":"not connected to the docker engine yet"}\n' });
+    expect(noEngine.exit).toBe(0);
+    const none = await healer(['healthcheck'], { HEALER_SERVER_LISTEN: listen });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(`healer healthcheck: http://${listen}/healthz: ECONNREFUSED\n`);
+    const off = await healer(['healthcheck'], { HEALER_SERVER_LISTEN: 'off' });
+    expect(off).toMatchObject({ code: 1, stderr: 'healer healthcheck: server.listen is off; there is no /healthz to ask\n' });
   });
 });

@@ -78,7 +78,7 @@ describe('crash loops and backoff', () => {
     const { events } = await setup();
     const stateDir = mkdtempSync(`${tmpdir()}/healer-kill-`);
     const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-    const env = { ...process.env, HEALER_CONFIG: '', HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json` };
+    const env = { ...process.env, HEALER_CONFIG: '', HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json`, HEALER_SERVER_LISTEN: '127.0.0.1:0' };
     const run = () => {
       const child = spawn(process.execPath, [cli], { env });
       const lines: LogLine[] = [];

@@ -38,7 +38,7 @@ describe('healer in a container', () => {
         name: `healer-self-${runId}`,
         Image: 'healer-test-node:latest',
         Cmd: ['node', '/app/dist/cli.js'],
-        Env: [`HEALER_DISCOVERY_SCOPE=${runId}`, 'HEALER_CONFIG=', 'HEALER_STATE_PATH=/tmp/state.json'],
+        Env: [`HEALER_DISCOVERY_SCOPE=${runId}`, 'HEALER_CONFIG=', 'HEALER_STATE_PATH=/tmp/state.json', 'HEALER_SERVER_LISTEN=127.0.0.1:0'],
         Labels: { [TEST_LABEL]: runId, ...failing },
         HostConfig: { NetworkMode: 'host', Binds: [`${repo}:/app:ro`, '/var/run/docker.sock:/var/run/docker.sock'] },
       });

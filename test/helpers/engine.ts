@@ -131,7 +131,7 @@ export async function startTestHealer(
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const stateDir = mkdtempSync(`${tmpdir()}/healer-state-`);
-  const loaded = loadConfig(path, { HEALER_STATE_PATH: `${stateDir}/state.json`, ...env });
+  const loaded = loadConfig(path, { HEALER_STATE_PATH: `${stateDir}/state.json`, HEALER_SERVER_LISTEN: '127.0.0.1:0', ...env });
   const log = pino({ level: 'debug' }, sink);
   const healer = await startHealer({ loaded, log, ...(self ? { self } : {}) });
   return { healer, logs, stop: () => healer.stop(5000) };
@@ -172,4 +172,28 @@ export function engineSuite(): { defer(...fns: (() => Promise<void> | void)[]): 
   });
   afterAll(() => removeTestContainers());
   return { defer: (...fns) => void cleanups.push(...fns) };
+}
+
+/**
+ * Stops the engine the test set-up started (SIGTERM to dockerd, then waits until it is gone) and returns
+ * a function that starts it again with scripts/engine-up.sh and waits until it answers.
+ */
+export async function stopEngine(): Promise<() => Promise<void>> {
+  const { execFileSync, execFile } = await import('node:child_process');
+  const pids = execFileSync('pidof', ['dockerd'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  await waitFor('dockerd to exit', () => pids.every((p) => !alive(p)), 60_000);
+  const root = new URL('../../', import.meta.url).pathname;
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      execFile(`${root}scripts/engine-up.sh`, { timeout: 60_000 }, (err, _stdout, stderr) => (err ? reject(new Error(`engine-up failed: ${stderr}`)) : resolve()));
+    });
 }

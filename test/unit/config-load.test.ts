@@ -131,3 +131,51 @@ describe('alert channels', () => {
     expect(found.join('\n')).not.toContain('127.0.0.1:9/');
   });
 });
+
+describe('server', () => {
+  const dir = mkdtempSync(`${tmpdir()}/healer-server-`);
+  const file = (name: string, text: string): string => {
+    writeFileSync(`${dir}/${name}`, text);
+    return `${dir}/${name}`;
+  };
+
+  it('listens on :9299 on every interface by default, with no token', () => {
+    const loaded = loadConfig(undefined, {});
+    expect(loaded.config.server.listen).toEqual({ host: '0.0.0.0', port: 9299 });
+    expect(loaded.serverToken).toBeUndefined();
+  });
+
+  it.each([
+    [':9299', { host: '0.0.0.0', port: 9299 }],
+    ['9300', { host: '0.0.0.0', port: 9300 }],
+    ['127.0.0.1:0', { host: '127.0.0.1', port: 0 }],
+    ['[::1]:9299', { host: '::1', port: 9299 }],
+    ['localhost:9299', { host: 'localhost', port: 9299 }],
+    ['off', false],
+    ['false', false],
+  ])('reads listen %s', (value, expected) => {
+    expect(loadConfig(undefined, { HEALER_SERVER_LISTEN: value }).config.server.listen).toEqual(expected);
+  });
+
+  it.each(['9299:', 'http://0.0.0.0:9299', ':70000', 'host:port', '1.2.3.4'])('refuses listen %s with a clear error', (value) => {
+    expect(problems(undefined, { HEALER_SERVER_LISTEN: value })).toEqual([
+      `environment HEALER_SERVER_LISTEN: ${JSON.stringify(value)} is not a listen address (try :9299, 127.0.0.1:9299 or off)`,
+    ]);
+  });
+
+  it('reads the token from token_file, trims it, and counts it as a secret', () => {
+    const path = file('token', 'abcdefghijklmnopqrstuvwxyz\n');
+    const loaded = loadConfig(file('w.yml', `server:\n  token_file: ${path}\n`), {});
+    expect(loaded.serverToken).toBe('abcdefghijklmnopqrstuvwxyz');
+    expect(loaded.secrets).toContain('abcdefghijklmnopqrstuvwxyz');
+  });
+
+  it('stops start-up on a missing or weak token file, naming the key (or the variable) and the file', () => {
+    const yaml = file('w2.yml', `log:\n  level: info\nserver:\n  token_file: ${dir}/absent\n`);
+    expect(problems(yaml)).toEqual([`${yaml}:4: server.token_file: cannot read ${dir}/absent (ENOENT)`]);
+    const short = file('short', 'tooshort\n');
+    expect(problems(undefined, { HEALER_SERVER_TOKEN_FILE: short })).toEqual([
+      `environment HEALER_SERVER_TOKEN_FILE: server.token_file: ${short} must hold one token of at least 16 characters and no spaces`,
+    ]);
+  });
+});

@@ -275,7 +275,7 @@ describe('exits', () => {
   it('resumes the on-exit decision after healer itself restarted, within the kept backoff', () => {
     const s = initialState({ running: false, startedAt: 0, budget: { restarts: [1000, 2000], level: 2, lastRestartAt: 2000, loop: 'closed', healthySince: undefined }, lastExit: { at: 2500, exitCode: 1, oom: false } });
     expect(resumeExited(s, 5000, onExit).actions).toEqual([{ type: 'wake', at: 22_000, reason: 'exited with code 1' }]);
-    expect(resumeExited(s, 22_000, onExit).actions).toEqual([{ type: 'start', reason: 'exited with code 1' }]);
+    expect(resumeExited(s, 22_000, onExit).actions).toEqual([{ type: 'start', reason: 'exited with code 1', cause: 'exit' }]);
     expect(resumeExited({ ...s, lastExit: undefined }, 22_000, onExit).actions).toEqual([]);
   });
 });

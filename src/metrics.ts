@@ -1,0 +1,239 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Alerter } from './alerting/alerter.ts';
+import { VERSION } from './version.ts';
+import type { Observer } from './watchdog/container-watch.ts';
+import { notBefore, restartsInWindow } from './watchdog/budget.ts';
+import type { ContainerWatch } from './watchdog/container-watch.ts';
+import { SUMMARY_STATES, summaryState } from './watchdog/status.ts';
+import type { Watchdog } from './watchdog/watchdog.ts';
+
+/** What the metrics read at scrape time; absent while healer has not reached the engine yet. */
+export interface MetricSources {
+  watchdog: Watchdog | undefined;
+  alerter: Alerter | undefined;
+}
+
+const ROLES = ['liveness', 'readiness'] as const;
+const CAUSES = ['liveness', 'exit', 'namespace'] as const;
+const ALERT_RESULTS = ['sent', 'failed', 'dropped', 'suppressed'] as const;
+
+/**
+ * healer's metrics, on its own Registry. Histograms are fed as things happen (the Observer); everything
+ * per container is read from the live watches at scrape time, so a container that goes away leaves no
+ * series behind and no label set outlives what it describes.
+ */
+export class Metrics implements Observer {
+  readonly registry = new Registry();
+  private readonly probeHist: Histogram<'kind'>;
+  private readonly driftHist: Histogram;
+  private readonly recoveryHist: Histogram;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'healer_' });
+    // prom-client names these gauges *_total, which promtool (rightly) rejects: one gauge replaces them.
+    for (const name of ['active_handles', 'active_requests', 'active_resources']) {
+      this.registry.removeSingleMetric(`healer_nodejs_${name}`);
+      this.registry.removeSingleMetric(`healer_nodejs_${name}_total`);
+    }
+    new Gauge({
+      name: 'healer_nodejs_active_resources',
+      help: 'Resources keeping the event loop alive (sockets, timers, ...), by type: a leak shows here first.',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const t of process.getActiveResourcesInfo()) counts.set(t, (counts.get(t) ?? 0) + 1);
+        for (const [type, n] of counts) this.set({ type }, n);
+      },
+    });
+    const watches = (): ContainerWatch[] => [...(sources.watchdog?.watches.values() ?? [])];
+    const rules = (w: ContainerWatch) => ({ backoff: w.policy.backoff, crashloop: w.policy.crashloop });
+    const who = (w: ContainerWatch) => ({
+      container: w.name,
+      service: w.info.service ?? '',
+      project: w.info.project ?? '',
+    });
+
+    new Gauge({
+      name: 'healer_build_info',
+      help: 'Always 1; the version of healer and of Node.js that runs it.',
+      labelNames: ['version', 'node'],
+      registers,
+      collect() {
+        this.set({ version: VERSION, node: process.version }, 1);
+      },
+    });
+    new Gauge({
+      name: 'healer_containers_watched',
+      help: 'Watched containers by state (healthy, unhealthy, restarting, backoff, held, paused, crashloop, gave_up, exited, stopped, starting, running).',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const now = Date.now();
+        const counts = new Map<string, number>(SUMMARY_STATES.map((s) => [s, 0]));
+        for (const w of watches()) {
+          const s = summaryState(w, now);
+          counts.set(s, (counts.get(s) ?? 0) + 1);
+        }
+        for (const [state, n] of counts) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'healer_container_up',
+      help: '1 while the container passes its liveness or readiness check, 0 while it fails; absent before the first verdict.',
+      labelNames: ['container', 'service', 'project', 'probe'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of watches()) {
+          for (const probe of ROLES) {
+            const up = w.policy[probe] ? w.state[probe].up : undefined;
+            if (up !== undefined) this.set({ ...who(w), probe }, up ? 1 : 0);
+          }
+        }
+      },
+    });
+    const perContainer = (name: string, help: string, value: (w: ContainerWatch, now: number) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['container', 'service', 'project'],
+        registers,
+        collect() {
+          this.reset();
+          const now = Date.now();
+          for (const w of watches()) this.set(who(w), value(w, now));
+        },
+      });
+    };
+    perContainer('healer_container_crashloop', '1 while the crash-loop breaker of the container is open or has given up.', (w) => (w.state.budget.loop === 'closed' ? 0 : 1));
+    perContainer('healer_container_gave_up', '1 when healer gave up restarting the container (crash loop with action giveup).', (w) => (w.state.budget.loop === 'gave_up' ? 1 : 0));
+    perContainer('healer_container_held', '1 while a restart waits because a dependency is failing.', (w) => (w.state.heldBy !== undefined ? 1 : 0));
+    perContainer('healer_container_backoff_seconds', 'Seconds a decided restart still waits for the backoff (0: none waiting).', (w, now) => {
+      const due = w.state.pending ? notBefore(w.state.budget, rules(w)) : undefined;
+      return due !== undefined && due > now ? (due - now) / 1000 : 0;
+    });
+    perContainer('healer_container_restarts_in_window', 'Restarts (by healer or the engine) inside the crash-loop window.', (w, now) =>
+      restartsInWindow(w.state.budget, now, rules(w)),
+    );
+
+    new Counter({
+      name: 'healer_probes_total',
+      help: 'Probe results by container, probe (liveness or readiness) and result (success or failure).',
+      labelNames: ['container', 'service', 'project', 'probe', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of watches()) {
+          for (const probe of ROLES) {
+            if (!w.policy[probe] || w.policy[probe].spec.kind === 'docker') continue;
+            for (const result of ['success', 'failure'] as const) this.inc({ ...who(w), probe, result }, w.counts.probes[probe][result]);
+          }
+        }
+      },
+    });
+    this.probeHist = new Histogram({
+      name: 'healer_probe_duration_seconds',
+      help: 'Time one probe took, by kind (http, tcp, exec).',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.driftHist = new Histogram({
+      name: 'healer_probe_schedule_drift_seconds',
+      help: 'How late probes start against their planned time.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
+    this.recoveryHist = new Histogram({
+      name: 'healer_recovery_duration_seconds',
+      help: 'Time from the first failed liveness probe to passing again (time to recovery).',
+      buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    });
+    const causeCounter = (name: string, help: string, pick: (w: ContainerWatch) => Record<(typeof CAUSES)[number], number>): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['container', 'service', 'project', 'reason'],
+        registers,
+        collect() {
+          this.reset();
+          for (const w of watches()) for (const reason of CAUSES) this.inc({ ...who(w), reason }, pick(w)[reason]);
+        },
+      });
+    };
+    causeCounter(
+      'healer_restarts_total',
+      'Restarts (and starts after a crash) healer carried out, by container and reason (liveness, exit, namespace).',
+      (w) => w.counts.restarts,
+    );
+    causeCounter('healer_restart_failures_total', 'Restarts or starts the engine refused or failed, by container and reason.', (w) => w.counts.restartFailures);
+
+    const watchdogGauge = (name: string, help: string, value: (wd: Watchdog) => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(sources.watchdog ? value(sources.watchdog) : 0);
+        },
+      });
+    };
+    watchdogGauge('healer_docker_up', '1 while the Docker engine is reachable and its event stream is connected.', (wd) => (wd.engineReachable ? 1 : 0));
+    watchdogGauge('healer_breaker_open', '1 while restarts are paused because too many containers fail at once.', (wd) => (wd.paused ? 1 : 0));
+    new Counter({
+      name: 'healer_docker_event_reconnects_total',
+      help: 'Times the Docker event stream was re-established after it broke.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.watchdog?.eventReconnects ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'healer_config_errors',
+      help: 'Label errors per container that stop healer from watching it (fix the labels; see healer check).',
+      labelNames: ['container'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of sources.watchdog?.problems.values() ?? []) this.set({ container: p.name }, p.errors.length);
+      },
+    });
+    new Counter({
+      name: 'healer_alerts_total',
+      help: 'Alerts by channel and result: sent, failed (retries exhausted), dropped (queue full or shutdown), suppressed (throttled).',
+      labelNames: ['channel', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [channel, n] of Object.entries(sources.alerter?.counters() ?? {})) {
+          for (const result of ALERT_RESULTS) this.inc({ channel, result }, n[result]);
+        }
+      },
+    });
+    new Counter({
+      name: 'healer_alert_retries_total',
+      help: 'Delivery attempts retried after a network error, 5xx or 429, by channel.',
+      labelNames: ['channel'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [channel, n] of Object.entries(sources.alerter?.counters() ?? {})) this.inc({ channel }, n.retried);
+      },
+    });
+  }
+
+  probe(kind: string, seconds: number): void {
+    this.probeHist.observe({ kind }, seconds);
+  }
+  drift(seconds: number): void {
+    this.driftHist.observe(seconds);
+  }
+  recovered(seconds: number): void {
+    this.recoveryHist.observe(seconds);
+  }
+}

@@ -1,0 +1,113 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Metrics } from './metrics.ts';
+import { VERSION } from './version.ts';
+import type { Watchdog } from './watchdog/watchdog.ts';
+
+export interface ServerSources {
+  /** Undefined until healer has reached the engine for the first time. */
+  watchdog: Watchdog | undefined;
+}
+
+export interface HttpServer {
+  /** Where it listens, e.g. 127.0.0.1:9299 (the real port when 0 was asked for). */
+  readonly address: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The one HTTP listener: /metrics, /healthz, /api/status. /healthz never needs the token (the image's
+ * HEALTHCHECK calls it and it tells nothing an outsider can use); the other two do when one is set.
+ * Nothing here carries a secret: the status data holds no URLs, headers or tokens.
+ */
+export async function startServer(opts: {
+  listen: { host: string; port: number };
+  token: string | undefined;
+  metrics: Metrics;
+  sources: ServerSources;
+  log: Logger;
+}): Promise<HttpServer> {
+  const { metrics, sources, log, token } = opts;
+  const expected = token === undefined ? undefined : digest(token);
+
+  const authorised = (req: IncomingMessage): boolean => {
+    if (expected === undefined) return true;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = ROUTES[path ?? ''];
+    if (!route) return send(res, 404, 'text/plain', `not found; try ${Object.keys(ROUTES).join(', ')}\n`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return send(res, 405, 'text/plain', 'method not allowed\n');
+    }
+    if (route !== 'healthz' && !authorised(req)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="healer"');
+      return send(res, 401, 'text/plain', 'a bearer token is required (server.token_file)\n');
+    }
+    if (route === 'metrics') return send(res, 200, metrics.registry.contentType, await metrics.registry.metrics());
+    if (route === 'healthz') {
+      const wd = sources.watchdog;
+      const health = wd ? wd.health() : { ok: false as const, reason: 'not connected to the docker engine yet' };
+      return send(res, health.ok ? 200 : 503, 'application/json', `${JSON.stringify(health.ok ? { status: 'ok' } : { status: 'unhealthy', reason: health.reason })}\n`);
+    }
+    const status = sources.watchdog?.status();
+    const body = { version: VERSION, ...(status ?? { engineReachable: false, paused: false, containers: [], problems: [] }) };
+    return send(res, 200, 'application/json', `${JSON.stringify(body, null, 2)}\n`);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err: (err as Error).message, url: req.url }, 'http request failed');
+      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.listen.port, opts.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((err: unknown) => {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`server.listen ${opts.listen.host}:${opts.listen.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`, { cause: err });
+  });
+  const bound = server.address() as AddressInfo;
+  const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  log.info({ address, token: token !== undefined }, 'http listener up: /metrics /healthz /api/status');
+  return {
+    address,
+    port: bound.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const ROUTES: Readonly<Record<string, 'metrics' | 'healthz' | 'status'>> = {
+  '/metrics': 'metrics',
+  '/healthz': 'healthz',
+  '/api/status': 'status',
+};
+
+/** Fixed-length digests, so comparing tokens of different lengths takes the same time. */
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function send(res: ServerResponse, code: number, type: string, body: string): void {
+  res.writeHead(code, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
