@@ -1,24 +1,52 @@
-# healer's image. The base is a build argument so machines that cannot pull the official image can pass
-# a local Node.js 24 base (see scripts/ and TESTBED notes in the README).
+# healer's image. The Node.js 24 base is a build argument: the official image by default; machines that
+# cannot pull it pass a local base (CI builds one: scripts/build-test-images.sh, healer-test-node).
+#   docker build -t healer .
+#   docker build --network host --build-arg NODE_IMAGE=healer-test-node:latest -t healer .
 ARG NODE_IMAGE=node:24-alpine
 
+# 1. Compile TypeScript with every dependency.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: the base already has Node 24, so the pinned `node` devDependency need not install.
+# --ignore-scripts: the base has Node 24 already; the pinned `node` devDependency need not install.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+RUN npx tsc -p tsconfig.build.json
 
-FROM ${NODE_IMAGE}
+# 2. Production dependencies only.
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-ENV NODE_ENV=production HEALER_STATE_PATH=/data/state.json
-COPY --from=build /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -rf /root/.npm
+
+# 3. The runtime: node, dist/ and production node_modules; nothing else from the build.
+FROM ${NODE_IMAGE}
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="healer" \
+      org.opencontainers.image.description="Docker watchdog: probes labelled containers and restarts the unhealthy ones, with crash-loop guards, alerts and Prometheus metrics" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.documentation="README.md"
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY schema ./schema
+# /data holds the state file; owned by the user healer runs as (a fresh named volume inherits it).
+RUN mkdir -p /data && chown 1000:1000 /data
+ENV NODE_ENV=production \
+    HEALER_STATE_PATH=/data/state.json \
+    HEALER_USER=1000:1000
 VOLUME /data
+EXPOSE 9299
+# healer starts as root only to join the Docker socket's group, then runs as HEALER_USER (1000:1000)
+# before it opens the socket, the state file or its port. To run non-root from the start instead:
+# --user 1000:1000 --group-add <gid of docker.sock>.
 STOPSIGNAL SIGTERM
-# Node runs as PID 1 and handles SIGTERM itself (healer stops probing and finishes in-flight work).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["node", "/app/dist/cli.js", "healthcheck"]
+# Node is PID 1 and handles SIGTERM itself: no new probes, in-flight restarts finish, exit 0. healer
+# starts no child processes (exec probes run through the Engine API), so there are no zombies to reap.
 ENTRYPOINT ["node", "/app/dist/cli.js"]

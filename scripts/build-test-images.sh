@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the local images the end-to-end tests run (no registry is reachable here):
 #  healer-test-busybox  Debian's static busybox FROM scratch: the apps healer watches.
-#  healer-test-node     a stand-in Node.js 24 base: the pinned node binary + its libraries + busybox.
+#  healer-test-node     a stand-in Node.js 24 base for healer's Dockerfile: the pinned node binary, its
+#                       libraries, this machine's npm and CA bundle (the registry is reached through a
+#                       TLS-intercepting proxy here), and busybox; laid out like the official image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 busybox=$(command -v busybox || true)
@@ -19,10 +21,15 @@ docker build -q -t healer-test-busybox:latest "$ctx/busybox" >/dev/null 2>&1
 echo "built healer-test-busybox:latest"
 
 root="$ctx/node/rootfs"
-mkdir -p "$root/usr/local/bin" "$root/bin"
+mkdir -p "$root/usr/local/bin" "$root/usr/local/lib/node_modules" "$root/bin" "$root/etc/ssl/certs"
 cp test/images/node-base/Dockerfile "$ctx/node/"
 cp "$node" "$root/usr/local/bin/node"
 cp "$busybox" "$root/bin/busybox"
+npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+cp -r "$npm_dir" "$root/usr/local/lib/node_modules/npm"
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
 for lib in $(ldd "$node" | grep -o '/[^ ]*'); do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"

@@ -14,6 +14,8 @@ import { Agent } from 'undici';
 import { Alerter } from './alerting/alerter.ts';
 import { redact } from './config/channels.ts';
 import { StateFile } from './watchdog/state-file.ts';
+import { dropPrivileges, type Dropped } from './privileges.ts';
+import { dockerOptions } from './docker/connect.ts';
 
 const USAGE = `healer ${VERSION}: watches labelled Docker containers and heals them
 
@@ -73,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`healer: unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
     return 2;
   }
-  const env = { ...process.env, ...(values['dry-run'] ? { HEALER_DRY_RUN: 'true' } : {}) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(values['dry-run'] ? { HEALER_DRY_RUN: 'true' } : {}) };
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig(configPath(values.config, env), env);
@@ -84,6 +86,15 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  if (command === 'healthcheck') return healthcheck(loaded);
+  let dropped: Dropped | undefined;
+  try {
+    const host = loaded.config.docker.host;
+    dropped = dropPrivileges(env.HEALER_USER, host.startsWith('unix://') || host.startsWith('/') ? dockerOptions(loaded.config.docker).socketPath : undefined);
+  } catch (err) {
+    process.stderr.write(`healer: ${(err as Error).message}\n`);
+    return 1;
+  }
   if (command === 'notify') {
     if (!values.test) {
       process.stderr.write('healer: notify needs --test (healer notify --test [--channel NAME])\n');
@@ -91,8 +102,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return notifyTest(loaded, values.channel);
   }
-  if (command === 'healthcheck') return healthcheck(loaded);
-  return command === 'check' ? check(loaded, values.json === true) : run(loaded);
+  return command === 'check' ? check(loaded, values.json === true) : run(loaded, dropped);
 }
 
 /** GET /healthz of the healer this config describes; an unspecified listen host means this machine. */
@@ -164,8 +174,9 @@ async function notifyTest(loaded: LoadedConfig, only: string | undefined): Promi
   return failed > 0 ? 1 : 0;
 }
 
-async function run(loaded: LoadedConfig): Promise<number> {
+async function run(loaded: LoadedConfig, dropped: Dropped | undefined): Promise<number> {
   const log = createLogger(loaded.config.log);
+  if (dropped) log.info(dropped, 'running as a non-root user; the docker socket is reached through its group');
   const abort = new AbortController();
   let running: Awaited<ReturnType<typeof startHealer>> | undefined;
   let stopping: Promise<void> | undefined;

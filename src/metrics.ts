@@ -121,7 +121,7 @@ export class Metrics implements Observer {
 
     new Counter({
       name: 'healer_probes_total',
-      help: 'Probe results by container, probe (liveness or readiness) and result (success or failure).',
+      help: 'Probe results by container, probe (liveness or readiness) and result (success, failure, or error: healer could not run it).',
       labelNames: ['container', 'service', 'project', 'probe', 'result'],
       registers,
       collect() {
@@ -129,7 +129,7 @@ export class Metrics implements Observer {
         for (const w of watches()) {
           for (const probe of ROLES) {
             if (!w.policy[probe] || w.policy[probe].spec.kind === 'docker') continue;
-            for (const result of ['success', 'failure'] as const) this.inc({ ...who(w), probe, result }, w.counts.probes[probe][result]);
+            for (const result of ['success', 'failure', 'error'] as const) this.inc({ ...who(w), probe, result }, w.counts.probes[probe][result]);
           }
         }
       },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import Docker from 'dockerode';
 
 /** The lowest Engine API healer speaks (Engine 20.10) and the highest it has been tested against. */
@@ -61,8 +61,26 @@ export async function connectDocker(target: DockerTarget): Promise<{ docker: Doc
   try {
     version = await probe.version();
   } catch (err) {
-    throw new Error(`cannot reach the Docker engine at ${target.host}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot reach the Docker engine at ${target.host}: ${(err as Error).message}${connectHint(err, opts.socketPath)}`, { cause: err });
   }
   const apiVersion = negotiateApi(version.ApiVersion);
   return { docker: new Docker({ ...opts, version: `v${apiVersion}` }), apiVersion, engineVersion: version.Version };
+}
+
+/** Says what to change when the first call fails for a reason the operator can fix. */
+export function connectHint(err: unknown, socketPath: string | undefined): string {
+  const e = err as NodeJS.ErrnoException & { statusCode?: number };
+  if (e.statusCode === 403) return ' (GET /version was refused: a socket proxy in front of the engine must allow VERSION=1, PING=1, CONTAINERS=1 and EVENTS=1)';
+  if (e.code === 'EACCES' && socketPath !== undefined) {
+    let gid = '?';
+    try {
+      gid = String(statSync(socketPath).gid);
+    } catch {
+      // keep '?'
+    }
+    const groups = process.getgroups?.().join(',') ?? '?';
+    return ` (healer runs as uid ${process.getuid?.() ?? '?'} with groups ${groups}; the socket belongs to group ${gid}: add that group, e.g. compose group_add: ["${gid}"] or docker run --group-add ${gid})`;
+  }
+  if (e.code === 'ENOENT' && socketPath !== undefined) return ` (no socket at ${socketPath}: mount it, e.g. -v /var/run/docker.sock:${socketPath}:ro)`;
+  return '';
 }

@@ -15,10 +15,28 @@ export class EngineError extends Error {
 
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
-function wrap(what: string, err: unknown): EngineError {
+/**
+ * What a socket proxy must allow for each call, in tecnativa/docker-socket-proxy's terms (the common
+ * one); said when the call is refused with 403, so a missing permission is named, not guessed at.
+ */
+const ALLOW: Readonly<Record<string, string>> = {
+  'GET /_ping': 'PING=1',
+  'GET /version': 'VERSION=1',
+  'GET /containers/json': 'CONTAINERS=1',
+  'GET /containers/{id}/json': 'CONTAINERS=1',
+  'GET /containers/{id}/logs': 'CONTAINERS=1',
+  'GET /events': 'EVENTS=1',
+  'POST /containers/{id}/restart': 'POST=1 and ALLOW_RESTARTS=1',
+  'POST /containers/{id}/start': 'POST=1 and ALLOW_START=1 (or CONTAINERS=1)',
+  'POST /containers/{id}/stop': 'POST=1 and ALLOW_STOP=1 (or ALLOW_RESTARTS=1)',
+  'POST /containers/{id}/exec': 'POST=1, CONTAINERS=1 and EXEC=1 (exec probes only)',
+};
+
+function wrap(what: string, call: keyof typeof ALLOW, err: unknown): EngineError {
   const status = statusOf(err);
-  const detail = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
-  const refused = status === 403 ? ' (refused: is a socket proxy denying this call?)' : '';
+  const detail = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim().replace(/\s+/g, ' ');
+  const refused =
+    status === 403 ? `; the Engine API call ${call} was refused (a socket proxy in front of the engine must allow it: ${ALLOW[call] ?? 'see the README'})` : '';
   return new EngineError(`${what} failed${status ? ` with HTTP ${status}` : ''}: ${detail}${refused}`, status, err);
 }
 
@@ -39,7 +57,7 @@ export class Engine {
     try {
       await this.docker.ping();
     } catch (err) {
-      throw wrap('ping', err);
+      throw wrap('ping', 'GET /_ping', err);
     }
   }
 
@@ -49,7 +67,7 @@ export class Engine {
       const list = await this.docker.listContainers({ all: true });
       return list.map((c) => c.Id);
     } catch (err) {
-      throw wrap('list containers', err);
+      throw wrap('list containers', 'GET /containers/json', err);
     }
   }
 
@@ -59,7 +77,7 @@ export class Engine {
       return toContainerInfo(await this.docker.getContainer(id).inspect());
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
-      throw wrap(`inspect ${id.slice(0, 12)}`, err);
+      throw wrap(`inspect ${id.slice(0, 12)}`, 'GET /containers/{id}/json', err);
     }
   }
 
@@ -67,7 +85,7 @@ export class Engine {
     try {
       await this.docker.getContainer(id).restart({ t: Math.ceil(timeoutMs / 1000) });
     } catch (err) {
-      throw wrap(`restart ${id.slice(0, 12)}`, err);
+      throw wrap(`restart ${id.slice(0, 12)}`, 'POST /containers/{id}/restart', err);
     }
   }
 
@@ -76,7 +94,7 @@ export class Engine {
       await this.docker.getContainer(id).start();
     } catch (err) {
       if (statusOf(err) === 304) return; // already running
-      throw wrap(`start ${id.slice(0, 12)}`, err);
+      throw wrap(`start ${id.slice(0, 12)}`, 'POST /containers/{id}/start', err);
     }
   }
 
@@ -85,7 +103,7 @@ export class Engine {
       await this.docker.getContainer(id).stop({ t: Math.ceil(timeoutMs / 1000) });
     } catch (err) {
       if (statusOf(err) === 304) return; // already stopped
-      throw wrap(`stop ${id.slice(0, 12)}`, err);
+      throw wrap(`stop ${id.slice(0, 12)}`, 'POST /containers/{id}/stop', err);
     }
   }
 
@@ -105,7 +123,7 @@ export class Engine {
     } catch (err) {
       stream?.destroy();
       if (signal.aborted) throw signal.reason;
-      throw wrap(`exec in ${id.slice(0, 12)}`, err);
+      throw wrap(`exec in ${id.slice(0, 12)}`, 'POST /containers/{id}/exec', err);
     }
   }
 
@@ -118,7 +136,7 @@ export class Engine {
         .filter((l) => l !== '')
         .slice(-tail);
     } catch (err) {
-      throw wrap(`logs of ${id.slice(0, 12)}`, err);
+      throw wrap(`logs of ${id.slice(0, 12)}`, 'GET /containers/{id}/logs', err);
     }
   }
 
@@ -130,7 +148,7 @@ export class Engine {
         filters: { type: ['container'], event: [...FOLLOWED_ACTIONS] },
       })) as Readable;
     } catch (err) {
-      throw wrap('follow events', err);
+      throw wrap('follow events', 'GET /events', err);
     }
   }
 }

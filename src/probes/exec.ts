@@ -16,8 +16,10 @@ export function execProber(engine: Engine): Prober {
         const tail = stripControl(output).trim().split('\n').pop()?.slice(0, 200);
         return { ok: false, latencyMs: elapsed(), status: exitCode, error: `exit code ${exitCode}${tail ? `: ${tail}` : ''}` };
       } catch (err) {
-        const error = signal.aborted ? abortReason(signal, policy.timeoutMs) : (err as Error).message;
-        return { ok: false, latencyMs: elapsed(), error };
+        // A command that does not finish in time is the container's failure; an exec call the engine
+        // (or a socket proxy) refuses or fails is not: that is reported, never acted on.
+        if (signal.aborted) return { ok: false, latencyMs: elapsed(), error: abortReason(signal, policy.timeoutMs) };
+        return { ok: false, latencyMs: elapsed(), error: `could not run the probe: ${(err as Error).message}`, inconclusive: true };
       }
     },
   };

@@ -6,6 +6,11 @@ export interface ProbeResult {
   readonly latencyMs: number;
   readonly status?: number | undefined;
   readonly error?: string | undefined;
+  /**
+   * healer could not run the probe (the engine refused or failed the exec call): this says nothing about
+   * the container, so it is reported but never counts towards a restart.
+   */
+  readonly inconclusive?: boolean | undefined;
 }
 
 export interface ProbeTarget {

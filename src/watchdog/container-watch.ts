@@ -49,7 +49,7 @@ export const NO_OBSERVER: Observer = { probe() {}, drift() {}, recovered() {} };
 
 /** Running totals for the metrics; they go away with the watch when the container goes. */
 export interface WatchCounts {
-  readonly probes: Record<Role, { success: number; failure: number }>;
+  readonly probes: Record<Role, { success: number; failure: number; error: number }>;
   readonly restarts: Record<Cause, number>;
   readonly restartFailures: Record<Cause, number>;
 }
@@ -78,7 +78,7 @@ export class ContainerWatch {
   state: MachineState;
   readonly last: { liveness?: LastProbe; readiness?: LastProbe } = {};
   readonly counts: WatchCounts = {
-    probes: { liveness: { success: 0, failure: 0 }, readiness: { success: 0, failure: 0 } },
+    probes: { liveness: { success: 0, failure: 0, error: 0 }, readiness: { success: 0, failure: 0, error: 0 } },
     restarts: { liveness: 0, exit: 0, namespace: 0 },
     restartFailures: { liveness: 0, exit: 0, namespace: 0 },
   };
@@ -90,6 +90,7 @@ export class ContainerWatch {
   private readonly pendingActions = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private wakeTimer: object | undefined;
+  private lastInconclusive: string | undefined;
   private wakeAt: number | undefined;
   private closed = false;
   private readonly persisted: PersistedContainer | undefined;
@@ -252,8 +253,15 @@ export class ContainerWatch {
     if (this.closed) return;
     const at = this.deps.clock.now();
     this.last[role] = { ...result, at };
-    this.counts.probes[role][result.ok ? 'success' : 'failure']++;
+    this.counts.probes[role][result.inconclusive ? 'error' : result.ok ? 'success' : 'failure']++;
     this.deps.observer.probe(kind, result.latencyMs / 1000);
+    if (result.inconclusive) {
+      // Said once per distinct reason, not on every interval; the state machine never sees it.
+      if (this.lastInconclusive !== result.error) this.deps.log.warn({ probe: role, kind, error: result.error }, 'probe could not run; not counted as a failure');
+      this.lastInconclusive = result.error;
+      return;
+    }
+    this.lastInconclusive = undefined;
     if (!result.ok) {
       this.deps.log.info(
         { probe: role, kind, target: formatProbeSpec(p.spec), status: result.status, error: result.error, latencyMs: result.latencyMs },

@@ -390,9 +390,13 @@ export class Watchdog {
     } catch (err) {
       if (seen && kind === 'restart') seen.ownRestarts = 0;
       const error = (err as Error).message;
-      w.log.error({ action: kind, err: error, reason }, `${kind} failed`);
-      if (kind !== 'stop') w.counts.restartFailures[cause]++;
-      if (kind !== 'stop') w.feed({ type: 'restart_done', ok: false, error, at: this.deps.clock.now() });
+      if (kind === 'stop') {
+        w.log.error({ action: kind, err: error, reason }, 'stop failed');
+        return;
+      }
+      w.counts.restartFailures[cause]++;
+      // The state machine narrates it (`restart failed`, with the engine's error as the reason) and alerts.
+      w.feed({ type: 'restart_done', ok: false, error, at: this.deps.clock.now() });
       return;
     }
     if (kind === 'stop') return;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerting/types.ts';
 import { startAlertmanager } from '../helpers/alertmanager.ts';
-import { appCommand, execIn, newRunId, recordEvents, runContainer, startTestHealer, waitFor, engineSuite } from '../helpers/engine.ts';
+import { appCommand, execIn, newRunId, recordEvents, runContainer, startTestHealer, waitFor, engineSuite, fastLabels } from '../helpers/engine.ts';
 import { receiver } from '../helpers/receiver.ts';
 import { freePort } from '../helpers/servers.ts';
 
@@ -16,14 +16,7 @@ async function healerWith(channels: string) {
   suite.defer(() => h.stop());
   return h;
 }
-const fast = (port: number) => ({
-  'healer.enable': 'true',
-  'healer.scope': runId,
-  'healer.liveness': `http://:${port}/health`,
-  'healer.liveness.interval': '300ms',
-  'healer.liveness.failures': '2',
-  'healer.restart.timeout': '1s',
-});
+const fast = (port: number) => fastLabels(runId, `http://:${port}/health`);
 
 describe('alerts end to end', () => {
   it('a real Alertmanager shows the container firing, then resolved after healing', async () => {

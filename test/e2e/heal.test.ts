@@ -12,6 +12,7 @@ import {
   startTestHealer,
   waitFor,
   engineSuite,
+  fastLabels,
 } from '../helpers/engine.ts';
 
 // Each test has its own run id, used as healer's discovery scope, so healers never see each other's containers.
@@ -19,16 +20,7 @@ let runId = '';
 const suite = engineSuite();
 
 /** Labels of a watched app with a fast probe: 300ms interval, 2 failures to act. */
-const fast = (probe: string, extra: Record<string, string> = {}): Record<string, string> => ({
-  'healer.enable': 'true',
-  'healer.scope': runId,
-  'healer.liveness': probe,
-  'healer.liveness.interval': '300ms',
-  'healer.liveness.failures': '2',
-  'healer.liveness.timeout': '1s',
-  'healer.restart.timeout': '2s',
-  ...extra,
-});
+const fast = (probe: string, extra: Record<string, string> = {}): Record<string, string> => fastLabels(runId, probe, { 'healer.restart.timeout': '2s', ...extra });
 
 async function setup() {
   runId = newRunId();

@@ -1,7 +1,7 @@
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { appCommand, execIn, newRunId, runContainer, startTestHealer, stopEngine, waitFor, engineSuite, docker } from '../helpers/engine.ts';
+import { appCommand, execIn, fastLabels, newRunId, runContainer, startTestHealer, stopEngine, waitFor, engineSuite, docker } from '../helpers/engine.ts';
 import { metricNamesIn, parseExposition, promtool, sample, startPrometheus } from '../helpers/prometheus.ts';
 import { receiver } from '../helpers/receiver.ts';
 import { freePort } from '../helpers/servers.ts';
@@ -17,17 +17,8 @@ interface Dashboard {
 const dashboardExprs = (): { panel: string; expr: string }[] =>
   (JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard).panels.flatMap((p) => p.targets.map((t) => ({ panel: p.title, expr: t.expr })));
 
-const labels = (runId: string, port: number): Record<string, string> => ({
-  'healer.enable': 'true',
-  'healer.scope': runId,
-  'healer.liveness': `http://:${port}/health`,
-  'healer.liveness.interval': '300ms',
-  'healer.liveness.failures': '2',
-  'healer.liveness.timeout': '1s',
-  'healer.readiness': `tcp://127.0.0.1:${port}`,
-  'healer.readiness.interval': '500ms',
-  'healer.restart.timeout': '2s',
-});
+const labels = (runId: string, port: number): Record<string, string> =>
+  fastLabels(runId, `http://:${port}/health`, { 'healer.readiness': `tcp://127.0.0.1:${port}`, 'healer.readiness.interval': '500ms', 'healer.restart.timeout': '2s' });
 
 const get = async (base: string, path: string, token?: string) => {
   const res = await fetch(`${base}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });

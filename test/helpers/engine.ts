@@ -197,3 +197,17 @@ export async function stopEngine(): Promise<() => Promise<void>> {
       execFile(`${root}scripts/engine-up.sh`, { timeout: 60_000 }, (err, _stdout, stderr) => (err ? reject(new Error(`engine-up failed: ${stderr}`)) : resolve()));
     });
 }
+
+/** Labels of a watched test app with a fast liveness probe: every 300 ms, 2 failures to act, 1 s timeouts. */
+export function fastLabels(runId: string, probe: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'healer.enable': 'true',
+    'healer.scope': runId,
+    'healer.liveness': probe,
+    'healer.liveness.interval': '300ms',
+    'healer.liveness.failures': '2',
+    'healer.liveness.timeout': '1s',
+    'healer.restart.timeout': '1s',
+    ...extra,
+  };
+}

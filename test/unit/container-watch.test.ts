@@ -58,13 +58,18 @@ const info: ContainerInfo = {
   service: 'api',
 };
 
-function watch(labels: Record<string, string>, probeOk: () => boolean) {
+function watch(labels: Record<string, string>, probeOk: () => boolean | 'refused') {
   const result = policyFromLabels({ labels, prefix: 'healer', containerName: 'api', rawDefaults: {}, imageHasHealthcheck: false });
   if (!result.ok) throw new Error(result.errors.join('; '));
   const m = manualClock();
   const acted: string[] = [];
   const observed: string[] = [];
-  const prober: Prober = { run: () => Promise.resolve({ ok: probeOk(), latencyMs: 3 }) };
+  const prober: Prober = {
+    run: () => {
+      const ok = probeOk();
+      return Promise.resolve(ok === 'refused' ? { ok: false, latencyMs: 3, error: 'could not run the probe: refused', inconclusive: true } : { ok, latencyMs: 3 });
+    },
+  };
   const observer: Observer = {
     probe: (kind, s) => observed.push(`probe ${kind} ${s}`),
     drift: (s) => observed.push(`drift ${s}`),
@@ -130,7 +135,7 @@ describe('ContainerWatch, as the metrics and /healthz see it', () => {
     await tick();
     expect(acted).toEqual(['restart:liveness']);
     expect(summaryState(w, m.clock.now())).toBe('restarting');
-    expect(w.counts.probes.liveness).toEqual({ success: 1, failure: 2 });
+    expect(w.counts.probes.liveness).toEqual({ success: 1, failure: 2, error: 0 });
     w.feed({ type: 'restart_done', ok: true, at: m.clock.now() });
     expect(summaryState(w, m.clock.now())).toBe('unhealthy'); // until a probe passes again
     ok = true;
@@ -148,5 +153,20 @@ describe('ContainerWatch, as the metrics and /healthz see it', () => {
     w.feed({ type: 'started', at: m.clock.now() });
     w.feed({ type: 'stopped', by: 'operator', at: m.clock.now() });
     expect(summaryState(w, m.clock.now())).toBe('stopped');
+  });
+
+  it('never acts on probes healer could not run (an exec the engine or a socket proxy refused), and says so once', async () => {
+    const { w, m, acted } = watch({ 'healer.liveness': 'exec:true', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '1' }, () => 'refused');
+    w.start();
+    for (let i = 0; i < 5; i++) {
+      m.advance(m.nextAt() - m.clock.now());
+      m.fireDue();
+      await flush();
+    }
+    expect(acted).toEqual([]);
+    expect(w.counts.probes.liveness).toEqual({ success: 0, failure: 0, error: 5 });
+    expect(summaryState(w, m.clock.now())).toBe('starting');
+    expect(w.last.liveness?.error).toBe('could not run the probe: refused');
+    await w.close();
   });
 });
