@@ -56,10 +56,8 @@ export function policyFromLabels(input: {
     const rest = key.slice(prefix.length + 1);
     if (NOT_POLICY.has(rest)) continue;
     const path = labelPath(rest);
-    labelOf.set(path.join('\u0000'), key);
-    if (!setPath(fromLabels, path, value)) {
-      errors.push(`label ${key} on container "${containerName}": conflicts with another ${prefix}.* label`);
-    }
+    if (setPath(fromLabels, path, value)) labelOf.set(path.join('\u0000'), key);
+    else errors.push(`label ${key} on container "${containerName}": conflicts with another ${prefix}.* label`);
   }
   const merged = mergeDeep(input.rawDefaults, fromLabels);
   const parsed = policySchema.safeParse(merged);
@@ -74,6 +72,12 @@ export function policyFromLabels(input: {
         continue;
       }
       const label = labelOf.get(keys.join('\u0000'));
+      // A label that goes deeper than the option it extends (healer.liveness.interval.x): name that label.
+      const deeper = label === undefined ? [...labelOf].find(([path]) => path.startsWith(`${keys.join('\u0000')}\u0000`))?.[1] : undefined;
+      if (deeper !== undefined) {
+        errors.push(`label ${deeper} on container "${containerName}": unknown label (${prefix}.${keys.join('.')} takes a value, not sub-keys)`);
+        continue;
+      }
       errors.push(
         label !== undefined
           ? `label ${label} on container "${containerName}": ${issue.message}`

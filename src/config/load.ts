@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { resolveChannels, type ResolvedChannel } from './channels.ts';
@@ -63,7 +63,13 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Lo
         doc.errors.map((e) => `${path}:${e.linePos?.[0]?.line ?? '?'}: YAML syntax: ${firstLine(e.message)}`),
       );
     }
-    const js: unknown = doc.toJS();
+    let js: unknown;
+    try {
+      // Aliases resolve here: an unknown one, or too many (an alias bomb), is the file's error, not a crash.
+      js = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      throw new ConfigError([`${path}:1: YAML: ${firstLine((err as Error).message)}`], { cause: err });
+    }
     if (js !== null && js !== undefined && !isMap(doc.contents)) {
       throw new ConfigError([`${path}:1: the config must be a mapping of keys (docker, discovery, defaults, ...)`]);
     }
@@ -130,14 +136,19 @@ function describeIssue(
   const keys = issue.path.map(String);
   const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [];
   const target = unknown.length > 0 ? [...keys, unknown[0] ?? ''] : keys;
-  const dotted = target.join('.');
+  const dotted = formatPath(target);
   const envName = fromEnv.get(keys.join('.'));
   if (envName !== undefined) return `environment ${envName}: ${issue.message}`;
   const where = path === undefined ? 'config' : `${path}:${lineOf(doc, lines, target)}`;
   if (unknown.length > 0) {
-    return `${where}: unknown key ${unknown.map((k) => [...keys, k].join('.')).join(', ')}`;
+    return `${where}: unknown key ${unknown.map((k) => formatPath([...keys, k])).join(', ')}`;
   }
   return `${where}: ${dotted || '(top level)'}: ${issue.message}`;
+}
+
+/** `['alerts', 'channels', '0', 'url']` → `alerts.channels[0].url`, as users write it. */
+function formatPath(keys: readonly string[]): string {
+  return keys.map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
 }
 
 /** The line of the deepest node along keyPath that exists in the document. */
@@ -145,6 +156,10 @@ function lineOf(doc: Document | undefined, lines: LineCounter, keyPath: readonly
   if (!doc) return 1;
   for (let n = keyPath.length; n > 0; n--) {
     const map = n === 1 ? doc.contents : doc.getIn(keyPath.slice(0, n - 1), true);
+    if (isSeq(map)) {
+      const item = map.items[Number(keyPath[n - 1])] as { range?: [number, number, number] } | undefined;
+      if (item?.range) return lines.linePos(item.range[0]).line;
+    }
     if (isMap(map)) {
       const pair = map.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === keyPath[n - 1]);
       const range = (pair?.key as { range?: [number, number, number] } | null)?.range;

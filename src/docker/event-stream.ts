@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import { parseEvent, type Engine } from './engine.ts';
 import type { ContainerEvent } from './types.ts';
 
+/** No engine event is anywhere near this long; a line that is gets dropped rather than buffered forever. */
+const MAX_LINE = 1 << 20;
+
 export interface EventStreamHandlers {
   onEvent(event: ContainerEvent): void;
   /** The stream is open; the receiver resynchronises by listing, since events may have been missed. */
@@ -110,7 +113,11 @@ export class EventStream {
           if (line === '') continue;
           const ev = parseEvent(line);
           if (ev) this.handlers.onEvent(ev);
-          else this.log.debug({ line: line.slice(0, 200) }, 'ignored event line');
+          else this.log.warn({ line: line.slice(0, 200) }, 'ignored an event healer could not read');
+        }
+        if (buf.length > MAX_LINE) {
+          this.log.warn({ bytes: buf.length }, 'ignored an oversized event line');
+          buf = '';
         }
       });
       stream.once('error', (e) => resolve(e));

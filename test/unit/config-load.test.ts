@@ -121,9 +121,9 @@ describe('alert channels', () => {
   it.each([
     ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url_file: DIR/missing\n', /watchdog\.yml:5: alerts\.channels\[0\]\.url_file: cannot read .*missing \(ENOENT\)$/],
     ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url: http://127.0.0.1:9/a\n    - name: ops\n      type: discord\n      url: http://127.0.0.1:9/b\n', /watchdog\.yml:6: alerts\.channels\[1\]\.name: "ops" is used by an earlier channel$/],
-    ['alerts:\n  channels:\n    - name: ops\n      type: slack\n', /alerts\.channels\.0: needs exactly one of url and url_file$/],
-    ['alerts:\n  channels:\n    - name: ops\n      type: pager\n      url: http://127.0.0.1:9/a\n', /alerts\.channels\.0\.type: "pager" is not a channel type \(one of slack, discord, teams, webhook, alertmanager\)$/],
-    ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url: http://127.0.0.1:9/a\n      events: [explosion]\n', /alerts\.channels\.0\.events\.0: "explosion" is not an alert event/],
+    ['alerts:\n  channels:\n    - name: ops\n      type: slack\n', /watchdog\.yml:3: alerts\.channels\[0\]: needs exactly one of url and url_file$/],
+    ['alerts:\n  channels:\n    - name: ops\n      type: pager\n      url: http://127.0.0.1:9/a\n', /alerts\.channels\[0\]\.type: "pager" is not a channel type \(one of slack, discord, teams, webhook, alertmanager\)$/],
+    ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url: http://127.0.0.1:9/a\n      events: [explosion]\n', /watchdog\.yml:6: alerts\.channels\[0\]\.events\[0\]: "explosion" is not an alert event/],
     ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url: ftp://x\n', /alerts\.channels\[0\]\.url: is not an http\(s\) URL$/],
   ])('rejects %j', (yaml, pattern) => {
     const found = problems(write(yaml));
