@@ -40,6 +40,14 @@ function wrap(what: string, call: keyof typeof ALLOW, err: unknown): EngineError
   return new EngineError(`${what} failed${status ? ` with HTTP ${status}` : ''}: ${detail}${refused}`, status, err);
 }
 
+/** How long the engine may take to answer an action beyond the container's own stop grace. */
+export const ANSWER_MS = 10_000;
+
+/** An aborted call reads as what it was: the engine did not answer in time. */
+function unanswered(err: unknown, signal: AbortSignal, ms: number): unknown {
+  return signal.aborted ? new Error(`the engine did not answer within ${Math.round(ms / 1000)}s`, { cause: err }) : err;
+}
+
 /** Event actions the watchdog follows; the engine filters the stream to these. */
 export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename'] as const;
 
@@ -81,29 +89,36 @@ export class Engine {
     }
   }
 
+  /**
+   * Restarts with `timeoutMs` of grace before SIGKILL. The call itself is bounded (grace + ANSWER_MS): an
+   * engine that never answers must not hold one of the few restart slots forever.
+   */
   async restart(id: string, timeoutMs: number): Promise<void> {
+    const abortSignal = AbortSignal.timeout(timeoutMs + ANSWER_MS);
     try {
-      await this.docker.getContainer(id).restart({ t: Math.ceil(timeoutMs / 1000) });
+      await this.docker.getContainer(id).restart({ t: Math.ceil(timeoutMs / 1000), abortSignal });
     } catch (err) {
-      throw wrap(`restart ${id.slice(0, 12)}`, 'POST /containers/{id}/restart', err);
+      throw wrap(`restart ${id.slice(0, 12)}`, 'POST /containers/{id}/restart', unanswered(err, abortSignal, timeoutMs + ANSWER_MS));
     }
   }
 
   async start(id: string): Promise<void> {
+    const abortSignal = AbortSignal.timeout(ANSWER_MS);
     try {
-      await this.docker.getContainer(id).start();
+      await this.docker.getContainer(id).start({ abortSignal });
     } catch (err) {
       if (statusOf(err) === 304) return; // already running
-      throw wrap(`start ${id.slice(0, 12)}`, 'POST /containers/{id}/start', err);
+      throw wrap(`start ${id.slice(0, 12)}`, 'POST /containers/{id}/start', unanswered(err, abortSignal, ANSWER_MS));
     }
   }
 
   async stop(id: string, timeoutMs: number): Promise<void> {
+    const abortSignal = AbortSignal.timeout(timeoutMs + ANSWER_MS);
     try {
-      await this.docker.getContainer(id).stop({ t: Math.ceil(timeoutMs / 1000) });
+      await this.docker.getContainer(id).stop({ t: Math.ceil(timeoutMs / 1000), abortSignal });
     } catch (err) {
       if (statusOf(err) === 304) return; // already stopped
-      throw wrap(`stop ${id.slice(0, 12)}`, 'POST /containers/{id}/stop', err);
+      throw wrap(`stop ${id.slice(0, 12)}`, 'POST /containers/{id}/stop', unanswered(err, abortSignal, timeoutMs + ANSWER_MS));
     }
   }
 

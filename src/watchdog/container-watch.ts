@@ -62,6 +62,8 @@ export interface WatchDeps {
   readonly effects: WatchEffects;
   readonly address: (watch: ContainerWatch) => AddressResult;
   readonly dryRun: boolean;
+  /** False while the engine cannot be reached: probe results then say nothing healer may act on. */
+  readonly engineUp?: () => boolean;
 }
 
 export interface LastProbe extends ProbeResult {
@@ -251,13 +253,16 @@ export class ContainerWatch {
       result = await this.deps.probers[kind].run(p, { containerId: this.id, address: addr.ok ? addr.address : '' }, signal);
     }
     if (this.closed) return;
+    // With the engine unreachable, a failing probe may only mean the engine took the container down
+    // with it, and nothing could be done about it anyway: reported, not counted, no action.
+    if (this.deps.engineUp?.() === false && !result.ok) result = { ...result, inconclusive: true, error: `docker engine unreachable (${result.error ?? 'probe failed'})` };
     const at = this.deps.clock.now();
     this.last[role] = { ...result, at };
     this.counts.probes[role][result.inconclusive ? 'error' : result.ok ? 'success' : 'failure']++;
     this.deps.observer.probe(kind, result.latencyMs / 1000);
     if (result.inconclusive) {
       // Said once per distinct reason, not on every interval; the state machine never sees it.
-      if (this.lastInconclusive !== result.error) this.deps.log.warn({ probe: role, kind, error: result.error }, 'probe could not run; not counted as a failure');
+      if (this.lastInconclusive !== result.error) this.deps.log.warn({ probe: role, kind, error: result.error }, 'probe inconclusive; not counted as a failure');
       this.lastInconclusive = result.error;
       return;
     }

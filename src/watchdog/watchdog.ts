@@ -195,6 +195,7 @@ export class Watchdog {
         effects: this.effects,
         address: (w) => this.address(w),
         dryRun: this.deps.loaded.config.dry_run,
+        engineUp: () => this.engineReachable,
       },
       persisted,
     );
