@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/servers.ts';
+import { docker, engineSuite, execIn, fastLabels, newRunId, recordEvents, runContainer, sleep, waitFor, type LogLine } from '../helpers/engine.ts';
+import { StateFile } from '../../src/watchdog/state-file.ts';
+
+// healer itself is stopped (SIGTERM) or killed (SIGKILL) at awkward moments.
+const suite = engineSuite();
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+function runHealer(env: Record<string, string>) {
+  const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_SERVER_LISTEN: '127.0.0.1:0', HEALER_LOG_LEVEL: 'debug', ...env } });
+  const lines: LogLine[] = [];
+  let buf = '';
+  child.stdout.on('data', (c: Buffer) => {
+    buf += c.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    for (const p of parts) if (p) lines.push(JSON.parse(p) as LogLine);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  suite.defer(async () => {
+    child.kill('SIGKILL');
+    await exited;
+  });
+  return { child, lines, exited };
+}
+
+describe('shutdown and restart of healer', () => {
+  it('SIGTERM in the middle of a restart lets it finish: the container ends up running, never stopped', async () => {
+    const runId = newRunId();
+    const events = await recordEvents(runId);
+    suite.defer(() => events.close());
+    const port = await freePort();
+    // Takes 1.5 s to stop on SIGTERM, so healer's restart is in flight for a while.
+    const slow = ['sh', '-c', `mkdir -p /www; echo ok > /www/health; httpd -p 127.0.0.1:${port} -h /www; trap "sleep 1.5; exit 0" TERM; while true; do sleep 0.2; done`];
+    const id = await runContainer({ runId, name: 'slow', labels: fastLabels(runId, `http://:${port}/health`, { 'healer.restart.timeout': '5s' }), cmd: slow });
+    const h = runHealer({ HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${mkdtempSync(`${tmpdir()}/healer-term-`)}/state.json` });
+    await waitFor('watching', () => h.lines.some((l) => l.msg === 'watching container'));
+    await execIn(id, ['rm', '/www/health']);
+    await waitFor('restart under way', () => h.lines.some((l) => l.msg === 'restarting container'));
+    h.child.kill('SIGTERM');
+    expect(await h.exited).toBe(0);
+    const msgs = h.lines.map((l) => l.msg);
+    expect(msgs.indexOf('container restarted')).toBeGreaterThan(msgs.indexOf('stopping: no new probes; waiting for in-flight work'));
+    expect(msgs.at(-1)).toBe('healer stopped');
+    const state = (await docker.getContainer(id).inspect()).State;
+    expect(state.Running).toBe(true);
+    expect(events.count(id, 'restart')).toBe(1);
+  });
+
+  it('SIGKILL at random points of a crash loop never leaves a state file that does not load', async () => {
+    const runId = newRunId();
+    const dir = mkdtempSync(`${tmpdir()}/healer-kill9-`);
+    const path = `${dir}/state.json`;
+    const labels = { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.on_exit': 'true', 'healer.backoff.initial': '50ms', 'healer.backoff.max': '200ms', 'healer.crashloop.restarts': '1000' };
+    // Deterministic "random" kill points, spread over the loop of writes.
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let writesSeen = 0;
+    for (let round = 0; round < 8; round++) {
+      const h = runHealer({ HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: path, HEALER_LOG_LEVEL: 'info' });
+      await waitFor('watching', () => h.lines.some((l) => l.msg === 'watching'), 20_000);
+      // Started under the first healer, so it sees them crash; later ones resume from the state file.
+      if (round === 0) for (let i = 0; i < 3; i++) await runContainer({ runId, name: `crash${i}`, labels, cmd: ['sh', '-c', 'sleep 0.4; exit 3'] });
+      await sleep(300 + Math.floor(next() * 1200));
+      h.child.kill('SIGKILL');
+      await h.exited;
+      writesSeen += h.lines.filter((l) => l.msg === 'container started').length;
+      const logs: string[] = [];
+      const file = new StateFile(path, pino({ level: 'info' }, { write: (line: string) => void logs.push(line) }));
+      file.load();
+      expect(logs.join(''), `round ${round}`).toContain('restart history loaded');
+      expect(readdirSync(dir).filter((f) => f !== 'state.json').length, `round ${round}: leftover temporary files`).toBeLessThanOrEqual(1);
+    }
+    expect(writesSeen).toBeGreaterThan(8); // the kills really landed in the middle of restarts and writes
+  }, 120_000);
+});
