@@ -36,6 +36,8 @@ export async function startHealer(opts: {
   signal?: AbortSignal;
   /** Clues to healer's own container; read from /proc when not given. */
   self?: { ids: string[]; hostname: string };
+  /** How to reach the engine; tests and the bench pass an in-memory engine to go past what one host can run. */
+  connect?: (target: LoadedConfig['config']['docker']) => Promise<{ engine: Engine; apiVersion: string; engineVersion: string }>;
 }): Promise<Running> {
   const { loaded, log } = opts;
   const clock = opts.clock ?? systemClock;
@@ -50,8 +52,7 @@ export async function startHealer(opts: {
   let delay = 500;
   for (;;) {
     try {
-      const { docker, apiVersion, engineVersion } = await connectDocker(target);
-      const engine = new Engine(docker);
+      const { engine, apiVersion, engineVersion } = await (opts.connect ?? connectEngine)(target);
       log.info({ engineVersion, apiVersion }, 'connected to the docker engine');
       const dispatcher = createProbeDispatcher();
       const alertDispatcher = new Agent({ connect: { timeout: 10_000 } });
@@ -103,6 +104,11 @@ export async function startHealer(opts: {
       delay = Math.min(delay * 2, 30_000);
     }
   }
+}
+
+async function connectEngine(target: LoadedConfig['config']['docker']): Promise<{ engine: Engine; apiVersion: string; engineVersion: string }> {
+  const { docker, apiVersion, engineVersion } = await connectDocker(target);
+  return { engine: new Engine(docker), apiVersion, engineVersion };
 }
 
 /** The networks of healer's own container, so an empty probe host picks an address healer can reach. */

@@ -1,0 +1,57 @@
+import { PassThrough, type Readable } from 'node:stream';
+import type { Engine } from '../../src/docker/engine.ts';
+import type { ContainerInfo } from '../../src/docker/types.ts';
+
+/**
+ * An in-memory engine with N synthetic containers, for scale runs past what one test host can start as
+ * real containers (2,000 probe targets). It answers what the watchdog asks, records actions and counts
+ * Engine API calls; the probes it carries go to real servers on 127.0.0.1.
+ */
+export function fakeEngine(containers: readonly ContainerInfo[]): { engine: Engine; calls: Map<string, number>; restarts: string[] } {
+  const byId = new Map(containers.map((c) => [c.id, c]));
+  const calls = new Map<string, number>();
+  const restarts: string[] = [];
+  const count = (name: string): void => void calls.set(name, (calls.get(name) ?? 0) + 1);
+  const streams: PassThrough[] = [];
+  const engine = {
+    ping: () => (count('ping'), Promise.resolve()),
+    listIds: () => (count('list'), Promise.resolve([...byId.keys()])),
+    inspect: (id: string) => (count('inspect'), Promise.resolve(byId.get(id))),
+    restart: (id: string) => (count('restart'), restarts.push(id), Promise.resolve()),
+    start: (id: string) => (count('start'), Promise.resolve()),
+    stop: (id: string) => (count('stop'), Promise.resolve()),
+    exec: () => (count('exec'), Promise.resolve({ exitCode: 0, output: '' })),
+    logs: () => (count('logs'), Promise.resolve([])),
+    openEvents: (): Promise<Readable> => {
+      count('events');
+      const s = new PassThrough();
+      streams.push(s);
+      return Promise.resolve(s);
+    },
+  };
+  return { engine: engine as unknown as Engine, calls, restarts };
+}
+
+/** A synthetic running container with these labels, on the host network. */
+export function syntheticContainer(i: number, labels: Record<string, string>): ContainerInfo {
+  return {
+    id: `a${i.toString(16).padStart(63, '0')}`,
+    name: `synthetic-${i}`,
+    image: 'synthetic:1',
+    labels,
+    running: true,
+    restarting: false,
+    startedAt: Date.now(),
+    finishedAt: 0,
+    exitCode: 0,
+    oomKilled: false,
+    restartCount: 0,
+    restartPolicy: 'no',
+    health: undefined,
+    hasHealthcheck: false,
+    networkMode: 'host',
+    networks: {},
+    project: undefined,
+    service: undefined,
+  };
+}
