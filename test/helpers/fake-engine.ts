@@ -18,8 +18,8 @@ export function fakeEngine(containers: readonly ContainerInfo[]): { engine: Engi
     listIds: () => (count('list'), Promise.resolve([...byId.keys()])),
     inspect: (id: string) => (count('inspect'), Promise.resolve(byId.get(id))),
     restart: (id: string) => (count('restart'), restarts.push(id), Promise.resolve()),
-    start: (id: string) => (count('start'), Promise.resolve()),
-    stop: (id: string) => (count('stop'), Promise.resolve()),
+    start: () => (count('start'), Promise.resolve()),
+    stop: () => (count('stop'), Promise.resolve()),
     exec: () => (count('exec'), Promise.resolve({ exitCode: 0, output: '' })),
     logs: () => (count('logs'), Promise.resolve([])),
     openEvents: (): Promise<Readable> => {

@@ -6,6 +6,7 @@ import type { Prober } from '../../src/probes/types.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
 import { ContainerWatch, type Observer, type WatchEffects } from '../../src/watchdog/container-watch.ts';
 import { summaryState } from '../../src/watchdog/status.ts';
+import { syntheticContainer } from '../helpers/fake-engine.ts';
 
 /** A clock whose timers fire only when the test says so: the probe loop can be "stalled" on purpose. */
 function manualClock(start = 1_000_000) {
@@ -37,26 +38,7 @@ function manualClock(start = 1_000_000) {
   };
 }
 
-const info: ContainerInfo = {
-  id: 'c0ffee'.padEnd(64, '0'),
-  name: 'api',
-  image: 'api:1',
-  labels: {},
-  running: true,
-  restarting: false,
-  startedAt: 0,
-  finishedAt: 0,
-  exitCode: 0,
-  oomKilled: false,
-  restartCount: 0,
-  restartPolicy: 'no',
-  health: undefined,
-  hasHealthcheck: false,
-  networkMode: 'host',
-  networks: {},
-  project: 'shop',
-  service: 'api',
-};
+const info: ContainerInfo = { ...syntheticContainer(0, {}), name: 'api', project: 'shop', service: 'api' };
 
 function watch(labels: Record<string, string>, probeOk: () => boolean | 'refused') {
   const result = policyFromLabels({ labels, prefix: 'healer', containerName: 'api', rawDefaults: {}, imageHasHealthcheck: false });
