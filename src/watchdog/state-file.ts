@@ -37,15 +37,22 @@ const fileSchema = z.object({
   ),
 });
 
+/** The shortest gap between two writes of the state file. */
+export const WRITE_GAP_MS = 250;
+
 /**
- * The state file: read once at start, written whole after every change that matters (a restart, a crash,
- * a loop opening), atomically: a temporary file is written and fsynced, then renamed over the old one, so
- * a kill -9 at any point leaves either the old or the new file, never half of one.
+ * The state file: read once at start, written whole after changes that matter (a restart, a crash, a
+ * loop opening), coalesced to one write per WRITE_GAP_MS, and at once before every action healer takes.
+ * Writes are atomic: a temporary file is written and fsynced, then renamed over the old one, so a kill -9
+ * at any point leaves either the old or the new file, never half of one.
  */
 export class StateFile {
   readonly path: string;
   private readonly log: Logger;
   private readonly entries = new Map<string, PersistedContainer>();
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastWriteAt = 0;
   writes = 0;
 
   constructor(path: string, log: Logger) {
@@ -80,14 +87,40 @@ export class StateFile {
     return this.entries.get(id);
   }
 
-  /** Records one container and writes the file. Returns false (and logs) when the write failed. */
-  set(id: string, entry: PersistedContainer): boolean {
+  /** Records one container; the file is written shortly after (changes that come together, together). */
+  set(id: string, entry: PersistedContainer): void {
     this.entries.set(id, entry);
-    return this.write();
+    this.schedule();
   }
 
   delete(id: string): void {
-    if (this.entries.delete(id)) this.write();
+    if (this.entries.delete(id)) this.schedule();
+  }
+
+  /**
+   * Writes pending changes now. healer calls it before every restart, start or stop it requests (so the
+   * restart is on disk before it happens) and on shutdown. Returns false (and logs) when the write failed.
+   */
+  flush(): boolean {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.dirty) return true;
+    this.dirty = false;
+    const ok = this.write();
+    this.lastWriteAt = Date.now();
+    return ok;
+  }
+
+  /**
+   * At most one write per WRITE_GAP_MS: with thousands of containers a write per change (each one the
+   * whole file, fsynced) would cost more than all the probes. A change waits at most that long.
+   */
+  private schedule(): void {
+    this.dirty = true;
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastWriteAt + WRITE_GAP_MS - Date.now());
+    this.timer = setTimeout(() => this.flush(), wait);
+    this.timer.unref();
   }
 
   private write(): boolean {

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import { exitToResume } from '../../src/watchdog/container-watch.ts';
-import { StateFile, type PersistedContainer } from '../../src/watchdog/state-file.ts';
+import { WRITE_GAP_MS, StateFile, type PersistedContainer } from '../../src/watchdog/state-file.ts';
 
 function logged() {
   const lines: { msg: string; level: number }[] = [];
@@ -25,12 +25,14 @@ describe('StateFile', () => {
     const { log } = logged();
     const a = new StateFile(`${dir}/sub/state.json`, log);
     a.load();
-    expect(a.set('abc', entry)).toBe(true);
+    a.set('abc', entry);
+    expect(a.flush()).toBe(true);
     expect(readdirSync(`${dir}/sub`)).toEqual(['state.json']);
     const b = new StateFile(`${dir}/sub/state.json`, log);
     b.load();
     expect(b.get('abc')).toEqual(entry);
     b.delete('abc');
+    b.flush();
     const c = new StateFile(`${dir}/sub/state.json`, log);
     c.load();
     expect(c.get('abc')).toBeUndefined();
@@ -48,7 +50,28 @@ describe('StateFile', () => {
     s.load();
     expect(lines.find((l) => l.level === 50)?.msg).toBe('the state file is corrupt; it will be replaced; restart history starts afresh');
     s.set('abc', entry);
+    s.flush();
     expect((JSON.parse(readFileSync(`${dir}/state.json`, 'utf8')) as { version: number }).version).toBe(1);
+  });
+
+  it('coalesces changes: many sets are one write, at most one per WRITE_GAP_MS, and none without changes', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/healer-state-test-`);
+    const s = new StateFile(`${dir}/state.json`, logged().log);
+    for (let i = 0; i < 100; i++) s.set(`c${i}`, entry);
+    expect(s.writes).toBe(0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.writes).toBe(1); // the first change after a quiet spell goes out at once (next turn)
+    s.set('late', entry);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.writes).toBe(1); // held back: the last write was under WRITE_GAP_MS ago
+    await new Promise((r) => setTimeout(r, WRITE_GAP_MS));
+    expect(s.writes).toBe(2);
+    expect(s.flush()).toBe(true);
+    expect(s.writes).toBe(2);
+    const back = new StateFile(`${dir}/state.json`, logged().log);
+    back.load();
+    expect(back.get('c99')).toEqual(entry);
+    expect(back.get('late')).toEqual(entry);
   });
 
   it('starts empty without a file, and says so', () => {
@@ -66,7 +89,8 @@ describe('StateFile', () => {
     if (path.includes('/file/')) writeFileSync(path.replace('/state.json', ''), 'not a directory');
     const { log, lines } = logged();
     const s = new StateFile(path, log);
-    expect(s.set('abc', entry)).toBe(false);
+    s.set('abc', entry);
+    expect(s.flush()).toBe(false);
     expect(lines.at(-1)?.msg).toBe('cannot write the state file; restart history may be lost on restart');
   });
 });
