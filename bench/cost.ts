@@ -76,4 +76,5 @@ if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   console.log(`  CPU ${(m((r) => r.cpuShare) * 100).toFixed(1)}% of one core, RSS ${m((r) => r.rssMb).toFixed(0)} MB, probes/s ${m((r) => r.probesPerSecond).toFixed(0)}`);
   console.log(`  schedule drift: median ${m((r) => r.driftMedianMs).toFixed(1)} ms, p99 ${m((r) => r.driftP99Ms).toFixed(1)} ms`);
   console.log(`  per run: ${runs.map((r) => `cpu ${(r.cpuShare * 100).toFixed(1)}% rss ${r.rssMb.toFixed(0)}MB p99 ${r.driftP99Ms.toFixed(1)}ms`).join(' | ')}`);
+  for (const r of runs) console.log(`COST ${JSON.stringify(r)}`);
 }

@@ -2,6 +2,8 @@
 //  1. docker HEALTHCHECK: engine `health_status: unhealthy` event → healer's restart request.
 //  2. HTTP probe: the response that crosses `failures` leaves the target → healer's restart request.
 // "Restart request" is healer's 'restarting container' log line, written just before the Engine API call.
+// With BENCH_LOAD=n (the bench runs 0 and 2000), the same healer also probes n HTTP targets at 1 s
+// (synthetic containers added to the real engine's list; targets served by another process).
 // Prints medians and p99 over repeated runs; figures go in the README.
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,7 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/load.ts';
+import { connectDocker } from '../src/docker/connect.ts';
+import { Engine } from '../src/docker/engine.ts';
+import type { ContainerInfo } from '../src/docker/types.ts';
 import { startHealer } from '../src/main.ts';
+import { syntheticContainer } from '../test/helpers/fake-engine.ts';
+import { targetServer } from './common.ts';
 import { appCommand, docker, execIn, newRunId, removeTestContainers, requireEngine, runContainer, waitFor } from '../test/helpers/engine.ts';
 import { freePort } from '../test/helpers/servers.ts';
 
@@ -22,9 +29,21 @@ function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
 }
-const fmt = (xs: number[]) => `median ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
+export const fmt = (xs: number[]) => `median ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
 
-async function main(): Promise<void> {
+/** The real engine, plus `extra` synthetic containers in its list (probed, never acted on). */
+async function withSynthetic(target: Parameters<typeof connectDocker>[0], extra: readonly ContainerInfo[]) {
+  const { docker: d, apiVersion, engineVersion } = await connectDocker(target);
+  const real = new Engine(d);
+  const byId = new Map(extra.map((c) => [c.id, c]));
+  const engine = Object.assign(Object.create(real) as Engine, {
+    listIds: async () => [...(await real.listIds()), ...byId.keys()],
+    inspect: async (id: string) => byId.get(id) ?? real.inspect(id),
+  });
+  return { engine, apiVersion, engineVersion };
+}
+
+export async function reactionBench(load: number): Promise<{ hc: number[]; probe: number[] }> {
   await requireEngine();
   const runId = newRunId();
   await removeTestContainers();
@@ -63,7 +82,16 @@ async function main(): Promise<void> {
   });
 
   const stateDir = mkdtempSync(`${tmpdir()}/healer-bench-`);
-  const healer = await startHealer({ loaded: loadConfig(undefined, { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json`, HEALER_SERVER_LISTEN: '127.0.0.1:0' }), log });
+  const targets = load > 0 ? await targetServer() : undefined;
+  const extra = Array.from({ length: load }, (_, i) =>
+    syntheticContainer(i, { 'healer.enable': 'true', 'healer.scope': runId, 'healer.liveness': `http://127.0.0.1:${targets?.port ?? 0}/${i}`, 'healer.liveness.interval': '1s' }),
+  );
+  const healer = await startHealer({
+    loaded: loadConfig(undefined, { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json`, HEALER_SERVER_LISTEN: '127.0.0.1:0' }),
+    log,
+    connect: (target) => withSynthetic(target, extra),
+  });
+  if (load > 0) await new Promise((r) => setTimeout(r, 3000)); // every synthetic target probed at least once
   const events = (await docker.getEvents({ filters: { type: ['container'], event: ['health_status'], label: [`healer-test=${runId}`] } }));
   const unhealthyAt: number[] = [];
   events.on('data', (c: Buffer) => {
@@ -101,10 +129,16 @@ async function main(): Promise<void> {
     (events as unknown as { destroy(): void }).destroy();
     await healer.stop(5000);
     server.close();
+    targets?.stop();
     await removeTestContainers(runId);
   }
-  console.log(`\nhealth_status: unhealthy event → restart request: ${fmt(hcReaction)}`);
-  console.log(`failing HTTP probe crossing the threshold → restart request: ${fmt(probeReaction)}`);
+  return { hc: hcReaction, probe: probeReaction };
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  const load = Number(process.env.BENCH_LOAD ?? 0);
+  const r = await reactionBench(load);
+  console.log(`\n(with ${load} other targets probed at 1 s)`);
+  console.log(`health_status: unhealthy event → restart request: ${fmt(r.hc)}`);
+  console.log(`failing HTTP probe crossing the threshold → restart request: ${fmt(r.probe)}`);
+}

@@ -70,6 +70,7 @@ export class EventStream {
         if (!stream) stream = await this.engine.openEvents(undefined);
         this.current = stream;
         delay = this.backoff.initialMs;
+        if (reconnect) this.reconnects++;
         try {
           await this.handlers.onConnected(reconnect);
         } finally {
@@ -86,7 +87,8 @@ export class EventStream {
         if (this.abort.signal.aborted) break;
         const error = err instanceof Error ? err : new Error(String(err));
         this.handlers.onDisconnected(error);
-        this.log.warn({ err: error.message, retryInMs: delay }, 'docker event stream lost; reconnecting');
+        if (reconnect && delay > this.backoff.initialMs) this.log.debug({ err: error.message, retryInMs: delay }, 'reconnect failed; retrying');
+        else this.log.warn({ err: error.message, retryInMs: delay }, 'docker event stream lost; reconnecting');
         try {
           await sleep(delay, undefined, { signal: this.abort.signal });
         } catch {
@@ -94,7 +96,6 @@ export class EventStream {
         }
         delay = Math.min(delay * 2, this.backoff.maxMs);
         reconnect = true;
-        this.reconnects++;
       }
     }
   }

@@ -79,9 +79,12 @@ export class Watchdog {
         onEvent: (ev) => this.onEvent(ev),
         onConnected: (reconnect) => this.onConnected(reconnect),
         onDisconnected: (err) => {
-          if (this.engineReachable) deps.alerter.emit(hostAlert('docker_unreachable', `the event stream broke: ${err.message}; no action until the engine is back`));
+          // Said once per outage (and alerted); every further failed reconnect attempt only at debug.
+          if (this.engineReachable) {
+            deps.alerter.emit(hostAlert('docker_unreachable', `the event stream broke: ${err.message}; no action until the engine is back`));
+            this.deps.log.error({ err: err.message }, 'docker engine unreachable; no action until it is back');
+          } else this.deps.log.debug({ err: err.message }, 'docker engine still unreachable');
           this.engineReachable = false;
-          this.deps.log.error({ err: err.message }, 'docker engine unreachable; no action until it is back');
         },
       },
       deps.log.child({ component: 'events' }),

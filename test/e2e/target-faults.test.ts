@@ -157,4 +157,32 @@ describe('target faults', () => {
     expect(healer.watchdog.health()).toEqual({ ok: true });
     expect(events.count(app, 'restart')).toBe(0);
   }, 60_000);
+
+  it('a container removed while healer restarts it: the failure is reported, the container forgotten, nothing else disturbed', async () => {
+    const runId = newRunId();
+    const events = await recordEvents(runId);
+    suite.defer(() => events.close());
+    const port = await freePort();
+    // Takes 2 s to stop, so the restart is in flight when the container is removed.
+    const slow = ['sh', '-c', `mkdir -p /www; echo ok > /www/health; httpd -p 127.0.0.1:${port} -h /www; trap "sleep 2; exit 0" TERM; while true; do sleep 0.2; done`];
+    const app = await runContainer({ runId, name: 'doomed', labels: fastLabels(runId, `http://:${port}/health`, { 'healer.restart.timeout': '5s' }), cmd: slow });
+    const otherPort = await freePort();
+    const other = await runContainer({ runId, name: 'other', labels: fastLabels(runId, `http://:${otherPort}/health`), cmd: appCommand(otherPort) });
+    const { healer, logs } = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId });
+    suite.defer(() => healer.stop(5000));
+    await waitFor('both healthy', () => [app, other].every((id) => healer.watchdog.watches.get(id)?.state.liveness.up === true));
+    await execIn(app, ['rm', '/www/health']);
+    await waitFor('restart under way', () => logs.some((l) => l.msg === 'restarting container'));
+    await docker.getContainer(app).remove({ force: true });
+    await waitFor('forgotten', () => !healer.watchdog.watches.has(app));
+    await sleep(1000);
+    const mine = logs.filter((l) => l.container === `doomed-${runId}`).map((l) => l.msg);
+    expect(mine).toContain('container removed; no longer watched');
+    expect(mine.filter((m) => m === 'restart failed')).toHaveLength(1); // the engine's error, e.g. "marked for removal"
+    expect(healer.watchdog.status().containers.map((c) => c.name)).toEqual([`other-${runId}`]);
+    expect(healer.watchdog.watches.get(other)?.state.liveness.up).toBe(true);
+    expect(events.count(other, 'restart')).toBe(0);
+    expect(healer.watchdog.health()).toEqual({ ok: true });
+    expect(logs.filter((l) => l.level >= 60)).toEqual([]);
+  });
 });
