@@ -11,9 +11,11 @@ const parts: [string, Record<string, string>][] = [
   ...Array.from({ length: costRuns }, (): [string, Record<string, string>] => ['cost.ts', { BENCH_COST_RUNS: '1' }]),
   ['engine.ts', {}],
 ];
+// healer's own V8 flags (Dockerfile ENTRYPOINT, npm start), so the figures are those of the product.
+export const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=10'];
 const lines: string[] = [];
 for (const [file, env] of parts) {
-  const r = spawnSync(process.execPath, [new URL(file, import.meta.url).pathname], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, new URL(file, import.meta.url).pathname], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   process.stdout.write(r.stdout);
   if (r.status !== 0) throw new Error(`bench/${file} failed with exit code ${r.status}`);
   lines.push(...r.stdout.split('\n').filter((l) => l.trim() !== '' && !/^\.+$/.test(l.trim())));

@@ -116,6 +116,7 @@ export interface Step {
 
 const FRESH: Track = { failures: 0, successes: 0, up: undefined, failingSince: undefined };
 const NO_CONTEXT: Context = { heldBy: undefined, paused: false };
+const NO_ACTIONS: readonly Action[] = [];
 
 export function initialState(opts: { running: boolean; startedAt: number; budget?: Budget; lastExit?: Exit | undefined }): MachineState {
   return {
@@ -222,8 +223,11 @@ function onProbe(s: MachineState, role: Role, ok: boolean, at: number, rules: Ru
   if (ok) {
     const successes = t.successes + 1;
     if (t.up !== true && successes >= r.successes) return onVerdict(s, role, true, at, rules, ctx, '');
-    const kept: Track = { ...t, failures: 0, successes, failingSince: t.up === false ? t.failingSince : undefined };
     const budget = role === 'liveness' && t.up === true ? maybeReset(s.budget, at, rules).budget : s.budget;
+    // The common case, a healthy container passing again, changes nothing: no new state (healer runs
+    // thousands of these a second, and every allocation that lives until the next probe costs memory).
+    if (t.up === true && t.failures === 0 && t.successes >= r.successes && budget === s.budget) return { state: s, actions: NO_ACTIONS };
+    const kept: Track = { ...t, failures: 0, successes: Math.min(successes, r.successes), failingSince: t.up === false ? t.failingSince : undefined };
     return { state: { ...s, [role]: kept, budget }, actions: [] };
   }
   if (at - s.startedAt < r.startPeriodMs) return { state: s, actions: [] };

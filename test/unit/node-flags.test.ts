@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// healer runs node with a few V8 flags (they keep RSS near the live heap at thousands of probes a
+// second); the image, npm start and the bench must agree, or the bench measures something else.
+const read = (p: string): string => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
+const FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=10'];
+
+describe('node flags', () => {
+  it('are the same in the Dockerfile, npm start, npm run healer and the bench', () => {
+    const entry = /^ENTRYPOINT (\[.*\])$/m.exec(read('Dockerfile'))?.[1];
+    expect(JSON.parse(entry ?? '[]')).toEqual(['node', ...FLAGS, '/app/dist/cli.js']);
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toBe(`npm run build && node ${FLAGS.join(' ')} dist/cli.js`);
+    expect(scripts.healer).toBe(`node ${FLAGS.join(' ')} dist/cli.js`);
+    expect(read('bench/all.ts')).toContain(`export const NODE_FLAGS = [${FLAGS.map((f) => `'${f}'`).join(', ')}];`);
+  });
+});
