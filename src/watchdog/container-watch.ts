@@ -86,11 +86,15 @@ export class ContainerWatch {
   };
   private readonly deps: WatchDeps;
   private readonly rules: Rules;
-  private readonly timers = new Map<Role, object>();
-  private readonly planned = new Map<Role, number>();
-  private readonly inFlight = new Map<Role, Promise<void>>();
+  /**
+   * Per probe role: its timer, planned time, run in flight and abort controller. Plain fields, set and
+   * cleared in place: Map/Set churn at every probe left garbage that lived until the next one.
+   */
+  private readonly slots: Record<Role, { timer?: object | undefined; planned?: number | undefined; run?: Promise<void> | undefined; ctl?: AbortController | undefined }> = {
+    liveness: {},
+    readiness: {},
+  };
   private readonly pendingActions = new Set<Promise<void>>();
-  private readonly probes = new Set<AbortController>();
   private wakeTimer: object | undefined;
   private lastInconclusive: string | undefined;
   private wakeAt: number | undefined;
@@ -142,7 +146,7 @@ export class ContainerWatch {
    */
   overdueMs(now: number): number {
     let worst = 0;
-    for (const at of this.planned.values()) worst = Math.max(worst, now - at);
+    for (const slot of [this.slots.liveness, this.slots.readiness]) if (slot.planned !== undefined) worst = Math.max(worst, now - slot.planned);
     return this.closed ? 0 : worst;
   }
 
@@ -173,11 +177,13 @@ export class ContainerWatch {
   /** Stops scheduling and waits (bounded by the caller) for in-flight probes and actions. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers.values()) this.deps.clock.clearTimeout(t);
-    this.timers.clear();
+    for (const slot of [this.slots.liveness, this.slots.readiness]) {
+      if (slot.timer) this.deps.clock.clearTimeout(slot.timer);
+      slot.timer = undefined;
+    }
     if (this.wakeTimer) this.deps.clock.clearTimeout(this.wakeTimer);
-    for (const ctl of this.probes) ctl.abort(new Error('healer is stopping'));
-    await Promise.allSettled([...this.inFlight.values(), ...this.pendingActions]);
+    for (const slot of [this.slots.liveness, this.slots.readiness]) slot.ctl?.abort(new Error('healer is stopping'));
+    await Promise.allSettled([this.slots.liveness.run, this.slots.readiness.run, ...this.pendingActions]);
   }
 
   /** Feeds one input to the state machine and carries out what it decides. */
@@ -219,27 +225,25 @@ export class ContainerWatch {
   private schedule(role: Role, p: ProbePolicy): void {
     if (this.closed) return;
     const now = this.deps.clock.now();
-    const at = nextRun(p, now, this.planned.get(role));
-    this.planned.set(role, at);
-    this.timers.set(
-      role,
-      this.deps.clock.setTimeout(() => {
-        this.timers.delete(role);
-        this.deps.observer.drift(Math.max(0, this.deps.clock.now() - at) / 1000);
-        this.tick(role, p);
-        this.schedule(role, p);
-      }, Math.max(0, at - now)),
-    );
+    const slot = this.slots[role];
+    const at = nextRun(p, now, slot.planned);
+    slot.planned = at;
+    slot.timer = this.deps.clock.setTimeout(() => {
+      slot.timer = undefined;
+      this.deps.observer.drift(Math.max(0, this.deps.clock.now() - at) / 1000);
+      this.tick(role, p);
+      this.schedule(role, p);
+    }, Math.max(0, at - now));
   }
 
   private tick(role: Role, p: ProbePolicy): void {
     if (this.state.lifecycle !== 'running' || this.state.inFlight) return;
-    if (this.inFlight.has(role)) {
+    const slot = this.slots[role];
+    if (slot.run) {
       this.deps.log.debug({ probe: role }, 'previous probe still running; skipped this tick');
       return;
     }
-    const run = this.probe(role, p).finally(() => this.inFlight.delete(role));
-    this.inFlight.set(role, run);
+    slot.run = this.probe(role, p).finally(() => (slot.run = undefined));
   }
 
   private async probe(role: Role, p: ProbePolicy): Promise<void> {
@@ -253,12 +257,13 @@ export class ContainerWatch {
       // thousands of probes a second); close() aborts the ones in flight.
       const ctl = new AbortController();
       const timer = setTimeout(() => ctl.abort(new DOMException(`timed out after ${p.timeoutMs}ms`, 'TimeoutError')), p.timeoutMs);
-      this.probes.add(ctl);
+      const slot = this.slots[role];
+      slot.ctl = ctl;
       try {
         result = await this.deps.probers[kind].run(p, { containerId: this.id, address: addr.ok ? addr.address : '' }, ctl.signal);
       } finally {
         clearTimeout(timer);
-        this.probes.delete(ctl);
+        slot.ctl = undefined;
       }
     }
     if (this.closed) return;
