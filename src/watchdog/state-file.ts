@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -42,7 +43,7 @@ export const WRITE_GAP_MS = 250;
 
 /**
  * The state file: read once at start, written whole after changes that matter (a restart, a crash, a
- * loop opening), coalesced to one write per WRITE_GAP_MS, and at once before every action healer takes.
+ * loop opening), coalesced to one write per WRITE_GAP_MS, and at once when healer takes an action.
  * Writes are atomic: a temporary file is written and fsynced, then renamed over the old one, so a kill -9
  * at any point leaves either the old or the new file, never half of one.
  */
@@ -53,6 +54,7 @@ export class StateFile {
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private lastWriteAt = 0;
+  private chain: Promise<boolean> = Promise.resolve(true);
   writes = 0;
 
   constructor(path: string, log: Logger) {
@@ -98,17 +100,25 @@ export class StateFile {
   }
 
   /**
-   * Writes pending changes now. healer calls it before every restart, start or stop it requests (so the
-   * restart is on disk before it happens) and on shutdown. Returns false (and logs) when the write failed.
+   * Starts writing pending changes now and resolves when they are on disk (false, logged, if the write
+   * failed). healer calls it as it requests a restart, start or stop (without waiting: an fsync must not
+   * hold up the restart) and on shutdown (waiting). Writes never overlap: each waits for the one before.
    */
-  flush(): boolean {
+  flush(): Promise<boolean> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.dirty) return true;
+    if (!this.dirty) return this.chain;
     this.dirty = false;
-    const ok = this.write();
     this.lastWriteAt = Date.now();
-    return ok;
+    // The snapshot is taken now, so later changes wait for the next write.
+    const text = JSON.stringify({ version: 1, savedAt: Date.now(), containers: Object.fromEntries(this.entries) });
+    this.chain = this.chain.then(() => this.write(text));
+    return this.chain;
+  }
+
+  /** Resolves when every write started so far is done. */
+  idle(): Promise<boolean> {
+    return this.chain;
   }
 
   /**
@@ -119,25 +129,24 @@ export class StateFile {
     this.dirty = true;
     if (this.timer) return;
     const wait = Math.max(0, this.lastWriteAt + WRITE_GAP_MS - Date.now());
-    this.timer = setTimeout(() => this.flush(), wait);
+    this.timer = setTimeout(() => void this.flush(), wait);
     this.timer.unref();
   }
 
-  private write(): boolean {
-    const doc = { version: 1, savedAt: Date.now(), containers: Object.fromEntries(this.entries) };
+  private async write(text: string): Promise<boolean> {
     const tmp = `${this.path}.tmp-${process.pid}`;
     try {
       // One level only: Node's recursive mkdir spins forever under some paths (e.g. /proc).
       if (!existsSync(dirname(this.path))) mkdirSync(dirname(this.path));
-      const fd = openSync(tmp, 'w', 0o600);
+      const fh = await open(tmp, 'w', 0o600);
       try {
-        writeSync(fd, JSON.stringify(doc));
-        fsyncSync(fd);
+        await fh.writeFile(text);
+        await fh.sync();
       } finally {
-        closeSync(fd);
+        await fh.close();
       }
-      renameSync(tmp, this.path);
-      syncDir(dirname(this.path));
+      await rename(tmp, this.path);
+      await syncDir(dirname(this.path));
       this.writes++;
       return true;
     } catch (err) {
@@ -147,14 +156,15 @@ export class StateFile {
   }
 }
 
-function syncDir(dir: string): void {
-  let fd: number | undefined;
+async function syncDir(dir: string): Promise<void> {
   try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
   } catch {
     // some filesystems refuse fsync on directories; the rename is still atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

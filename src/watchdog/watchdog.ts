@@ -104,7 +104,7 @@ export class Watchdog {
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
     clearTimeout(timer);
     if (timedOut) this.deps.log.warn({ graceMs }, 'stopped waiting for in-flight work');
-    this.deps.state.flush();
+    await this.deps.state.flush();
   }
 
   /** The status data: every watched container, label problems, and the host-wide guards. */
@@ -383,8 +383,9 @@ export class Watchdog {
           w.log.info({ reason, running: fresh.running, restarting: fresh.restarting }, `${kind} skipped: the container is no longer in the state that called for it`);
           return false;
         }
-        // The restart budget that counts this action is on disk before the action happens.
-        this.deps.state.flush();
+        // The restart budget that counts this action goes to disk now (not waited for: an fsync on a busy
+        // disk must not hold up the restart).
+        void this.deps.state.flush();
         w.log.warn({ reason, action: kind, timeoutMs: w.policy.restartTimeoutMs }, kind === 'stop' ? 'stopping container (quarantine)' : `${kind === 'restart' ? 'restarting' : 'starting'} container`);
         if (kind === 'restart') {
           if (seen) seen.ownRestarts++;

@@ -20,19 +20,19 @@ const entry: PersistedContainer = {
 };
 
 describe('StateFile', () => {
-  it('round-trips entries through an atomic write, leaving no temporary file', () => {
+  it('round-trips entries through an atomic write, leaving no temporary file', async () => {
     const dir = mkdtempSync(`${tmpdir()}/healer-state-test-`);
     const { log } = logged();
     const a = new StateFile(`${dir}/sub/state.json`, log);
     a.load();
     a.set('abc', entry);
-    expect(a.flush()).toBe(true);
+    expect(await a.flush()).toBe(true);
     expect(readdirSync(`${dir}/sub`)).toEqual(['state.json']);
     const b = new StateFile(`${dir}/sub/state.json`, log);
     b.load();
     expect(b.get('abc')).toEqual(entry);
     b.delete('abc');
-    b.flush();
+    await b.flush();
     const c = new StateFile(`${dir}/sub/state.json`, log);
     c.load();
     expect(c.get('abc')).toBeUndefined();
@@ -42,7 +42,7 @@ describe('StateFile', () => {
     ['not JSON', '{"version":1,'],
     ['the wrong shape', JSON.stringify({ version: 1, savedAt: 1, containers: { x: { name: 'x', budget: { restarts: 'many' } } } })],
     ['another version', JSON.stringify({ version: 9, savedAt: 1, containers: {} })],
-  ])('reports a corrupt file (%s), starts empty, and replaces it on the next write', (_what, text) => {
+  ])('reports a corrupt file (%s), starts empty, and replaces it on the next write', async (_what, text) => {
     const dir = mkdtempSync(`${tmpdir()}/healer-state-test-`);
     writeFileSync(`${dir}/state.json`, text);
     const { log, lines } = logged();
@@ -50,7 +50,7 @@ describe('StateFile', () => {
     s.load();
     expect(lines.find((l) => l.level === 50)?.msg).toBe('the state file is corrupt; it will be replaced; restart history starts afresh');
     s.set('abc', entry);
-    s.flush();
+    await s.flush();
     expect((JSON.parse(readFileSync(`${dir}/state.json`, 'utf8')) as { version: number }).version).toBe(1);
   });
 
@@ -60,13 +60,16 @@ describe('StateFile', () => {
     for (let i = 0; i < 100; i++) s.set(`c${i}`, entry);
     expect(s.writes).toBe(0);
     await new Promise((r) => setTimeout(r, 20));
+    await s.idle();
     expect(s.writes).toBe(1); // the first change after a quiet spell goes out at once (next turn)
     s.set('late', entry);
     await new Promise((r) => setTimeout(r, 50));
+    await s.idle();
     expect(s.writes).toBe(1); // held back: the last write was under WRITE_GAP_MS ago
     await new Promise((r) => setTimeout(r, WRITE_GAP_MS));
+    await s.idle();
     expect(s.writes).toBe(2);
-    expect(s.flush()).toBe(true);
+    expect(await s.flush()).toBe(true);
     expect(s.writes).toBe(2);
     const back = new StateFile(`${dir}/state.json`, logged().log);
     back.load();
@@ -85,12 +88,12 @@ describe('StateFile', () => {
   it.each([
     ['under /proc', '/proc/healer-cannot-write/state.json'],
     ['under a regular file', `${mkdtempSync(`${tmpdir()}/healer-state-test-`)}/file/state.json`],
-  ])('reports a failed write %s at once, instead of throwing or hanging', (_what, path) => {
+  ])('reports a failed write %s at once, instead of throwing or hanging', async (_what, path) => {
     if (path.includes('/file/')) writeFileSync(path.replace('/state.json', ''), 'not a directory');
     const { log, lines } = logged();
     const s = new StateFile(path, log);
     s.set('abc', entry);
-    expect(s.flush()).toBe(false);
+    expect(await s.flush()).toBe(false);
     expect(lines.at(-1)?.msg).toBe('cannot write the state file; restart history may be lost on restart');
   });
 });
