@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { switchboard } from '../helpers/servers.ts';
-import { docker, newRunId, recordEvents, runContainer, sleep, startTestHealer, waitFor, engineSuite, type LogLine } from '../helpers/engine.ts';
+import { docker, newRunId, recordEvents, runContainer, sleep, startTestHealer, waitFor, engineSuite, spawnHealer, type LogLine } from '../helpers/engine.ts';
 
 // Crash loops, backoff, dependencies, the breaker and the state file, on the real engine.
 let runId = '';
@@ -78,20 +78,8 @@ describe('crash loops and backoff', () => {
     const { events } = await setup();
     const stateDir = mkdtempSync(`${tmpdir()}/healer-kill-`);
     const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-    const env = { ...process.env, HEALER_CONFIG: '', HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json`, HEALER_SERVER_LISTEN: '127.0.0.1:0' };
-    const run = () => {
-      const child = spawn(process.execPath, [cli], { env });
-      const lines: LogLine[] = [];
-      let buf = '';
-      child.stdout.on('data', (c: Buffer) => {
-        buf += c.toString();
-        const parts = buf.split('\n');
-        buf = parts.pop() ?? '';
-        for (const p of parts) if (p) lines.push(JSON.parse(p) as LogLine);
-      });
-      suite.defer(() => void child.kill('SIGKILL'));
-      return { child, lines };
-    };
+    const env = { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json` };
+    const run = () => spawnHealer(env, (fn) => suite.defer(fn));
     const first = run();
     await waitFor('the first healer is watching', () => first.lines.some((l) => l.msg === 'watching'));
     const id = await runContainer({ runId, name: 'durable', labels: crasher({ 'healer.crashloop.restarts': '3' }), cmd: CRASH });
@@ -110,7 +98,7 @@ describe('crash loops and backoff', () => {
     await waitFor('the restart that opened the loop', () => startTimes(events, id).length >= 5);
     second.child.kill('SIGKILL');
     const check = await new Promise<string>((resolve) => {
-      const c = spawn(process.execPath, [cli, 'check'], { env });
+      const c = spawn(process.execPath, [cli, 'check'], { env: { ...process.env, HEALER_CONFIG: '', ...env } });
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
       c.once('exit', () => resolve(out));

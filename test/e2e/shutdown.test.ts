@@ -1,34 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/servers.ts';
-import { docker, engineSuite, execIn, fastLabels, newRunId, recordEvents, runContainer, sleep, waitFor, type LogLine } from '../helpers/engine.ts';
+import { docker, engineSuite, execIn, fastLabels, newRunId, recordEvents, runContainer, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
 
 // healer itself is stopped (SIGTERM) or killed (SIGKILL) at awkward moments.
 const suite = engineSuite();
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
-function runHealer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_SERVER_LISTEN: '127.0.0.1:0', HEALER_LOG_LEVEL: 'debug', ...env } });
-  const lines: LogLine[] = [];
-  let buf = '';
-  child.stdout.on('data', (c: Buffer) => {
-    buf += c.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop() ?? '';
-    for (const p of parts) if (p) lines.push(JSON.parse(p) as LogLine);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  suite.defer(async () => {
-    child.kill('SIGKILL');
-    await exited;
-  });
-  return { child, lines, exited };
-}
+const runHealer = (env: Record<string, string>) => spawnHealer({ HEALER_LOG_LEVEL: 'debug', ...env }, (fn) => suite.defer(fn));
 
 describe('shutdown and restart of healer', () => {
   it('SIGTERM in the middle of a restart lets it finish: the container ends up running, never stopped', async () => {

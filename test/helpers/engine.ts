@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
@@ -210,4 +211,27 @@ export function fastLabels(runId: string, probe: string, extra: Record<string, s
     'healer.restart.timeout': '1s',
     ...extra,
   };
+}
+
+/**
+ * Runs the built CLI (`dist/cli.js`) as its own process with its JSON log lines parsed as they come;
+ * killed (SIGKILL) by the given cleanup registry if the test has not stopped it.
+ */
+export function spawnHealer(env: Record<string, string>, defer: (fn: () => Promise<void>) => void): { child: ChildProcess; lines: LogLine[]; exited: Promise<number | null> } {
+  const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_SERVER_LISTEN: '127.0.0.1:0', ...env } });
+  const lines: LogLine[] = [];
+  let buf = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    buf += c.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    for (const p of parts) if (p) lines.push(JSON.parse(p) as LogLine);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  defer(async () => {
+    child.kill('SIGKILL');
+    await exited;
+  });
+  return { child, lines, exited };
 }
