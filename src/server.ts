@@ -51,7 +51,7 @@ export async function startServer(opts: {
       res.setHeader('WWW-Authenticate', 'Bearer realm="healer"');
       return send(res, 401, 'text/plain', 'a bearer token is required (server.token_file)\n');
     }
-    if (route === 'metrics') return send(res, 200, metrics.registry.contentType, await metrics.registry.metrics());
+    if (route === 'metrics') return send(res, 200, metrics.contentType, await metrics.text());
     if (route === 'healthz') {
       const wd = sources.watchdog;
       const health = wd ? wd.health() : { ok: false as const, reason: 'not connected to the docker engine yet' };
