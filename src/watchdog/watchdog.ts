@@ -58,6 +58,12 @@ interface Seen {
  * and carries out actions under the global guards (restart limit, mass-failure breaker), re-checking the
  * container first so nothing is done on stale information.
  */
+/**
+ * Inspects at once while discovering (start-up, resync after an outage, bursts of events). The
+ * inspect before an action does not queue behind them.
+ */
+const INSPECT_CONCURRENCY = 8;
+
 export class Watchdog {
   readonly watches = new Map<string, ContainerWatch>();
   readonly problems = new Map<string, LabelProblem>();
@@ -66,6 +72,8 @@ export class Watchdog {
   private readonly deps: WatchdogDeps;
   private readonly events: EventStream;
   private readonly restarts: Limit;
+  /** Discovery inspects in flight: a resync of 2,000 containers is not 2,000 connections to the engine at once. */
+  private readonly inspects = new Limit(INSPECT_CONCURRENCY);
   private readonly serial = new Map<string, Promise<void>>();
   private readonly seen = new Map<string, Seen>();
   private stopping = false;
@@ -164,7 +172,7 @@ export class Watchdog {
   /** Inspects a container and creates, keeps or drops its watch; on resync, counts restarts it missed. */
   private async refresh(id: string, resync = false): Promise<void> {
     if (this.stopping) return;
-    const info = await this.deps.engine.inspect(id);
+    const info = await this.inspects.run(() => this.deps.engine.inspect(id));
     if (!info) return this.forget(id);
     const existing = this.watches.get(id);
     if (existing) {

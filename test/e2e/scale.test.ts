@@ -74,9 +74,12 @@ describe('scale smoke', () => {
     expect(Math.min(...perTarget)).toBeGreaterThanOrEqual(4); // 5 expected; none skipped or starved
     expect(Math.max(...perTarget)).toBeLessThanOrEqual(6); // and none probed in a burst
     expect(fake.restarts).toEqual([]);
-    const samples = parseExposition(await running.metrics.registry.metrics()).samples;
+    const samples = parseExposition(await running.metrics.text()).samples;
     expect(sample(samples, 'healer_containers_watched', { state: 'healthy' })).toBe(n);
     // Only the event stream and one listing: no polling of the engine on top of the probes.
     expect(Object.fromEntries(fake.calls)).toEqual({ events: 1, list: 1, inspect: n });
+    // Discovery asked for the 500 containers a few at a time, not 500 connections to the engine at once.
+    expect(fake.inspects.max).toBeGreaterThan(1);
+    expect(fake.inspects.max).toBeLessThanOrEqual(8);
   }, 60_000);
 });

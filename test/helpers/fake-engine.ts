@@ -7,15 +7,22 @@ import type { ContainerInfo } from '../../src/docker/types.ts';
  * real containers (2,000 probe targets). It answers what the watchdog asks, records actions and counts
  * Engine API calls; the probes it carries go to real servers on 127.0.0.1.
  */
-export function fakeEngine(containers: readonly ContainerInfo[]): { engine: Engine; calls: Map<string, number>; restarts: string[] } {
+export function fakeEngine(containers: readonly ContainerInfo[]): { engine: Engine; calls: Map<string, number>; restarts: string[]; inspects: { inFlight: number; max: number } } {
   const byId = new Map(containers.map((c) => [c.id, c]));
   const calls = new Map<string, number>();
   const restarts: string[] = [];
+  const inspects = { inFlight: 0, max: 0 };
   const count = (name: string): void => void calls.set(name, (calls.get(name) ?? 0) + 1);
   const engine = {
     ping: () => (count('ping'), Promise.resolve()),
     listIds: () => (count('list'), Promise.resolve([...byId.keys()])),
-    inspect: (id: string) => (count('inspect'), Promise.resolve(byId.get(id))),
+    inspect: async (id: string) => {
+      count('inspect');
+      inspects.max = Math.max(inspects.max, ++inspects.inFlight);
+      await new Promise((r) => setImmediate(r)); // answered on a later turn, as over a socket
+      inspects.inFlight--;
+      return byId.get(id);
+    },
     restart: (id: string) => (count('restart'), restarts.push(id), Promise.resolve()),
     start: () => (count('start'), Promise.resolve()),
     stop: () => (count('stop'), Promise.resolve()),
@@ -26,7 +33,7 @@ export function fakeEngine(containers: readonly ContainerInfo[]): { engine: Engi
       return Promise.resolve(new PassThrough()); // an event stream that stays open and quiet
     },
   };
-  return { engine: engine as unknown as Engine, calls, restarts };
+  return { engine: engine as unknown as Engine, calls, restarts, inspects };
 }
 
 /** A synthetic running container with these labels, on the host network. */
