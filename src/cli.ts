@@ -10,7 +10,7 @@ import { selfContainerClues } from './docker/self.ts';
 import { createLogger } from './log.ts';
 import { startHealer } from './main.ts';
 import { VERSION } from './version.ts';
-import { Agent } from 'undici';
+import { Agent } from './undici.ts';
 import { Alerter } from './alerting/alerter.ts';
 import { redact } from './config/channels.ts';
 import { StateFile } from './watchdog/state-file.ts';

@@ -4,7 +4,7 @@ import type { LoadedConfig } from './config/load.ts';
 import { connectDocker } from './docker/connect.ts';
 import { Engine } from './docker/engine.ts';
 import { selfContainerClues } from './docker/self.ts';
-import { Agent } from 'undici';
+import { Agent } from './undici.ts';
 import { Alerter } from './alerting/alerter.ts';
 import { Metrics, type MetricSources } from './metrics.ts';
 import { createProbeDispatcher, createProbers } from './probes/index.ts';

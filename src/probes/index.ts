@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent } from '../undici.ts';
 import type { ProbeKind } from '../config/probe-spec.ts';
 import type { Engine } from '../docker/engine.ts';
 import { execProber } from './exec.ts';

@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { dockerOptions } from '../../src/docker/connect.ts';
 
@@ -11,5 +13,36 @@ describe('dockerode without BuildKit sessions and SSH', () => {
     const modem = (host: string) => new Docker(dockerOptions({ host })).modem as unknown as { socketPath?: string; port?: number | string };
     expect(modem('unix:///var/run/docker.sock').socketPath).toBe('/var/run/docker.sock');
     expect(Number(modem('tcp://127.0.0.1:2375').port)).toBe(2375);
+  });
+});
+
+describe('undici without its index', () => {
+  it('loads the Agent and request() from their own files, and they talk HTTP', async () => {
+    const { Agent, request } = await import('../../src/undici.ts');
+    const require = createRequire(import.meta.url);
+    const loaded = Object.keys(require.cache).filter((p) => /[\\/]undici[\\/]/.test(p));
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(loaded.filter((p) => /[\\/]undici[\\/]index\.js$/.test(p))).toEqual([]);
+    expect(loaded.filter((p) => /[\\/]lib[\\/](web|mock|cache)[\\/]/.test(p))).toEqual([]);
+
+    const server = createServer((req, res) => {
+      res.setHeader('x-seen', `${req.method} ${req.url}`);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const agent = new Agent();
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await request(`http://127.0.0.1:${port}/health?deep=1`, { method: 'HEAD', dispatcher: agent });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-seen']).toBe('HEAD /health?deep=1');
+      await res.body.dump();
+      const get = await request(`http://127.0.0.1:${port}/plain`, { method: 'GET', dispatcher: agent });
+      expect(await get.body.text()).toBe('ok');
+      expect(get.headers['x-seen']).toBe('GET /plain');
+    } finally {
+      await agent.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
