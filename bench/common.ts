@@ -16,3 +16,22 @@ export async function targetServer(): Promise<{ port: number; child: ChildProces
   });
   return { port, child, stop: () => void child.kill('SIGTERM') };
 }
+
+/**
+ * The q-quantile of a Prometheus histogram given as [upper bound, cumulative count] pairs, interpolated
+ * linearly inside the bucket it falls in, as PromQL's histogram_quantile() does.
+ */
+export function histogramQuantile(buckets: readonly [number, number][], q: number): number {
+  const sorted = [...buckets].sort((a, b) => a[0] - b[0]);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const [le, count] of sorted) {
+    if (count >= rank) return le === Infinity ? lower : lower + ((le - lower) * (rank - below)) / (count - below || 1);
+    lower = le;
+    below = count;
+  }
+  return lower;
+}
