@@ -1,7 +1,7 @@
-import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseProbeSpec } from './probe-spec.ts';
+import { cron } from '../lazy.ts';
 
 /**
  * Field schemas shared by watchdog.yml and container labels. Labels are always strings while YAML has
@@ -76,7 +76,7 @@ export const cronField = z
     const fields = v.trim().split(/\s+/).length;
     try {
       if (fields !== 6) throw new Error(`it has ${fields} fields`);
-      CronExpressionParser.parse(v.trim());
+      cron().parse(v.trim());
       return v.trim();
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);

@@ -1,5 +1,5 @@
-import { CronExpressionParser } from 'cron-parser';
 import type { ProbePolicy } from '../config/policy.ts';
+import { cron } from '../lazy.ts';
 
 /**
  * When a probe runs next. Intervals start at a random offset within the first interval (jitter), so
@@ -14,7 +14,7 @@ export function nextRun(
   random: () => number = Math.random,
 ): number {
   if (policy.schedule !== undefined) {
-    return CronExpressionParser.parse(policy.schedule, { currentDate: new Date(now) }).next().getTime();
+    return cron().parse(policy.schedule, { currentDate: new Date(now) }).next().getTime();
   }
   if (previousPlanned === undefined) return now + Math.floor(random() * policy.intervalMs);
   const next = previousPlanned + policy.intervalMs;

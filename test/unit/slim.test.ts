@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +45,28 @@ describe('undici without its index', () => {
       await agent.close();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('dependencies loaded on first use', () => {
+  const loaded = (name: string): boolean => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes(`/node_modules/${name}/`));
+
+  it('cron-parser and pino-pretty are not loaded at start-up, and work once a schedule or pretty logs ask for them', async () => {
+    await import('../../src/main.ts');
+    const { nextRun } = await import('../../src/watchdog/schedule.ts');
+    const { createLogger } = await import('../../src/log.ts');
+    createLogger({ level: 'info', format: 'json' });
+    expect(['cron-parser', 'luxon', 'pino-pretty'].filter(loaded)).toEqual([]);
+
+    const now = Date.UTC(2026, 0, 1, 0, 0, 7);
+    expect(nextRun({ intervalMs: 1000, schedule: '*/15 * * * * *' }, now, undefined) - now).toBe(8000);
+    expect(loaded('cron-parser')).toBe(true);
+
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+    createLogger({ level: 'info', format: 'pretty' }, sink).info({ container: 'web' }, 'restarted');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(loaded('pino-pretty')).toBe(true);
+    expect(lines.join('')).toMatch(/INFO.*restarted/);
   });
 });
