@@ -52,4 +52,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["nod
 # The V8 flags keep the heap close to what is live: at 2,000 probes a second V8's defaults let it grow to
 # ~350 MB RSS for ~35 MB of live data; the first two hold that near the live heap for a few % more CPU,
 # and two V8 worker threads instead of four leave fewer malloc arenas half-used (npm run bench).
-ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=10", "--v8-pool-size=2", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=10", "--v8-pool-size=2", "/app/dist/cli.js"]
