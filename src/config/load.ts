@@ -83,6 +83,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Lo
     setPath(raw, keyPath, value);
     fromEnv.set(keyPath.join('.'), name);
   }
+  const envProblems = applyChannelEnv(raw, env, fromEnv);
   if (env.DOCKER_CERT_PATH) {
     const dir = env.DOCKER_CERT_PATH;
     setPath(raw, ['docker', 'tls', 'ca_file'], `${dir}/ca.pem`);
@@ -92,8 +93,9 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Lo
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, path, doc, lines, fromEnv)));
+    throw new ConfigError([...envProblems, ...parsed.error.issues.map((issue) => describeIssue(issue, path, doc, lines, fromEnv))]);
   }
+  if (envProblems.length > 0) throw new ConfigError(envProblems);
   const { channels, secrets, problems } = resolveChannels(parsed.data);
   const serverToken = readToken(parsed.data.server.token_file, problems);
   if (serverToken !== undefined) secrets.push(serverToken);
@@ -107,6 +109,47 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Lo
   }
   const rawDefaults = (raw.defaults ?? {}) as Record<string, unknown>;
   return deepFreeze({ config: parsed.data, path, rawDefaults: structuredClone(rawDefaults), channels, secrets, serverToken });
+}
+
+const CHANNEL_ENV = /^HEALER_ALERT_([A-Z0-9_]+)_(URL|SECRET)_FILE$/;
+
+/** A channel's name as it appears in its environment variables: `ops-pager` → `OPS_PAGER`. */
+export const channelEnvName = (name: string): string => name.toUpperCase().replaceAll('-', '_');
+
+/**
+ * `HEALER_ALERT_<CHANNEL>_URL_FILE` and `HEALER_ALERT_<CHANNEL>_SECRET_FILE` point a channel defined in
+ * watchdog.yml at a file holding its URL or secret (a Docker secret, say), in place of what the file
+ * says, so watchdog.yml itself can hold no secret. A variable naming no channel is an error, not ignored.
+ */
+function applyChannelEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, fromEnv: Map<string, string>): string[] {
+  const problems: string[] = [];
+  const alerts = raw.alerts;
+  const list = typeof alerts === 'object' && alerts !== null ? (alerts as Record<string, unknown>).channels : undefined;
+  const channels = Array.isArray(list) ? list : [];
+  for (const name of Object.keys(env).sort()) {
+    const m = CHANNEL_ENV.exec(name);
+    const file = env[name];
+    if (m === null || file === undefined || file === '') continue;
+    const matches = (c: unknown): boolean => typeof c === 'object' && c !== null && typeof (c as { name?: unknown }).name === 'string' && channelEnvName((c as { name: string }).name) === m[1];
+    const i = channels.findIndex(matches);
+    if (i >= 0 && channels.findLastIndex(matches) !== i) {
+      const both = channels.filter(matches).map((c) => (c as { name: string }).name);
+      problems.push(`environment ${name}: matches more than one alert channel (${both.join(', ')}); rename one of them`);
+      continue;
+    }
+    if (i < 0) {
+      const known = channels.map((c) => (c as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string');
+      const names = known.length > 0 ? `channels: ${known.map((n) => `${n} (${channelEnvName(n)})`).join(', ')}` : 'there are none';
+      problems.push(`environment ${name}: no alert channel in watchdog.yml is called ${m[1] ?? ''} (${names})`);
+      continue;
+    }
+    const channel = channels[i] as Record<string, unknown>;
+    const key = m[2] === 'URL' ? 'url' : 'secret';
+    delete channel[key];
+    channel[`${key}_file`] = file;
+    fromEnv.set(['alerts', 'channels', String(i), `${key}_file`].join('.'), name);
+  }
+  return problems;
 }
 
 /** The server token: one line of at least 16 characters, so a bearer token is not guessable. */

@@ -64,6 +64,7 @@ describe('bad input: the exact error users see', () => {
     ['HEALER_MAX_CONCURRENT_RESTARTS', '-3', 'environment HEALER_MAX_CONCURRENT_RESTARTS: "-3" is not a whole number of at least 1'],
     ['DOCKER_TLS_VERIFY', 'maybe', 'environment DOCKER_TLS_VERIFY: "maybe" is not a boolean (use true or false)'],
     ['HEALER_SERVER_LISTEN', ':99999', 'environment HEALER_SERVER_LISTEN: ":99999" is not a listen address (try :9299, 127.0.0.1:9299 or off)'],
+    ['HEALER_ALERT_SLACK_URL_FILE', '/run/secrets/slack', 'environment HEALER_ALERT_SLACK_URL_FILE: no alert channel in watchdog.yml is called SLACK (there are none)'],
   ])('environment %s=%s', (name, value, expected) => {
     expect(configErrors(undefined, { [name]: value })).toEqual([expected]);
   });
@@ -140,7 +141,7 @@ describe('fuzz: parsers answer with a result or a clear error, never anything el
   });
 
   it('environment values', () => {
-    const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'HEALER_LABEL_PREFIX', 'HEALER_DISCOVERY_WATCH', 'HEALER_DRY_RUN', 'HEALER_LOG_LEVEL', 'HEALER_LOG_FORMAT', 'HEALER_MAX_CONCURRENT_RESTARTS', 'HEALER_STATE_PATH', 'HEALER_SERVER_LISTEN'];
+    const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'HEALER_LABEL_PREFIX', 'HEALER_DISCOVERY_WATCH', 'HEALER_DRY_RUN', 'HEALER_LOG_LEVEL', 'HEALER_LOG_FORMAT', 'HEALER_MAX_CONCURRENT_RESTARTS', 'HEALER_STATE_PATH', 'HEALER_SERVER_LISTEN', 'HEALER_SERVER_TOKEN_FILE', 'HEALER_ALERT_OPS_URL_FILE', 'HEALER_ALERT_OPS_SECRET_FILE'];
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...names), anyText, { maxKeys: 4 }), (env) => {
         const r = configErrors(undefined, env);

@@ -118,6 +118,38 @@ describe('alert channels', () => {
     expect(loaded.secrets).toEqual(['http://127.0.0.1:9/hook-token-abc', 'hmac-secret-xyz']);
   });
 
+  it('takes a channel URL and secret file from HEALER_ALERT_<CHANNEL>_URL_FILE and _SECRET_FILE over the file', () => {
+    const path = write(
+      'alerts:\n  channels:\n    - name: ops-pager\n      type: webhook\n      url: http://127.0.0.1:9/from-yaml\n    - name: slack\n      type: slack\n      url: http://127.0.0.1:9/slack-hook\n',
+      { url: 'http://127.0.0.1:9/from-env-file\n', key: 'hmac-from-env\n' },
+    );
+    const dir = path.slice(0, path.lastIndexOf('/'));
+    const loaded = loadConfig(path, { HEALER_ALERT_OPS_PAGER_URL_FILE: `${dir}/url`, HEALER_ALERT_OPS_PAGER_SECRET_FILE: `${dir}/key` });
+    expect(loaded.channels.map((c) => [c.name, c.url, c.secret])).toEqual([
+      ['ops-pager', 'http://127.0.0.1:9/from-env-file', 'hmac-from-env'],
+      ['slack', 'http://127.0.0.1:9/slack-hook', undefined],
+    ]);
+    expect(loaded.secrets).toEqual(expect.arrayContaining(['http://127.0.0.1:9/from-env-file', 'hmac-from-env']));
+  });
+
+  it('names the variable when a channel variable matches no channel or its file cannot be read', () => {
+    const path = write('alerts:\n  channels:\n    - name: ops-pager\n      type: slack\n      url: http://127.0.0.1:9/a\n');
+    expect(problems(path, { HEALER_ALERT_PAGER_URL_FILE: '/run/secrets/pager' })).toEqual([
+      'environment HEALER_ALERT_PAGER_URL_FILE: no alert channel in watchdog.yml is called PAGER (channels: ops-pager (OPS_PAGER))',
+    ]);
+    expect(problems(undefined, { HEALER_ALERT_OPS_SECRET_FILE: '/run/secrets/ops' })).toEqual([
+      'environment HEALER_ALERT_OPS_SECRET_FILE: no alert channel in watchdog.yml is called OPS (there are none)',
+    ]);
+    const twins = write('alerts:\n  channels:\n    - name: ops-a\n      type: slack\n      url: http://127.0.0.1:9/a\n    - name: ops_a\n      type: slack\n      url: http://127.0.0.1:9/b\n');
+    expect(problems(twins, { HEALER_ALERT_OPS_A_URL_FILE: '/run/secrets/a' })).toEqual([
+      'environment HEALER_ALERT_OPS_A_URL_FILE: matches more than one alert channel (ops-a, ops_a); rename one of them',
+    ]);
+    const missing = `${path}.absent`;
+    expect(problems(path, { HEALER_ALERT_OPS_PAGER_URL_FILE: missing })).toEqual([
+      `environment HEALER_ALERT_OPS_PAGER_URL_FILE: alerts.channels[0].url_file: cannot read ${missing} (ENOENT)`,
+    ]);
+  });
+
   it.each([
     ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url_file: DIR/missing\n', /watchdog\.yml:5: alerts\.channels\[0\]\.url_file: cannot read .*missing \(ENOENT\)$/],
     ['alerts:\n  channels:\n    - name: ops\n      type: slack\n      url: http://127.0.0.1:9/a\n    - name: ops\n      type: discord\n      url: http://127.0.0.1:9/b\n', /watchdog\.yml:6: alerts\.channels\[1\]\.name: "ops" is used by an earlier channel$/],
