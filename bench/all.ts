@@ -3,6 +3,7 @@
 // figures. Medians (and p99 where there are enough samples) over repeated runs; never a timed test.
 import { spawnSync } from 'node:child_process';
 import type { CostRun } from './cost.ts';
+import { median as med } from './common.ts';
 import { NODE_FLAGS } from './flags.ts';
 
 const costRuns = Number(process.env.BENCH_COST_RUNS ?? 3);
@@ -21,7 +22,6 @@ for (const [file, env] of parts) {
   lines.push(...r.stdout.split('\n').filter((l) => l.trim() !== '' && !/^\.+$/.test(l.trim())));
 }
 const costs = lines.filter((l) => l.startsWith('COST ')).map((l) => JSON.parse(l.slice(5)) as CostRun);
-const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
 const range = (xs: number[], f: (x: number) => string): string => `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
 const cpu = costs.map((c) => c.cpuShare * 100);
 const rss = costs.map((c) => c.rssMb);

@@ -4,33 +4,32 @@
 // healer asks at start-up and while idle: /_ping, /version, the list, inspect, and a quiet event stream.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { rmSync } from 'node:fs';
+import type { ContainerInfo } from '../src/docker/types.ts';
+import { syntheticContainer } from '../test/helpers/fake-engine.ts';
 
 export interface FakeEngineApi {
   socketPath: string;
-  /** Requests served, by "METHOD /path" with ids and the API version prefix left out. */
-  requests: Map<string, number>;
   close(): Promise<void>;
 }
 
-function inspectJson(id: string, name: string, labels: Record<string, string>, startedAt: string): object {
+function inspectJson(c: ContainerInfo, startedAt: string): object {
   return {
-    Id: id,
-    Name: `/${name}`,
+    Id: c.id,
+    Name: `/${c.name}`,
     Image: 'sha256:0',
     RestartCount: 0,
-    Config: { Image: 'synthetic:1', Labels: labels },
+    Config: { Image: c.image, Labels: c.labels },
     State: { Status: 'running', Running: true, Restarting: false, OOMKilled: false, ExitCode: 0, StartedAt: startedAt, FinishedAt: '0001-01-01T00:00:00Z' },
     HostConfig: { NetworkMode: 'host', RestartPolicy: { Name: 'no' } },
     NetworkSettings: { Networks: { host: { IPAddress: '' } } },
   };
 }
 
-/** Serves `labels(i)` for containers 0..n-1 on a fresh unix socket at `socketPath`. */
+/** Serves `labels(i)` for containers 0..n-1 (the in-memory engine's synthetic ids and names) on a fresh unix socket at `socketPath`. */
 export async function fakeEngineApi(socketPath: string, n: number, labels: (i: number) => Record<string, string>): Promise<FakeEngineApi> {
   const startedAt = new Date().toISOString();
-  const ids = Array.from({ length: n }, (_, i) => `a${i.toString(16).padStart(63, '0')}`);
-  const index = new Map(ids.map((id, i) => [id, i]));
-  const requests = new Map<string, number>();
+  const containers = Array.from({ length: n }, (_, i) => syntheticContainer(i, labels(i)));
+  const byId = new Map(containers.map((c) => [c.id, c]));
   const events = new Set<ServerResponse>();
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -38,27 +37,24 @@ export async function fakeEngineApi(socketPath: string, n: number, labels: (i: n
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://engine');
     const path = url.pathname.replace(/^\/v[\d.]+/, '');
-    const key = `${req.method ?? 'GET'} ${path.replace(/\/containers\/[^/]+\//, '/containers/{id}/')}`;
-    requests.set(key, (requests.get(key) ?? 0) + 1);
     const inspect = /^\/containers\/([^/]+)\/json$/.exec(path);
     if (path === '/_ping') res.end('OK');
     else if (path === '/version') json(res, 200, { Version: 'fake', ApiVersion: '1.41', MinAPIVersion: '1.24' });
-    else if (path === '/containers/json') json(res, 200, ids.map((Id, i) => ({ Id, Names: [`/synthetic-${i}`], Labels: labels(i), State: 'running' })));
+    else if (path === '/containers/json') json(res, 200, containers.map((c) => ({ Id: c.id, Names: [`/${c.name}`], Labels: c.labels, State: 'running' })));
     else if (inspect) {
-      const i = index.get(inspect[1] ?? '');
-      if (i === undefined) json(res, 404, { message: `No such container: ${inspect[1]}` });
-      else json(res, 200, inspectJson(ids[i] ?? '', `synthetic-${i}`, labels(i), startedAt));
+      const c = byId.get(inspect[1] ?? '');
+      if (c === undefined) json(res, 404, { message: `No such container: ${inspect[1]}` });
+      else json(res, 200, inspectJson(c, startedAt));
     } else if (path === '/events') {
       res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders(); // open and quiet: nothing happens
       events.add(res);
       res.on('close', () => events.delete(res));
-    } else json(res, 404, { message: `the bench engine does not serve ${key}` });
+    } else json(res, 404, { message: `the bench engine does not serve ${req.method} ${path}` });
   });
   rmSync(socketPath, { force: true });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
   return {
     socketPath,
-    requests,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of events) res.destroy();

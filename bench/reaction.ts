@@ -17,7 +17,7 @@ import { Engine } from '../src/docker/engine.ts';
 import type { ContainerInfo } from '../src/docker/types.ts';
 import { startHealer } from '../src/main.ts';
 import { syntheticContainer } from '../test/helpers/fake-engine.ts';
-import { targetServer } from './common.ts';
+import { quantile, targetServer } from './common.ts';
 import { appCommand, docker, execIn, newRunId, removeTestContainers, requireEngine, runContainer, waitFor } from '../test/helpers/engine.ts';
 import { freePort } from '../test/helpers/servers.ts';
 
@@ -25,10 +25,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 
 interface Line { time: number; msg: string; container?: string }
 
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
-}
 export const fmt = (xs: number[]) => `median ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
 
 /** The real engine, plus `extra` synthetic containers in its list (probed, never acted on). */

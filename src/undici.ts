@@ -3,7 +3,7 @@ import type * as Undici from 'undici';
 
 /**
  * undici as healer uses it: the Agent (probes, alert delivery) and request(). undici's index loads the
- * whole package when imported (fetch, WebSocket, EventSource, caches, mocks), ~13 MB resident that a
+ * whole package when imported (fetch, WebSocket, EventSource, caches, mocks), ~5 MB resident that a
  * watchdog never uses; these two come from their own files instead, and behave as the package's own (the
  * same code; request() builds its options as undici's index does). If the package's layout changes,
  * they come from the index as usual.

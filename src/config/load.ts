@@ -114,7 +114,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Lo
 const CHANNEL_ENV = /^HEALER_ALERT_([A-Z0-9_]+)_(URL|SECRET)_FILE$/;
 
 /** A channel's name as it appears in its environment variables: `ops-pager` → `OPS_PAGER`. */
-export const channelEnvName = (name: string): string => name.toUpperCase().replaceAll('-', '_');
+const channelEnvName = (name: string): string => name.toUpperCase().replaceAll('-', '_');
 
 /**
  * `HEALER_ALERT_<CHANNEL>_URL_FILE` and `HEALER_ALERT_<CHANNEL>_SECRET_FILE` point a channel defined in
@@ -125,22 +125,26 @@ function applyChannelEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, f
   const problems: string[] = [];
   const alerts = raw.alerts;
   const list = typeof alerts === 'object' && alerts !== null ? (alerts as Record<string, unknown>).channels : undefined;
-  const channels = Array.isArray(list) ? list : [];
+  const channels = Array.isArray(list) ? (list as unknown[]) : [];
+  // Each channel's name (undefined for a malformed entry: the schema reports it), by index.
+  const names = channels.map((c) => {
+    const n = typeof c === 'object' && c !== null ? (c as { name?: unknown }).name : undefined;
+    return typeof n === 'string' ? n : undefined;
+  });
   for (const name of Object.keys(env).sort()) {
     const m = CHANNEL_ENV.exec(name);
     const file = env[name];
     if (m === null || file === undefined || file === '') continue;
-    const matches = (c: unknown): boolean => typeof c === 'object' && c !== null && typeof (c as { name?: unknown }).name === 'string' && channelEnvName((c as { name: string }).name) === m[1];
-    const i = channels.findIndex(matches);
-    if (i >= 0 && channels.findLastIndex(matches) !== i) {
-      const both = channels.filter(matches).map((c) => (c as { name: string }).name);
-      problems.push(`environment ${name}: matches more than one alert channel (${both.join(', ')}); rename one of them`);
+    const hits = names.flatMap((n, i) => (n !== undefined && channelEnvName(n) === m[1] ? [i] : []));
+    if (hits.length > 1) {
+      problems.push(`environment ${name}: matches more than one alert channel (${hits.map((i) => names[i]).join(', ')}); rename one of them`);
       continue;
     }
-    if (i < 0) {
-      const known = channels.map((c) => (c as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string');
-      const names = known.length > 0 ? `channels: ${known.map((n) => `${n} (${channelEnvName(n)})`).join(', ')}` : 'there are none';
-      problems.push(`environment ${name}: no alert channel in watchdog.yml is called ${m[1] ?? ''} (${names})`);
+    const i = hits[0];
+    if (i === undefined) {
+      const known = names.filter((n) => n !== undefined);
+      const choices = known.length > 0 ? `channels: ${known.map((n) => `${n} (${channelEnvName(n)})`).join(', ')}` : 'there are none';
+      problems.push(`environment ${name}: no alert channel in watchdog.yml is called ${m[1] ?? ''} (${choices})`);
       continue;
     }
     const channel = channels[i] as Record<string, unknown>;
