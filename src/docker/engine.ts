@@ -49,7 +49,7 @@ function unanswered(err: unknown, signal: AbortSignal, ms: number): unknown {
 }
 
 /** Event actions the watchdog follows; the engine filters the stream to these. */
-export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename'] as const;
+export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename', 'pause', 'unpause'] as const;
 
 /**
  * The only code that talks to the Engine API. Every failure is an EngineError with the call named, so
@@ -216,13 +216,14 @@ export function parseEvent(line: string): ContainerEvent | undefined {
   const time =
     typeof ev.timeNano === 'number' ? Math.floor(ev.timeNano / 1e6) : typeof ev.time === 'number' ? ev.time * 1000 : 0;
   const exit = attrs.exitCode !== undefined ? Number(attrs.exitCode) : undefined;
-  const { name = '', exitCode: _e, image: _i, ...labels } = attrs;
+  const { name = '', exitCode: _e, image: _i, signal, ...labels } = attrs;
   return {
     id: ev.Actor.ID,
     name,
     action,
     health: action === 'health_status' ? detail?.trim() : undefined,
     exitCode: exit !== undefined && Number.isFinite(exit) ? exit : undefined,
+    signal: action === 'kill' ? signal : undefined,
     labels,
     time,
   };

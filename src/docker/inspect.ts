@@ -14,6 +14,7 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     image: i.Config?.Image ?? i.Image,
     labels,
     running: i.State?.Running === true,
+    paused: i.State?.Paused === true,
     restarting: i.State?.Restarting === true,
     startedAt: Date.parse(i.State?.StartedAt ?? '') || 0,
     finishedAt: Date.parse(i.State?.FinishedAt ?? '') || 0,

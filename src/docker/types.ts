@@ -5,6 +5,8 @@ export interface ContainerInfo {
   readonly image: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly running: boolean;
+  /** Frozen by `docker pause` (backups, `docker commit`): running, but no probe can pass. */
+  readonly paused: boolean;
   /** The engine is restarting it under its own restart policy. */
   readonly restarting: boolean;
   readonly startedAt: number;
@@ -28,11 +30,13 @@ export interface ContainerInfo {
 export interface ContainerEvent {
   readonly id: string;
   readonly name: string;
-  /** start, die, stop, kill, destroy, restart, oom, health_status, ... */
+  /** start, die, stop, kill, destroy, restart, oom, health_status, pause, unpause, ... */
   readonly action: string;
   /** For health_status: healthy | unhealthy | starting. */
   readonly health: string | undefined;
   readonly exitCode: number | undefined;
+  /** For kill: the signal sent, as the engine names it (`15`, `SIGTERM`, `HUP`, ...). */
+  readonly signal: string | undefined;
   readonly labels: Readonly<Record<string, string>>;
   /** Engine time in milliseconds. */
   readonly time: number;

@@ -44,6 +44,7 @@ export function syntheticContainer(i: number, labels: Record<string, string>): C
     image: 'synthetic:1',
     labels,
     running: true,
+    paused: false,
     restarting: false,
     startedAt: Date.now(),
     finishedAt: 0,
