@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from './config/load.ts';
+import { OUTSIDE_DOCKER, type SelfNetwork } from './docker/address.ts';
 import { connectDocker } from './docker/connect.ts';
 import { Engine } from './docker/engine.ts';
 import { selfContainerClues } from './docker/self.ts';
@@ -67,7 +68,7 @@ export async function startHealer(opts: {
         clock,
         probers: createProbers({ engine, dispatcher }),
         self,
-        selfNetworks: await ownNetworks(engine, self.ids, log),
+        selfNetwork: await ownNetwork(engine, self.ids, log),
         state,
         alerter,
         observer: metrics,
@@ -111,14 +112,14 @@ async function connectEngine(target: LoadedConfig['config']['docker']): Promise<
   return { engine: new Engine(docker), apiVersion, engineVersion };
 }
 
-/** The networks of healer's own container, so an empty probe host picks an address healer can reach. */
-async function ownNetworks(engine: Engine, ids: readonly string[], log: Logger): Promise<string[]> {
+/** Where healer's own container is on the network, so an empty probe host picks an address healer can reach. */
+async function ownNetwork(engine: Engine, ids: readonly string[], log: Logger): Promise<SelfNetwork> {
   for (const id of ids) {
     const info = await engine.inspect(id).catch(() => undefined);
     if (info) {
-      log.info({ id: id.slice(0, 12), networks: Object.keys(info.networks) }, 'healer runs in a container; it will never act on it');
-      return Object.keys(info.networks);
+      log.info({ id: id.slice(0, 12), networkMode: info.networkMode, networks: Object.keys(info.networks) }, 'healer runs in a container; it will never act on it');
+      return { inContainer: true, hostNetwork: info.networkMode === 'host', networks: Object.keys(info.networks) };
     }
   }
-  return [];
+  return OUTSIDE_DOCKER;
 }

@@ -29,6 +29,7 @@ export class Metrics implements Observer {
   private readonly probeHist: Histogram<'kind'>;
   private readonly driftHist: Histogram;
   private readonly recoveryHist: Histogram;
+  private readonly watchErrors: Counter;
 
   constructor(sources: MetricSources) {
     this.sources = sources;
@@ -93,6 +94,11 @@ export class Metrics implements Observer {
       name: 'healer_recovery_duration_seconds',
       help: 'Time from the first failed liveness probe to passing again (time to recovery).',
       buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    });
+    this.watchErrors = new Counter({
+      name: 'healer_watch_errors_total',
+      help: 'Unexpected errors that parked one container\'s watch (the container is shown with state error; the others carry on).',
       registers,
     });
     const watchdogGauge = (name: string, help: string, value: (wd: Watchdog) => number): void => {
@@ -168,6 +174,9 @@ export class Metrics implements Observer {
   }
   recovered(seconds: number): void {
     this.recoveryHist.observe(seconds);
+  }
+  watchError(): void {
+    this.watchErrors.inc();
   }
 }
 

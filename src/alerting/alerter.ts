@@ -62,6 +62,16 @@ export class Alerter {
     });
   }
 
+  /**
+   * A watched container was removed: channels that keep alerts open (Alertmanager) end its alerts, after
+   * any alert about it still being built.
+   */
+  containerGone(name: string): void {
+    this.chain = this.chain.then(() => {
+      for (const c of this.channels) c.forget(name);
+    });
+  }
+
   /** The alert `healer notify --test` sends. */
   testAlert(): Alert {
     return {

@@ -103,6 +103,11 @@ export class Channel {
     this.notifier.close?.();
   }
 
+  /** The container is gone: the provider ends what it still shows open for it. */
+  forget(container: string): void {
+    this.notifier.forget?.(container);
+  }
+
   private endWindow(key: string): void {
     const t = this.throttled.get(key);
     this.throttled.delete(key);

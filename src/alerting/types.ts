@@ -62,6 +62,8 @@ export interface Notifier {
   send(alert: Alert, signal: AbortSignal): Promise<void>;
   /** Work to finish at shutdown (Alertmanager resolves nothing, but stops re-sending). */
   close?(): void;
+  /** The container is gone: end whatever this channel still shows open for it (Alertmanager). */
+  forget?(container: string): void;
 }
 
 /** A failed delivery: whether trying again may help, and when the receiver asked us to. */

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
-import type { ChannelSpec } from '../alerting/providers/index.ts';
 import type { AlertEvent, Config } from './schema.ts';
+
+/** One alert channel as its provider needs it: config knows the shape, alerting builds the notifier. */
+export interface ChannelSpec {
+  readonly name: string;
+  readonly type: 'slack' | 'discord' | 'teams' | 'webhook' | 'alertmanager';
+  readonly url: string;
+  readonly secret: string | undefined;
+  readonly headers: Record<string, string>;
+}
 
 export interface ResolvedChannel extends ChannelSpec {
   readonly events: readonly AlertEvent[] | undefined;

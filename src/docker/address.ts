@@ -2,30 +2,47 @@ import type { ContainerInfo } from './types.ts';
 
 export type AddressResult = { ok: true; address: string } | { ok: false; error: string };
 
+/** Where healer itself runs: outside Docker, or in a container on the host network or on these networks. */
+export interface SelfNetwork {
+  readonly inContainer: boolean;
+  readonly hostNetwork: boolean;
+  readonly networks: readonly string[];
+}
+
+export const OUTSIDE_DOCKER: SelfNetwork = { inContainer: false, hostNetwork: false, networks: [] };
+
 /**
  * The address an empty probe host stands for. Host-network containers answer on 127.0.0.1. Otherwise
  * the container's IP on the network named by `healer.network`, else on a network healer shares with
- * it, else (healer outside Docker, or no shared network) its only or first network with an address.
- * A container sharing another's namespace (`container:<id>`) has no address of its own; the caller
- * resolves the owner and passes it in.
+ * it, else (healer outside Docker or on the host network, which reach every bridge) its only or first
+ * network with an address. A container sharing another's namespace (`container:<id>`) has no address
+ * of its own; the caller resolves the owner and passes it in. An address healer cannot reach from
+ * where it runs is an error (a configuration problem), never a guess.
  */
 export function resolveAddress(
   c: ContainerInfo,
-  opts: { network?: string | undefined; selfNetworks?: readonly string[]; owner?: ContainerInfo | undefined },
+  opts: { network?: string | undefined; self?: SelfNetwork; owner?: ContainerInfo | undefined },
 ): AddressResult {
+  const self = opts.self ?? OUTSIDE_DOCKER;
   if (c.networkMode.startsWith('container:')) {
-    if (!opts.owner) return { ok: false, error: `shares the network of ${c.networkMode.slice(10)}, which is not running` };
+    if (!opts.owner) return { ok: false, error: `shares the network of ${c.networkMode.slice(10, 22)}, which healer does not watch or which is not running; set a probe host` };
     return resolveAddress(opts.owner, { ...opts, owner: undefined });
   }
-  if (c.networkMode === 'host') return { ok: true, address: '127.0.0.1' };
+  if (c.networkMode === 'host') {
+    if (self.inContainer && !self.hostNetwork) return { ok: false, error: 'is on the host network, which healer on a bridge network cannot reach at 127.0.0.1; run healer with network_mode: host' };
+    return { ok: true, address: '127.0.0.1' };
+  }
   const withIp = Object.entries(c.networks).filter(([, ip]) => ip !== '');
   if (opts.network !== undefined) {
     const ip = c.networks[opts.network];
     if (!ip) return { ok: false, error: `has no address on network "${opts.network}" (healer.network)` };
     return { ok: true, address: ip };
   }
-  const shared = withIp.find(([name]) => opts.selfNetworks?.includes(name));
+  const shared = withIp.find(([name]) => self.networks.includes(name));
   if (shared) return { ok: true, address: shared[1] };
+  if (self.inContainer && !self.hostNetwork && withIp.length > 0) {
+    return { ok: false, error: `shares no network with healer (it is on ${withIp.map(([n]) => n).join(', ')}); attach healer to one of them or set healer.network` };
+  }
   const sorted = withIp.sort(([a], [b]) => a.localeCompare(b));
   const first = sorted[0];
   if (first) return { ok: true, address: first[1] };

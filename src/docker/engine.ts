@@ -48,6 +48,12 @@ function unanswered(err: unknown, signal: AbortSignal, ms: number): unknown {
   return signal.aborted ? new Error(`the engine did not answer within ${Math.round(ms / 1000)}s`, { cause: err }) : err;
 }
 
+/**
+ * How long a read (ping, list, inspect, logs) may take. Every Engine API call has a bound: one hung
+ * call must not hold what waits behind it (an alert behind its log lines, an action behind its inspect).
+ */
+export const READ_MS = 10_000;
+
 /** Event actions the watchdog follows; the engine filters the stream to these. */
 export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename', 'pause', 'unpause'] as const;
 
@@ -62,30 +68,34 @@ export class Engine {
   }
 
   async ping(): Promise<void> {
+    const abortSignal = AbortSignal.timeout(READ_MS);
     try {
-      await this.docker.ping();
+      // dockerode's types omit ping's options; its code reads abortSignal from them.
+      await (this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal });
     } catch (err) {
-      throw wrap('ping', 'GET /_ping', err);
+      throw wrap('ping', 'GET /_ping', unanswered(err, abortSignal, READ_MS));
     }
   }
 
   /** Ids of all containers, running or not. */
   async listIds(): Promise<string[]> {
+    const abortSignal = AbortSignal.timeout(READ_MS);
     try {
-      const list = await this.docker.listContainers({ all: true });
+      const list = await this.docker.listContainers({ all: true, abortSignal });
       return list.map((c) => c.Id);
     } catch (err) {
-      throw wrap('list containers', 'GET /containers/json', err);
+      throw wrap('list containers', 'GET /containers/json', unanswered(err, abortSignal, READ_MS));
     }
   }
 
   /** The container, or undefined when it no longer exists. */
   async inspect(id: string): Promise<ContainerInfo | undefined> {
+    const abortSignal = AbortSignal.timeout(READ_MS);
     try {
-      return toContainerInfo(await this.docker.getContainer(id).inspect());
+      return toContainerInfo(await this.docker.getContainer(id).inspect({ abortSignal }));
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
-      throw wrap(`inspect ${id.slice(0, 12)}`, 'GET /containers/{id}/json', err);
+      throw wrap(`inspect ${id.slice(0, 12)}`, 'GET /containers/{id}/json', unanswered(err, abortSignal, READ_MS));
     }
   }
 
@@ -129,11 +139,11 @@ export class Engine {
   async exec(id: string, argv: readonly string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
     let stream: Readable | undefined;
     try {
-      const exec = await this.docker.getContainer(id).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true });
+      const exec = await this.docker.getContainer(id).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal: signal });
       signal.throwIfAborted();
-      stream = (await exec.start({ hijack: true, stdin: false }));
+      stream = await exec.start({ hijack: true, stdin: false, abortSignal: signal });
       const output = await readBounded(stream, signal, 4096);
-      const info = await exec.inspect();
+      const info = await exec.inspect({ abortSignal: signal });
       return { exitCode: info.ExitCode ?? -1, output };
     } catch (err) {
       stream?.destroy();
@@ -144,14 +154,15 @@ export class Engine {
 
   /** The last `tail` lines of the container's output (stdout and stderr). */
   async logs(id: string, tail: number): Promise<string[]> {
+    const abortSignal = AbortSignal.timeout(READ_MS);
     try {
-      const raw = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false });
+      const raw = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false, abortSignal });
       return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
         .split('\n')
         .filter((l) => l !== '')
         .slice(-tail);
     } catch (err) {
-      throw wrap(`logs of ${id.slice(0, 12)}`, 'GET /containers/{id}/logs', err);
+      throw wrap(`logs of ${id.slice(0, 12)}`, 'GET /containers/{id}/logs', unanswered(err, abortSignal, READ_MS));
     }
   }
 

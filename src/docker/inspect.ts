@@ -24,6 +24,7 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     restartPolicy: i.HostConfig?.RestartPolicy?.Name || 'no',
     health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
     hasHealthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',
+    stopSignal: (i.Config as { StopSignal?: string } | undefined)?.StopSignal || undefined,
     networkMode: i.HostConfig?.NetworkMode ?? 'default',
     networks,
     project: labels['com.docker.compose.project'],

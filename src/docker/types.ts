@@ -18,6 +18,8 @@ export interface ContainerInfo {
   readonly restartPolicy: string;
   readonly health: 'starting' | 'healthy' | 'unhealthy' | undefined;
   readonly hasHealthcheck: boolean;
+  /** The signal `docker stop` sends this container first (Config.StopSignal); undefined: SIGTERM. */
+  readonly stopSignal: string | undefined;
   /** `host`, `bridge`, a network name, `container:<id>`, `none`. */
   readonly networkMode: string;
   /** Network name → IPv4 address (empty string when none). */

@@ -6,21 +6,11 @@ import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
+import { EventReader } from './event-reader.ts';
+import type { Action, Cause, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
 import { nextRun } from './schedule.ts';
 import type { PersistedContainer } from './state-file.ts';
-import {
-  initialState,
-  resumeExited,
-  step,
-  type Action,
-  type Cause,
-  type Context,
-  type Input,
-  type MachineState,
-  type Role,
-  type Rules,
-  type Step,
-} from './state-machine.ts';
+import { initialState, resumeExited, step } from './state-machine.ts';
 
 /** What a watch asks of the watchdog: the actions that need the engine, and the host-wide view. */
 export interface WatchEffects {
@@ -43,9 +33,11 @@ export interface Observer {
   drift(seconds: number): void;
   /** First failed probe to recovered. */
   recovered(seconds: number): void;
+  /** An unexpected error parked one container's watch. */
+  watchError(): void;
 }
 
-export const NO_OBSERVER: Observer = { probe() {}, drift() {}, recovered() {} };
+export const NO_OBSERVER: Observer = { probe() {}, drift() {}, recovered() {}, watchError() {} };
 
 /** Running totals for the metrics; they go away with the watch when the container goes. */
 export interface WatchCounts {
@@ -84,6 +76,15 @@ export class ContainerWatch {
     restarts: { liveness: 0, exit: 0, namespace: 0 },
     restartFailures: { liveness: 0, exit: 0, namespace: 0 },
   };
+  /** What the engine's events between healer's inputs say (own actions, stop signals, OOM). */
+  readonly events = new EventReader();
+  /**
+   * Set when an unexpected error parked this watch: it no longer probes or acts, and the status shows
+   * why. Every other container carries on; the watch is made anew when the container starts again.
+   */
+  error: { readonly message: string; readonly at: number } | undefined;
+  /** Why the probe cannot be routed (a configuration problem, not a failure); undefined when it can. */
+  configProblem: string | undefined;
   private readonly deps: WatchDeps;
   private readonly rules: Rules;
   /**
@@ -117,11 +118,13 @@ export class ContainerWatch {
       crashloop: policy.crashloop,
     };
     const running = info.running && !info.restarting;
+    const now = deps.clock.now();
     this.state = initialState({
       running,
-      startedAt: deps.clock.now(),
+      paused: info.running && info.paused,
+      startedAt: now,
       ...(persisted ? { budget: persisted.budget } : {}),
-      lastExit: running ? undefined : exitToResume(info, persisted),
+      lastExit: running ? undefined : exitToResume(info, persisted, now, policy.crashloop.windowMs),
     });
   }
 
@@ -134,8 +137,13 @@ export class ContainerWatch {
   /** Whether this container counts as failing for the breaker and for its dependents. */
   get failing(): boolean {
     const s = this.state;
+    // One healer gave up on, or parked, is alerted and left alone: it is no longer part of a host-wide failure.
+    if (this.error || s.budget.loop === 'gave_up') return false;
     if (s.inFlight || s.lifecycle === 'restarting') return true;
-    if (s.lifecycle === 'exited') return s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
+    if (s.lifecycle === 'exited') {
+      // A crash counts while healer would still start the container; one it leaves down stops counting.
+      return this.rules.restartOnExit && !this.rules.engineRestarts && s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
+    }
     if (s.lifecycle !== 'running') return false;
     return s.liveness.up === false || s.liveness.failures > 0;
   }
@@ -162,6 +170,10 @@ export class ContainerWatch {
 
   /** Starts the probe schedules; Docker health is read from the inspect data it was created with. */
   start(): void {
+    this.guard(() => this.begin());
+  }
+
+  private begin(): void {
     for (const role of ['liveness', 'readiness'] as const) {
       const p = this.policy[role];
       if (p && p.spec.kind !== 'docker') this.schedule(role, p);
@@ -188,7 +200,29 @@ export class ContainerWatch {
 
   /** Feeds one input to the state machine and carries out what it decides. */
   feed(input: Input): void {
-    this.apply((s, ctx) => step(s, input, this.rules, ctx), input.type);
+    this.guard(() => this.apply((s, ctx) => step(s, input, this.rules, ctx), input.type));
+  }
+
+  /**
+   * Runs one piece of this watch's work; an unexpected error parks the watch (logged with the container,
+   * counted, shown in the status) instead of reaching the process: every other container is still healed.
+   */
+  guard(fn: () => void): void {
+    if (this.error) return;
+    try {
+      fn();
+    } catch (err) {
+      this.park(err);
+    }
+  }
+
+  park(err: unknown): void {
+    if (this.error) return;
+    const message = err instanceof Error ? err.message : String(err);
+    this.error = { message, at: this.deps.clock.now() };
+    this.deps.observer.watchError();
+    this.deps.log.error({ err: message, stack: err instanceof Error ? err.stack : undefined }, 'unexpected error; this container is no longer probed or acted on until it starts again');
+    void this.close();
   }
 
   private apply(fn: (s: MachineState, ctx: Context) => Step, why: string): void {
@@ -210,6 +244,7 @@ export class ContainerWatch {
       this.wakeAt = action.at;
       this.wakeTimer = this.deps.clock.setTimeout(() => {
         this.wakeTimer = undefined;
+        this.wakeAt = undefined;
         this.feed({ type: 'tick', at: this.deps.clock.now() });
       }, Math.max(0, action.at - this.deps.clock.now()));
       return;
@@ -230,9 +265,11 @@ export class ContainerWatch {
     slot.planned = at;
     slot.timer = this.deps.clock.setTimeout(() => {
       slot.timer = undefined;
-      this.deps.observer.drift(Math.max(0, this.deps.clock.now() - at) / 1000);
-      this.tick(role, p);
-      this.schedule(role, p);
+      this.guard(() => {
+        this.deps.observer.drift(Math.max(0, this.deps.clock.now() - at) / 1000);
+        this.tick(role, p);
+        this.schedule(role, p);
+      });
     }, Math.max(0, at - now));
   }
 
@@ -243,7 +280,9 @@ export class ContainerWatch {
       this.deps.log.debug({ probe: role }, 'previous probe still running; skipped this tick');
       return;
     }
-    slot.run = this.probe(role, p).finally(() => (slot.run = undefined));
+    slot.run = this.probe(role, p)
+      .catch((err: unknown) => this.park(err))
+      .finally(() => (slot.run = undefined));
   }
 
   private async probe(role: Role, p: ProbePolicy): Promise<void> {
@@ -251,7 +290,8 @@ export class ContainerWatch {
     const addr = this.deps.address(this);
     let result: ProbeResult;
     if (!addr.ok && needsAddress(p)) {
-      result = { ok: false, latencyMs: 0, error: `container ${addr.error}` };
+      // healer cannot reach the container from where it runs: a configuration problem, never a failure.
+      result = { ok: false, inconclusive: true, latencyMs: 0, error: `cannot be probed: the container ${addr.error}` };
     } else {
       // One controller and one timer per probe (AbortSignal.any/timeout cost several times as much at
       // thousands of probes a second); close() aborts the ones in flight.
@@ -274,6 +314,7 @@ export class ContainerWatch {
     this.last[role] = { ...result, at };
     this.counts.probes[role][result.inconclusive ? 'error' : result.ok ? 'success' : 'failure']++;
     this.deps.observer.probe(kind, result.latencyMs / 1000);
+    this.configProblem = !addr.ok && needsAddress(p) ? result.error : undefined;
     if (result.inconclusive) {
       // Said once per distinct reason, not on every interval; the state machine never sees it.
       if (this.lastInconclusive !== result.error) this.deps.log.warn({ probe: role, kind, error: result.error }, 'probe inconclusive; not counted as a failure');
@@ -300,18 +341,22 @@ function needsAddress(p: ProbePolicy): boolean {
 }
 
 /** Exit codes `docker stop` leaves behind (clean, SIGKILL after the grace, SIGTERM). */
-const STOP_CODES = new Set([0, 137, 143]);
+export const STOP_CODES: ReadonlySet<number> = new Set([0, 137, 143]);
+
+/** Whether an exit found in inspect data (not seen as it happened) reads as a crash: never a `docker stop`'s codes. */
+export function crashedExit(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>): boolean {
+  return info.oomKilled || !STOP_CODES.has(info.exitCode);
+}
 
 /**
- * The crash to resume after healer itself restarted: one it saw (state file), or one that happened while
- * it was away from a container it was watching, when the exit code is not one an operator's `docker stop`
- * leaves (or the kernel OOM-killed it). Any other exit it did not see is left alone: it cannot vouch that
- * nobody stopped the container on purpose.
+ * The crash to resume when healer (re)starts and finds the container down: one it saw (state file), or
+ * one it finds in the inspect data, seen or not, when the exit reads as a crash (not a code an
+ * operator's `docker stop` leaves, or OOM-killed) and happened within the crash-loop window. A
+ * container healer last knew as stopped by an operator stays stopped.
  */
-export function exitToResume(info: ContainerInfo, persisted: PersistedContainer | undefined): PersistedContainer['lastExit'] {
-  if (!persisted) return undefined;
-  if (persisted.lifecycle === 'exited') return persisted.lastExit;
-  if (persisted.lifecycle === 'stopped') return undefined;
-  if (info.oomKilled || !STOP_CODES.has(info.exitCode)) return { at: info.finishedAt, exitCode: info.exitCode, oom: info.oomKilled };
-  return undefined;
+export function exitToResume(info: ContainerInfo, persisted: PersistedContainer | undefined, now: number, windowMs: number): PersistedContainer['lastExit'] {
+  if (persisted?.lifecycle === 'stopped') return undefined;
+  if (persisted?.lifecycle === 'exited' && persisted.lastExit && persisted.lastExit.at >= info.finishedAt - 1000) return persisted.lastExit;
+  if (!crashedExit(info) || info.finishedAt <= 0 || now - info.finishedAt > windowMs) return undefined;
+  return { at: info.finishedAt, exitCode: info.exitCode, oom: info.oomKilled };
 }

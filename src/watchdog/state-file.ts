@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Budget } from './budget.ts';
-import type { Exit, Lifecycle } from './state-machine.ts';
+import type { Exit, Lifecycle } from './machine-types.ts';
 
 /** What healer keeps of one container across its own restarts. */
 export interface PersistedContainer {
@@ -32,7 +32,7 @@ const fileSchema = z.object({
       name: z.string(),
       budget: budgetSchema,
       lastExit: z.object({ at: z.number(), exitCode: z.number(), oom: z.boolean() }).optional(),
-      lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited']),
+      lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited', 'paused']),
       restartCount: z.number().int().min(0),
     }),
   ),
@@ -97,6 +97,18 @@ export class StateFile {
 
   delete(id: string): void {
     if (this.entries.delete(id)) this.schedule();
+  }
+
+  /** Drops every container not in `ids` (removed while healer was not running); returns how many. */
+  retain(ids: ReadonlySet<string>): number {
+    let dropped = 0;
+    for (const id of [...this.entries.keys()]) if (!ids.has(id) && this.entries.delete(id)) dropped++;
+    if (dropped > 0) this.schedule();
+    return dropped;
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 
   /**

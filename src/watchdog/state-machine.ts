@@ -1,126 +1,22 @@
 /**
  * The per-container decisions, as a pure function: (state, input, rules, context) → (state, actions).
  * No I/O, no timers, no clock of its own: time arrives in each input, so tests feed sequences. When an
- * action must wait (backoff, a failing dependency, the mass-failure breaker) it becomes `pending` and the
- * machine asks for a `wake`; the loop feeds a `tick` then, and the decision is taken again.
+ * action must wait (backoff, a failing dependency, the mass-failure breaker, a retry) it becomes
+ * `pending` and the machine asks for a `wake`; the loop feeds a `tick` then, and the decision is taken
+ * again. The vocabulary lives in machine-types.ts.
  */
-import {
-  EMPTY_BUDGET,
-  healthy,
-  maybeReset,
-  notBefore,
-  recordRestarts,
-  restartsInWindow,
-  unhealthy,
-  type Budget,
-  type BudgetRules,
-} from './budget.ts';
+import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, restartsInWindow, unhealthy, type Budget } from './budget.ts';
+import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
 
-export type Lifecycle = 'running' | 'restarting' | 'stopped' | 'exited';
-export type Role = 'liveness' | 'readiness';
-
-/** One probe's judgement: `up` flips only after `failures` failures or `successes` successes in a row. */
-export interface Track {
-  readonly failures: number;
-  readonly successes: number;
-  /** undefined until the first judgement. */
-  readonly up: boolean | undefined;
-  /** First failed probe of the current failure episode: the start of "time to recovery". */
-  readonly failingSince: number | undefined;
-}
-
-export interface Exit {
-  readonly at: number;
-  readonly exitCode: number;
-  readonly oom: boolean;
-}
-
-/** An action that is decided but waits: for backoff, a dependency, or the breaker. */
-export interface Pending {
-  readonly kind: 'restart' | 'start';
-  readonly reason: string;
-  readonly cause: Cause;
-}
-
-/** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart. */
-export type Cause = 'liveness' | 'exit' | 'namespace';
-
-export interface MachineState {
-  readonly lifecycle: Lifecycle;
-  readonly startedAt: number;
-  readonly liveness: Track;
-  readonly readiness: Track;
-  /** healer's own restart or start of this container is under way. */
-  readonly inFlight: boolean;
-  readonly budget: Budget;
-  readonly pending: Pending | undefined;
-  readonly heldBy: string | undefined;
-  /** The last crash (not an operator's stop). */
-  readonly lastExit: Exit | undefined;
-}
-
-export interface TrackRules {
-  readonly failures: number;
-  readonly successes: number;
-  readonly startPeriodMs: number;
-}
-
-export interface Rules extends BudgetRules {
-  readonly liveness: TrackRules | undefined;
-  readonly readiness: TrackRules | undefined;
-  readonly action: 'restart' | 'stop' | 'notify';
-  readonly dryRun: boolean;
-  readonly restartOnExit: boolean;
-  /** The engine's own restart policy brings this container back after an exit; healer only counts. */
-  readonly engineRestarts: boolean;
-}
-
-/** What the rest of the host says at the moment of a decision. */
-export interface Context {
-  /** A dependency that is failing now. */
-  readonly heldBy: string | undefined;
-  /** The mass-failure breaker is open. */
-  readonly paused: boolean;
-}
-
-export type Input =
-  | { readonly type: 'probe'; readonly role: Role; readonly ok: boolean; readonly at: number }
-  /** Docker's own HEALTHCHECK verdict, from a health_status event or inspect. */
-  | { readonly type: 'health'; readonly status: 'healthy' | 'unhealthy' | 'starting'; readonly at: number }
-  | { readonly type: 'started'; readonly at: number }
-  /** The container went down: an operator's stop, or an exit (crash or clean). */
-  | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
-  | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
-  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly at: number }
-  /** Time passed, or the context changed: take pending decisions again. */
-  | { readonly type: 'tick'; readonly at: number }
-  /** Restarts the engine did while healer could not see events (RestartCount grew). */
-  | { readonly type: 'engine_restarts'; readonly count: number; readonly at: number }
-  /** The container whose network namespace this one shares was restarted. */
-  | { readonly type: 'restart_requested'; readonly reason: string; readonly at: number };
-
-export type NotifyEvent = 'unhealthy' | 'recovered' | 'not_ready' | 'ready' | 'restart_failed' | 'died' | 'crashloop' | 'held';
-
-export type Action =
-  | { readonly type: 'restart' | 'start' | 'stop'; readonly reason: string; readonly cause: Cause }
-  /** An action the rules chose not to take (dry-run); logged and alerted, never done. */
-  | { readonly type: 'withheld'; readonly would: 'restart' | 'start' | 'stop'; readonly why: 'dry-run'; readonly reason: string; readonly cause: Cause }
-  /** Backoff: ask to be woken at `at`. */
-  | { readonly type: 'wake'; readonly at: number; readonly reason: string }
-  | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number; readonly exitCode?: number; readonly oom?: boolean };
-
-export interface Step {
-  readonly state: MachineState;
-  readonly actions: readonly Action[];
-}
+export type * from './machine-types.ts';
 
 const FRESH: Track = { failures: 0, successes: 0, up: undefined, failingSince: undefined };
 const NO_CONTEXT: Context = { heldBy: undefined, paused: false };
 const NO_ACTIONS: readonly Action[] = [];
 
-export function initialState(opts: { running: boolean; startedAt: number; budget?: Budget; lastExit?: Exit | undefined }): MachineState {
+export function initialState(opts: { running: boolean; paused?: boolean; startedAt: number; budget?: Budget; lastExit?: Exit | undefined }): MachineState {
   return {
-    lifecycle: opts.running ? 'running' : 'exited',
+    lifecycle: opts.paused ? 'paused' : opts.running ? 'running' : 'exited',
     startedAt: opts.startedAt,
     liveness: FRESH,
     readiness: FRESH,
@@ -129,10 +25,16 @@ export function initialState(opts: { running: boolean; startedAt: number; budget
     pending: undefined,
     heldBy: undefined,
     lastExit: opts.lastExit,
+    unresolved: false,
   };
 }
 
 export function step(s: MachineState, input: Input, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+  const out = decideInput(s, input, rules, ctx);
+  return out.state === s ? out : bookkeeping(s, out, rules);
+}
+
+function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context): Step {
   const at = input.at;
   switch (input.type) {
     case 'probe':
@@ -148,12 +50,8 @@ export function step(s: MachineState, input: Input, rules: Rules, ctx: Context =
         return { state: { ...s, lifecycle: 'stopped', pending: undefined, heldBy: undefined, budget: unhealthy(s.budget) }, actions: [] };
       }
       return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx);
-    case 'restart_done': {
-      const base: MachineState = { ...s, inFlight: false, liveness: { ...s.liveness, failures: 0, successes: 0 } };
-      if (input.ok) return { state: { ...base, lifecycle: 'running', startedAt: at }, actions: [] };
-      const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
-      return { state: { ...base, lifecycle }, actions: [{ type: 'notify', event: 'restart_failed', reason: input.error ?? 'the engine failed the restart' }] };
-    }
+    case 'restart_done':
+      return onActionDone(s, input, rules);
     case 'tick': {
       const { budget } = maybeReset(s.budget, at, rules);
       const next = { ...s, budget };
@@ -164,7 +62,54 @@ export function step(s: MachineState, input: Input, rules: Rules, ctx: Context =
     case 'restart_requested':
       if (s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
       return decide(s, { kind: 'restart', reason: input.reason, cause: 'namespace' }, at, rules, ctx);
+    case 'paused':
+      if (s.lifecycle !== 'running' && s.lifecycle !== 'restarting') return { state: s, actions: [] };
+      return { state: { ...s, lifecycle: 'paused', pending: undefined, heldBy: undefined, liveness: settled(s.liveness), readiness: settled(s.readiness) }, actions: [] };
+    case 'unpaused':
+      if (s.lifecycle !== 'paused') return { state: s, actions: [] };
+      return { state: { ...s, lifecycle: 'running', liveness: settled(s.liveness), readiness: settled(s.readiness) }, actions: [] };
   }
+}
+
+/** A track whose run of results is forgotten (a pause, a start): the next results judge afresh. */
+const settled = (t: Track): Track => (t.failures === 0 && t.successes === 0 ? t : { ...t, failures: 0, successes: 0 });
+
+/**
+ * What every step owes beyond its own decision: an alert only `recovered` ends is remembered for
+ * containers with no liveness probe (and ended when the budget is clean again), and once a container is
+ * healthy after restarts, a wake is asked for when its budget is due to reset, so backoff and the
+ * crash-loop state clear on time even when nothing else happens.
+ */
+function bookkeeping(before: MachineState, out: Step, rules: Rules): Step {
+  let { state } = out;
+  let actions = out.actions;
+  if (!rules.liveness) {
+    if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop'))) state = { ...state, unresolved: true };
+    else if (state.unresolved && state.lifecycle === 'running' && !state.inFlight && state.budget.loop === 'closed' && !state.pending) {
+      state = { ...state, unresolved: false };
+      actions = [...actions, { type: 'notify', event: 'recovered', reason: 'running again after healer started it' }];
+    }
+  }
+  const b = state.budget;
+  if (b.healthySince !== undefined && b.healthySince !== before.budget.healthySince && (b.level > 0 || b.loop !== 'closed') && !state.pending) {
+    actions = [...actions, { type: 'wake', at: b.healthySince + rules.backoff.resetMs, reason: 'healthy since a restart', purpose: 'reset' }];
+  }
+  return { state, actions };
+}
+
+function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_done' }>, rules: Rules): Step {
+  const at = input.at;
+  const base: MachineState = { ...s, inFlight: false, liveness: { ...s.liveness, failures: 0, successes: 0 } };
+  if (input.ok) {
+    const started: MachineState = { ...base, lifecycle: 'running', startedAt: at };
+    return { state: rules.liveness ? started : { ...started, budget: healthy(started.budget, at) }, actions: [] };
+  }
+  const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
+  const failed: Action = { type: 'notify', event: 'restart_failed', reason: input.error ?? 'the engine failed the restart' };
+  if (!input.retry || rules.action === 'notify') return { state: { ...base, lifecycle }, actions: [failed] };
+  // Nothing else may ever ask again (Docker health events come only on a change): retry after the backoff.
+  const due = Math.max(notBefore(s.budget, rules) ?? at, at + rules.backoff.initialMs);
+  return { state: { ...base, lifecycle, pending: input.retry }, actions: [failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
 }
 
 function onStarted(s: MachineState, at: number, rules: Rules): Step {
@@ -172,16 +117,20 @@ function onStarted(s: MachineState, at: number, rules: Rules): Step {
     ...s,
     lifecycle: 'running',
     startedAt: at,
-    liveness: { ...s.liveness, failures: 0, successes: 0 },
-    readiness: { ...s.readiness, failures: 0, successes: 0 },
+    liveness: settled(s.liveness),
+    readiness: settled(s.readiness),
     pending: undefined,
     lastExit: undefined,
   };
   // With no liveness probe, running is all "healthy" can mean.
   const withHealth = rules.liveness ? fresh : { ...fresh, budget: healthy(fresh.budget, at) };
   if (s.inFlight) return { state: { ...withHealth, lifecycle: s.lifecycle === 'exited' ? 'running' : withHealth.lifecycle }, actions: [] };
-  if (s.lifecycle === 'exited') return countEngineRestarts(withHealth, 1, at, rules); // the engine's restart policy
-  if (s.lifecycle === 'stopped' && s.budget.loop === 'gave_up') {
+  // Back from an exit without healer: the engine's restart policy (counted), or an operator's start.
+  if (s.lifecycle === 'exited' && rules.engineRestarts) {
+    const out = countEngineRestarts(withHealth, 1, at, rules);
+    return rules.liveness ? out : { ...out, state: { ...out.state, budget: healthy(out.state.budget, at) } };
+  }
+  if ((s.lifecycle === 'stopped' || s.lifecycle === 'exited') && s.budget.loop === 'gave_up') {
     return { state: { ...withHealth, budget: { ...withHealth.budget, loop: 'open' } }, actions: [] }; // an operator takes over
   }
   return { state: withHealth, actions: [] };
@@ -208,22 +157,24 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
   return { state: out.state, actions: [died, ...out.actions] };
 }
 
-/** healer restarted while the container was down after a crash it saw: take the on-exit decision again. */
+/** healer (re)started while the container was down after a crash: take the on-exit decision again. */
 export function resumeExited(s: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
   if (s.lifecycle !== 'exited' || !s.lastExit || !rules.restartOnExit || rules.engineRestarts) return { state: s, actions: [] };
   if (s.lastExit.exitCode === 0 && !s.lastExit.oom) return { state: s, actions: [] };
-  return decide(s, { kind: 'start', reason: `exited with code ${s.lastExit.exitCode}`, cause: 'exit' }, at, rules, ctx);
+  const reason = s.lastExit.oom ? 'killed by the kernel (out of memory)' : `exited with code ${s.lastExit.exitCode}`;
+  return decide(s, { kind: 'start', reason, cause: 'exit' }, at, rules, ctx);
 }
 
 function onProbe(s: MachineState, role: Role, ok: boolean, at: number, rules: Rules, ctx: Context): Step {
   const r = rules[role];
-  // A result for a container that is not running (or mid-restart) is stale: it says nothing now.
+  // A result for a container that is not running (or mid-restart, or paused) is stale: it says nothing now.
   if (!r || s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
   const t = s[role];
   if (ok) {
     const successes = t.successes + 1;
     if (t.up !== true && successes >= r.successes) return onVerdict(s, role, true, at, rules, ctx, '');
-    const budget = role === 'liveness' && t.up === true ? maybeReset(s.budget, at, rules).budget : s.budget;
+    // Healthy since the first pass after any restart, whoever made it: the budget resets after `reset` of it.
+    const budget = role === 'liveness' && t.up === true ? maybeReset(healthy(s.budget, at), at, rules).budget : s.budget;
     // The common case, a healthy container passing again, changes nothing: no new state (healer runs
     // thousands of these a second, and every allocation that lives until the next probe costs memory).
     if (t.up === true && t.failures === 0 && t.successes >= r.successes && budget === s.budget) return { state: s, actions: NO_ACTIONS };
@@ -269,7 +220,10 @@ function onVerdict(s: MachineState, role: Role, up: boolean, at: number, rules: 
 /** The one place a restart (or on-exit start, or quarantine stop) is allowed, deferred or refused. */
 function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
   if (rules.action === 'notify') return { state: s, actions: [] };
-  const kind = want.kind === 'restart' && rules.action === 'stop' ? 'stop' : want.kind;
+  // A paused container is frozen on purpose (a backup, `docker commit`): nothing is done to it.
+  if (s.lifecycle === 'paused') return { state: { ...s, pending: undefined }, actions: [] };
+  // Quarantine is for a container that fails; a namespace child is restarted for its owner's sake.
+  const kind = want.kind === 'restart' && rules.action === 'stop' && want.cause !== 'namespace' ? 'stop' : want.kind;
   if (kind === 'stop') {
     if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason, cause: want.cause }] };
     return { state: s, actions: [{ type: 'stop', reason: want.reason, cause: want.cause }] };
@@ -283,7 +237,7 @@ function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: C
   if (ctx.paused) return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [] };
   const due = notBefore(budget, rules);
   if (due !== undefined && at < due) {
-    return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: due, reason: want.reason }] };
+    return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: due, reason: want.reason, purpose: 'backoff' }] };
   }
   const count = restartsInWindow(budget, at, rules) + 1;
   if (count > rules.crashloop.restarts && rules.crashloop.action === 'giveup') {

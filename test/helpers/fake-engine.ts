@@ -54,6 +54,7 @@ export function syntheticContainer(i: number, labels: Record<string, string>): C
     restartPolicy: 'no',
     health: undefined,
     hasHealthcheck: false,
+    stopSignal: undefined,
     networkMode: 'host',
     networks: {},
     project: undefined,

@@ -56,6 +56,7 @@ function watch(labels: Record<string, string>, probeOk: () => boolean | 'refused
     probe: (kind, s) => observed.push(`probe ${kind} ${s}`),
     drift: (s) => observed.push(`drift ${s}`),
     recovered: (s) => observed.push(`recovered ${s}`),
+    watchError: () => observed.push('watch error'),
   };
   const effects: WatchEffects = {
     act: (_w, kind, _reason, cause) => {

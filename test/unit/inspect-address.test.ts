@@ -35,18 +35,18 @@ describe('resolveAddress', () => {
   });
 
   it('prefers the network named by healer.network', () => {
-    expect(resolveAddress(recorded('bridge-two-networks'), { network: 'shop_default', selfNetworks: ['monitoring'] })).toEqual({
+    expect(resolveAddress(recorded('bridge-two-networks'), { network: 'shop_default', self: { inContainer: false, hostNetwork: false, networks: ['monitoring'] } })).toEqual({
       ok: true,
       address: '172.20.0.5',
     });
   });
 
   it('uses a network shared with healer', () => {
-    expect(resolveAddress(recorded('bridge-two-networks'), { selfNetworks: ['monitoring'] })).toEqual({ ok: true, address: '172.21.0.3' });
+    expect(resolveAddress(recorded('bridge-two-networks'), { self: { inContainer: false, hostNetwork: false, networks: ['monitoring'] } })).toEqual({ ok: true, address: '172.21.0.3' });
   });
 
   it('falls back to the first network by name when healer shares none', () => {
-    expect(resolveAddress(recorded('bridge-two-networks'), { selfNetworks: [] })).toEqual({ ok: true, address: '172.21.0.3' });
+    expect(resolveAddress(recorded('bridge-two-networks'), { self: { inContainer: false, hostNetwork: false, networks: [] } })).toEqual({ ok: true, address: '172.21.0.3' });
   });
 
   it('says so when healer.network names a network the container is not on', () => {
@@ -58,7 +58,7 @@ describe('resolveAddress', () => {
 
   it('resolves a shared namespace through its owner', () => {
     const child = recorded('shared-namespace');
-    expect(resolveAddress(child, { owner: recorded('bridge-two-networks'), selfNetworks: ['shop_default'] })).toEqual({ ok: true, address: '172.20.0.5' });
+    expect(resolveAddress(child, { owner: recorded('bridge-two-networks'), self: { inContainer: true, hostNetwork: false, networks: ['shop_default'] } })).toEqual({ ok: true, address: '172.20.0.5' });
     expect(resolveAddress(child, {})).toMatchObject({ ok: false, error: expect.stringContaining('shares the network of') as string });
   });
 

@@ -20,7 +20,7 @@ function watch(i: number, project: string, service: string): ContainerWatch {
   if (!result.ok) throw new Error(result.errors.join('; '));
   return new ContainerWatch({ ...syntheticContainer(i, labels), project, service }, result.policy, {
     probers: { http: prober, tcp: prober, exec: prober },
-    observer: { probe: () => undefined, drift: () => undefined, recovered: () => undefined },
+    observer: { probe: () => undefined, drift: () => undefined, recovered: () => undefined, watchError: () => undefined },
     clock: systemClock,
     log: pino({ level: 'silent' }),
     effects: { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined },

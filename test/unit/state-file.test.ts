@@ -109,8 +109,16 @@ describe('exitToResume', () => {
     ['a docker stop (143) while healer was away', info(143), was('running'), undefined],
     ['a docker stop (137) while healer was away', info(137), was('running'), undefined],
     ['a clean exit while healer was away', info(0), was('running'), undefined],
-    ['a container healer never watched', info(3), undefined, undefined],
+    // Found at start-up, seen or not: a crash within the crash-loop window is resumed (issue 13).
+    ['a crash before healer first saw the container', info(3), undefined, { at: 50, exitCode: 3, oom: false }],
+    ['an OOM kill before healer first saw the container', info(137, true), undefined, { at: 50, exitCode: 137, oom: true }],
+    ['a docker stop before healer first saw the container', info(143), undefined, undefined],
   ])('%s', (_what, i, persisted, expected) => {
-    expect(exitToResume(i, persisted)).toEqual(expected);
+    expect(exitToResume(i, persisted, 1_000, 600_000)).toEqual(expected);
+  });
+
+  it('leaves a crash older than the crash-loop window alone', () => {
+    expect(exitToResume(info(3), undefined, 50 + 600_001, 600_000)).toBeUndefined();
+    expect(exitToResume(info(3), undefined, 50 + 600_000, 600_000)).toEqual({ at: 50, exitCode: 3, oom: false });
   });
 });

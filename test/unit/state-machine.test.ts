@@ -22,7 +22,8 @@ function run(inputs: Input[], r: Rules = rules(), start: MachineState = initialS
   for (const [i, input] of inputs.entries()) {
     const out = step(state, input, r, ctx(i));
     state = out.state;
-    actions.push(...out.actions.map((a) => ({ ...a, inputAt: input.at })));
+    // The budget-reset wake is bookkeeping, tested on its own below.
+    actions.push(...out.actions.filter((a) => !(a.type === 'wake' && a.purpose === 'reset')).map((a) => ({ ...a, inputAt: input.at })));
   }
   return { state, actions, types: actions.map((a) => (a.type === 'notify' ? a.event : a.type)) };
 }
@@ -274,7 +275,7 @@ describe('exits', () => {
 
   it('resumes the on-exit decision after healer itself restarted, within the kept backoff', () => {
     const s = initialState({ running: false, startedAt: 0, budget: { restarts: [1000, 2000], level: 2, lastRestartAt: 2000, loop: 'closed', healthySince: undefined }, lastExit: { at: 2500, exitCode: 1, oom: false } });
-    expect(resumeExited(s, 5000, onExit).actions).toEqual([{ type: 'wake', at: 22_000, reason: 'exited with code 1' }]);
+    expect(resumeExited(s, 5000, onExit).actions).toEqual([{ type: 'wake', at: 22_000, reason: 'exited with code 1', purpose: 'backoff' }]);
     expect(resumeExited(s, 22_000, onExit).actions).toEqual([{ type: 'start', reason: 'exited with code 1', cause: 'exit' }]);
     expect(resumeExited({ ...s, lastExit: undefined }, 22_000, onExit).actions).toEqual([]);
   });
@@ -307,5 +308,99 @@ describe('dependencies and the breaker', () => {
   it('restarts a namespace child on request, within its own rules', () => {
     expect(run([{ type: 'restart_requested', reason: 'owner restarted', at: 1 }]).types).toEqual(['restart']);
     expect(run([{ type: 'restart_requested', reason: 'owner restarted', at: 1 }], rules({ action: 'notify' })).types).toEqual([]);
+  });
+});
+
+// Regressions for issue 13: each of these failed before its fix.
+describe('trust: what an operator does, and what follows every kind of restart', () => {
+  const onExit = rules({ restartOnExit: true });
+  const noProbe = rules({ liveness: undefined, readiness: undefined, restartOnExit: true });
+
+  it('never acts on a paused container, however long its probes fail, and judges afresh after unpause', () => {
+    const { types, state } = run([fail(1), { type: 'paused', at: 2 }, fail(3), fail(4), fail(5), fail(6), { type: 'tick', at: 100_000 }]);
+    expect(types).toEqual([]);
+    expect(state.lifecycle).toBe('paused');
+    const after = run([fail(1), fail(2), { type: 'paused', at: 3 }, { type: 'unpaused', at: 10 }, fail(11), fail(12)]);
+    expect(after.types).toEqual([]); // two failures before the pause do not count with the ones after it
+    expect(after.state.liveness.failures).toBe(2);
+  });
+
+  it('drops a restart that waits for its backoff when the container is paused', () => {
+    const { types } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, at: 4 }, fail(5), fail(6), fail(7), { type: 'paused', at: 8 }, { type: 'tick', at: 10_004 }]);
+    expect(types).toEqual(['unhealthy', 'restart', 'wake']);
+  });
+
+  it('resets backoff after `reset` healthy following an on-exit start (liveness probe, up before and after the crash)', () => {
+    const r = rules({ restartOnExit: true, crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' } });
+    let state = run([pass(1)], r).state;
+    for (let i = 0; i < 3; i++) {
+      const at = 10 + i * 700_000;
+      state = run([{ type: 'stopped', by: 'exit', exitCode: 3, oom: false, at }, { type: 'restart_done', ok: true, at: at + 1 }, pass(at + 2)], r, state).state;
+    }
+    // Three crashes, each followed by more than `reset` (600 s) of passing probes: each starts afresh.
+    const late = run([pass(3 * 700_000)], r, state).state;
+    expect(late.budget.level).toBe(0);
+  });
+
+  it('asks to be woken when the budget is due to reset, and resets then, even with no probe at all', () => {
+    const giveup = rules({ liveness: undefined, readiness: undefined, restartOnExit: true, crashloop: { restarts: 1, windowMs: 600_000, action: 'giveup' } });
+    const crash = (at: number): Input => ({ type: 'stopped', by: 'exit', exitCode: 3, oom: false, at });
+    let state = initialState({ running: true, startedAt: 0 });
+    const wakes: number[] = [];
+    const feed = (input: Input) => {
+      const out = step(state, input, giveup);
+      state = out.state;
+      for (const a of out.actions) if (a.type === 'wake' && a.purpose === 'reset') wakes.push(a.at);
+      return out.actions;
+    };
+    feed(crash(10));
+    feed({ type: 'restart_done', ok: true, at: 20 });
+    expect(wakes).toEqual([20 + 600_000]);
+    feed(crash(30));
+    feed({ type: 'tick', at: 20_030 }); // backoff over: second restart is over the limit -> gave up
+    expect(state.budget.loop).toBe('gave_up');
+    feed({ type: 'started', at: 50_000 }); // an operator starts it
+    feed({ type: 'tick', at: 50_000 + 600_000 });
+    expect(state.budget).toMatchObject({ level: 0, loop: 'closed' });
+  });
+
+  it('retries a failed restart after the backoff when nothing else will ask again (Docker HEALTHCHECK)', () => {
+    const retry = { kind: 'restart' as const, reason: 'docker HEALTHCHECK reports unhealthy', cause: 'liveness' as const };
+    const { types, actions } = run([
+      { type: 'health', status: 'unhealthy', at: 100 },
+      { type: 'restart_done', ok: false, error: 'HTTP 500', retry, at: 200 },
+      { type: 'tick', at: 10_200 },
+    ]);
+    expect(types).toEqual(['unhealthy', 'restart', 'restart_failed', 'wake', 'restart']);
+    expect(actions[3]).toMatchObject({ type: 'wake', at: 10_200 });
+  });
+
+  it('restarts a namespace child with action=stop instead of stopping it when its owner restarts', () => {
+    const { types } = run([{ type: 'restart_requested', reason: 'owner restarted', at: 1 }], rules({ action: 'stop' }));
+    expect(types).toEqual(['restart']);
+    // ... while a failing probe of its own still quarantines it
+    expect(run([fail(1), fail(2), fail(3)], rules({ action: 'stop' })).types).toEqual(['unhealthy', 'stop']);
+  });
+
+  it("does not count an operator's start of an exited container as an engine restart", () => {
+    const { state } = run([{ type: 'stopped', by: 'exit', exitCode: 0, oom: false, at: 1 }, { type: 'started', at: 5 }], onExit);
+    expect(state.budget.restarts).toEqual([]);
+    const engine = run([{ type: 'stopped', by: 'exit', exitCode: 1, oom: false, at: 1 }, { type: 'started', at: 5 }], rules({ engineRestarts: true }));
+    expect(engine.state.budget.restarts).toEqual([5]);
+  });
+
+  it('ends restart_failed with recovered for a container with no liveness probe once a start succeeds', () => {
+    const retry = { kind: 'start' as const, reason: 'exited with code 3', cause: 'exit' as const };
+    const { types } = run(
+      [
+        { type: 'stopped', by: 'exit', exitCode: 3, oom: false, at: 1 },
+        { type: 'restart_done', ok: false, error: 'port in use', retry, at: 2 },
+        { type: 'tick', at: 10_002 },
+        { type: 'restart_done', ok: true, at: 10_003 },
+      ],
+      noProbe,
+      initialState({ running: true, startedAt: 0 }),
+    );
+    expect(types).toEqual(['died', 'start', 'restart_failed', 'wake', 'start', 'recovered']);
   });
 });

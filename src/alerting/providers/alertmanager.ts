@@ -82,5 +82,12 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
       await post([{ labels: labelsOf(a, name, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: new Date(Date.parse(a.at) + ONE_OFF_MS).toISOString() }], signal);
     },
     close: () => clearInterval(timer),
+    forget(container) {
+      const ending = [...open.entries()].filter(([, am]) => am.labels.container === container);
+      if (ending.length === 0) return;
+      for (const [k] of ending) open.delete(k);
+      const at = new Date().toISOString();
+      post(ending.map(([, am]) => ({ ...am, endsAt: at })), AbortSignal.timeout(10_000)).catch(() => undefined);
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { ChannelSpec } from '../../config/channels.ts';
 import type { Notifier } from '../types.ts';
 import { alertmanager } from './alertmanager.ts';
 import { discord } from './discord.ts';
@@ -6,13 +7,7 @@ import { slack } from './slack.ts';
 import { teams } from './teams.ts';
 import { webhook } from './webhook.ts';
 
-export interface ChannelSpec {
-  readonly name: string;
-  readonly type: 'slack' | 'discord' | 'teams' | 'webhook' | 'alertmanager';
-  readonly url: string;
-  readonly secret: string | undefined;
-  readonly headers: Record<string, string>;
-}
+export type { ChannelSpec };
 
 /** The one place providers are registered. */
 const PROVIDERS: Record<ChannelSpec['type'], (c: ChannelSpec, d: Dispatcher) => Notifier> = {

@@ -1,7 +1,7 @@
-import type { ContainerWatch } from '../watchdog/container-watch.ts';
-import { restartsInWindow } from '../watchdog/budget.ts';
-import type { AlertInput } from './alerter.ts';
-import type { AlertEvent } from './types.ts';
+import type { AlertInput } from '../alerting/alerter.ts';
+import type { AlertEvent } from '../alerting/types.ts';
+import { restartsInWindow } from './budget.ts';
+import type { ContainerWatch } from './container-watch.ts';
 
 const SUMMARY: Record<AlertEvent, (name: string) => string> = {
   unhealthy: (n) => `${n} is unhealthy`,
@@ -19,7 +19,10 @@ const SUMMARY: Record<AlertEvent, (name: string) => string> = {
   docker_reconnected: () => 'healer reconnected to the Docker engine',
 };
 
-/** An alert about one container, with what every alert carries: identity, last probe, restarts. */
+/**
+ * An alert about one container as plain data for alerting (which never sees a watch): identity, last
+ * probe, restarts in the window.
+ */
 export function containerAlert(w: ContainerWatch, event: AlertEvent, reason: string, now: number, extra: Partial<AlertInput> = {}): AlertInput {
   const last = w.last.liveness ?? w.last.readiness;
   const role = w.last.liveness ? 'liveness' : 'readiness';

@@ -1,0 +1,113 @@
+import type { Alerter } from '../alerting/alerter.ts';
+import type { Engine } from '../docker/engine.ts';
+import { isSelf } from '../docker/self.ts';
+import { containerAlert } from './alert-input.ts';
+import type { Clock } from './clock.ts';
+import type { ContainerWatch } from './container-watch.ts';
+import { Limit } from './limit.ts';
+import type { Cause } from './machine-types.ts';
+import type { StateFile } from './state-file.ts';
+
+export interface ActorDeps {
+  readonly engine: Engine;
+  readonly clock: Clock;
+  readonly alerter: Alerter;
+  readonly state: StateFile;
+  readonly self: { readonly ids: readonly string[]; readonly hostname: string };
+  readonly maxConcurrent: number;
+  /** The watches, for the containers in a restarted container's network namespace. */
+  readonly watches: () => Iterable<ContainerWatch>;
+}
+
+/**
+ * Carries out what a watch decided: at most `maxConcurrent` engine actions at once, each on fresh
+ * information (the container is inspected again just before), and reports the outcome back to the watch.
+ */
+export class Actor {
+  private readonly deps: ActorDeps;
+  private readonly slots: Limit;
+
+  constructor(deps: ActorDeps) {
+    this.deps = deps;
+    this.slots = new Limit(deps.maxConcurrent);
+  }
+
+  /** Engine actions under way now (never above maxConcurrent). */
+  get inFlight(): number {
+    return this.slots.inUse;
+  }
+
+  async act(w: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string, cause: Cause): Promise<void> {
+    let done: boolean;
+    try {
+      done = await this.slots.run(() => this.perform(w, kind, reason));
+    } catch (err) {
+      const error = (err as Error).message;
+      if (kind === 'stop') {
+        w.log.error({ action: kind, err: error, reason }, 'stop failed');
+        return;
+      }
+      w.events.endAction(false);
+      w.counts.restartFailures[cause]++;
+      // The state machine narrates it (`restart failed`, with the engine's error as the reason), alerts,
+      // and retries after the backoff.
+      w.feed({ type: 'restart_done', ok: false, error, retry: { kind, reason, cause }, at: this.deps.clock.now() });
+      return;
+    }
+    if (kind === 'stop') return;
+    const now = this.deps.clock.now();
+    if (done) {
+      const crash = w.events.endAction(true);
+      w.counts.restarts[cause]++;
+      w.feed({ type: 'restart_done', ok: true, at: now });
+      this.deps.alerter.emit(containerAlert(w, 'restarted', reason, now));
+      // The new run crashed before the engine had answered: taken now, as if seen after.
+      if (crash) w.feed({ type: 'stopped', by: 'exit', ...crash });
+      if (kind === 'restart') this.restartNamespaceChildren(w);
+      return;
+    }
+    // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
+    w.feed({ type: 'restart_done', ok: true, at: now });
+    if (w.info.paused) w.feed({ type: 'paused', at: now });
+    else if (!w.info.running) w.feed({ type: 'stopped', by: 'operator', at: now });
+  }
+
+  /** One action on fresh information; false when the container is no longer in the state that called for it. */
+  private async perform(w: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string): Promise<boolean> {
+    const fresh = await this.deps.engine.inspect(w.id);
+    if (!fresh) {
+      w.log.info({ reason }, `${kind} skipped: container is gone`);
+      return false;
+    }
+    w.info = fresh;
+    if (isSelf(fresh.id, this.deps.self)) return false;
+    const ready = !fresh.restarting && !fresh.paused && (kind === 'start' ? !fresh.running : fresh.running);
+    if (!ready) {
+      w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
+      return false;
+    }
+    // The restart budget that counts this action goes to disk now (not waited for: an fsync on a busy
+    // disk must not hold up the restart).
+    void this.deps.state.flush();
+    const { engine } = this.deps;
+    const timeoutMs = w.policy.restartTimeoutMs;
+    w.log.warn({ reason, action: kind, timeoutMs }, kind === 'stop' ? 'stopping container (quarantine)' : `${kind === 'restart' ? 'restarting' : 'starting'} container`);
+    if (kind === 'stop') await engine.stop(w.id, timeoutMs);
+    else {
+      w.events.beginAction(kind);
+      await (kind === 'restart' ? engine.restart(w.id, timeoutMs) : engine.start(w.id));
+    }
+    const verb = kind === 'stop' ? 'stopped' : kind === 'restart' ? 'restarted' : 'started';
+    w.log.info({ action: kind, event: kind === 'stop' ? 'stopped' : 'restarted', restartsInWindow: w.state.budget.restarts.length }, `container ${verb}`);
+    return true;
+  }
+
+  /** Containers in X's network namespace lose their network when X restarts: restart them after it. */
+  private restartNamespaceChildren(owner: ContainerWatch): void {
+    for (const child of this.deps.watches()) {
+      if (child.info.networkMode === `container:${owner.id}` && child.info.running) {
+        child.feed({ type: 'restart_requested', reason: `shares the network namespace of ${owner.name}, which was restarted`, at: this.deps.clock.now() });
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/load.ts';
+import type { Policy } from '../config/policy.ts';
+import type { Engine } from '../docker/engine.ts';
+import type { ContainerInfo } from '../docker/types.ts';
+import type { Clock } from './clock.ts';
+import { crashedExit, type ContainerWatch } from './container-watch.ts';
+import { evaluate } from './discover.ts';
+import { Limit } from './limit.ts';
+import type { PersistedContainer, StateFile } from './state-file.ts';
+
+/** A container healer saw but cannot watch because of its labels. */
+export interface LabelProblem {
+  readonly id: string;
+  readonly name: string;
+  readonly errors: readonly string[];
+}
+
+/**
+ * Inspects at once while discovering (start-up, resync after an outage, bursts of events). The
+ * inspect before an action does not queue behind them.
+ */
+const INSPECT_CONCURRENCY = 8;
+
+/** What discovery needs of the watchdog: the watch registry and how a watch is made and let go. */
+export interface DiscoveryHost {
+  readonly watches: Map<string, ContainerWatch>;
+  readonly problems: Map<string, LabelProblem>;
+  readonly stopping: boolean;
+  /** Makes and starts a watch; the registry is discovery's to update. */
+  create(info: ContainerInfo, policy: Policy, persisted: PersistedContainer | undefined): ContainerWatch;
+  /** The watch is gone (container removed, or re-made): close it; `removed` when the container is. */
+  release(w: ContainerWatch, removed: boolean): void;
+}
+
+export interface DiscoveryDeps {
+  readonly engine: Engine;
+  readonly loaded: LoadedConfig;
+  readonly self: { readonly ids: readonly string[]; readonly hostname: string };
+  readonly state: StateFile;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/**
+ * Keeps one watch per opted-in container in line with what the engine has: a full list at start-up and
+ * after every reconnect (counting what was missed meanwhile), and one container at a time as events
+ * name it. Work for one container runs in arrival order.
+ */
+export class Discovery {
+  private readonly deps: DiscoveryDeps;
+  private readonly host: DiscoveryHost;
+  private readonly inspects = new Limit(INSPECT_CONCURRENCY);
+  private readonly serial = new Map<string, Promise<void>>();
+  private synced = false;
+
+  constructor(deps: DiscoveryDeps, host: DiscoveryHost) {
+    this.deps = deps;
+    this.host = host;
+  }
+
+  /** Lists every container and brings the watches in line with it. */
+  async sync(): Promise<void> {
+    const ids = new Set(await this.deps.engine.listIds());
+    if (!this.synced) {
+      // Containers removed while healer was not running leave nothing behind in the state file.
+      const dropped = this.deps.state.retain(ids);
+      if (dropped > 0) this.deps.log.info({ dropped }, 'forgot the restart history of containers removed while healer was not running');
+      this.synced = true;
+    }
+    for (const id of [...this.host.watches.keys(), ...this.host.problems.keys()]) if (!ids.has(id)) this.forget(id);
+    await Promise.all([...ids].map((id) => this.inOrder(id, () => this.refresh(id, true))));
+  }
+
+  /** Looks at one container again (it started, was renamed): in order with its other work. */
+  later(id: string): void {
+    void this.inOrder(id, () => this.refresh(id));
+  }
+
+  /** The container was removed. */
+  removed(id: string): void {
+    void this.inOrder(id, () => Promise.resolve(this.forget(id)));
+  }
+
+  /** Runs per-container work one at a time, in arrival order. */
+  private inOrder(id: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.serial.get(id) ?? Promise.resolve();
+    const next = prev.then(fn).catch((err: unknown) => {
+      this.deps.log.error({ id: id.slice(0, 12), err: (err as Error).message }, 'container update failed');
+    });
+    this.serial.set(id, next);
+    void next.finally(() => {
+      if (this.serial.get(id) === next) this.serial.delete(id);
+    });
+    return next;
+  }
+
+  /** Inspects a container and creates, keeps or drops its watch; on resync, takes in what it missed. */
+  private async refresh(id: string, resync = false): Promise<void> {
+    if (this.host.stopping) return;
+    // A SIGTERM while hundreds of inspects wait for a slot: the ones not yet sent are not sent.
+    const info = await this.inspects.run(() => (this.host.stopping ? Promise.resolve(null) : this.deps.engine.inspect(id)));
+    if (info === null || this.host.stopping) return;
+    if (!info) return this.forget(id);
+    const existing = this.host.watches.get(id);
+    if (existing?.error && info.running) {
+      // A parked watch is made anew once the container runs again.
+      this.host.watches.delete(id);
+      this.host.release(existing, false);
+    } else if (existing) {
+      this.update(existing, info, resync);
+      return;
+    }
+    if (this.host.problems.has(id) && !resync) return;
+    this.host.problems.delete(id);
+    this.consider(info);
+  }
+
+  /** New inspect data for a watched container; on resync, what the event stream did not say. */
+  private update(w: ContainerWatch, info: ContainerInfo, resync: boolean): void {
+    const missed = info.restartCount - w.info.restartCount;
+    w.info = info;
+    if (missed !== 0) this.persist(w);
+    if (!resync) return;
+    const now = this.deps.clock.now();
+    const s = w.state;
+    if (missed > 0) w.feed({ type: 'engine_restarts', count: missed, at: now });
+    if (!info.running && (s.lifecycle === 'running' || s.lifecycle === 'paused') && !s.inFlight) {
+      // An exit nobody saw: a crash by its exit code, otherwise someone's stop.
+      if (crashedExit(info)) w.feed({ type: 'stopped', by: 'exit', exitCode: info.exitCode, oom: info.oomKilled, at: now });
+      else w.feed({ type: 'stopped', by: 'operator', at: now });
+      return;
+    }
+    if (info.running && s.lifecycle !== 'running' && s.lifecycle !== 'paused' && !s.inFlight) w.feed({ type: 'started', at: now });
+    if (info.running && info.paused !== (w.state.lifecycle === 'paused')) w.feed({ type: info.paused ? 'paused' : 'unpaused', at: now });
+    // Docker sends health_status only on a change: one missed while the stream was down is read here.
+    if (info.running && w.policy.liveness?.spec.kind === 'docker' && (info.health === 'unhealthy' || info.health === 'healthy')) {
+      w.feed({ type: 'health', status: info.health, at: now });
+    }
+  }
+
+  private consider(info: ContainerInfo): void {
+    const verdict = evaluate(info, this.deps.loaded, this.deps.self);
+    if (verdict.kind === 'ignore') return;
+    if (verdict.kind === 'problem') {
+      this.host.problems.set(info.id, { id: info.id, name: info.name, errors: verdict.errors });
+      for (const e of verdict.errors) this.deps.log.error({ container: info.name, id: info.id.slice(0, 12) }, `${e}; this container is not watched`);
+      return;
+    }
+    const persisted = this.deps.state.get(info.id);
+    const watch = this.host.create(info, verdict.policy, persisted);
+    this.host.watches.set(info.id, watch);
+    const missed = persisted ? info.restartCount - persisted.restartCount : 0;
+    if (missed > 0) watch.feed({ type: 'engine_restarts', count: missed, at: this.deps.clock.now() });
+    watch.start();
+    this.persist(watch);
+  }
+
+  /** The container is gone: its watch, label problem and restart history go with it. */
+  forget(id: string): void {
+    const w = this.host.watches.get(id);
+    this.host.watches.delete(id);
+    this.host.problems.delete(id);
+    if (w) {
+      w.log.info('container removed; no longer watched');
+      this.deps.state.delete(id);
+      this.host.release(w, true);
+    }
+  }
+
+  persist(w: ContainerWatch): void {
+    const s = w.state;
+    this.deps.state.set(w.id, { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount });
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The state machine's vocabulary: its state, its inputs (what happened), its actions (what to do), and
+ * the rules and context a decision is taken under. Kept apart from the decisions so both stay readable.
+ */
+import type { Budget, BudgetRules } from './budget.ts';
+
+/** `paused`: frozen by `docker pause`; never probed into an action until it is unpaused. */
+export type Lifecycle = 'running' | 'restarting' | 'stopped' | 'exited' | 'paused';
+export type Role = 'liveness' | 'readiness';
+
+/** One probe's judgement: `up` flips only after `failures` failures or `successes` successes in a row. */
+export interface Track {
+  readonly failures: number;
+  readonly successes: number;
+  /** undefined until the first judgement. */
+  readonly up: boolean | undefined;
+  /** First failed probe of the current failure episode: the start of "time to recovery". */
+  readonly failingSince: number | undefined;
+}
+
+export interface Exit {
+  readonly at: number;
+  readonly exitCode: number;
+  readonly oom: boolean;
+}
+
+/** An action that is decided but waits: for backoff, a dependency, the breaker, or a retry. */
+export interface Pending {
+  readonly kind: 'restart' | 'start';
+  readonly reason: string;
+  readonly cause: Cause;
+}
+
+/** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart. */
+export type Cause = 'liveness' | 'exit' | 'namespace';
+
+export interface MachineState {
+  readonly lifecycle: Lifecycle;
+  readonly startedAt: number;
+  readonly liveness: Track;
+  readonly readiness: Track;
+  /** healer's own restart or start of this container is under way. */
+  readonly inFlight: boolean;
+  readonly budget: Budget;
+  readonly pending: Pending | undefined;
+  readonly heldBy: string | undefined;
+  /** The last crash (not an operator's stop). */
+  readonly lastExit: Exit | undefined;
+  /**
+   * An alert that only a `recovered` ends (restart_failed, crashloop) is open for a container with no
+   * liveness probe to say it recovered: the next successful start, or the crash-loop reset, says it.
+   */
+  readonly unresolved: boolean;
+}
+
+export interface TrackRules {
+  readonly failures: number;
+  readonly successes: number;
+  readonly startPeriodMs: number;
+}
+
+export interface Rules extends BudgetRules {
+  readonly liveness: TrackRules | undefined;
+  readonly readiness: TrackRules | undefined;
+  readonly action: 'restart' | 'stop' | 'notify';
+  readonly dryRun: boolean;
+  readonly restartOnExit: boolean;
+  /** The engine's own restart policy brings this container back after an exit; healer only counts. */
+  readonly engineRestarts: boolean;
+}
+
+/** What the rest of the host says at the moment of a decision. */
+export interface Context {
+  /** A dependency that is failing now. */
+  readonly heldBy: string | undefined;
+  /** The mass-failure breaker is open. */
+  readonly paused: boolean;
+}
+
+export type Input =
+  | { readonly type: 'probe'; readonly role: Role; readonly ok: boolean; readonly at: number }
+  /** Docker's own HEALTHCHECK verdict, from a health_status event or inspect. */
+  | { readonly type: 'health'; readonly status: 'healthy' | 'unhealthy' | 'starting'; readonly at: number }
+  | { readonly type: 'started'; readonly at: number }
+  /** The container went down: an operator's stop, or an exit (crash or clean). */
+  | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
+  | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
+  /** healer's own action ended; a failed one is retried (`retry`) after the backoff. */
+  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly at: number }
+  /** Time passed, or the context changed: take pending decisions again, reset the budget when due. */
+  | { readonly type: 'tick'; readonly at: number }
+  /** Restarts the engine did while healer could not see events (RestartCount grew). */
+  | { readonly type: 'engine_restarts'; readonly count: number; readonly at: number }
+  /** The container whose network namespace this one shares was restarted. */
+  | { readonly type: 'restart_requested'; readonly reason: string; readonly at: number }
+  /** `docker pause` / `docker unpause`. */
+  | { readonly type: 'paused'; readonly at: number }
+  | { readonly type: 'unpaused'; readonly at: number };
+
+export type NotifyEvent = 'unhealthy' | 'recovered' | 'not_ready' | 'ready' | 'restart_failed' | 'died' | 'crashloop' | 'held';
+
+export type Action =
+  | { readonly type: 'restart' | 'start' | 'stop'; readonly reason: string; readonly cause: Cause }
+  /** An action the rules chose not to take (dry-run); logged and alerted, never done. */
+  | { readonly type: 'withheld'; readonly would: 'restart' | 'start' | 'stop'; readonly why: 'dry-run'; readonly reason: string; readonly cause: Cause }
+  /** Ask to be woken at `at`: for a backoff to end, or for the restart budget to reset. */
+  | { readonly type: 'wake'; readonly at: number; readonly reason: string; readonly purpose: 'backoff' | 'reset' }
+  | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number; readonly exitCode?: number; readonly oom?: boolean };
+
+export interface Step {
+  readonly state: MachineState;
+  readonly actions: readonly Action[];
+}
