@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
 import { parseProbeSpec } from './probe-spec.ts';
 import { cron } from '../lazy.ts';
 
@@ -10,18 +10,37 @@ import { cron } from '../lazy.ts';
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
-export const durationField = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const ms = typeof v === 'string' ? parseDuration(v) : undefined;
-    if (ms === undefined) {
-      const hint = typeof v === 'number' ? `${v}s` : '10s';
-      ctx.addIssue({ code: 'custom', message: `${show(v)} is not a duration (try ${hint})` });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .meta({ description: 'A duration: 500ms, 10s, 5m, 1h, 1h30m', pattern: DURATION_PATTERN });
+/** Node's timers fire at once for anything longer (2^31-1 ms, ~24.8 days): no duration may exceed it. */
+export const MAX_DURATION_MS = 2_147_483_647;
+/** The shortest probe interval: a 0s interval spun the probe loop; the kubelet's floor is 1s. */
+export const MIN_INTERVAL_MS = 100;
+
+/** A duration between `minMs` and Node's timer limit; the error names the bound. */
+export const boundedDuration = (minMs: number) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      const ms = typeof v === 'string' ? parseDuration(v) : undefined;
+      if (ms === undefined) {
+        const hint = typeof v === 'number' ? `${v}s` : '10s';
+        ctx.addIssue({ code: 'custom', message: `${show(v)} is not a duration (try ${hint})` });
+        return z.NEVER;
+      }
+      if (ms < minMs) {
+        ctx.addIssue({ code: 'custom', message: `${show(v)} is shorter than the minimum of ${formatDuration(minMs)}` });
+        return z.NEVER;
+      }
+      if (ms > MAX_DURATION_MS) {
+        ctx.addIssue({ code: 'custom', message: `${show(v)} is longer than the maximum of ${formatDuration(MAX_DURATION_MS)} (Node's timer limit)` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .meta({ description: 'A duration: 500ms, 10s, 5m, 1h, 1h30m', pattern: DURATION_PATTERN });
+
+export const durationField = boundedDuration(0);
+/** A probe interval: at least MIN_INTERVAL_MS. */
+export const intervalField = boundedDuration(MIN_INTERVAL_MS);
 
 export const countField = (min: number) =>
   z

@@ -1,3 +1,4 @@
+import { formatDuration } from './duration.ts';
 import { parseBool } from './fields.ts';
 import { deepFreeze, mergeDeep, setPath } from './objects.ts';
 import { toPolicy, type Policy } from './policy.ts';
@@ -92,6 +93,15 @@ export function policyFromLabels(input: {
       const label = labelOf.get('alert') ?? 'defaults.alert';
       const where = label === 'defaults.alert' ? `watchdog.yml ${label}` : `label ${label} on container "${containerName}"`;
       errors.push(`${where}: unknown channel ${unknown.map((n) => `"${n}"`).join(', ')} (channels: ${known.length > 0 ? known.join(', ') : 'none configured'})`);
+    }
+  }
+  if (parsed.success) {
+    for (const role of ['liveness', 'readiness'] as const) {
+      const o = parsed.data[role];
+      const label = labelOf.get(`${role}\u0000timeout`);
+      if (label !== undefined && o.schedule === undefined && o.timeout > o.interval) {
+        errors.push(`label ${label} on container "${containerName}": ${formatDuration(o.timeout)} is longer than the interval (${formatDuration(o.interval)}); a probe's timeout must fit in its interval`);
+      }
     }
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };

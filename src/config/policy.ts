@@ -38,7 +38,9 @@ export function toProbePolicy(o: ProbeOptionsOutput, spec: ProbeSpec | undefined
     spec,
     intervalMs: o.interval,
     schedule: o.schedule,
-    timeoutMs: o.timeout,
+    // A probe never outlasts its interval (it would overlap the next one); an explicit longer timeout
+    // is a label error (labels.ts), a default one is cut to fit.
+    timeoutMs: o.schedule === undefined ? Math.min(o.timeout, o.interval) : o.timeout,
     failures: o.failures,
     successes: o.successes,
     startPeriodMs: o.start_period,

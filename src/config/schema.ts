@@ -5,6 +5,7 @@ import {
   countField,
   cronField,
   durationField,
+  intervalField,
   enumField,
   fractionField,
   listenField,
@@ -22,7 +23,7 @@ import {
  */
 const probeOptions = z.strictObject({
   probe: probeSpecField.optional().describe('Probe spec: http://:8080/healthz, tcp://:5432, exec:cmd args, docker'),
-  interval: durationField.prefault('10s').describe('Time between probes'),
+  interval: intervalField.prefault('10s').describe('Time between probes (at least 100ms)'),
   schedule: cronField.optional().describe('Cron with seconds; replaces interval'),
   timeout: durationField.prefault('2s').describe('Time a single probe may take'),
   failures: countField(1).prefault(3).describe('Failures in a row before acting'),

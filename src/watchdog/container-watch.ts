@@ -7,44 +7,14 @@ import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
 import { EventReader } from './event-reader.ts';
-import type { Action, Cause, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
+import { exitToResume } from './exits.ts';
+import type { Observer, WatchCounts, WatchEffects } from './watch-types.ts';
+import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
 import { nextRun } from './schedule.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { initialState, resumeExited, step } from './state-machine.ts';
 
-/** What a watch asks of the watchdog: the actions that need the engine, and the host-wide view. */
-export interface WatchEffects {
-  act(watch: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string, cause: Cause): Promise<void>;
-  /** A decision users should hear of (logged now; alert channels build on it). */
-  notify(watch: ContainerWatch, action: Action): void;
-  /** The dependency hold and breaker state at the moment of a decision. */
-  context(watch: ContainerWatch): Context;
-  /**
-   * The machine state changed: persist what matters; when `failingFlipped`, the breaker and the
-   * containers that depend on this one are re-evaluated (only then does their context change).
-   */
-  changed(watch: ContainerWatch, before: MachineState, failingFlipped: boolean): void;
-}
-
-/** Event-driven measurements (histograms); per-container totals live on the watch itself. */
-export interface Observer {
-  probe(kind: PolledKind, seconds: number): void;
-  /** How late a probe ran against its planned time. */
-  drift(seconds: number): void;
-  /** First failed probe to recovered. */
-  recovered(seconds: number): void;
-  /** An unexpected error parked one container's watch. */
-  watchError(): void;
-}
-
-export const NO_OBSERVER: Observer = { probe() {}, drift() {}, recovered() {}, watchError() {} };
-
-/** Running totals for the metrics; they go away with the watch when the container goes. */
-export interface WatchCounts {
-  readonly probes: Record<Role, { success: number; failure: number; error: number }>;
-  readonly restarts: Record<Cause, number>;
-  readonly restartFailures: Record<Cause, number>;
-}
+export { NO_OBSERVER, type Observer, type WatchCounts, type WatchEffects } from './watch-types.ts';
 
 export interface WatchDeps {
   readonly probers: Readonly<Record<PolledKind, Prober>>;
@@ -338,25 +308,4 @@ function trackRules(p: ProbePolicy): { failures: number; successes: number; star
 
 function needsAddress(p: ProbePolicy): boolean {
   return (p.spec.kind === 'http' || p.spec.kind === 'tcp') && p.spec.host === '';
-}
-
-/** Exit codes `docker stop` leaves behind (clean, SIGKILL after the grace, SIGTERM). */
-export const STOP_CODES: ReadonlySet<number> = new Set([0, 137, 143]);
-
-/** Whether an exit found in inspect data (not seen as it happened) reads as a crash: never a `docker stop`'s codes. */
-export function crashedExit(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>): boolean {
-  return info.oomKilled || !STOP_CODES.has(info.exitCode);
-}
-
-/**
- * The crash to resume when healer (re)starts and finds the container down: one it saw (state file), or
- * one it finds in the inspect data, seen or not, when the exit reads as a crash (not a code an
- * operator's `docker stop` leaves, or OOM-killed) and happened within the crash-loop window. A
- * container healer last knew as stopped by an operator stays stopped.
- */
-export function exitToResume(info: ContainerInfo, persisted: PersistedContainer | undefined, now: number, windowMs: number): PersistedContainer['lastExit'] {
-  if (persisted?.lifecycle === 'stopped') return undefined;
-  if (persisted?.lifecycle === 'exited' && persisted.lastExit && persisted.lastExit.at >= info.finishedAt - 1000) return persisted.lastExit;
-  if (!crashedExit(info) || info.finishedAt <= 0 || now - info.finishedAt > windowMs) return undefined;
-  return { at: info.finishedAt, exitCode: info.exitCode, oom: info.oomKilled };
 }

@@ -3,26 +3,29 @@ import { notBefore, restartsInWindow } from './budget.ts';
 import type { ContainerWatch } from './container-watch.ts';
 
 /** A watched container's condition in one word, most pressing first; the metrics count containers by it. */
-export const SUMMARY_STATES = ['gave_up', 'crashloop', 'restarting', 'held', 'backoff', 'paused', 'unhealthy', 'exited', 'stopped', 'starting', 'healthy', 'running'] as const;
+export const SUMMARY_STATES = ['error', 'gave_up', 'crashloop', 'restarting', 'held', 'backoff', 'breaker', 'unhealthy', 'paused', 'exited', 'stopped', 'starting', 'healthy', 'running'] as const;
 export type SummaryState = (typeof SUMMARY_STATES)[number];
 
 /**
- * gave_up/crashloop: the crash-loop breaker; restarting: healer's action is in flight; held/backoff/paused:
- * a decided restart waits (dependency, backoff, mass-failure breaker); unhealthy: liveness failing;
- * exited/stopped: down after a crash / by an operator; starting: no verdict yet; healthy: liveness passes;
- * running: no liveness check to judge by.
+ * error: an unexpected error parked the watch; gave_up/crashloop: the crash-loop breaker; restarting:
+ * healer's action is in flight; held/backoff/breaker: a decided restart waits (dependency, backoff,
+ * mass-failure breaker); unhealthy: liveness failing; paused: `docker pause`, never acted on;
+ * exited/stopped: down after a crash / by an operator; starting: no verdict yet; healthy: liveness
+ * passes; running: no liveness check to judge by.
  */
 export function summaryState(w: ContainerWatch, now: number): SummaryState {
   const s = w.state;
+  if (w.error) return 'error';
   if (s.budget.loop === 'gave_up') return 'gave_up';
   if (s.inFlight || s.lifecycle === 'restarting') return 'restarting';
   if (s.pending) {
     if (s.heldBy !== undefined) return 'held';
     const due = notBefore(s.budget, { backoff: w.policy.backoff, crashloop: w.policy.crashloop });
     if (due !== undefined && due > now) return s.budget.loop === 'open' ? 'crashloop' : 'backoff';
-    return 'paused';
+    return 'breaker';
   }
   if (s.budget.loop === 'open') return 'crashloop';
+  if (s.lifecycle === 'paused') return 'paused';
   if (s.lifecycle === 'exited') return 'exited';
   if (s.lifecycle === 'stopped') return 'stopped';
   if (!w.policy.liveness) return 'running';
@@ -47,6 +50,10 @@ export interface ContainerStatus {
   readonly pending: string | undefined;
   readonly heldBy: string | undefined;
   readonly lastExit: { readonly exitCode: number; readonly oom: boolean; readonly at: string } | undefined;
+  /** Why the watch was parked (state error). */
+  readonly error: string | undefined;
+  /** Why the probe cannot reach the container (a configuration problem: never acted on). */
+  readonly configProblem: string | undefined;
 }
 
 export function containerStatus(w: ContainerWatch, now: number): ContainerStatus {
@@ -73,5 +80,7 @@ export function containerStatus(w: ContainerWatch, now: number): ContainerStatus
     pending: s.pending ? `${s.pending.kind}: ${s.pending.reason}` : undefined,
     heldBy: s.heldBy,
     lastExit: s.lastExit ? { exitCode: s.lastExit.exitCode, oom: s.lastExit.oom, at: new Date(s.lastExit.at).toISOString() } : undefined,
+    error: w.error?.message,
+    configProblem: w.configProblem,
   };
 }

@@ -132,3 +132,31 @@ describe('healer.alert', () => {
     expect(r.ok ? [] : r.errors).toEqual(['label healer.alert on container "api": unknown channel "pagerduty" (channels: ops, slack)']);
   });
 });
+
+// Issue 13: `healer.liveness.interval=0s` stopped healer for every container (a histogram observed NaN).
+describe('duration bounds', () => {
+  const probe = { 'healer.liveness': 'http://:8080/healthz' };
+  it.each([
+    ['healer.liveness.interval', '0s', 'label healer.liveness.interval on container "api": "0s" is shorter than the minimum of 100ms'],
+    ['healer.liveness.interval', '50ms', 'label healer.liveness.interval on container "api": "50ms" is shorter than the minimum of 100ms'],
+    ['healer.liveness.interval', '30d', 'label healer.liveness.interval on container "api": "30d" is not a duration (try 10s)'],
+    ['healer.liveness.interval', '600h', 'label healer.liveness.interval on container "api": "600h" is longer than the maximum of 596h31m23s647ms (Node\'s timer limit)'],
+    ['healer.backoff.max', '1000h', 'label healer.backoff.max on container "api": "1000h" is longer than the maximum of 596h31m23s647ms (Node\'s timer limit)'],
+    ['healer.restart.timeout', '900h', 'label healer.restart.timeout on container "api": "900h" is longer than the maximum of 596h31m23s647ms (Node\'s timer limit)'],
+  ])('%s=%s is refused, naming the bound', (label, value, error) => {
+    const r = build({ ...probe, [label]: value });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([error]);
+  });
+
+  it('refuses an explicit timeout longer than the interval, naming both', () => {
+    const r = build({ ...probe, 'healer.liveness.interval': '1s', 'healer.liveness.timeout': '5s' });
+    expect(r.ok ? [] : r.errors).toEqual(['label healer.liveness.timeout on container "api": 5s is longer than the interval (1s); a probe\'s timeout must fit in its interval']);
+  });
+
+  it('cuts a default timeout to a shorter interval instead of refusing the label', () => {
+    const r = build({ ...probe, 'healer.liveness.interval': '500ms' });
+    if (!r.ok) throw new Error(r.errors.join());
+    expect(r.policy.liveness).toMatchObject({ intervalMs: 500, timeoutMs: 500 });
+  });
+});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ContainerInfo } from '../../src/docker/types.ts';
-import { exitToResume } from '../../src/watchdog/container-watch.ts';
+import { exitToResume } from '../../src/watchdog/exits.ts';
 import { WRITE_GAP_MS, StateFile, type PersistedContainer } from '../../src/watchdog/state-file.ts';
 
 function logged() {

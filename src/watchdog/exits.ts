@@ -1,0 +1,23 @@
+import type { ContainerInfo } from '../docker/types.ts';
+import type { PersistedContainer } from './state-file.ts';
+
+/** Exit codes `docker stop` leaves behind (clean, SIGKILL after the grace, SIGTERM). */
+export const STOP_CODES: ReadonlySet<number> = new Set([0, 137, 143]);
+
+/** Whether an exit found in inspect data (not seen as it happened) reads as a crash: never a `docker stop`'s codes. */
+export function crashedExit(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>): boolean {
+  return info.oomKilled || !STOP_CODES.has(info.exitCode);
+}
+
+/**
+ * The crash to resume when healer (re)starts and finds the container down: one it saw (state file), or
+ * one it finds in the inspect data, seen or not, when the exit reads as a crash (not a code an
+ * operator's `docker stop` leaves, or OOM-killed) and happened within the crash-loop window. A
+ * container healer last knew as stopped by an operator stays stopped.
+ */
+export function exitToResume(info: ContainerInfo, persisted: PersistedContainer | undefined, now: number, windowMs: number): PersistedContainer['lastExit'] {
+  if (persisted?.lifecycle === 'stopped') return undefined;
+  if (persisted?.lifecycle === 'exited' && persisted.lastExit && persisted.lastExit.at >= info.finishedAt - 1000) return persisted.lastExit;
+  if (!crashedExit(info) || info.finishedAt <= 0 || now - info.finishedAt > windowMs) return undefined;
+  return { at: info.finishedAt, exitCode: info.exitCode, oom: info.oomKilled };
+}

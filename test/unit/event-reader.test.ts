@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerEvent } from '../../src/docker/types.ts';
+import { EventReader, signalNumber, STOP_SIGNAL_WINDOW_MS } from '../../src/watchdog/event-reader.ts';
+
+const ev = (action: string, extra: Partial<ContainerEvent> = {}): ContainerEvent => ({
+  id: 'c1',
+  name: 'api',
+  action,
+  health: undefined,
+  exitCode: undefined,
+  signal: undefined,
+  labels: {},
+  time: 0,
+  ...extra,
+});
+const kill = (signal: string) => ev('kill', { signal });
+const die = (exitCode: number) => ev('die', { exitCode });
+
+/** Reads events in order at the given times; returns the inputs they meant. */
+function read(r: EventReader, events: [number, ContainerEvent][], stopSignal?: string) {
+  return events.map(([at, e]) => r.read(e, at, stopSignal)).filter((i) => i !== undefined);
+}
+
+describe('signalNumber', () => {
+  it.each([
+    ['15', 15],
+    ['SIGTERM', 15],
+    ['term', 15],
+    ['SIGKILL', 9],
+    ['HUP', 1],
+    ['SIGQUIT', 3],
+    ['NOPE', undefined],
+    [undefined, undefined],
+  ])('%s → %s', (s, n) => expect(signalNumber(s)).toBe(n));
+});
+
+describe('EventReader', () => {
+  it('reads `docker stop` (SIGTERM, die, stop) as an operator stop', () => {
+    expect(read(new EventReader(), [[1, kill('15')], [2, die(143)], [3, ev('stop')]])).toEqual([
+      { type: 'stopped', by: 'operator', at: 2 },
+      { type: 'stopped', by: 'operator', at: 3 },
+    ]);
+  });
+
+  it('reads `docker kill` (SIGKILL) and the container StopSignal as an operator stop', () => {
+    expect(read(new EventReader(), [[1, kill('9')], [2, die(137)]])).toEqual([{ type: 'stopped', by: 'operator', at: 2 }]);
+    expect(read(new EventReader(), [[1, kill('SIGQUIT')], [2, die(0)]], 'SIGQUIT')).toEqual([{ type: 'stopped', by: 'operator', at: 2 }]);
+  });
+
+  // Issue 13: a reload signal marked the container operator-stopped; its next crash went unseen.
+  it('reads `kill -s HUP` as a reload: the crash after it is a crash', () => {
+    expect(read(new EventReader(), [[1, kill('1')], [5_000, die(3)]])).toEqual([{ type: 'stopped', by: 'exit', at: 5_000, exitCode: 3, oom: false }]);
+  });
+
+  it('forgets a stop signal the container survived: a crash much later is a crash', () => {
+    expect(read(new EventReader(), [[1, kill('15')], [2 + STOP_SIGNAL_WINDOW_MS, die(3)]])).toEqual([
+      { type: 'stopped', by: 'exit', at: 2 + STOP_SIGNAL_WINDOW_MS, exitCode: 3, oom: false },
+    ]);
+  });
+
+  it("treats the kill, die, stop and start of healer's own restart as healer's", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    expect(read(r, [[1, kill('15')], [2, die(143)], [3, ev('stop')], [4, ev('start')], [5, ev('restart')]])).toEqual([]);
+    expect(r.endAction(true)).toBeUndefined();
+    expect(read(r, [[10, die(3)]])).toEqual([{ type: 'stopped', by: 'exit', at: 10, exitCode: 3, oom: false }]);
+  });
+
+  // Issue 13: a container crashing while healer's own start was in flight was never started again.
+  it("keeps a crash of the new run that comes before the engine answered healer's start", () => {
+    const r = new EventReader();
+    r.beginAction('start');
+    expect(read(r, [[1, ev('start')], [2, die(3)]])).toEqual([]);
+    expect(r.endAction(true)).toEqual({ at: 2, exitCode: 3, oom: false });
+  });
+
+  it("reads a crash after healer's restart answered but before its closing restart event as a crash", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    read(r, [[1, kill('15')], [2, die(143)], [3, ev('start')]]);
+    r.endAction(true);
+    expect(read(r, [[4, die(3)], [5, ev('restart')]])).toEqual([{ type: 'stopped', by: 'exit', at: 4, exitCode: 3, oom: false }]);
+  });
+
+  it('carries an OOM kill to the exit, and pause/unpause through', () => {
+    expect(read(new EventReader(), [[1, ev('oom')], [2, die(137)], [3, ev('pause')], [4, ev('unpause')]])).toEqual([
+      { type: 'stopped', by: 'exit', at: 2, exitCode: 137, oom: true },
+      { type: 'paused', at: 3 },
+      { type: 'unpaused', at: 4 },
+    ]);
+  });
+});
