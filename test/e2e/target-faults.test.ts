@@ -72,7 +72,7 @@ describe('target faults', () => {
     const bad = await hostile();
     suite.defer(() => bad.close());
     const noisy = (probe: string, extra: Record<string, string> = {}) =>
-      fastLabels(runId, probe, { 'healer.action': 'notify', 'healer.liveness.interval': '200ms', 'healer.liveness.timeout': '500ms', 'healer.liveness.body': 'ok', ...extra });
+      fastLabels(runId, probe, { 'healer.action': 'notify', 'healer.liveness.interval': '500ms', 'healer.liveness.timeout': '500ms', 'healer.liveness.body': 'ok', ...extra });
     for (const path of ['hang', 'trickle', 'huge', 'reset', 'redirect']) {
       await runContainer({ runId, name: path, labels: noisy(`http://127.0.0.1:${bad.port}/${path}`), cmd: IDLE });
     }
