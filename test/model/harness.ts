@@ -202,16 +202,19 @@ export class World {
       if (!needs) continue;
       const since = Math.max(this.marks.get(c.id) ?? 0, c.startedAt, crashed ? c.finishedAt : 0, this.freshFrom, this.excused.get(c.id) ?? 0);
       const w = this.wd.watches.get(c.id);
-      if (this.wd.paused || w?.state.heldBy !== undefined || w?.state.budget.loop === 'gave_up') {
+      // Healthy for backoff.reset (and the probes to see it) before this failure: backoff and the
+      // crash-loop state start afresh, so no backoff and no giveup excuse.
+      const fresh = c.healthyFor >= BACKOFF.reset + (FAILURES + 1) * INTERVAL + SLACK;
+      if (this.wd.paused || w?.state.heldBy !== undefined || (!fresh && w?.state.budget.loop === 'gave_up')) {
         this.excused.set(c.id, now);
         continue;
       }
-      const bound = (crashed ? 0 : (FAILURES + 1) * INTERVAL) + BACKOFF.max + SLACK;
+      const bound = (crashed ? 0 : (FAILURES + 1) * INTERVAL) + (fresh ? 0 : BACKOFF.max) + SLACK;
       if (now - since <= bound) continue;
       const acted = this.engine.actions.some((a) => a.id === c.id && a.at >= since);
       if (!acted) {
         fail(
-          `${c.name} (${kind}) ${crashed ? `exited with code ${c.exitCode}` : `fails its liveness (${c.app})`} for ${Math.round((now - since) / 1000)}s and was not acted on (bound ${bound / 1000}s; healer sees it as ${w ? `${w.state.lifecycle}${w.state.pending ? `, pending ${w.state.pending.kind}` : ''}${w.state.inFlight ? ', in flight' : ''}` : 'unwatched'})`,
+          `${c.name} (${kind}${fresh ? `, healthy for ${Math.round(c.healthyFor / 1000)}s before` : ''}) ${crashed ? `exited with code ${c.exitCode}` : `fails its liveness (${c.app})`} for ${Math.round((now - since) / 1000)}s and was not acted on (bound ${bound / 1000}s; healer sees it as ${w ? `${w.state.lifecycle}${w.state.pending ? `, pending ${w.state.pending.kind}` : ''}${w.state.inFlight ? ', in flight' : ''}` : 'unwatched'})`,
         );
       }
     }

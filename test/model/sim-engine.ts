@@ -23,6 +23,10 @@ export interface SimContainer {
   flip: boolean;
   /** Stopped by an operator (docker stop, kill TERM/KILL) and not started since: healer must leave it. */
   operatorStopped: boolean;
+  /** Since when the app has been running and passing without a break (undefined: it is not). */
+  okSince: number | undefined;
+  /** How long it had been so when it last stopped passing: at least backoff.reset means a fresh start. */
+  healthyFor: number;
 }
 
 /** One engine call healer made that changes a container, as the invariants judge it. */
@@ -84,6 +88,8 @@ export class SimEngine {
       app: opts.app ?? 'ok',
       flip: false,
       operatorStopped: false,
+      okSince: undefined,
+      healthyFor: 0,
     };
     this.containers.set(id, c);
     return c;
@@ -100,6 +106,7 @@ export class SimEngine {
     c.paused = false;
     c.operatorStopped = false;
     c.startedAt = this.now();
+    c.okSince = c.app === 'ok' ? this.now() : undefined;
     c.health = c.hasHealthcheck ? 'starting' : undefined;
     this.emit(c, 'start');
     if (c.app === 'crashloop') this.crash(c, 3);
@@ -148,12 +155,14 @@ export class SimEngine {
   pause(c: SimContainer): void {
     if (!c.running || c.paused) return;
     c.paused = true;
+    this.unwell(c);
     this.emit(c, 'pause');
   }
 
   unpause(c: SimContainer): void {
     if (!c.paused) return;
     c.paused = false;
+    if (c.app === 'ok' && c.running) c.okSince = this.now();
     this.emit(c, 'unpause');
   }
 
@@ -170,6 +179,8 @@ export class SimEngine {
 
   /** The application changes behaviour; a HEALTHCHECK reports the change after its retries. */
   setApp(c: SimContainer, mode: AppMode): void {
+    if (mode !== 'ok') this.unwell(c);
+    else if (c.app !== 'ok' && c.running && !c.paused) c.okSince = this.now();
     c.app = mode;
     if (c.hasHealthcheck && c.running) this.clock.setTimeout(() => this.healthVerdict(c), 1_000);
   }
@@ -191,7 +202,14 @@ export class SimEngine {
     return true;
   }
 
+  /** The app stops passing (a crash, a hang, a pause): remember how long it had passed. */
+  private unwell(c: SimContainer): void {
+    if (c.okSince !== undefined) c.healthyFor = this.now() - c.okSince;
+    c.okSince = undefined;
+  }
+
   private down(c: SimContainer, code: number): void {
+    this.unwell(c);
     c.running = false;
     c.paused = false;
     c.exitCode = code;
