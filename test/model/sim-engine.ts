@@ -50,8 +50,8 @@ const ENGINE_OWNER = -1;
 export class SimEngine {
   readonly containers = new Map<string, SimContainer>();
   readonly actions: ActionCall[] = [];
-  /** Engine actions currently being carried out (a call counted from arrival to answer). */
-  inFlight = 0;
+  /** Engine actions of each healer process being carried out (a call counted from arrival to answer). */
+  private readonly inFlight = new Map<number, number>();
   maxInFlight = 0;
   /** Refuse the next restart/start call with HTTP 500. */
   refuseNext = 0;
@@ -118,13 +118,13 @@ export class SimEngine {
     if (!c.running || c.paused) return;
     this.down(c, code);
     if (c.restartPolicy === 'always' || (c.restartPolicy === 'on-failure' && code !== 0)) {
-      // The restart manager: die, then (after its delay) start; RestartCount counts these.
+      // The restart manager: die, then start after a delay that doubles from 100 ms; RestartCount counts these.
       this.clock.setTimeout(() => {
         if (this.containers.get(c.id) === c && !c.running) {
           c.restartCount++;
           this.startNow(c);
         }
-      }, 100);
+      }, 100 * 2 ** Math.min(c.restartCount, 8));
     }
   }
 
@@ -283,15 +283,17 @@ export class SimEngine {
       if (!alive()) return never;
       const c = this.containers.get(id);
       this.actions.push({ kind, id, at: this.now(), healer: gen, before: c ? { ...c } : undefined });
-      this.inFlight++;
-      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      const mine = (this.inFlight.get(gen) ?? 0) + 1;
+      this.inFlight.set(gen, mine);
+      this.maxInFlight = Math.max(this.maxInFlight, mine);
+      const done = (): void => void this.inFlight.set(gen, (this.inFlight.get(gen) ?? 1) - 1);
       const refused = kind !== 'stop' && this.refuseNext > 0;
       if (refused) this.refuseNext--;
       const slow = this.slowNextMs;
       this.slowNextMs = 0;
       return new Promise<void>((resolve, reject) => {
         const finish = (): void => {
-          this.inFlight--;
+          done();
           if (!alive()) return;
           const now = this.containers.get(id);
           if (refused) return reject(new EngineError(`${kind} ${id.slice(0, 12)} failed with HTTP 500: Cannot ${kind} container: simulated refusal`, 500, undefined));
@@ -302,7 +304,7 @@ export class SimEngine {
         // As Engine does: an action is bounded by the stop grace plus ANSWER_MS (10 s).
         if (slow > timeoutMs + 10_000) {
           this.clock.setTimeout(() => {
-            this.inFlight--;
+            done();
             if (alive()) reject(new Error(`${kind} ${id.slice(0, 12)}: the engine did not answer within ${Math.round((timeoutMs + 10_000) / 1000)}s`));
           }, timeoutMs + 10_000);
         } else if (slow > 0) this.clock.setTimeout(finish, slow);
