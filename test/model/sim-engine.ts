@@ -107,6 +107,7 @@ export class SimEngine {
     c.operatorStopped = false;
     c.startedAt = this.now();
     c.okSince = c.app === 'ok' ? this.now() : undefined;
+    if (c.app !== 'ok') c.healthyFor = 0; // started into the same failure: no healthy time in between
     c.health = c.hasHealthcheck ? 'starting' : undefined;
     this.emit(c, 'start');
     if (c.app === 'crashloop') this.crash(c, 3);
