@@ -12,6 +12,8 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   refuseEvents: boolean;
   /** While on, POST .../restart requests are swallowed: the engine never answers them. */
   stallRestarts: boolean;
+  /** The next this many POST .../restart requests are refused with a 500, as an engine that failed them. */
+  refuseRestarts: number;
   /** Requests seen, by first line (method and path without the API version). */
   readonly requests: string[];
   cutEvents(): number;
@@ -20,7 +22,7 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   const events = new Set<Socket>();
   const all = new Set<Socket>();
   const requests: string[] = [];
-  const state = { refuseEvents: false, stallRestarts: false };
+  const state = { refuseEvents: false, stallRestarts: false, refuseRestarts: 0 };
   const server = createServer((client) => {
     all.add(client);
     const upstream = connect(socket);
@@ -45,7 +47,15 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
         }
         events.add(client);
       }
-      if (state.stallRestarts && /^POST (\/v[\d.]+)?\/containers\/[^/ ]+\/restart/m.test(head)) return;
+      const restart = /^POST (\/v[\d.]+)?\/containers\/[^/ ]+\/restart/m.test(head);
+      if (restart && state.refuseRestarts > 0) {
+        state.refuseRestarts--;
+        const body = '{"message":"Cannot restart container: refused by the test proxy"}';
+        client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+        upstream.destroy();
+        return;
+      }
+      if (state.stallRestarts && restart) return;
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => client.write(chunk));
@@ -65,6 +75,12 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
     },
     set stallRestarts(v: boolean) {
       state.stallRestarts = v;
+    },
+    get refuseRestarts() {
+      return state.refuseRestarts;
+    },
+    set refuseRestarts(v: number) {
+      state.refuseRestarts = v;
     },
     requests,
     cutEvents() {
