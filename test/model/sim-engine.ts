@@ -275,6 +275,7 @@ export class SimEngine {
       restartPolicy: c.restartPolicy,
       health: c.health,
       hasHealthcheck: c.hasHealthcheck,
+      stopSignal: undefined,
       networkMode: 'host',
       networks: {},
       project: c.labels['com.docker.compose.project'],
