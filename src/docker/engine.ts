@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { canonicalAction, engineKind, eventFilter, type EngineInfo } from './dialect.ts';
 import { toContainerInfo } from './inspect.ts';
 import type { ContainerEvent, ContainerInfo } from './types.ts';
+import { tooOldHint } from './versions.ts';
 
 /** The engine refused or failed a call; `status` is the HTTP status when the engine answered. */
 export class EngineError extends Error {
@@ -36,7 +38,9 @@ function wrap(what: string, call: keyof typeof ALLOW, err: unknown): EngineError
   const status = statusOf(err);
   const detail = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim().replace(/\s+/g, ' ');
   const refused =
-    status === 403 ? `; the Engine API call ${call} was refused (a socket proxy in front of the engine must allow it: ${ALLOW[call] ?? 'see the README'})` : '';
+    status === 400 && tooOldHint(detail) !== undefined
+      ? `; ${tooOldHint(detail) ?? ''}`
+      : status === 403 ? `; the Engine API call ${call} was refused (a socket proxy in front of the engine must allow it: ${ALLOW[call] ?? 'see the README'})` : '';
   return new EngineError(`${what} failed${status ? ` with HTTP ${status}` : ''}: ${detail}${refused}`, status, err);
 }
 
@@ -57,8 +61,24 @@ export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'res
  */
 export class Engine {
   readonly docker: Docker;
-  constructor(docker: Docker) {
+  private info: EngineInfo | undefined;
+  /** `info` comes from connectDocker; without it the engine is recognised on the first openEvents. */
+  constructor(docker: Docker, info?: EngineInfo) {
     this.docker = docker;
+    this.info = info;
+  }
+
+  /** Which engine and API version healer speaks to, for the start-up log, /api/status and `healer check`. */
+  async describe(): Promise<EngineInfo> {
+    if (this.info) return this.info;
+    try {
+      const v = await this.docker.version();
+      const pinned = (this.docker.modem as { version?: string }).version?.replace(/^v/, '');
+      this.info = { engine: engineKind(v), version: v.Version, apiVersion: pinned ?? v.ApiVersion };
+      return this.info;
+    } catch (err) {
+      throw wrap('version', 'GET /version', err);
+    }
   }
 
   async ping(): Promise<void> {
@@ -155,12 +175,13 @@ export class Engine {
     }
   }
 
-  /** Opens the container event stream from `since` (seconds), filtered to FOLLOWED_ACTIONS. */
+  /** Opens the container event stream from `since` (seconds), filtered to FOLLOWED_ACTIONS in the engine's names. */
   async openEvents(sinceSeconds: number | undefined): Promise<Readable> {
+    const { engine } = await this.describe();
     try {
       return (await this.docker.getEvents({
         ...(sinceSeconds !== undefined ? { since: sinceSeconds } : {}),
-        filters: { type: ['container'], event: [...FOLLOWED_ACTIONS] },
+        filters: { type: ['container'], event: eventFilter(engine, FOLLOWED_ACTIONS) },
       })) as Readable;
     } catch (err) {
       throw wrap('follow events', 'GET /events', err);
@@ -193,7 +214,15 @@ function readBounded(stream: Readable, signal: AbortSignal, max: number): Promis
   });
 }
 
-/** Parses one line of the engine's event stream; undefined for anything that is not a container event. */
+/** Attributes Podman adds to every event that are not labels. */
+const NOT_LABELS = new Set(['name', 'exitCode', 'image', 'signal', 'containerExitCode', 'podId', 'health_status']);
+
+/**
+ * Parses one line of the engine's event stream (JSON lines, with or without the legacy `status`/`id`/
+ * `from` fields) into Docker's dialect: `health_status: x` (Docker) and `health_status` with a top-level
+ * `HealthStatus` or a `health_status` attribute (Podman) both give `health_status` with the state;
+ * `died` reads `die`, `remove` reads `destroy`. Undefined for anything that is not a container event.
+ */
 export function parseEvent(line: string): ContainerEvent | undefined {
   let e: unknown;
   try {
@@ -206,24 +235,28 @@ export function parseEvent(line: string): ContainerEvent | undefined {
     Type?: unknown;
     Action?: unknown;
     Actor?: { ID?: unknown; Attributes?: Record<string, unknown> };
+    HealthStatus?: unknown;
     time?: unknown;
     timeNano?: unknown;
   };
   if (ev.Type !== 'container' || typeof ev.Action !== 'string' || typeof ev.Actor?.ID !== 'string') return undefined;
   const attrs: Record<string, string> = {};
   for (const [k, v] of Object.entries(ev.Actor.Attributes ?? {})) if (typeof v === 'string') attrs[k] = v;
-  const [action = '', detail] = ev.Action.split(/:\s*/, 2);
+  const [raw = '', detail] = ev.Action.split(/:\s*/, 2);
+  const action = canonicalAction(raw);
+  const health = detail?.trim() || (typeof ev.HealthStatus === 'string' && ev.HealthStatus !== '' ? ev.HealthStatus : attrs.health_status);
   const time =
     typeof ev.timeNano === 'number' ? Math.floor(ev.timeNano / 1e6) : typeof ev.time === 'number' ? ev.time * 1000 : 0;
   const exit = attrs.exitCode !== undefined ? Number(attrs.exitCode) : undefined;
-  const { name = '', exitCode: _e, image: _i, signal, ...labels } = attrs;
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs)) if (!NOT_LABELS.has(k)) labels[k] = v;
   return {
     id: ev.Actor.ID,
-    name,
+    name: attrs.name ?? '',
     action,
-    health: action === 'health_status' ? detail?.trim() : undefined,
+    health: action === 'health_status' ? health : undefined,
     exitCode: exit !== undefined && Number.isFinite(exit) ? exit : undefined,
-    signal: action === 'kill' ? signal : undefined,
+    signal: action === 'kill' ? attrs.signal : undefined,
     labels,
     time,
   };
