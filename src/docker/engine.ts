@@ -1,9 +1,11 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { canonicalAction, engineKind, eventFilter, type EngineInfo } from './dialect.ts';
+import { engineKind, eventFilter, type EngineInfo } from './dialect.ts';
 import { toContainerInfo } from './inspect.ts';
-import type { ContainerEvent, ContainerInfo } from './types.ts';
+import type { ContainerInfo } from './types.ts';
 import { tooOldHint } from './versions.ts';
+
+export { parseEvent } from './parse-event.ts';
 
 /** The engine refused or failed a call; `status` is the HTTP status when the engine answered. */
 export class EngineError extends Error {
@@ -212,54 +214,6 @@ function readBounded(stream: Readable, signal: AbortSignal, max: number): Promis
       resolve(Buffer.concat(chunks).toString('utf8'));
     });
   });
-}
-
-/** Attributes Podman adds to every event that are not labels. */
-const NOT_LABELS = new Set(['name', 'exitCode', 'image', 'signal', 'containerExitCode', 'podId', 'health_status']);
-
-/**
- * Parses one line of the engine's event stream (JSON lines, with or without the legacy `status`/`id`/
- * `from` fields) into Docker's dialect: `health_status: x` (Docker) and `health_status` with a top-level
- * `HealthStatus` or a `health_status` attribute (Podman) both give `health_status` with the state;
- * `died` reads `die`, `remove` reads `destroy`. Undefined for anything that is not a container event.
- */
-export function parseEvent(line: string): ContainerEvent | undefined {
-  let e: unknown;
-  try {
-    e = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof e !== 'object' || e === null) return undefined;
-  const ev = e as {
-    Type?: unknown;
-    Action?: unknown;
-    Actor?: { ID?: unknown; Attributes?: Record<string, unknown> };
-    HealthStatus?: unknown;
-    time?: unknown;
-    timeNano?: unknown;
-  };
-  if (ev.Type !== 'container' || typeof ev.Action !== 'string' || typeof ev.Actor?.ID !== 'string') return undefined;
-  const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ev.Actor.Attributes ?? {})) if (typeof v === 'string') attrs[k] = v;
-  const [raw = '', detail] = ev.Action.split(/:\s*/, 2);
-  const action = canonicalAction(raw);
-  const health = detail?.trim() || (typeof ev.HealthStatus === 'string' && ev.HealthStatus !== '' ? ev.HealthStatus : attrs.health_status);
-  const time =
-    typeof ev.timeNano === 'number' ? Math.floor(ev.timeNano / 1e6) : typeof ev.time === 'number' ? ev.time * 1000 : 0;
-  const exit = attrs.exitCode !== undefined ? Number(attrs.exitCode) : undefined;
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) if (!NOT_LABELS.has(k)) labels[k] = v;
-  return {
-    id: ev.Actor.ID,
-    name: attrs.name ?? '',
-    action,
-    health: action === 'health_status' ? health : undefined,
-    exitCode: exit !== undefined && Number.isFinite(exit) ? exit : undefined,
-    signal: action === 'kill' ? attrs.signal : undefined,
-    labels,
-    time,
-  };
 }
 
 /** Docker multiplexes stdout/stderr of containers without a TTY in 8-byte-header frames; TTY output is raw. */
