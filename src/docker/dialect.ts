@@ -59,6 +59,8 @@ export const realTimers: Timers = {
  * before a `stop` even when another client syncs the container in between.
  */
 export const HOLD_MS = 1_000;
+/** 128 + SIGTERM: the exit code of a process ended by SIGTERM's default action. */
+export const SIGTERM_EXIT = 143;
 /** Podman's `restart` comes first; it is released after the container's next `start`, or after this. */
 export const RESTART_HOLD_MS = 120_000;
 
@@ -77,6 +79,10 @@ interface Held {
  *  - `stop` without a `kill` (`podman stop`, API stop): a `kill` (signal SIGTERM) is put before it and the
  *    `stop` is held until its `die`, giving Docker's kill, die, stop; a `die` is held HOLD_MS to see
  *    whether a `stop` (or a removal: `podman rm -f`) follows it, and then gets the same kill before it.
+ *    Measured on podman 4.3: the `stop` event comes only when the stop needed SIGKILL; a container that
+ *    exits on SIGTERM leaves only its `die`. So a `die` with exit 143 (SIGTERM's default action) nothing
+ *    else explains gets the kill too; any other code is an exit (an app that exits 7 on SIGTERM reads as
+ *    a crash: nothing in Podman's events or inspect tells that stop apart).
  *  - `kill` carries no signal: held HOLD_MS; when the container dies in that time it is delivered as
  *    SIGKILL (it stopped the container), otherwise without a signal.
  *  - `restart` comes before the die/start it stands for (and no kill): it is held until the next
@@ -203,8 +209,12 @@ export class EventNormaliser {
     if (h.kill) this.emit({ ...this.take(h, 'kill'), signal });
   }
 
+  /** A held exit nothing explained: 143 is what SIGTERM's default action leaves, i.e. someone's stop. */
   private releaseDie(h: Held): void {
-    if (h.die) this.emit(this.take(h, 'die'));
+    if (!h.die) return;
+    const die = this.take(h, 'die');
+    if (die.exitCode === SIGTERM_EXIT) this.emit(synthKill(die, die.time));
+    this.emit(die);
   }
 
   private releaseStop(h: Held): void {

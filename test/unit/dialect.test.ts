@@ -104,6 +104,14 @@ describe('Podman 4.3, recorded here, reads as Docker', () => {
     // and a die nothing follows is released after the hold as a plain exit
     const out = replay('podman', [at('die', 1000, 1), at('start', 1000 + HOLD_MS + 500)]);
     expect(out.map(brief)).toEqual(['die 1', 'start']);
+    // podman stop of an app that exits on SIGTERM: no stop event at all (recorded in podman-4.3-stop-sigterm.jsonl)
+    expect(replay('podman', [at('die', 1000, 143)]).map(brief)).toEqual(['kill SIGTERM', 'die 143']);
+  });
+});
+
+describe('podman stop of a container that exits on SIGTERM, recorded here', () => {
+  it('leaves only a die: exit 7 (the app chose it) stays an exit, as nothing tells it apart', () => {
+    expect(replay('podman', fixture('podman-4.3-stop-sigterm.jsonl')).map(brief)).toEqual(['start', 'die 7', 'start', 'die 7', 'destroy']);
   });
 });
 
