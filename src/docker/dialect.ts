@@ -61,6 +61,8 @@ export const realTimers: Timers = {
 export const HOLD_MS = 1_000;
 /** 128 + SIGTERM: the exit code of a process ended by SIGTERM's default action. */
 export const SIGTERM_EXIT = 143;
+/** 128 + SIGKILL. */
+export const SIGKILL_EXIT = 137;
 /** Podman's `restart` comes first; it is released after the container's next `start`, or after this. */
 export const RESTART_HOLD_MS = 120_000;
 
@@ -70,6 +72,8 @@ interface Held {
   stop?: { ev: ContainerEvent; timer: unknown } | undefined;
   restart?: { ev: ContainerEvent; timer: unknown } | undefined;
   health?: string | undefined;
+  /** An `oom` event since the last start: a 137 that follows is the kernel's, not a stop's. */
+  oom?: boolean | undefined;
 }
 
 /**
@@ -79,9 +83,10 @@ interface Held {
  *  - `stop` without a `kill` (`podman stop`, API stop): a `kill` (signal SIGTERM) is put before it and the
  *    `stop` is held until its `die`, giving Docker's kill, die, stop; a `die` is held HOLD_MS to see
  *    whether a `stop` (or a removal: `podman rm -f`) follows it, and then gets the same kill before it.
- *    Measured on podman 4.3: the `stop` event comes only when the stop needed SIGKILL; a container that
- *    exits on SIGTERM leaves only its `die`. So a `die` with exit 143 (SIGTERM's default action) nothing
- *    else explains gets the kill too; any other code is an exit (an app that exits 7 on SIGTERM reads as
+ *    Measured on podman 4.3: the `stop` event is not reliable (a container that exits on SIGTERM leaves
+ *    only its `die`; one stopped by SIGKILL sometimes `stop` + `die`, sometimes only `die` 137). So a
+ *    `die` nothing else explains gets the kill too when its code is 143 (SIGTERM) or 137 (SIGKILL, with
+ *    no `oom` event since the start); any other code is an exit (an app that exits 7 on SIGTERM reads as
  *    a crash: nothing in Podman's events or inspect tells that stop apart).
  *  - `kill` carries no signal: held HOLD_MS; when the container dies in that time it is delivered as
  *    SIGKILL (it stopped the container), otherwise without a signal.
@@ -108,7 +113,11 @@ export class EventNormaliser {
       if (ev.health === h.health) return;
       h.health = ev.health;
     }
-    if (ev.action === 'start' || ev.action === 'destroy') h.health = undefined;
+    if (ev.action === 'start' || ev.action === 'destroy') {
+      h.health = undefined;
+      h.oom = false;
+    }
+    if (ev.action === 'oom') h.oom = true;
     if (this.kind === 'docker') {
       this.emit(ev);
       if (ev.action === 'destroy') this.held.delete(ev.id);
@@ -209,11 +218,14 @@ export class EventNormaliser {
     if (h.kill) this.emit({ ...this.take(h, 'kill'), signal });
   }
 
-  /** A held exit nothing explained: 143 is what SIGTERM's default action leaves, i.e. someone's stop. */
+  /**
+   * A held exit nothing explained: 143 is what SIGTERM's default action leaves, 137 what the SIGKILL at
+   * the end of a stop's grace leaves (unless the kernel's OOM killer sent it): someone's stop.
+   */
   private releaseDie(h: Held): void {
     if (!h.die) return;
     const die = this.take(h, 'die');
-    if (die.exitCode === SIGTERM_EXIT) this.emit(synthKill(die, die.time));
+    if (die.exitCode === SIGTERM_EXIT || (die.exitCode === SIGKILL_EXIT && !h.oom)) this.emit(synthKill(die, die.time));
     this.emit(die);
   }
 

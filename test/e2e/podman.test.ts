@@ -49,7 +49,7 @@ async function run(name: string, labels: Record<string, string>, cmd: string[], 
 }
 
 /** Every engine event of this run's containers, as the API serves them (Podman's own dialect). */
-async function recordEvents(): Promise<{ count(id: string, action: string): number; starts(id: string): number[]; close(): void }> {
+async function recordEvents(): Promise<{ count(id: string, action: string): number; all(id: string): string[]; starts(id: string): number[]; close(): void }> {
   const stream = (await api.getEvents({ filters: { type: ['container'], label: [`${LABEL}=${runId}`] } })) as Readable;
   const seen: { id: string; action: string; at: number }[] = [];
   let buf = '';
@@ -65,6 +65,7 @@ async function recordEvents(): Promise<{ count(id: string, action: string): numb
   defer(() => void stream.destroy());
   return {
     count: (id, action) => seen.filter((e) => e.id === id && e.action === action).length,
+    all: (id) => seen.filter((e) => e.id === id).map((e) => `${e.at} ${e.action}`),
     starts: (id) => seen.filter((e) => e.id === id && e.action === 'start').map((e) => e.at),
     close: () => stream.destroy(),
   };
@@ -130,7 +131,10 @@ describe('Podman', () => {
     expect(gaps[1]).toBeGreaterThan(gaps[0] ?? 0);
     expect(gaps[2]).toBeGreaterThan(gaps[1] ?? 0);
     expect(logged(logs, 'container died')[0]).toMatchObject({ exitCode: 3 });
-    expect(healer.watchdog.status().containers[0]).toMatchObject({ crashLoop: 'open', lastExit: { exitCode: 3 } });
+    await waitFor('status: crash loop open, last exit 3', () => {
+      const c = healer.watchdog.status().containers[0];
+      return c?.crashLoop === 'open' && c.lastExit?.exitCode === 3;
+    });
   });
 
   it.each([
@@ -147,6 +151,7 @@ describe('Podman', () => {
     await podman('stop', '-t', '1', id);
     await sleep(3000);
     const exit = (await api.getContainer(id).inspect()).State.ExitCode;
+    if (events.starts(id).length !== 1) console.log('DEBUG', JSON.stringify(events.all(id)), JSON.stringify(logs.filter((l) => l.container !== undefined).map((l) => [l.time, l.msg, l.exitCode])));
     if (exitCode !== undefined) expect(exit).toBe(exitCode);
     expect(events.starts(id)).toHaveLength(1);
     expect(logged(logs, 'container stopped by an operator; it stays stopped')).toHaveLength(1);

@@ -106,6 +106,9 @@ describe('Podman 4.3, recorded here, reads as Docker', () => {
     expect(out.map(brief)).toEqual(['die 1', 'start']);
     // podman stop of an app that exits on SIGTERM: no stop event at all (recorded in podman-4.3-stop-sigterm.jsonl)
     expect(replay('podman', [at('die', 1000, 143)]).map(brief)).toEqual(['kill SIGTERM', 'die 143']);
+    // podman stop ending in SIGKILL without its stop event (seen here), and the kernel's OOM kill
+    expect(replay('podman', [at('die', 1000, 137)]).map(brief)).toEqual(['kill SIGTERM', 'die 137']);
+    expect(replay('podman', [at('oom', 990), at('die', 1000, 137)]).map(brief)).toEqual(['oom', 'die 137']);
   });
 });
 
