@@ -1,10 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import './slim.ts';
 import Docker from 'dockerode';
+import { engineKind, type EngineInfo } from './dialect.ts';
+import { negotiateApi } from './versions.ts';
 
-/** The lowest Engine API healer speaks (Engine 20.10) and the highest it has been tested against. */
-export const MIN_API = '1.41';
-export const MAX_API = '1.51';
+export { compareApi, MAX_API, MIN_API, negotiateApi } from './versions.ts';
 
 export interface DockerTarget {
   readonly host: string;
@@ -36,26 +36,11 @@ export function dockerOptions(target: DockerTarget): Docker.DockerOptions {
   };
 }
 
-/** Compares dotted API versions: negative when a < b. */
-export function compareApi(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split('.').map(Number);
-  const [bm = 0, bn = 0] = b.split('.').map(Number);
-  return am !== bm ? am - bm : an - bn;
-}
-
-/** The version to speak: the engine's own, capped at what healer knows; an error when the engine is older. */
-export function negotiateApi(engineApi: string): string {
-  if (compareApi(engineApi, MIN_API) < 0) {
-    throw new Error(`the Docker engine speaks API ${engineApi}; healer needs ${MIN_API} (Engine 20.10) or newer`);
-  }
-  return compareApi(engineApi, MAX_API) > 0 ? MAX_API : engineApi;
-}
-
 /**
  * Connects, asks the engine for its API version and returns a client pinned to the negotiated one.
  * Errors say which host could not be reached, with the cause attached.
  */
-export async function connectDocker(target: DockerTarget): Promise<{ docker: Docker; apiVersion: string; engineVersion: string }> {
+export async function connectDocker(target: DockerTarget): Promise<{ docker: Docker; apiVersion: string; engineVersion: string; info: EngineInfo }> {
   const opts = dockerOptions(target);
   const probe = new Docker(opts);
   let version: Docker.DockerVersion;
@@ -64,8 +49,9 @@ export async function connectDocker(target: DockerTarget): Promise<{ docker: Doc
   } catch (err) {
     throw new Error(`cannot reach the Docker engine at ${target.host}: ${(err as Error).message}${connectHint(err, opts.socketPath)}`, { cause: err });
   }
-  const apiVersion = negotiateApi(version.ApiVersion);
-  return { docker: new Docker({ ...opts, version: `v${apiVersion}` }), apiVersion, engineVersion: version.Version };
+  const apiVersion = negotiateApi(version.ApiVersion, (version as { MinAPIVersion?: string }).MinAPIVersion);
+  const info: EngineInfo = { engine: engineKind(version), version: version.Version, apiVersion };
+  return { docker: new Docker({ ...opts, version: `v${apiVersion}` }), apiVersion, engineVersion: version.Version, info };
 }
 
 /** Says what to change when the first call fails for a reason the operator can fix. */

@@ -1,7 +1,11 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { engineKind, eventFilter, type EngineInfo } from './dialect.ts';
 import { toContainerInfo } from './inspect.ts';
-import type { ContainerEvent, ContainerInfo } from './types.ts';
+import type { ContainerInfo } from './types.ts';
+import { tooOldHint } from './versions.ts';
+
+export { parseEvent } from './parse-event.ts';
 
 /** The engine refused or failed a call; `status` is the HTTP status when the engine answered. */
 export class EngineError extends Error {
@@ -36,7 +40,9 @@ function wrap(what: string, call: keyof typeof ALLOW, err: unknown): EngineError
   const status = statusOf(err);
   const detail = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim().replace(/\s+/g, ' ');
   const refused =
-    status === 403 ? `; the Engine API call ${call} was refused (a socket proxy in front of the engine must allow it: ${ALLOW[call] ?? 'see the README'})` : '';
+    status === 400 && tooOldHint(detail) !== undefined
+      ? `; ${tooOldHint(detail) ?? ''}`
+      : status === 403 ? `; the Engine API call ${call} was refused (a socket proxy in front of the engine must allow it: ${ALLOW[call] ?? 'see the README'})` : '';
   return new EngineError(`${what} failed${status ? ` with HTTP ${status}` : ''}: ${detail}${refused}`, status, err);
 }
 
@@ -63,8 +69,24 @@ export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'res
  */
 export class Engine {
   readonly docker: Docker;
-  constructor(docker: Docker) {
+  private info: EngineInfo | undefined;
+  /** `info` comes from connectDocker; without it the engine is recognised on the first openEvents. */
+  constructor(docker: Docker, info?: EngineInfo) {
     this.docker = docker;
+    this.info = info;
+  }
+
+  /** Which engine and API version healer speaks to, for the start-up log, /api/status and `healer check`. */
+  async describe(): Promise<EngineInfo> {
+    if (this.info) return this.info;
+    try {
+      const v = await this.docker.version();
+      const pinned = (this.docker.modem as { version?: string }).version?.replace(/^v/, '');
+      this.info = { engine: engineKind(v), version: v.Version, apiVersion: pinned ?? v.ApiVersion };
+      return this.info;
+    } catch (err) {
+      throw wrap('version', 'GET /version', err);
+    }
   }
 
   async ping(): Promise<void> {
@@ -166,12 +188,13 @@ export class Engine {
     }
   }
 
-  /** Opens the container event stream from `since` (seconds), filtered to FOLLOWED_ACTIONS. */
+  /** Opens the container event stream from `since` (seconds), filtered to FOLLOWED_ACTIONS in the engine's names. */
   async openEvents(sinceSeconds: number | undefined): Promise<Readable> {
+    const { engine } = await this.describe();
     try {
       return (await this.docker.getEvents({
         ...(sinceSeconds !== undefined ? { since: sinceSeconds } : {}),
-        filters: { type: ['container'], event: [...FOLLOWED_ACTIONS] },
+        filters: { type: ['container'], event: eventFilter(engine, FOLLOWED_ACTIONS) },
       })) as Readable;
     } catch (err) {
       throw wrap('follow events', 'GET /events', err);
@@ -202,42 +225,6 @@ function readBounded(stream: Readable, signal: AbortSignal, max: number): Promis
       resolve(Buffer.concat(chunks).toString('utf8'));
     });
   });
-}
-
-/** Parses one line of the engine's event stream; undefined for anything that is not a container event. */
-export function parseEvent(line: string): ContainerEvent | undefined {
-  let e: unknown;
-  try {
-    e = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof e !== 'object' || e === null) return undefined;
-  const ev = e as {
-    Type?: unknown;
-    Action?: unknown;
-    Actor?: { ID?: unknown; Attributes?: Record<string, unknown> };
-    time?: unknown;
-    timeNano?: unknown;
-  };
-  if (ev.Type !== 'container' || typeof ev.Action !== 'string' || typeof ev.Actor?.ID !== 'string') return undefined;
-  const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ev.Actor.Attributes ?? {})) if (typeof v === 'string') attrs[k] = v;
-  const [action = '', detail] = ev.Action.split(/:\s*/, 2);
-  const time =
-    typeof ev.timeNano === 'number' ? Math.floor(ev.timeNano / 1e6) : typeof ev.time === 'number' ? ev.time * 1000 : 0;
-  const exit = attrs.exitCode !== undefined ? Number(attrs.exitCode) : undefined;
-  const { name = '', exitCode: _e, image: _i, signal, ...labels } = attrs;
-  return {
-    id: ev.Actor.ID,
-    name,
-    action,
-    health: action === 'health_status' ? detail?.trim() : undefined,
-    exitCode: exit !== undefined && Number.isFinite(exit) ? exit : undefined,
-    signal: action === 'kill' ? signal : undefined,
-    labels,
-    time,
-  };
 }
 
 /** Docker multiplexes stdout/stderr of containers without a TTY in 8-byte-header frames; TTY output is raw. */

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { EventNormaliser, realTimers, type Timers } from './dialect.ts';
 import { parseEvent, type Engine } from './engine.ts';
 import type { ContainerEvent } from './types.ts';
 
@@ -34,12 +35,16 @@ export class EventStream {
   private readonly handlers: EventStreamHandlers;
   private readonly log: Logger;
   private readonly backoff: Backoff;
+  private readonly timers: Timers;
+  /** Speaks the engine's dialect back in Docker's; made once the engine is known. */
+  private normaliser: EventNormaliser | undefined;
 
-  constructor(engine: Engine, handlers: EventStreamHandlers, log: Logger, backoff: Backoff = { initialMs: 250, maxMs: 2_000 }) {
+  constructor(engine: Engine, handlers: EventStreamHandlers, log: Logger, backoff: Backoff = { initialMs: 250, maxMs: 2_000 }, timers: Timers = realTimers) {
     this.engine = engine;
     this.handlers = handlers;
     this.log = log;
     this.backoff = backoff;
+    this.timers = timers;
   }
 
   /**
@@ -48,6 +53,9 @@ export class EventStream {
    */
   async start(): Promise<void> {
     const first = await this.engine.openEvents(undefined);
+    const info = await this.engine.describe();
+    this.normaliser = new EventNormaliser(info.engine, (ev) => this.handlers.onEvent(ev), this.timers);
+    this.log.info({ engine: info.engine, engineVersion: info.version, apiVersion: info.apiVersion }, `following ${info.engine} events (${info.engine === 'podman' ? 'Podman dialect normalised to Docker\'s' : 'Docker dialect'})`);
     let synced!: () => void;
     const ready = new Promise<void>((resolve) => (synced = resolve));
     this.loop = this.run(first, synced);
@@ -58,6 +66,7 @@ export class EventStream {
     this.abort.abort();
     this.current?.destroy();
     await this.loop;
+    this.normaliser?.flush();
   }
 
   /** `synced` is called after the first onConnected, whether it succeeded or not. */
@@ -85,6 +94,7 @@ export class EventStream {
         stream = undefined;
         synced();
         if (this.abort.signal.aborted) break;
+        this.normaliser?.flush();
         const error = err instanceof Error ? err : new Error(String(err));
         this.handlers.onDisconnected(error);
         if (reconnect && delay > this.backoff.initialMs) this.log.debug({ err: error.message, retryInMs: delay }, 'reconnect failed; retrying');
@@ -113,7 +123,7 @@ export class EventStream {
           buf = buf.slice(nl + 1);
           if (line === '') continue;
           const ev = parseEvent(line);
-          if (ev) this.handlers.onEvent(ev);
+          if (ev) this.normaliser?.push(ev);
           else this.log.warn({ line: line.slice(0, 200) }, 'ignored an event healer could not read');
         }
         if (buf.length > MAX_LINE) {

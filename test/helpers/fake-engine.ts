@@ -15,6 +15,7 @@ export function fakeEngine(containers: readonly ContainerInfo[]): { engine: Engi
   const count = (name: string): void => void calls.set(name, (calls.get(name) ?? 0) + 1);
   const engine = {
     ping: () => (count('ping'), Promise.resolve()),
+    describe: () => Promise.resolve({ engine: 'docker', version: 'in-memory', apiVersion: '1.41' }),
     listIds: () => (count('list'), Promise.resolve([...byId.keys()])),
     inspect: async (id: string) => {
       count('inspect');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareApi, dockerOptions, negotiateApi } from '../../src/docker/connect.ts';
 import { parseEvent } from '../../src/docker/engine.ts';
+import { tooOldHint } from '../../src/docker/versions.ts';
 import { isSelf, selfContainerClues } from '../../src/docker/self.ts';
 
 describe('parseEvent', () => {
@@ -46,10 +47,36 @@ describe('API version negotiation', () => {
     ['1.41', '1.41'],
     ['1.45', '1.45'],
     ['1.51', '1.51'],
-    ['1.60', '1.51'],
-    ['2.0', '1.51'],
+    ['1.52', '1.52'],
+    ['1.60', '1.52'],
+    ['2.0', '1.52'],
   ])('engine %s → speak %s', (engine, spoken) => {
     expect(negotiateApi(engine)).toBe(spoken);
+  });
+
+  it.each([
+    // Engine 20.10 (min 1.12), Podman 4.3 (1.41, min 1.24), Engine 29.0 (1.52, min 1.44), a 29.x that still lists 1.24
+    ['1.41', '1.12', '1.41'],
+    ['1.41', '1.24', '1.41'],
+    ['1.52', '1.44', '1.52'],
+    ['1.53', '1.44', '1.52'],
+  ])('engine %s with minimum %s → speak %s', (engine, min, spoken) => {
+    expect(negotiateApi(engine, min)).toBe(spoken);
+  });
+
+  it('names both versions and the fix when the engine refuses everything healer speaks', () => {
+    expect(() => negotiateApi('1.60', '1.55')).toThrow(
+      'the Docker engine accepts API 1.55 or newer, and healer speaks at most 1.52: use a newer healer, or run the engine with DOCKER_MIN_API_VERSION=1.52',
+    );
+  });
+
+  it("turns the engine's version refusal into the versions and the fix", () => {
+    // Engine 29's answer to a client pinned below 1.44
+    const refusal = 'client version 1.41 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version';
+    expect(tooOldHint(refusal)).toBe(
+      'the engine refuses API 1.41 (its minimum is 1.44; healer speaks up to 1.52): restart healer so it negotiates again, use a newer healer, or set DOCKER_MIN_API_VERSION=1.41 on the engine',
+    );
+    expect(tooOldHint('No such container: x')).toBeUndefined();
   });
 
   it('refuses an engine older than 20.10 with a clear error', () => {

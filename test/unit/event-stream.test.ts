@@ -11,6 +11,7 @@ function fakeEngine(failOpens = 0) {
   const streams: PassThrough[] = [];
   let opens = 0;
   const engine = {
+    describe: () => Promise.resolve({ engine: 'docker', version: '20.10.24', apiVersion: '1.41' }),
     openEvents: () => {
       opens++;
       if (opens > 1 && failOpens-- > 0) return Promise.reject(new Error('connect ECONNREFUSED /var/run/docker.sock'));
