@@ -1,4 +1,7 @@
 import type { Alerter } from '../alerting/alerter.ts';
+
+/** What the watchdog asks of alerting: an alert to send, and a container whose open alerts end. */
+export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'>;
 import type { Engine } from '../docker/engine.ts';
 import { isSelf } from '../docker/self.ts';
 import { containerAlert } from './alert-input.ts';
@@ -11,7 +14,7 @@ import type { StateFile } from './state-file.ts';
 export interface ActorDeps {
   readonly engine: Engine;
   readonly clock: Clock;
-  readonly alerter: Alerter;
+  readonly alerter: AlertSink;
   readonly state: StateFile;
   readonly self: { readonly ids: readonly string[]; readonly hostname: string };
   readonly maxConcurrent: number;

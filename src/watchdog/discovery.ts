@@ -69,8 +69,9 @@ export class Discovery {
       if (dropped > 0) this.deps.log.info({ dropped }, 'forgot the restart history of containers removed while healer was not running');
       this.synced = true;
     }
-    for (const id of [...this.host.watches.keys(), ...this.host.problems.keys()]) if (!ids.has(id)) this.forget(id);
-    await Promise.all([...ids].map((id) => this.inOrder(id, () => this.refresh(id, true))));
+    // Each in its container's order, where a failure is logged for that container and the rest go on.
+    const gone = [...this.host.watches.keys(), ...this.host.problems.keys()].filter((id) => !ids.has(id));
+    await Promise.all([...gone.map((id) => this.removed(id)), ...[...ids].map((id) => this.inOrder(id, () => this.refresh(id, true)))]);
   }
 
   /** Looks at one container again (it started, was renamed): in order with its other work. */
@@ -79,8 +80,8 @@ export class Discovery {
   }
 
   /** The container was removed. */
-  removed(id: string): void {
-    void this.inOrder(id, () => Promise.resolve(this.forget(id)));
+  removed(id: string): Promise<void> {
+    return this.inOrder(id, () => Promise.resolve(this.forget(id)));
   }
 
   /** Runs per-container work one at a time, in arrival order. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Alerter } from '../alerting/alerter.ts';
+import type { AlertSink } from './actor.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Policy } from '../config/policy.ts';
 import { resolveAddress, type SelfNetwork } from '../docker/address.ts';
@@ -32,7 +32,7 @@ export interface WatchdogDeps {
   /** Where healer's own container is on the network, for resolving an empty probe host. */
   readonly selfNetwork?: SelfNetwork;
   readonly state: StateFile;
-  readonly alerter: Alerter;
+  readonly alerter: AlertSink;
   /** Histograms for the metrics; per-container totals are read from the watches. */
   readonly observer?: Observer;
 }
@@ -202,7 +202,7 @@ export class Watchdog {
   private onEvent(ev: ContainerEvent): void {
     if (this.stopping || isSelf(ev.id, this.deps.self)) return;
     const w = this.watches.get(ev.id);
-    if (ev.action === 'destroy') return this.discovery.removed(ev.id);
+    if (ev.action === 'destroy') return void this.discovery.removed(ev.id);
     if (!w) {
       if (ev.action === 'start') this.discovery.later(ev.id);
       return;

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import type { Alerter, AlertInput } from '../../src/alerting/alerter.ts';
+import type { AlertInput } from '../../src/alerting/alerter.ts';
+import type { AlertSink } from '../../src/watchdog/actor.ts';
 import { loadConfig, type LoadedConfig } from '../../src/config/load.ts';
 import { Metrics } from '../../src/metrics.ts';
 import type { Prober } from '../../src/probes/types.ts';
@@ -97,11 +98,11 @@ export class World {
     const gen = ++this.gen;
     this.state = new StateFile(this.loaded.config.state.path, pino({ level: 'silent' }));
     this.state.load();
-    const alerter = { emit: (a: AlertInput) => void this.alerts.push(a) } as unknown as Alerter;
+    const alerter: AlertSink = { emit: (a: AlertInput) => void this.alerts.push(a), containerGone: () => undefined };
     this.wd = new Watchdog({
       engine: this.engine.connect(gen),
       loaded: this.loaded,
-      log: pino({ level: 'silent' }),
+      log: pino({ level: process.env.MODEL_LOG ?? 'silent' }),
       clock: this.clock.view(gen),
       probers: this.probers,
       self: { ids: [SELF_ID], hostname: 'sim-host' },

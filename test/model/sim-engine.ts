@@ -315,6 +315,7 @@ export class SimEngine {
     };
     const engine = {
       ping: () => answer(() => undefined),
+      describe: () => answer(() => ({ engine: 'docker' as const, version: '20.10.24', apiVersion: '1.41' })),
       listIds: () => answer(() => [...this.containers.keys()]),
       inspect: (id: string) =>
         answer(() => {
