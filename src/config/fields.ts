@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileBodyPattern } from './body-pattern.ts';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseProbeSpec } from './probe-spec.ts';
 import { cron } from '../lazy.ts';
@@ -116,13 +117,14 @@ export const statusField = z
     return ranges;
   });
 
+/** A `body` pattern, matched in linear time (see body-pattern.ts). */
 export const regexField = z.string().transform((v, ctx) => {
-  try {
-    return new RegExp(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `${show(v)} is not a regular expression (${(err as Error).message})` });
+  const r = compileBodyPattern(v);
+  if (!r.ok) {
+    ctx.addIssue({ code: 'custom', message: r.error });
     return z.NEVER;
   }
+  return r.pattern;
 });
 
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'PATCH', 'DELETE'] as const;
