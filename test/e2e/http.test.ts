@@ -123,7 +123,7 @@ describe('metrics and HTTP endpoints', () => {
     expect(missing).toEqual([]);
 
     // The expressions themselves: a real Prometheus scrapes this healer, loads the rules and runs every panel query.
-    const prom = await startPrometheus({ target: healer.server?.address ?? 'none', ruleFiles: [RULES] });
+    const prom = await startPrometheus({ target: healer.server?.address ?? 'none', token, ruleFiles: [RULES] });
     suite.defer(() => prom.stop());
     await waitFor('prometheus scraped healer', async () => ((await prom.query('healer_build_info')).data?.result.length ?? 0) > 0, 20_000);
     for (const { panel, expr } of dashboard) {
