@@ -1,7 +1,7 @@
 import type { LoadedConfig } from './config/load.ts';
 import type { Policy, ProbePolicy } from './config/policy.ts';
 import { formatDuration } from './config/duration.ts';
-import { formatProbeSpec } from './config/probe-spec.ts';
+import { REDACTED, redactProbeSpec } from './config/probe-spec.ts';
 import type { Engine } from './docker/engine.ts';
 import type { ContainerInfo } from './docker/types.ts';
 import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
@@ -60,6 +60,26 @@ export function formatCheck(rows: readonly CheckRow[]): string {
   return out.join('\n');
 }
 
+/**
+ * `healer check --json`: the rows with every probe in its redacted form (spec, header values, body
+ * pattern as text), so the machine-readable report carries no more secrets than the printed one.
+ */
+export function checkReportJson(configPath: string | undefined, rows: readonly CheckRow[]): string {
+  const view = rows.map((r) => (r.verdict.kind === 'watch' ? { ...r, verdict: { kind: 'watch', policy: redactPolicy(r.verdict.policy) } } : r));
+  return JSON.stringify({ config: configPath ?? null, containers: view }, null, 2);
+}
+
+function redactPolicy(p: Policy): Record<string, unknown> {
+  const probe = (q: ProbePolicy | undefined) =>
+    q && {
+      ...q,
+      spec: redactProbeSpec(q.spec),
+      body: q.body?.source,
+      headers: Object.fromEntries(Object.keys(q.headers).map((k) => [k, REDACTED])),
+    };
+  return { ...p, liveness: probe(p.liveness), readiness: probe(p.readiness) };
+}
+
 export function formatPolicy(p: Policy): string[] {
   return [
     `liveness:  ${formatProbe(p.liveness)}`,
@@ -77,7 +97,7 @@ function formatProbe(p: ProbePolicy | undefined): string {
   if (p.spec.kind === 'docker') return 'docker (HEALTHCHECK status, on events)';
   const when = p.schedule ? `schedule "${p.schedule}"` : `every ${formatDuration(p.intervalMs)}`;
   const parts = [
-    formatProbeSpec(p.spec),
+    redactProbeSpec(p.spec),
     when,
     `timeout ${formatDuration(p.timeoutMs)}`,
     `${plural(p.failures, 'failure')} to act`,

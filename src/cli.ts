@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkContainers, formatCheck, loadedSummary } from './check.ts';
+import { checkContainers, checkReportJson, formatCheck, loadedSummary } from './check.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { connectDocker } from './docker/connect.ts';
@@ -138,13 +138,9 @@ async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
   state.load();
   const rows = await checkContainers(engine, loaded, selfContainerClues(), state, Date.now());
   const bad = rows.some((r) => r.verdict.kind === 'problem');
-  if (json) process.stdout.write(`${JSON.stringify({ config: loaded.path ?? null, containers: rows }, jsonReplacer, 2)}\n`);
+  if (json) process.stdout.write(`${checkReportJson(loaded.path, rows)}\n`);
   else process.stdout.write(`healer check: ${loadedSummary(loaded)} is valid\n${formatCheck(rows)}\n`);
   return bad ? 1 : 0;
-}
-
-function jsonReplacer(_key: string, value: unknown): unknown {
-  return value instanceof RegExp ? value.source : value;
 }
 
 /** Sends one test alert per channel, once, without queue or retries, and says what happened. */

@@ -57,8 +57,8 @@ export async function startServer(opts: {
       const health = wd ? wd.health() : { ok: false as const, reason: 'not connected to the docker engine yet' };
       return send(res, health.ok ? 200 : 503, 'application/json', `${JSON.stringify(health.ok ? { status: 'ok' } : { status: 'unhealthy', reason: health.reason })}\n`);
     }
-    const status = sources.watchdog?.status();
-    const body = { version: VERSION, ...(status ?? { engineReachable: false, paused: false, containers: [], problems: [] }) };
+    const status = sources.watchdog?.status() ?? { engineReachable: false, paused: false, containers: [], problems: [] };
+    const body = expected === undefined ? publicStatus(status) : { version: VERSION, ...status };
     return send(res, 200, 'application/json', `${JSON.stringify(body, null, 2)}\n`);
   };
 
@@ -85,6 +85,12 @@ export async function startServer(opts: {
   const bound = server.address() as AddressInfo;
   const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
   log.info({ address, token: token !== undefined }, 'http listener up: /metrics /healthz /api/status');
+  if (token === undefined && !isLoopback(bound.address)) {
+    log.warn(
+      { address },
+      'the http listener is reachable beyond this host without a token: /metrics is open and /api/status shows names and states only; set server.token_file, or server.listen to 127.0.0.1:<port> (SECURITY.md)',
+    );
+  }
   return {
     address,
     port: bound.port,
@@ -101,6 +107,27 @@ const ROUTES: Readonly<Record<string, 'metrics' | 'healthz' | 'status'>> = {
   '/healthz': 'healthz',
   '/api/status': 'status',
 };
+
+type StatusData = NonNullable<ReturnType<Watchdog['status']>>;
+
+/**
+ * /api/status without a token (SECURITY.md: anyone who reaches the listener is untrusted): which
+ * containers and in which state, nothing more. No probe targets, errors, exit codes or label errors,
+ * which say how things are wired; `problems` names the containers with label errors.
+ */
+export function publicStatus(s: StatusData): Record<string, unknown> {
+  return {
+    engineReachable: s.engineReachable,
+    paused: s.paused,
+    containers: s.containers.map((c) => ({ name: c.name, project: c.project, service: c.service, state: c.state })),
+    problems: s.problems.map((p) => ({ name: p.name })),
+    detail: 'names and states only: set server.token_file for the full status',
+  };
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address === '::ffff:127.0.0.1';
+}
 
 /** Fixed-length digests, so comparing tokens of different lengths takes the same time. */
 function digest(s: string): Buffer {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { compileBodyPattern } from './body-pattern.ts';
+import { parseHostRule, type HostRule } from './confine.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
 import { parseProbeSpec } from './probe-spec.ts';
 import { cron } from '../lazy.ts';
@@ -135,13 +137,14 @@ export const statusField = z
     return ranges;
   });
 
+/** A `body` pattern, matched in linear time (see body-pattern.ts). */
 export const regexField = z.string().transform((v, ctx) => {
-  try {
-    return new RegExp(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `${show(v)} is not a regular expression (${(err as Error).message})` });
+  const r = compileBodyPattern(v);
+  if (!r.ok) {
+    ctx.addIssue({ code: 'custom', message: r.error });
     return z.NEVER;
   }
+  return r.pattern;
 });
 
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'PATCH', 'DELETE'] as const;
@@ -167,6 +170,23 @@ export const namesField = z
     }
     return names;
   });
+
+/** `probes.allow_hosts`: names, IPs and CIDRs a label's probe may reach beyond its own container. */
+export const hostRulesField = z
+  .array(z.union([z.string(), z.number()]))
+  .transform((v, ctx) => {
+    const rules: HostRule[] = [];
+    v.forEach((entry, i) => {
+      const r = parseHostRule(String(entry));
+      if (r.ok) rules.push(r.rule);
+      else ctx.addIssue({ code: 'custom', message: r.error, path: [i] });
+    });
+    return rules;
+  })
+  .meta({ description: 'Host names, IP addresses or CIDRs (10.0.0.0/24, fd00::/8)' });
+
+/** `probes.allow_methods`: HTTP methods a label may use. */
+export const methodsField = z.array(methodField).meta({ description: `HTTP methods, of ${METHODS.join(', ')}` });
 
 /** One of a fixed set of words; the error lists them. */
 export const enumField = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>

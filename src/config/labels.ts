@@ -1,5 +1,7 @@
+import { refuseMethod, refuseProbe, type OwnAddresses, type ProbeRules } from './confine.ts';
 import { formatDuration } from './duration.ts';
 import { parseBool } from './fields.ts';
+import { redactProbeSpec } from './probe-spec.ts';
 import { deepFreeze, mergeDeep, setPath } from './objects.ts';
 import { toPolicy, type Policy } from './policy.ts';
 import { policySchema } from './schema.ts';
@@ -47,6 +49,11 @@ export function policyFromLabels(input: {
   imageHasHealthcheck: boolean;
   /** Names of the alert channels, to check healer.alert against. */
   channels?: readonly string[];
+  /**
+   * Where this container's label probes may go (config/confine.ts). The watchdog and `healer check`
+   * always pass it; parsing tests without a container leave it out.
+   */
+  confine?: { readonly rules: ProbeRules; readonly own: OwnAddresses } | undefined;
 }): PolicyResult {
   const { labels, prefix, containerName } = input;
   const fromLabels: Record<string, unknown> = {};
@@ -102,6 +109,21 @@ export function policyFromLabels(input: {
       if (label !== undefined && o.schedule === undefined && o.timeout > o.interval) {
         errors.push(`label ${label} on container "${containerName}": ${formatDuration(o.timeout)} is longer than the interval (${formatDuration(o.interval)}); a probe's timeout must fit in its interval`);
       }
+    }
+  }
+  if (parsed.success && input.confine) {
+    // Only what a label set is confined: probes and methods from watchdog.yml defaults are trusted.
+    const { rules, own } = input.confine;
+    for (const role of ['liveness', 'readiness'] as const) {
+      const probeLabel = labelOf.get(`${role}\u0000probe`);
+      const spec = parsed.data[role].probe;
+      const refused = probeLabel !== undefined && spec !== undefined ? refuseProbe(spec, rules, own) : undefined;
+      if (probeLabel !== undefined && spec !== undefined && refused !== undefined) {
+        errors.push(`label ${probeLabel} on container "${containerName}": "${redactProbeSpec(spec)}" refused: ${refused}`);
+      }
+      const methodLabel = labelOf.get(`${role}\u0000method`);
+      const method = methodLabel !== undefined ? refuseMethod(parsed.data[role].method, rules) : undefined;
+      if (methodLabel !== undefined && method !== undefined) errors.push(`label ${methodLabel} on container "${containerName}": ${method}`);
     }
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };

@@ -1,3 +1,4 @@
+import type { BodyPattern } from './body-pattern.ts';
 import type { ProbeSpec } from './probe-spec.ts';
 import type { PolicyOutput, ProbeOptionsOutput } from './schema.ts';
 
@@ -12,7 +13,8 @@ export interface ProbePolicy {
   readonly successes: number;
   readonly startPeriodMs: number;
   readonly status: readonly (readonly [number, number])[];
-  readonly body: RegExp | undefined;
+  /** Matched in linear time: a label's pattern cannot stall the event loop. */
+  readonly body: BodyPattern | undefined;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
 }

@@ -7,6 +7,8 @@ import {
   durationField,
   intervalField,
   enumField,
+  hostRulesField,
+  methodsField,
   fractionField,
   listenField,
   methodField,
@@ -162,6 +164,14 @@ export const configSchema = z.strictObject({
       format: enumField(['json', 'pretty'], 'a log format').prefault('json'),
     })
     .prefault({}),
+  probes: z
+    .strictObject({
+      allow_hosts: hostRulesField.prefault([]).describe("Hosts a label's probe may reach besides its own container: names, IPs, CIDRs"),
+      allow_methods: methodsField.prefault(['GET', 'HEAD']).describe('HTTP methods a label may use'),
+      allow_exec: boolField.prefault(true).describe('Whether a label may set an exec probe (it runs inside that container only)'),
+    })
+    .prefault({})
+    .describe("Where labels may aim probes (SECURITY.md); watchdog.yml defaults are not confined"),
   server: z
     .strictObject({
       listen: listenField.prefault(':9299').describe('HTTP listener for /metrics, /healthz and /api/status; off to disable'),

@@ -40,10 +40,29 @@ const HEADERS = new WeakMap<ProbePolicy, Record<string, string>>();
 function headersOf(policy: ProbePolicy): Record<string, string> {
   let h = HEADERS.get(policy);
   if (!h) {
-    h = { 'user-agent': 'healer', ...policy.headers };
+    h = { 'user-agent': 'healer', ...basicAuth(policy), ...policy.headers };
     HEADERS.set(policy, h);
   }
   return h;
+}
+
+/** `http://user:pass@host/` sends Basic authentication, as curl does; an explicit Authorization header wins. */
+function basicAuth(policy: ProbePolicy): Record<string, string> {
+  const spec = policy.spec;
+  if (spec.kind !== 'http' || spec.userinfo === undefined) return {};
+  if (Object.keys(policy.headers).some((k) => k.toLowerCase() === 'authorization')) return {};
+  const colon = spec.userinfo.indexOf(':');
+  const user = colon < 0 ? spec.userinfo : spec.userinfo.slice(0, colon);
+  const pass = colon < 0 ? '' : spec.userinfo.slice(colon + 1);
+  return { authorization: `Basic ${Buffer.from(`${decode(user)}:${decode(pass)}`).toString('base64')}` };
+}
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /**

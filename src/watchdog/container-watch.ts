@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Policy, ProbePolicy } from '../config/policy.ts';
-import { formatProbeSpec } from '../config/probe-spec.ts';
+import { redactProbeSpec } from '../config/probe-spec.ts';
 import type { AddressResult } from '../docker/address.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
@@ -294,7 +294,7 @@ export class ContainerWatch {
     this.lastInconclusive = undefined;
     if (!result.ok) {
       this.deps.log.info(
-        { probe: role, kind, target: formatProbeSpec(p.spec), status: result.status, error: result.error, latencyMs: result.latencyMs },
+        { probe: role, kind, target: redactProbeSpec(p.spec), status: result.status, error: result.error, latencyMs: result.latencyMs },
         'probe failed',
       );
     }

@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../config/load.ts';
+import { ownAddresses, probeRules } from '../config/confine.ts';
 import { optIn, policyFromLabels } from '../config/labels.ts';
 import type { Policy } from '../config/policy.ts';
 import { isSelf } from '../docker/self.ts';
@@ -31,6 +32,7 @@ export function evaluate(info: ContainerInfo, loaded: LoadedConfig, self: { ids:
     rawDefaults,
     imageHasHealthcheck: info.hasHealthcheck,
     channels: loaded.channels.map((c) => c.name),
+    confine: { rules: probeRules(config), own: ownAddresses(info.networkMode, info.networks) },
   });
   return r.ok ? { kind: 'watch', policy: r.policy } : { kind: 'problem', errors: r.errors };
 }

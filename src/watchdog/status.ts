@@ -1,4 +1,4 @@
-import { formatProbeSpec } from '../config/probe-spec.ts';
+import { redactProbeSpec } from '../config/probe-spec.ts';
 import { notBefore, restartsInWindow } from './budget.ts';
 import type { ContainerWatch } from './container-watch.ts';
 
@@ -62,7 +62,7 @@ export function containerStatus(w: ContainerWatch, now: number): ContainerStatus
   const due = notBefore(s.budget, rules);
   const track = (role: 'liveness' | 'readiness') => {
     const p = w.policy[role];
-    return p ? { probe: formatProbeSpec(p.spec), up: s[role].up, failures: s[role].failures } : undefined;
+    return p ? { probe: redactProbeSpec(p.spec), up: s[role].up, failures: s[role].failures } : undefined;
   };
   return {
     id: w.id,

@@ -37,22 +37,26 @@ async function healedOnce(badLabel: Record<string, string>) {
   const id = await runContainer({ runId, name: 'web', labels: labels(runId, port), cmd: appCommand(port) });
   await runContainer({ runId, name: 'bad', labels: { 'healer.enable': 'true', 'healer.scope': runId, ...badLabel }, cmd: appCommand(await freePort()) });
   const yaml = `alerts:\n  channels:\n    - name: hook\n      type: webhook\n      url: ${hook.url}\n`;
-  const { healer } = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId }, yaml);
+  // A token: the full /api/status needs one (without, it shows names and states only).
+  const token = `t-${runId}-0123456789abcdef`;
+  const tokenDir = mkdtempSync(`${tmpdir()}/healer-token-`);
+  writeFileSync(`${tokenDir}/token`, token);
+  const { healer } = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId, HEALER_SERVER_TOKEN_FILE: `${tokenDir}/token` }, yaml);
   suite.defer(() => healer.stop(5000));
   await waitFor('first passing probe', () => healer.watchdog.watches.get(id)?.state.liveness.up === true);
   await execIn(id, ['rm', '/www/health']);
   await waitFor('restart counted', () => healer.watchdog.watches.get(id)?.counts.restarts.liveness === 1);
   await waitFor('recovered', () => healer.watchdog.watches.get(id)?.state.liveness.up === true);
   await waitFor('alerts delivered', () => hook.got.length >= 3); // unhealthy, restarted, recovered
-  return { runId, port, id, healer, base: `http://${healer.server?.address ?? 'none'}` };
+  return { runId, port, id, healer, token, base: `http://${healer.server?.address ?? 'none'}` };
 }
 
 describe('metrics and HTTP endpoints', () => {
   it('after healing a container: the live scrape passes promtool, says what happened, and /api/status agrees', async () => {
-    const { runId, port, id, healer, base } = await healedOnce({ 'healer.liveness.interval': 'soon' });
+    const { runId, port, id, healer, base, token } = await healedOnce({ 'healer.liveness.interval': 'soon' });
     const name = `web-${runId}`;
 
-    const scrape = await get(base, '/metrics');
+    const scrape = await get(base, '/metrics', token);
     expect(scrape.status).toBe(200);
     expect(scrape.type).toContain('text/plain');
     const lint = await promtool(['check', 'metrics'], scrape.text);
@@ -85,7 +89,7 @@ describe('metrics and HTTP endpoints', () => {
     expect(sample(samples, 'healer_process_resident_memory_bytes')).toBeGreaterThan(0);
     for (const [family, type] of families) expect(family.startsWith('healer_'), `${family} (${type})`).toBe(true);
 
-    const status = JSON.parse((await get(base, '/api/status')).text) as {
+    const status = JSON.parse((await get(base, '/api/status', token)).text) as {
       engineReachable: boolean;
       containers: { name: string; state: string; restartsInWindow: number; liveness: { probe: string; up: boolean }; lastProbe: { liveness: { ok: boolean } } }[];
       problems: { name: string; errors: string[] }[];
@@ -101,14 +105,14 @@ describe('metrics and HTTP endpoints', () => {
     // A container that goes away leaves no series behind.
     await docker.getContainer(id).remove({ force: true });
     await waitFor('container forgotten', () => !healer.watchdog.watches.has(id));
-    const after = parseExposition((await get(base, '/metrics')).text).samples;
+    const after = parseExposition((await get(base, '/metrics', token)).text).samples;
     expect(after.filter((s) => s.labels.container === name)).toEqual([]);
     expect(sample(after, 'healer_recovery_duration_seconds_count')).toBe(1); // history stays
   });
 
   it('every metric in the alert rules and the dashboard exists in a live scrape, and a real Prometheus evaluates them all', async () => {
-    const { healer, base } = await healedOnce({ 'healer.action': 'explode' });
-    const scrape = (await get(base, '/metrics')).text;
+    const { healer, base, token } = await healedOnce({ 'healer.action': 'explode' });
+    const scrape = (await get(base, '/metrics', token)).text;
     const { samples, families } = parseExposition(scrape);
     const present = new Set(samples.map((s) => s.name));
     for (const [f, type] of families) if (type === 'counter' || type === 'gauge') present.add(f);
@@ -119,7 +123,7 @@ describe('metrics and HTTP endpoints', () => {
     expect(missing).toEqual([]);
 
     // The expressions themselves: a real Prometheus scrapes this healer, loads the rules and runs every panel query.
-    const prom = await startPrometheus({ target: healer.server?.address ?? 'none', ruleFiles: [RULES] });
+    const prom = await startPrometheus({ target: healer.server?.address ?? 'none', token, ruleFiles: [RULES] });
     suite.defer(() => prom.stop());
     await waitFor('prometheus scraped healer', async () => ((await prom.query('healer_build_info')).data?.result.length ?? 0) > 0, 20_000);
     for (const { panel, expr } of dashboard) {

@@ -62,8 +62,12 @@ async function hostile() {
   };
 }
 
+/** The bearer token the spawned healer requires (the full /api/status needs one). */
+const TOKEN = 'target-faults-token-0123456789';
+const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+
 async function scrape(port: number) {
-  return parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).samples;
+  return parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`, auth)).text()).samples;
 }
 
 describe('target faults', () => {
@@ -85,8 +89,9 @@ describe('target faults', () => {
     // Most of these containers fail on purpose: the mass-failure breaker would (rightly) pause; off here.
     const config = `${tmpdir()}/healer-faults-${runId}.yml`;
     writeFileSync(config, 'guards:\n  mass_failure:\n    fraction: 1\n');
+    writeFileSync(`${config}.token`, TOKEN);
     const child = spawn(process.execPath, [cli], {
-      env: { ...process.env, HEALER_CONFIG: config, HEALER_STATE_PATH: `${tmpdir()}/healer-faults-${runId}.json`, HEALER_SERVER_LISTEN: `127.0.0.1:${port}`, HEALER_DISCOVERY_SCOPE: runId, HEALER_LOG_LEVEL: 'warn' },
+      env: { ...process.env, HEALER_CONFIG: config, HEALER_STATE_PATH: `${tmpdir()}/healer-faults-${runId}.json`, HEALER_SERVER_LISTEN: `127.0.0.1:${port}`, HEALER_DISCOVERY_SCOPE: runId, HEALER_LOG_LEVEL: 'warn', HEALER_SERVER_TOKEN_FILE: `${config}.token` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -120,7 +125,7 @@ describe('target faults', () => {
     const goodOk = (s: typeof first) => sample(s, 'healer_probes_total', { container: `good-${runId}`, probe: 'liveness', result: 'success' }) ?? 0;
     expect(goodOk(second) - goodOk(first)).toBeGreaterThan(15);
     // Each hostile target failed, with its reason, and nothing was restarted (action: notify).
-    const status = (await (await fetch(`http://127.0.0.1:${port}/api/status`)).json()) as { containers: { name: string; lastProbe: { liveness?: { ok: boolean; error?: string; status?: number } } }[] };
+    const status = (await (await fetch(`http://127.0.0.1:${port}/api/status`, auth)).json()) as { containers: { name: string; lastProbe: { liveness?: { ok: boolean; error?: string; status?: number } } }[] };
     const last = (name: string) => status.containers.find((c) => c.name === `${name}-${runId}`)?.lastProbe.liveness;
     expect(last('hang')).toMatchObject({ ok: false, error: 'timed out after 500ms' });
     expect(last('trickle')).toMatchObject({ ok: false, error: 'timed out after 500ms' });

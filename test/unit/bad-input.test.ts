@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.ts';
 import { policyFromLabels } from '../../src/config/labels.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { parseProbeSpec } from '../../src/config/probe-spec.ts';
+import { formatHostRule, parseHostRule, refuseProbe } from '../../src/config/confine.ts';
+import { parseProbeSpec, redactProbeSpec } from '../../src/config/probe-spec.ts';
 import { parseEvent } from '../../src/docker/engine.ts';
 
 // Bad input, and exactly what users are told about it. Then property-based fuzzing: whatever the
@@ -53,6 +54,10 @@ describe('bad input: the exact error users see', () => {
     ['an alias without an anchor', '*x\n', ['watchdog.yml:1: YAML: Unresolved alias (the anchor must be set before the alias): x']],
     ['an alias bomb', `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`, ['watchdog.yml:1: YAML: Excessive alias count indicates a resource exhaustion attack']],
     ['a bad listen address', 'server:\n  listen: "http://0.0.0.0:9299"\n', ['watchdog.yml:2: server.listen: "http://0.0.0.0:9299" is not a listen address (try :9299, 127.0.0.1:9299 or off)']],
+    ['an allow_hosts entry that is a URL', 'probes:\n  allow_hosts:\n    - db\n    - "http://db:80"\n', ['watchdog.yml:4: probes.allow_hosts[1]: "http://db:80" is not a host name, IP address or CIDR (try db, 10.0.0.5 or 10.0.0.0/24)']],
+    ['an allow_hosts CIDR too wide', 'probes:\n  allow_hosts: [10.0.0.0/40]\n', ['watchdog.yml:2: probes.allow_hosts[0]: "10.0.0.0/40" is not a host name, IP address or CIDR (try db, 10.0.0.5 or 10.0.0.0/24)']],
+    ['allow_hosts as a string', 'probes:\n  allow_hosts: db\n', ['watchdog.yml:2: probes.allow_hosts: Invalid input: expected array, received string']],
+    ['an unknown method', 'probes:\n  allow_methods: [GET, FETCH]\n', ['watchdog.yml:2: probes.allow_methods[1]: "FETCH" is not an HTTP method (one of GET, HEAD, POST, PUT, OPTIONS, PATCH, DELETE)']],
   ])('watchdog.yml: %s', (_what, yaml, expected) => {
     expect(configErrors(yaml)).toEqual(expected);
   });
@@ -96,6 +101,13 @@ const LABEL_KEYS = [
   'healer.backoff.initial', 'healer.backoff.max', 'healer.crashloop.restarts', 'healer.crashloop.action', 'healer.depends_on',
   'healer.alert', 'healer.network', 'healer.livenessx', 'healer.liveness.interval.deep',
 ];
+const hostish = fc.oneof(
+  fc.ipV4(),
+  fc.ipV6(),
+  fc.domain(),
+  fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: -1, max: 140 })).map(([ip, bits]) => `${ip}/${bits}`),
+  fc.constantFrom('169.254.169.254', '169.254.0.0/16', '0.0.0.0/0', '::/0', 'fe80::/10', '[::1]', 'localhost', 'db_1', '', '/', '1.2.3.4/'),
+);
 const anyText = fc.oneof(fc.string(), fc.constantFrom('', ' ', '0', '-1', '10s', '1h30m', 'true', 'http://:80/', 'exec:', 'tcp://:0', '* * * * * *', '(', '\u0000', '💥'));
 
 // A fixed seed keeps CI deterministic; FUZZ_SEED=<n> (and FUZZ_RUNS=<factor>) explore further.
@@ -128,8 +140,11 @@ describe('fuzz: parsers answer with a result or a clear error, never anything el
       fc.string(),
       fc.jsonValue().map((v) => JSON.stringify(v)),
       fc
-        .record({ section: fc.constantFrom('docker', 'discovery', 'defaults', 'guards', 'alerts', 'server', 'state', 'log', 'dry_run', 'x'), key: fc.string(), value: anyText })
+        .record({ section: fc.constantFrom('docker', 'discovery', 'defaults', 'guards', 'alerts', 'server', 'state', 'log', 'dry_run', 'probes', 'x'), key: fc.string(), value: anyText })
         .map(({ section, key, value }) => `${section}:\n  ${key}: ${JSON.stringify(value)}\n`),
+      fc
+        .record({ key: fc.constantFrom('allow_hosts', 'allow_methods', 'allow_exec'), values: fc.array(fc.oneof(anyText, hostish), { maxLength: 4 }) })
+        .map(({ key, values }) => `probes:\n  ${key}: ${JSON.stringify(values)}\n`),
     );
     fc.assert(
       fc.property(yamlish, (yaml) => {
@@ -137,6 +152,57 @@ describe('fuzz: parsers answer with a result or a clear error, never anything el
         if (r !== 'ok') for (const e of r) expect(clearConfigError(e), e).toBe(true);
       }),
       { numRuns: runs(400) },
+    );
+  });
+
+  it('allow-list entries: a rule that reads back the same, or the one clear error', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), hostish), (text) => {
+        const r = parseHostRule(text);
+        if (!r.ok) {
+          expect(r.error).toBe(`${JSON.stringify(text)} is not a host name, IP address or CIDR (try db, 10.0.0.5 or 10.0.0.0/24)`);
+          return;
+        }
+        const again = parseHostRule(formatHostRule(r.rule));
+        expect(again).toEqual(r);
+      }),
+      { numRuns: runs(2000) },
+    );
+  });
+
+  it('confinement: link-local is never reached through a wider allow-list, whatever the list', () => {
+    const octet = fc.integer({ min: 0, max: 255 });
+    fc.assert(
+      fc.property(fc.array(hostish, { maxLength: 5 }), octet, octet, fc.integer({ min: 1, max: 65535 }), (entries, a, b, port) => {
+        const allowHosts = entries.flatMap((e) => {
+          const r = parseHostRule(e);
+          return r.ok ? [r.rule] : [];
+        });
+        const host = `169.254.${a}.${b}`;
+        const explicit = allowHosts.some((r) => r.kind === 'net' && r.prefix === 32 && r.address === host);
+        const parsed = parseProbeSpec(`http://${host}:${port}/`);
+        if (!parsed.ok) throw new Error(parsed.error);
+        const refused = refuseProbe(parsed.spec, { allowHosts, allowMethods: ['GET'], allowExec: true, dockerApi: undefined, listen: false }, { loopback: true, ips: [] });
+        expect(refused === undefined).toBe(explicit);
+      }),
+      { numRuns: runs(1000) },
+    );
+  });
+
+  it('redaction: a secret planted in a query value, userinfo or exec argument never shows', () => {
+    const secret = fc.stringMatching(/^[A-Za-z0-9]{12,20}$/).map((s) => `S3CRET${s}`);
+    fc.assert(
+      fc.property(secret, fc.constantFrom('query', 'userinfo', 'exec', 'fragment'), fc.string(), (s, where, noise) => {
+        const text =
+          where === 'query' ? `http://:8080/h?a=1&token=${s}` : where === 'userinfo' ? `https://admin:${s}@db:8443/` : where === 'fragment' ? `http://:80/#${s}` : `exec:mysqladmin -p${s} ${noise.replace(/['"]/g, '')}`;
+        const parsed = parseProbeSpec(text);
+        if (parsed.ok) expect(redactProbeSpec(parsed.spec)).not.toContain(s);
+        const broken = parseProbeSpec(`${text} "`);
+        if (!broken.ok) expect(broken.error).not.toContain(s);
+        const errs = labelErrors({ 'healer.liveness': `${text}\t!` });
+        if (errs !== 'ok') for (const e of errs) expect(e).not.toContain(s);
+      }),
+      { numRuns: runs(1000) },
     );
   });
 

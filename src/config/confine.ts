@@ -1,0 +1,180 @@
+import { BlockList, isIP } from 'node:net';
+import type { ListenAddress } from './fields.ts';
+import type { ProbeSpec } from './probe-spec.ts';
+import type { Config } from './schema.ts';
+
+/**
+ * Where a label's probe may go (SECURITY.md, "Probe targets are confined to the container"). Label
+ * authors are not trusted with healer's network position: a probe aimed at a socket proxy can stop any
+ * container, one aimed at a metadata endpoint reads it bit by bit. So a label's http/tcp probe goes to
+ * the container's own addresses only; watchdog.yml (trusted) widens that with `probes.allow_hosts`.
+ *
+ * Decided when the labels are read, never by resolving names: a DNS answer can change between the
+ * check and the connection (rebinding). A name is allowed only when `probes.allow_hosts` lists that
+ * name (or it is `localhost` on a host-network container); CIDRs admit IP literals.
+ */
+
+/** One `probes.allow_hosts` entry: a name, or a network (a single IP is a /32 or /128). */
+export type HostRule =
+  | { readonly kind: 'name'; readonly name: string }
+  | { readonly kind: 'net'; readonly address: string; readonly prefix: number; readonly family: 'ipv4' | 'ipv6' };
+
+/** The watchdog.yml side: what the operator allows, and what healer must never be aimed at. */
+export interface ProbeRules {
+  readonly allowHosts: readonly HostRule[];
+  readonly allowMethods: readonly string[];
+  readonly allowExec: boolean;
+  /** The Engine API when healer reaches it over TCP (docker.host tcp://host:port), e.g. a socket proxy. */
+  readonly dockerApi: { readonly host: string; readonly port: number } | undefined;
+  /** healer's own listener. */
+  readonly listen: ListenAddress;
+}
+
+/** The rules from a validated config. */
+export function probeRules(config: Config): ProbeRules {
+  const m = /^(?:tcp|https?):\/\/(\[[^\]]+\]|[^:/[\]]+):(\d{1,5})/.exec(config.docker.host.trim());
+  return {
+    allowHosts: config.probes.allow_hosts,
+    allowMethods: config.probes.allow_methods,
+    allowExec: config.probes.allow_exec,
+    dockerApi: m ? { host: unbracket(m[1] ?? ''), port: Number(m[2]) } : undefined,
+    listen: config.server.listen,
+  };
+}
+
+/** The addresses that are the container's own: loopback for host-network containers, else its IPs. */
+export interface OwnAddresses {
+  readonly loopback: boolean;
+  readonly ips: readonly string[];
+}
+
+/** From inspect data: `host` → loopback; `container:<id>` → none known (only the empty host is its own). */
+export function ownAddresses(networkMode: string, networks: Readonly<Record<string, string>>): OwnAddresses {
+  if (networkMode === 'host') return { loopback: true, ips: [] };
+  if (networkMode.startsWith('container:')) return { loopback: false, ips: [] };
+  return { loopback: false, ips: Object.values(networks).filter((ip) => ip !== '') };
+}
+
+/** Ports of the Engine API (plain and TLS), refused on every host unless explicitly allowed. */
+const DOCKER_PORTS = new Set([2375, 2376]);
+
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * `db`, `10.0.0.5`, `10.0.0.0/8`, `fd00::/8`, `[::1]`: one allow-list entry, or an error sentence. Names
+ * follow DNS rules (letters, digits, dashes, dots, underscores as compose uses them).
+ */
+export function parseHostRule(text: string): { ok: true; rule: HostRule } | { ok: false; error: string } {
+  const t = text.trim().toLowerCase();
+  const bad = { ok: false as const, error: `${JSON.stringify(text)} is not a host name, IP address or CIDR (try db, 10.0.0.5 or 10.0.0.0/24)` };
+  const slash = t.indexOf('/');
+  const addr = unbracket(slash < 0 ? t : t.slice(0, slash));
+  const family = isIP(addr);
+  if (family !== 0) {
+    const max = family === 4 ? 32 : 128;
+    const bits = slash < 0 ? String(max) : t.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return bad;
+    return { ok: true, rule: { kind: 'net', address: addr, prefix: Number(bits), family: family === 4 ? 'ipv4' : 'ipv6' } };
+  }
+  if (slash >= 0 || t.length === 0 || t.length > 253) return bad;
+  if (!t.split('.').every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l))) return bad;
+  return { ok: true, rule: { kind: 'name', name: t } };
+}
+
+/** Renders a rule as it would be written, for messages. */
+export function formatHostRule(r: HostRule): string {
+  if (r.kind === 'name') return r.name;
+  const whole = r.prefix === (r.family === 'ipv4' ? 32 : 128);
+  return whole ? r.address : `${r.address}/${r.prefix}`;
+}
+
+/**
+ * Whether a label's probe may run as written; undefined when it may, else why not and which
+ * watchdog.yml key would allow it (no connection is ever made to a refused target).
+ */
+export function refuseProbe(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresses): string | undefined {
+  if (spec.kind === 'docker') return undefined;
+  if (spec.kind === 'exec') return rules.allowExec ? undefined : 'exec probes from labels are not allowed (set probes.allow_exec: true in watchdog.yml to allow them)';
+  const host = spec.host.toLowerCase();
+  const listed = explicitRule(host, rules.allowHosts);
+  const key = `add ${host} to probes.allow_hosts in watchdog.yml to allow it`;
+  // The empty host is the container's own address (127.0.0.1 for host-network containers).
+  const effective = host === '' ? (own.loopback ? '127.0.0.1' : '') : host;
+  const forbidden = forbiddenTarget(effective, spec.port, rules, own);
+  if (forbidden !== undefined && !listed) {
+    return `${forbidden}; healer never probes it for a label unless watchdog.yml lists the host explicitly (${host === '' ? 'set a host and add it to probes.allow_hosts' : key})`;
+  }
+  if (host === '' || isOwn(host, own) || listed || allowedByNet(host, rules.allowHosts)) return undefined;
+  return `${host} is not one of the container's own addresses (a label's probe goes only to its own container; use the empty host, as in ${spec.kind}://:${spec.port}, or ${key})`;
+}
+
+/** A method other than GET/HEAD changes things on the target: only where watchdog.yml allows it. */
+export function refuseMethod(method: string, rules: ProbeRules): string | undefined {
+  if (rules.allowMethods.includes(method)) return undefined;
+  return `method ${method} is not allowed for labels (add it to probes.allow_methods in watchdog.yml; allowed: ${rules.allowMethods.join(', ')})`;
+}
+
+function forbiddenTarget(host: string, port: number, rules: ProbeRules, own: OwnAddresses): string | undefined {
+  const family = familyOf(host);
+  if (family && LINK_LOCAL.check(host, family)) return `${host} is a link-local address (cloud metadata lives there)`;
+  if (DOCKER_PORTS.has(port)) return `port ${port} is the Docker Engine API's`;
+  if (rules.dockerApi && port === rules.dockerApi.port && (host === rules.dockerApi.host.toLowerCase() || isLoopback(host))) {
+    return `${host}:${port} is the Docker Engine API healer uses (docker.host)`;
+  }
+  const l = rules.listen;
+  if (l !== false && port === l.port) {
+    const wildcard = l.host === '0.0.0.0' || l.host === '::' || l.host === '';
+    if (isLoopback(host) || host === l.host || (wildcard && own.loopback && host === '127.0.0.1')) return `${host}:${port} is healer's own listener (server.listen)`;
+  }
+  return undefined;
+}
+
+function isOwn(host: string, own: OwnAddresses): boolean {
+  if (own.loopback && isLoopback(host)) return true;
+  return own.ips.includes(host);
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  const family = familyOf(host);
+  return family !== undefined && LOOPBACK.check(host, family);
+}
+
+/** An entry that names this very host (a name, or a single address): the only way to reach a forbidden target. */
+function explicitRule(host: string, allow: readonly HostRule[]): boolean {
+  if (host === '') return false;
+  return allow.some((r) => (r.kind === 'name' ? r.name === host : r.prefix === (r.family === 'ipv4' ? 32 : 128) && sameAddress(r, host)));
+}
+
+function allowedByNet(host: string, allow: readonly HostRule[]): boolean {
+  const family = familyOf(host);
+  if (family === undefined) return false;
+  return allow.some((r) => {
+    if (r.kind !== 'net') return false;
+    const b = new BlockList();
+    b.addSubnet(r.address, r.prefix, r.family);
+    return b.check(host, family);
+  });
+}
+
+function sameAddress(r: Extract<HostRule, { kind: 'net' }>, host: string): boolean {
+  const family = familyOf(host);
+  if (family === undefined) return false;
+  const b = new BlockList();
+  b.addAddress(r.address, r.family);
+  return b.check(host, family);
+}
+
+function familyOf(host: string): 'ipv4' | 'ipv6' | undefined {
+  const f = isIP(host);
+  return f === 4 ? 'ipv4' : f === 6 ? 'ipv6' : undefined;
+}
+
+function unbracket(h: string): string {
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}
