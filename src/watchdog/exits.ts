@@ -17,7 +17,10 @@ export function crashedExit(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>)
  */
 export function exitToResume(info: ContainerInfo, persisted: PersistedContainer | undefined, now: number, windowMs: number): PersistedContainer['lastExit'] {
   if (persisted?.lifecycle === 'stopped') return undefined;
-  if (persisted?.lifecycle === 'exited' && persisted.lastExit && persisted.lastExit.at >= info.finishedAt - 1000) return persisted.lastExit;
+  // The exit healer saw is the one the engine reports (same code, no later exit): a later run that an
+  // operator stopped before healer saved it (SIGKILLed at that moment) leaves a stop's code instead.
+  const seen = persisted?.lifecycle === 'exited' ? persisted.lastExit : undefined;
+  if (seen && seen.at >= info.finishedAt - 1000 && seen.exitCode === info.exitCode) return seen;
   if (!crashedExit(info) || info.finishedAt <= 0 || now - info.finishedAt > windowMs) return undefined;
   return { at: info.finishedAt, exitCode: info.exitCode, oom: info.oomKilled };
 }

@@ -102,7 +102,9 @@ describe('exitToResume', () => {
   const info = (exitCode: number, oomKilled = false) => ({ exitCode, oomKilled, finishedAt: 50 }) as ContainerInfo;
   const was = (lifecycle: PersistedContainer['lifecycle']): PersistedContainer => ({ ...entry, lifecycle, lastExit: lifecycle === 'exited' ? entry.lastExit : undefined });
   it.each([
-    ['a crash healer saw', info(0), was('exited'), entry.lastExit],
+    ['a crash healer saw', info(1), was('exited'), entry.lastExit],
+    // Found by the model test: started again, then stopped by an operator just before healer was SIGKILLed.
+    ['a crash healer saw, then a run an operator stopped before healer saved it', info(143), was('exited'), undefined],
     ['an operator stop healer saw', info(1), was('stopped'), undefined],
     ['an exit 3 while healer was away', info(3), was('running'), { at: 50, exitCode: 3, oom: false }],
     ['an OOM kill while healer was away', info(137, true), was('running'), { at: 50, exitCode: 137, oom: true }],
