@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import './slim.ts';
 import Docker from 'dockerode';
 
 /** The lowest Engine API healer speaks (Engine 20.10) and the highest it has been tested against. */

@@ -1,0 +1,85 @@
+// npm run build: healer as shipped, one ESM file (dist/cli.js) holding src/ and every dependency it
+// reaches, tree-shaken and minified. The image and `npm run healer` run it without node_modules, so
+// only the code healer can reach is read, parsed and kept in memory (issue 17; figures in the README).
+//
+// Rules that hold for any pure-JS dependency, with no per-package list:
+// - `node:*` and bare builtins stay external (esbuild's platform "node").
+// - CommonJS dependencies get a real `require` (for builtins), `__filename` and `__dirname` through a
+//   banner, as esbuild's ESM output has none of its own.
+// - healer's own first-use loads (src/lazy.ts, src/undici.ts) are written as
+//   `const require = createRequire(import.meta.url)`; here that binding is dropped so their
+//   `require('pkg')` calls are seen and bundled: the package's code is in the file but only runs on first use.
+// The one exclusion: dockerode's BuildKit sessions and progress (gRPC, protobuf) and docker-modem's ssh:// transport
+// (ssh2, a native addon) are replaced by modules that refuse; healer speaks unix:// and tcp:// only.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile, type Plugin } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** Modules left out of the bundle: [importer's package, specifier, what it was for]. */
+export const EXCLUDED: readonly (readonly [string, string, string])[] = [
+  ['dockerode', './session', 'BuildKit sessions (dockerode image builds: gRPC, protobuf)'],
+  ['dockerode', './buildkit', 'BuildKit build progress (protobuf)'],
+  ['docker-modem', './ssh', 'ssh:// Docker hosts (ssh2)'],
+];
+
+const exclude: Plugin = {
+  name: 'healer-exclude',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(session|buildkit|ssh)$/ }, (args) => {
+      const hit = EXCLUDED.find(([pkg, spec]) => spec === args.path && args.importer.includes(`/node_modules/${pkg}/`));
+      return hit ? { path: hit[2], namespace: 'healer-excluded' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'healer-excluded' }, (args) => ({
+      contents: `module.exports = function () { throw new Error(${JSON.stringify(`healer does not use ${args.path}`)}); };`,
+      loader: 'js',
+    }));
+  },
+};
+
+const ownRequire: Plugin = {
+  name: 'healer-own-require',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      return { contents: text.replace(/^const require = createRequire\(import\.meta\.url\);$/m, ''), loader: 'ts' };
+    });
+  },
+};
+
+const banner = [
+  "import { createRequire as __healerRequire } from 'node:module';",
+  "import { fileURLToPath as __healerPath } from 'node:url';",
+  'const require = __healerRequire(import.meta.url);',
+  'const __filename = __healerPath(import.meta.url);',
+  "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+].join('\n');
+
+/** Bundles src/cli.ts into `outfile` (beside it: a source map and the dependencies' licences). */
+export async function bundle(outfile = 'dist/cli.js'): Promise<Metafile> {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ['src/cli.ts'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    keepNames: false,
+    legalComments: 'external',
+    sourcemap: 'linked',
+    metafile: true,
+    banner: { js: banner },
+    plugins: [exclude, ownRequire],
+    logLevel: 'warning',
+  });
+  return result.metafile;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const meta = await bundle();
+  if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(meta));
+  for (const [file, out] of Object.entries(meta.outputs)) if (file.endsWith('.js')) process.stdout.write(`${file}: ${(out.bytes / 1024).toFixed(0)} KiB\n`);
+}
