@@ -13,7 +13,7 @@
 // (ssh2, a native addon) are replaced by modules that refuse; healer speaks unix:// and tcp:// only.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -56,26 +56,29 @@ const banner = [
   "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
 ].join('\n');
 
-/** Bundles src/cli.ts into `outfile` (beside it: a source map and the dependencies' licences). */
-export async function bundle(outfile = 'dist/cli.js'): Promise<Metafile> {
-  const result = await build({
+/** esbuild's options for healer's bundle of `entry`; the bench bundles single dependencies with them too. */
+export function bundleOptions(entry: string, outfile: string): BuildOptions & { metafile: true } {
+  return {
     absWorkingDir: root,
-    entryPoints: ['src/cli.ts'],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node24',
     minify: true,
-    keepNames: false,
     legalComments: 'external',
     sourcemap: 'linked',
     metafile: true,
     banner: { js: banner },
     plugins: [exclude, ownRequire],
     logLevel: 'warning',
-  });
-  return result.metafile;
+  };
+}
+
+/** Bundles src/cli.ts into `outfile` (beside it: a source map and the dependencies' licences). */
+export async function bundle(outfile = 'dist/cli.js'): Promise<Metafile> {
+  return (await build(bundleOptions('src/cli.ts', outfile))).metafile;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
