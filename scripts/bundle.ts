@@ -3,7 +3,7 @@
 // only the code healer can reach is read, parsed and kept in memory (issue 17; figures in the README).
 //
 // Rules that hold for any pure-JS dependency, with no per-package list:
-// - `node:*` and bare builtins stay external (esbuild's platform "node").
+// - `node:*` and bare builtins stay external (esbuild's platform "node"), loaded with require().
 // - CommonJS dependencies get a real `require` (for builtins), `__filename` and `__dirname` through a
 //   banner, as esbuild's ESM output has none of its own.
 // - healer's own first-use loads (src/lazy.ts, src/undici.ts) are written as
@@ -12,6 +12,7 @@
 // The one exclusion: dockerode's BuildKit sessions and progress (gRPC, protobuf) and docker-modem's ssh:// transport
 // (ssh2, a native addon) are replaced by modules that refuse; healer speaks unix:// and tcp:// only.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
@@ -22,12 +23,15 @@ export const EXCLUDED: readonly (readonly [string, string, string])[] = [
   ['dockerode', './session', 'BuildKit sessions (dockerode image builds: gRPC, protobuf)'],
   ['dockerode', './buildkit', 'BuildKit build progress (protobuf)'],
   ['docker-modem', './ssh', 'ssh:// Docker hosts (ssh2)'],
+  // undici's HTTP/2 client loads node:http2 (~13 MB RSS) when undici loads; it only runs when a TLS peer
+  // offers h2 and the Agent allows it (allowH2), which healer's never do: probes and alerts are HTTP/1.1.
+  ['undici', './client-h2.js', 'HTTP/2 (undici allowH2)'],
 ];
 
 const exclude: Plugin = {
   name: 'healer-exclude',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(session|buildkit|ssh)$/ }, (args) => {
+    b.onResolve({ filter: /^\.\// }, (args) => {
       const hit = EXCLUDED.find(([pkg, spec]) => spec === args.path && args.importer.includes(`/node_modules/${pkg}/`));
       return hit ? { path: hit[2], namespace: 'healer-excluded' } : undefined;
     });
@@ -45,6 +49,22 @@ const ownRequire: Plugin = {
       const text = readFileSync(args.path, 'utf8');
       return { contents: text.replace(/^const require = createRequire\(import\.meta\.url\);$/m, ''), loader: 'ts' };
     });
+  },
+};
+
+/**
+ * Builtins that healer's own ESM code imports are loaded with require() in the bundle. An ESM import of a
+ * builtin builds its namespace from every export, which runs the lazy getters too: `import 'node:http'`
+ * loads Node's internal fetch and WebSocket (http.WebSocket) and costs ~13 MB more RSS than
+ * `require('node:http')` (Node 24). They stay external either way.
+ */
+const builtinsByRequire: Plugin = {
+  name: 'healer-builtins-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      args.kind !== 'require-call' && isBuiltin(args.path) ? { path: args.path, namespace: 'healer-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'healer-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
 
@@ -71,7 +91,7 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions & { 
     sourcemap: 'linked',
     metafile: true,
     banner: { js: banner },
-    plugins: [exclude, ownRequire],
+    plugins: [exclude, ownRequire, builtinsByRequire],
     logLevel: 'warning',
   };
 }
