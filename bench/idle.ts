@@ -3,7 +3,7 @@
 // from spawn to "watching" (first discovery done) and to the first probe request. Idle: RSS of 3 fresh
 // processes after 60 s. Run as `npm run healer` runs it (node + healer's V8 flags + dist/cli.js) and, when the
 // image healer:bench is there (or BENCH_IMAGE names one), as the image's container. Medians.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,9 +17,19 @@ const RUNS = 3;
 const CONTAINERS = 10;
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 60_000);
 const HEALER_IMAGE = process.env.BENCH_IMAGE ?? 'healer:bench';
+const NODE_IMAGE = process.env.NODE_IMAGE ?? 'healer-test-node:latest';
 const cli = new URL('../dist/cli.js', import.meta.url).pathname;
 
 await requireEngine();
+if (process.env.BENCH_IMAGE === undefined) {
+  // healer's image on the stand-in Node base (the official one cannot be pulled here); cached layers.
+  const root = new URL('..', import.meta.url).pathname;
+  const b = spawnSync('docker', ['build', '-q', '--network', 'host', '--build-arg', `NODE_IMAGE=${NODE_IMAGE}`, '-t', HEALER_IMAGE, root], { encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`docker build failed: ${b.stderr}`);
+  const size = async (image: string): Promise<number> => (await docker.getImage(image).inspect()).Size;
+  const own = ((await size(HEALER_IMAGE)) - (await size(NODE_IMAGE))) / 1e6;
+  console.log(`image: healer's own layers on ${NODE_IMAGE}: ${own.toFixed(2)} MB`);
+}
 const runId = newRunId();
 // The probe target: the first request after a spawn is that healer's first probe (only one healer runs
 // while start-up is timed).
