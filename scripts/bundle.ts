@@ -9,8 +9,8 @@
 // - healer's own first-use loads (src/lazy.ts, src/undici.ts) are written as
 //   `const require = createRequire(import.meta.url)`; here that binding is dropped so their
 //   `require('pkg')` calls are seen and bundled: the package's code is in the file but only runs on first use.
-// The one exclusion: dockerode's BuildKit sessions and progress (gRPC, protobuf) and docker-modem's ssh:// transport
-// (ssh2, a native addon) are replaced by modules that refuse; healer speaks unix:// and tcp:// only.
+// The exclusions (EXCLUDED) are the only per-package rules: code healer never runs, replaced by modules
+// that refuse; healer speaks unix:// and tcp:// to the engine and HTTP/1.1 to probes and receivers.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +23,9 @@ export const EXCLUDED: readonly (readonly [string, string, string])[] = [
   ['dockerode', './session', 'BuildKit sessions (dockerode image builds: gRPC, protobuf)'],
   ['dockerode', './buildkit', 'BuildKit build progress (protobuf)'],
   ['docker-modem', './ssh', 'ssh:// Docker hosts (ssh2)'],
-  // undici's HTTP/2 client loads node:http2 (~13 MB RSS) when undici loads; it only runs when a TLS peer
-  // offers h2 and the Agent allows it (allowH2), which healer's never do: probes and alerts are HTTP/1.1.
+  // undici's HTTP/2 client loads node:http2 when undici loads (alone +13 MB RSS; in healer's bundle, with
+  // the rest of Node's http stack already there, <1 MB); it only runs when a TLS peer offers h2 and the
+  // Agent allows it (allowH2), which healer's never do: probes and alerts are HTTP/1.1.
   ['undici', './client-h2.js', 'HTTP/2 (undici allowH2)'],
 ];
 

@@ -29,10 +29,10 @@ function run(args: string[], env: Record<string, string> = {}, timeoutMs = 20_00
 }
 
 describe('the bundle', () => {
-  it('leaves out gRPC, protobuf, ssh2 and the undici index, and keeps only node: builtins external', () => {
+  it('leaves out gRPC, protobuf, ssh2, the undici index and its HTTP/2 client, and keeps only node: builtins external', () => {
     const inputs = Object.keys(meta.inputs);
     expect(inputs.filter((p) => /node_modules[\\/](@grpc|ssh2|protobufjs|cpu-features)[\\/]/.test(p))).toEqual([]);
-    expect(inputs.filter((p) => /node_modules[\\/]undici[\\/]index\.js$/.test(p))).toEqual([]);
+    expect(inputs.filter((p) => /node_modules[\\/]undici[\\/](index|lib[\\/]dispatcher[\\/]client-h2)\.js$/.test(p))).toEqual([]);
     expect(inputs.some((p) => p.includes('node_modules/dockerode/'))).toBe(true);
     const output = Object.values(meta.outputs).find((o) => o.entryPoint !== undefined);
     const external = (output?.imports ?? []).filter((i) => i.external).map((i) => i.path);
