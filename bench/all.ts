@@ -13,6 +13,9 @@ const parts: [string, Record<string, string>][] = [
   // Each cost run starts a fresh healer process (dist/cli.js), as an operator would.
   ['cost.ts', { BENCH_COST_RUNS: String(costRuns) }],
   ['engine.ts', {}],
+  // Issue 17: memory per module, start-up and idle RSS with 10 containers (npm run healer and the image).
+  ['modules.ts', {}],
+  ['idle.ts', {}],
 ];
 const lines: string[] = [];
 for (const [file, env] of parts) {
@@ -25,7 +28,7 @@ const costs = lines.filter((l) => l.startsWith('COST ')).map((l) => JSON.parse(l
 const range = (xs: number[], f: (x: number) => string): string => `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
 const cpu = costs.map((c) => c.cpuShare * 100);
 const rss = costs.map((c) => c.rssMb);
-const summary = lines.filter((l) => !l.startsWith('COST ') && !l.startsWith('  per run'));
+const summary = lines.filter((l) => !l.startsWith('COST ') && !l.startsWith('IDLE ') && !l.startsWith('|') && !l.startsWith('  per run'));
 summary.push(
   `cost, median of ${costs.length} fresh healer processes: CPU ${med(cpu).toFixed(1)}% of one core (runs ${range(cpu, (x) => x.toFixed(1))}), RSS ${med(rss).toFixed(0)} MB (runs ${range(rss, (x) => x.toFixed(0))}), ` +
     `${med(costs.map((c) => c.probesPerSecond)).toFixed(0)} probes/s, schedule drift median ${med(costs.map((c) => c.driftMedianMs)).toFixed(1)} ms, p99 ${med(costs.map((c) => c.driftP99Ms)).toFixed(1)} ms, ` +

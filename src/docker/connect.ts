@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import './slim.ts';
 import Docker from 'dockerode';
 import { engineKind, type EngineInfo } from './dialect.ts';
 import { negotiateApi } from './versions.ts';

@@ -213,11 +213,15 @@ export function fastLabels(runId: string, probe: string, extra: Record<string, s
 }
 
 /**
- * Runs the built CLI (`dist/cli.js`) as its own process with its JSON log lines parsed as they come;
+ * Runs the built CLI (`dist/cli.js`, the bundle; or `cli`, a copy of it) as its own process with its JSON
+ * log lines parsed as they come;
  * killed (SIGKILL) by the given cleanup registry if the test has not stopped it.
  */
-export function spawnHealer(env: Record<string, string>, defer: (fn: () => Promise<void>) => void): { child: ChildProcess; lines: LogLine[]; exited: Promise<number | null> } {
-  const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+export function spawnHealer(
+  env: Record<string, string>,
+  defer: (fn: () => Promise<void>) => void,
+  cli = new URL('../../dist/cli.js', import.meta.url).pathname,
+): { child: ChildProcess; lines: LogLine[]; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [cli], { env: { ...process.env, HEALER_CONFIG: '', HEALER_SERVER_LISTEN: '127.0.0.1:0', ...env } });
   const lines: LogLine[] = [];
   let buf = '';

@@ -1,0 +1,109 @@
+// npm run build: healer as shipped, one ESM file (dist/cli.js) holding src/ and every dependency it
+// reaches, tree-shaken and minified. The image and `npm run healer` run it without node_modules, so
+// only the code healer can reach is read, parsed and kept in memory (issue 17; figures in the README).
+//
+// Rules that hold for any pure-JS dependency, with no per-package list:
+// - `node:*` and bare builtins stay external (esbuild's platform "node"), loaded with require().
+// - CommonJS dependencies get a real `require` (for builtins), `__filename` and `__dirname` through a
+//   banner, as esbuild's ESM output has none of its own.
+// - healer's own first-use loads (src/lazy.ts, src/undici.ts) are written as
+//   `const require = createRequire(import.meta.url)`; here that binding is dropped so their
+//   `require('pkg')` calls are seen and bundled: the package's code is in the file but only runs on first use.
+// The exclusions (EXCLUDED) are the only per-package rules: code healer never runs, replaced by modules
+// that refuse; healer speaks unix:// and tcp:// to the engine and HTTP/1.1 to probes and receivers.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** Modules left out of the bundle: [importer's package, specifier, what it was for]. */
+export const EXCLUDED: readonly (readonly [string, string, string])[] = [
+  ['dockerode', './session', 'BuildKit sessions (dockerode image builds: gRPC, protobuf)'],
+  ['dockerode', './buildkit', 'BuildKit build progress (protobuf)'],
+  ['docker-modem', './ssh', 'ssh:// Docker hosts (ssh2)'],
+  // undici's HTTP/2 client loads node:http2 when undici loads (alone +13 MB RSS; in healer's bundle, with
+  // the rest of Node's http stack already there, <1 MB); it only runs when a TLS peer offers h2 and the
+  // Agent allows it (allowH2), which healer's never do: probes and alerts are HTTP/1.1.
+  ['undici', './client-h2.js', 'HTTP/2 (undici allowH2)'],
+];
+
+const exclude: Plugin = {
+  name: 'healer-exclude',
+  setup(b) {
+    b.onResolve({ filter: /^\.\// }, (args) => {
+      const hit = EXCLUDED.find(([pkg, spec]) => spec === args.path && args.importer.includes(`/node_modules/${pkg}/`));
+      return hit ? { path: hit[2], namespace: 'healer-excluded' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'healer-excluded' }, (args) => ({
+      contents: `module.exports = function () { throw new Error(${JSON.stringify(`healer does not use ${args.path}`)}); };`,
+      loader: 'js',
+    }));
+  },
+};
+
+const ownRequire: Plugin = {
+  name: 'healer-own-require',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      return { contents: text.replace(/^const require = createRequire\(import\.meta\.url\);$/m, ''), loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * Builtins that healer's own ESM code imports are loaded with require() in the bundle. An ESM import of a
+ * builtin builds its namespace from every export, which runs the lazy getters too: alone,
+ * `import 'node:http'` costs ~13 MB more RSS than `require('node:http')` (Node 24); in healer's bundle,
+ * with undici's HTTP/2 client left out too, ~3 MB. They stay external either way.
+ */
+const builtinsByRequire: Plugin = {
+  name: 'healer-builtins-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      args.kind !== 'require-call' && isBuiltin(args.path) ? { path: args.path, namespace: 'healer-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'healer-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+const banner = [
+  "import { createRequire as __healerRequire } from 'node:module';",
+  "import { fileURLToPath as __healerPath } from 'node:url';",
+  'const require = __healerRequire(import.meta.url);',
+  'const __filename = __healerPath(import.meta.url);',
+  "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+].join('\n');
+
+/** esbuild's options for healer's bundle of `entry`; the bench bundles single dependencies with them too. */
+export function bundleOptions(entry: string, outfile: string): BuildOptions & { metafile: true } {
+  return {
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    legalComments: 'external',
+    sourcemap: 'linked',
+    metafile: true,
+    banner: { js: banner },
+    plugins: [exclude, ownRequire, builtinsByRequire],
+    logLevel: 'warning',
+  };
+}
+
+/** Bundles src/cli.ts into `outfile` (beside it: a source map and the dependencies' licences). */
+export async function bundle(outfile = 'dist/cli.js'): Promise<Metafile> {
+  return (await build(bundleOptions('src/cli.ts', outfile))).metafile;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const meta = await bundle();
+  if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(meta));
+  for (const [file, out] of Object.entries(meta.outputs)) if (file.endsWith('.js')) process.stdout.write(`${file}: ${(out.bytes / 1024).toFixed(0)} KiB\n`);
+}
