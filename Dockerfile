@@ -12,7 +12,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY scripts/copy-assets.ts ./scripts/
+RUN npx tsc -p tsconfig.build.json && node scripts/copy-assets.ts
 
 # 2. Production dependencies only.
 FROM ${NODE_IMAGE} AS deps

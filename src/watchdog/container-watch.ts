@@ -6,6 +6,7 @@ import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
+import type { HistorySink } from './history.ts';
 import { nextRun } from './schedule.ts';
 import type { PersistedContainer } from './state-file.ts';
 import {
@@ -64,6 +65,8 @@ export interface WatchDeps {
   readonly dryRun: boolean;
   /** False while the engine cannot be reached: probe results then say nothing healer may act on. */
   readonly engineUp?: () => boolean;
+  /** Probe results for the status page's per-minute summary. */
+  readonly history?: HistorySink;
 }
 
 export interface LastProbe extends ProbeResult {
@@ -274,6 +277,7 @@ export class ContainerWatch {
     this.last[role] = { ...result, at };
     this.counts.probes[role][result.inconclusive ? 'error' : result.ok ? 'success' : 'failure']++;
     this.deps.observer.probe(kind, result.latencyMs / 1000);
+    if (!result.inconclusive) this.deps.history?.probe(this.id, this.name, role, result.ok, result.latencyMs, at);
     if (result.inconclusive) {
       // Said once per distinct reason, not on every interval; the state machine never sees it.
       if (this.lastInconclusive !== result.error) this.deps.log.warn({ probe: role, kind, error: result.error }, 'probe inconclusive; not counted as a failure');

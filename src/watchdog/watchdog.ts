@@ -11,6 +11,7 @@ import type { PolledKind } from '../probes/index.ts';
 import type { Prober } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
 import { ContainerWatch, NO_OBSERVER, type Observer, type WatchEffects } from './container-watch.ts';
+import { NO_HISTORY, recordAction, type HistorySink } from './history.ts';
 import { evaluate } from './discover.ts';
 import { breakerOpen, failingDependency } from './guards.ts';
 import { Limit } from './limit.ts';
@@ -32,6 +33,8 @@ export interface WatchdogDeps {
   readonly alerter: Alerter;
   /** Histograms for the metrics; per-container totals are read from the watches. */
   readonly observer?: Observer;
+  /** Where transitions and probe results are recorded for the status page; none by default. */
+  readonly history?: HistorySink;
 }
 
 /** A probe schedule this late means the loop that runs them is stuck: /healthz turns 503. */
@@ -91,6 +94,7 @@ export class Watchdog {
           if (this.engineReachable) {
             deps.alerter.emit(hostAlert('docker_unreachable', `the event stream broke: ${err.message}; no action until the engine is back`));
             this.deps.log.error({ err: err.message }, 'docker engine unreachable; no action until it is back');
+            (this.deps.history ?? NO_HISTORY).transition({ at: this.deps.clock.now(), container: '', event: 'engine_unreachable', reason: err.message });
           } else this.deps.log.debug({ err: err.message }, 'docker engine still unreachable');
           this.engineReachable = false;
         },
@@ -145,6 +149,7 @@ export class Watchdog {
   private async onConnected(reconnect: boolean): Promise<void> {
     await this.sync();
     if (reconnect && !this.engineReachable) this.deps.alerter.emit(hostAlert('docker_reconnected', `reconnected and resynchronised: ${this.watches.size} containers watched`));
+    if (reconnect && !this.engineReachable) (this.deps.history ?? NO_HISTORY).transition({ at: this.deps.clock.now(), container: '', event: 'engine_reconnected', reason: `${this.watches.size} containers watched` });
     this.engineReachable = true;
     this.deps.log.info({ watched: this.watches.size, problems: this.problems.size, reconnect }, reconnect ? 'docker engine reconnected; resynchronised' : 'watching');
   }
@@ -208,6 +213,7 @@ export class Watchdog {
         address: (w) => this.address(w),
         dryRun: this.deps.loaded.config.dry_run,
         engineUp: () => this.engineReachable,
+        history: this.deps.history ?? NO_HISTORY,
       },
       persisted,
     );
@@ -273,6 +279,7 @@ export class Watchdog {
       case 'start':
         seen.killed = false;
         seen.oom = false;
+        if (!ours && !w.state.inFlight && w.state.lifecycle !== 'running') (this.deps.history ?? NO_HISTORY).transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
         if (!ours) w.feed({ type: 'started', at: now });
         void this.inOrder(ev.id, () => this.refresh(ev.id));
         return;
@@ -285,6 +292,7 @@ export class Watchdog {
         if (ours || w.state.inFlight) return;
         if (seen.killed) {
           w.log.info({ exitCode: ev.exitCode }, 'container stopped by an operator; it stays stopped');
+          (this.deps.history ?? NO_HISTORY).transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
           w.feed({ type: 'stopped', by: 'operator', at: now });
         } else {
           w.feed({ type: 'stopped', by: 'exit', exitCode: ev.exitCode ?? -1, oom: seen.oom, at: now });
@@ -310,6 +318,7 @@ export class Watchdog {
       const line = describeAction(action);
       if (line) w.log[line.level](line.fields, line.msg);
       if (action.type === 'notify' && action.event === 'recovered' && action.recoveryMs !== undefined) (this.deps.observer ?? NO_OBSERVER).recovered(action.recoveryMs / 1000);
+      recordAction(this.deps.history ?? NO_HISTORY, w, action, this.deps.clock.now());
       if (action.type === 'notify') {
         const extra = {
           ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),
@@ -359,6 +368,7 @@ export class Watchdog {
         if (open) this.deps.log.error({ event: 'paused', failing, watched: all.length, fraction }, 'restarts paused: too many containers failing at once');
         else this.deps.log.warn({ event: 'resumed', failing, watched: all.length, fraction }, 'restarts resumed');
         this.deps.alerter.emit(hostAlert(open ? 'paused' : 'resumed', why));
+        (this.deps.history ?? NO_HISTORY).transition({ at: this.deps.clock.now(), container: '', event: open ? 'paused' : 'resumed', reason: why });
       }
       // A held or paused restart is taken again on the container's next failed probe (it may recover
       // with the rest); those with no probe to tell (Docker health, on-exit starts) are woken here.
@@ -415,10 +425,12 @@ export class Watchdog {
       w.feed({ type: 'restart_done', ok: false, error, at: this.deps.clock.now() });
       return;
     }
+    if (kind === 'stop' && done) (this.deps.history ?? NO_HISTORY).transition({ at: this.deps.clock.now(), container: w.name, project: w.info.project, event: 'stopped', reason });
     if (kind === 'stop') return;
     const now = this.deps.clock.now();
     if (done) {
       w.counts.restarts[cause]++;
+      (this.deps.history ?? NO_HISTORY).transition({ at: now, container: w.name, project: w.info.project, event: kind === 'restart' ? 'restarted' : 'started', reason });
       w.feed({ type: 'restart_done', ok: true, at: now });
       this.deps.alerter.emit(containerAlert(w, 'restarted', reason, now));
       if (kind === 'restart') this.restartNamespaceChildren(w);
