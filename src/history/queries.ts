@@ -111,7 +111,8 @@ export class HistoryQueries {
 
   /** One container's probe series since `since`: per minute within the last day, per hour before. */
   series(container: string, since: number, now: number): { resolution: 'minute' | 'hour'; buckets: Bucket[] } {
-    const hourly = since < now - MINUTE_RETENTION_MS;
+    // A client asking for "the last 24 hours" gets minutes, even if its clock runs a little ahead.
+    const hourly = since < now - MINUTE_RETENTION_MS - HOUR;
     const rows = this.store.db.prepare(`SELECT role, t, ok, fail, latency_sum, latency_max FROM ${hourly ? 'probe_hours' : 'probe_minutes'} WHERE container = ? AND t >= ? ORDER BY t`).all(container, since) as unknown as Raw[];
     const live = (groupOpen(this.store.current.open()).get(container) ?? []).map((r) => (hourly ? { ...r, t: r.t - (r.t % HOUR) } : r));
     const all = [...rows, ...live];

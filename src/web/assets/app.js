@@ -120,7 +120,7 @@ async function renderDetail() {
   document.getElementById('detail-name').textContent = name;
   document.getElementById('detail-state').replaceChildren(stateCell(c && c.state), c && c.pending ? ` · ${c.pending}` : '');
   if (needLogin) return;
-  const r = await get(`/api/hist?container=${encodeURIComponent(name)}&since=${Date.now() - 24 * 3600e3}`);
+  const r = await get(`/api/history?container=${encodeURIComponent(name)}&since=${Date.now() - 24 * 3600e3}`);
   if (!r.data) return;
   document.getElementById('chart').replaceChildren(chart(r.data.series, r.data.transitions, r.data.now));
   const items = r.data.transitions.map((t) => {
@@ -137,7 +137,7 @@ async function refresh() {
     needLogin = !!s.unauthorised;
     hist = undefined;
     if (status) {
-      const r = await get('/api/hist');
+      const r = await get('/api/history');
       if (r.unauthorised) needLogin = true;
       else hist = r.data;
     }
