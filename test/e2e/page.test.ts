@@ -59,7 +59,7 @@ describe('the status page in a real browser', () => {
     await page.screenshot({ path: `${shots}/page-phone.png`, fullPage: true });
     expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.locator('#failing-only').check();
-    await expect.poll(() => page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')))).toEqual([`legacy-${runId}`]);
+    await expect.poll(async () => Promise.all((await page.locator('tbody tr').all()).map((r) => r.getAttribute('data-name')))).toEqual([`legacy-${runId}`]);
     await page.locator('#failing-only').uncheck();
     expect(loads).toBe(1);
 
