@@ -13,6 +13,7 @@ const parts: [string, Record<string, string>][] = [
   // Each cost run starts a fresh healer process (dist/cli.js), as an operator would.
   ['cost.ts', { BENCH_COST_RUNS: String(costRuns) }],
   ['engine.ts', {}],
+  ['history.ts', {}],
 ];
 const lines: string[] = [];
 for (const [file, env] of parts) {

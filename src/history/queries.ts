@@ -51,8 +51,13 @@ export class HistoryQueries {
   /** Every named container's row data at `now`: one pass over the small per-container ranges. */
   summaries(names: readonly string[], now: number): Record<string, ContainerSummary> {
     const db = this.store.db;
-    const hoursQ = db.prepare('SELECT role, t, ok, fail, latency_sum, latency_max FROM probe_hours WHERE container = ? AND t >= ?');
-    const minsQ = db.prepare('SELECT role, t, ok, fail, latency_sum, latency_max FROM probe_minutes WHERE container = ? AND t >= ?');
+    const first = now - (now % MINUTE) - (BAR_MINUTES - 1) * MINUTE;
+    // Sums are taken in SQL (a week is 168 hourly rows per role); only the bar's 30 minutes come back as rows.
+    const hoursQ = db.prepare(
+      'SELECT role, sum(CASE WHEN t >= ? THEN ok ELSE 0 END) AS ok24, sum(CASE WHEN t >= ? THEN fail ELSE 0 END) AS fail24, sum(ok) AS ok7, sum(fail) AS fail7 FROM probe_hours WHERE container = ? AND t >= ? GROUP BY role',
+    );
+    const hourQ = db.prepare('SELECT role, sum(ok) AS ok, sum(fail) AS fail FROM probe_minutes WHERE container = ? AND t >= ? GROUP BY role');
+    const barQ = db.prepare('SELECT role, t, ok, fail FROM probe_minutes WHERE container = ? AND t >= ?');
     const restarts = new Map<string, number>();
     for (const r of db.prepare("SELECT container, count(*) AS n FROM transitions WHERE event = 'restarted' AND at >= ? GROUP BY container").all(now - DAY) as { container: string; n: number }[]) restarts.set(r.container, r.n);
     const recovery = new Map<string, number>();
@@ -63,22 +68,21 @@ export class HistoryQueries {
     const out: Record<string, ContainerSummary> = {};
     for (const name of names) {
       const live = open.get(name) ?? [];
-      const hours = [...(hoursQ.all(name, now - 7 * DAY) as unknown as Raw[]), ...live];
-      const mins = [...(minsQ.all(name, now - HOUR) as unknown as Raw[]), ...live];
-      const role = hours.some((r) => r.role === 0) || mins.some((r) => r.role === 0) ? 0 : 1;
-      const share = (rows: Raw[], since: number): number | null => {
-        let ok = 0;
-        let fail = 0;
-        for (const r of rows) {
-          if (r.role !== role || r.t < since) continue;
-          ok += r.ok;
-          fail += r.fail;
-        }
-        return ok + fail === 0 ? null : ok / (ok + fail);
-      };
-      const first = now - (now % MINUTE) - (BAR_MINUTES - 1) * MINUTE;
+      const hours = hoursQ.all(now - DAY - HOUR, now - DAY - HOUR, name, now - 7 * DAY) as { role: number; ok24: number; fail24: number; ok7: number; fail7: number }[];
+      const hour = hourQ.all(name, now - HOUR) as { role: number; ok: number; fail: number }[];
+      const role = hours.some((r) => r.role === 0) || hour.some((r) => r.role === 0) || live.some((r) => r.role === 0) ? 0 : 1;
+      let liveOk = 0;
+      let liveFail = 0;
+      for (const r of live) {
+        if (r.role !== role) continue;
+        liveOk += r.ok;
+        liveFail += r.fail;
+      }
+      const share = (ok: number, fail: number): number | null => (ok + fail === 0 ? null : ok / (ok + fail));
+      const hr = hours.find((r) => r.role === role);
+      const h1 = hour.find((r) => r.role === role);
       const bar = Array.from({ length: BAR_MINUTES }, (_, i) => ({ t: first + i * MINUTE, ok: 0, fail: 0 }));
-      for (const r of mins) {
+      for (const r of [...(barQ.all(name, first) as unknown as Raw[]), ...live]) {
         const cell = bar[Math.floor((r.t - first) / MINUTE)];
         if (r.role !== role || !cell) continue;
         cell.ok += r.ok;
@@ -86,7 +90,11 @@ export class HistoryQueries {
       }
       out[name] = {
         bar,
-        uptime: { h1: share(mins, now - HOUR), h24: share(hours, now - DAY - HOUR), d7: share(hours, now - 7 * DAY) },
+        uptime: {
+          h1: share((h1?.ok ?? 0) + liveOk, (h1?.fail ?? 0) + liveFail),
+          h24: share((hr?.ok24 ?? 0) + liveOk, (hr?.fail24 ?? 0) + liveFail),
+          d7: share((hr?.ok7 ?? 0) + liveOk, (hr?.fail7 ?? 0) + liveFail),
+        },
         restarts24h: restarts.get(name) ?? 0,
         lastRecoveryMs: recovery.get(name) ?? null,
       };
