@@ -50,10 +50,18 @@ const week = time(() => [q.series('app-7', now - 7 * DAY, now), q.transitions('a
 const many = Array.from({ length: 2000 }, (_, i) => `big-${i}`);
 const rec = performance.now();
 let n = 0;
-for (let s = 0; s < 60; s++) for (const name of many) (store.probe('id', name, 'liveness', true, 3, now + s * 1000), n++);
+for (let s = 0; s < 60; s++) {
+  for (const name of many) {
+    store.probe('id', name, 'liveness', true, 3, now + s * 1000);
+    n++;
+  }
+}
 const perProbeUs = ((performance.now() - rec) * 1000) / n;
 const flush = time(() => {
-  for (const name of many) store.probe('id', name, 'liveness', true, 3, now), store.probe('id', name, 'readiness', true, 3, now);
+  for (const name of many) {
+    store.probe('id', name, 'liveness', true, 3, now);
+    store.probe('id', name, 'readiness', true, 3, now);
+  }
   store.flush();
 }, 10);
 store.close();
