@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { openBrowser } from '../helpers/browser.ts';
 import { freePort } from '../helpers/servers.ts';
-import { appCommand, engineSuite, execIn, fastLabels, newRunId, runContainer, startTestHealer, waitFor } from '../helpers/engine.ts';
+import { appCommand, docker, engineSuite, execIn, fastLabels, newRunId, runContainer, startTestHealer, waitFor } from '../helpers/engine.ts';
 
 const suite = engineSuite();
 /** Screenshots go here (a temp dir unless SCREENSHOT_DIR says otherwise); docs/ holds a committed one. */
@@ -18,7 +18,7 @@ describe('the status page in a real browser', () => {
     const project = { 'com.docker.compose.project': `shop-${runId}` };
     const app = `api-${runId}`;
     const id = await runContainer({ runId, name: 'api', labels: { ...fastLabels(runId, `http://:${appPort}/health`), ...project }, cmd: appCommand(appPort) });
-    await runContainer({ runId, name: 'web', labels: { ...fastLabels(runId, `http://:${okPort}/health`), ...project }, cmd: appCommand(okPort) });
+    const webId = await runContainer({ runId, name: 'web', labels: { ...fastLabels(runId, `http://:${okPort}/health`), ...project }, cmd: appCommand(okPort) });
     // Failing for good, alerted only: the filter's subject.
     const deadPort = await freePort();
     await runContainer({ runId, name: 'legacy', labels: fastLabels(runId, `tcp://127.0.0.1:${deadPort}`, { 'healer.action': 'notify' }), cmd: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'] });
@@ -62,6 +62,16 @@ describe('the status page in a real browser', () => {
     await expect.poll(async () => Promise.all((await page.locator('tbody tr').all()).map((r) => r.getAttribute('data-name')))).toEqual([`legacy-${runId}`]);
     await page.locator('#failing-only').uncheck();
     expect(loads).toBe(1);
+
+    // An operator's stop and start are transitions too.
+    await docker.getContainer(webId).stop({ t: 1 });
+    await docker.getContainer(webId).start();
+    const webEvents = async () => ((await (await fetch(`${base}/api/history?container=web-${runId}`)).json()) as { transitions: { event: string }[] }).transitions.map((t) => t.event);
+    await waitFor('operator stop and start recorded', async () => {
+      const e = await webEvents();
+      return e.includes('operator_stop') && e.includes('operator_start');
+    });
+    expect(await webEvents()).not.toContain('restarted');
 
     // healer restarts (new process state, same files): the history is still there.
     await h.stop();
