@@ -4,7 +4,8 @@
 #   docker build --network host --build-arg NODE_IMAGE=healer-test-node:latest -t healer .
 ARG NODE_IMAGE=node:24-alpine
 
-# 1. Bundle src/ and the dependencies it reaches into one file, dist/cli.js (scripts/bundle.ts, esbuild).
+# 1. Bundle src/ and the dependencies it reaches into one file, dist/cli.js (scripts/bundle.ts, esbuild),
+#    with the status page's files beside it in dist/assets.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -28,6 +29,7 @@ LABEL org.opencontainers.image.title="healer" \
       org.opencontainers.image.documentation="README.md"
 WORKDIR /app
 COPY --from=build /app/dist/cli.js /app/dist/cli.js.LEGAL.txt ./dist/
+COPY --from=build /app/dist/assets ./dist/assets
 COPY schema ./schema
 # /data holds the state file; owned by the user healer runs as (a fresh named volume inherits it).
 RUN mkdir -p /data && chown 1000:1000 /data

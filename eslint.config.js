@@ -19,4 +19,14 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // The status page's script runs in the browser as a plain file (no bundler, no inline script).
+  {
+    files: ['src/web/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: null },
+      sourceType: 'script',
+      globals: { document: 'readonly', window: 'readonly', location: 'readonly', fetch: 'readonly', Node: 'readonly', Element: 'readonly', setInterval: 'readonly', console: 'readonly' },
+    },
+  },
 );

@@ -16,6 +16,7 @@ const parts: [string, Record<string, string>][] = [
   // Issue 17: memory per module, start-up and idle RSS with 10 containers (npm run healer and the image).
   ['modules.ts', {}],
   ['idle.ts', {}],
+  ['history.ts', {}],
 ];
 const lines: string[] = [];
 for (const [file, env] of parts) {

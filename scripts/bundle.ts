@@ -11,7 +11,8 @@
 //   `require('pkg')` calls are seen and bundled: the package's code is in the file but only runs on first use.
 // The exclusions (EXCLUDED) are the only per-package rules: code healer never runs, replaced by modules
 // that refuse; healer speaks unix:// and tcp:// to the engine and HTTP/1.1 to probes and receivers.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
@@ -97,9 +98,15 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions & { 
   };
 }
 
-/** Bundles src/cli.ts into `outfile` (beside it: a source map and the dependencies' licences). */
+/**
+ * Bundles src/cli.ts into `outfile` (beside it: a source map and the dependencies' licences) and copies
+ * the status page's files into `assets/` beside it, where the bundled server reads them
+ * (`./assets/` from its own URL, as src/web/routes.ts does from src/web/ when run from source).
+ */
 export async function bundle(outfile = 'dist/cli.js'): Promise<Metafile> {
-  return (await build(bundleOptions('src/cli.ts', outfile))).metafile;
+  const meta = (await build(bundleOptions('src/cli.ts', outfile))).metafile;
+  cpSync(new URL('../src/web/assets/', import.meta.url), `${dirname(outfile)}/assets`, { recursive: true });
+  return meta;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

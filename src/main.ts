@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from './config/load.ts';
@@ -7,6 +8,8 @@ import { Engine } from './docker/engine.ts';
 import { selfContainerClues } from './docker/self.ts';
 import { Agent } from './undici.ts';
 import { Alerter } from './alerting/alerter.ts';
+import { HistoryQueries } from './history/queries.ts';
+import { HistoryStore } from './history/store.ts';
 import { Metrics, type MetricSources } from './metrics.ts';
 import { createProbeDispatcher, createProbers } from './probes/index.ts';
 import { startServer, type HttpServer } from './server.ts';
@@ -21,6 +24,8 @@ export interface Running {
   readonly metrics: Metrics;
   /** The HTTP listener; undefined when server.listen is off. */
   readonly server: HttpServer | undefined;
+  /** The status page's history; undefined with history.path off. */
+  readonly history: HistoryStore | undefined;
   /** Stops healer: no new probes, in-flight work gets `graceMs`, then connections close. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -47,8 +52,18 @@ export async function startHealer(opts: {
 
   const sources: MetricSources = { watchdog: undefined, alerter: undefined };
   const metrics = new Metrics(sources);
+  const history = openHistory(loaded, clock);
   const listen = loaded.config.server.listen;
-  const server = listen ? await startServer({ listen, token: loaded.serverToken, metrics, sources, log: log.child({ component: 'http' }) }) : undefined;
+  const server = listen
+    ? await startServer({ listen, token: loaded.serverToken, metrics, sources, history: history && new HistoryQueries(history), clock, log: log.child({ component: 'http' }) }).catch((err: unknown) => {
+        history?.close();
+        throw err;
+      })
+    : undefined;
+  const closeAll = async () => {
+    await server?.close();
+    history?.close();
+  };
 
   let delay = 500;
   for (;;) {
@@ -72,6 +87,7 @@ export async function startHealer(opts: {
         state,
         alerter,
         observer: metrics,
+        ...(history ? { history } : {}),
       });
       sources.watchdog = watchdog;
       sources.alerter = alerter;
@@ -81,10 +97,12 @@ export async function startHealer(opts: {
         alerter,
         metrics,
         server,
+        history,
         async stop(graceMs = 15_000) {
           await watchdog.stop(graceMs);
           await alerter.flush(Math.min(graceMs, 10_000));
           await Promise.all([dispatcher.close(), alertDispatcher.close(), server?.close()]);
+          history?.close();
           log.info('healer stopped');
         },
       };
@@ -92,19 +110,33 @@ export async function startHealer(opts: {
       sources.watchdog = undefined;
       sources.alerter = undefined;
       if (opts.signal?.aborted) {
-        await server?.close();
+        await closeAll();
         throw err;
       }
       log.error({ err: (err as Error).message, retryInMs: delay }, 'docker engine unreachable; retrying');
       try {
         await sleep(delay, undefined, opts.signal ? { signal: opts.signal } : undefined);
       } catch (aborted) {
-        await server?.close();
+        await closeAll();
         throw aborted;
       }
       delay = Math.min(delay * 2, 30_000);
     }
   }
+}
+
+/** The history beside the state file unless history.path says otherwise; `off` keeps none. */
+function openHistory(loaded: LoadedConfig, clock: Clock): HistoryStore | undefined {
+  const h = loaded.config.history;
+  if (h.path === 'off') return undefined;
+  const store = new HistoryStore({
+    path: h.path ?? join(dirname(loaded.config.state.path), 'healer-history.db'),
+    retentionMs: h.retention,
+    maxBytes: h.max_size * 2 ** 20,
+    clock,
+  });
+  store.start();
+  return store;
 }
 
 async function connectEngine(target: LoadedConfig['config']['docker']): Promise<{ engine: Engine; apiVersion: string; engineVersion: string }> {

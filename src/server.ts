@@ -2,9 +2,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { HistoryQueries } from './history/queries.ts';
 import type { Metrics } from './metrics.ts';
 import { VERSION } from './version.ts';
+import type { Clock } from './watchdog/clock.ts';
 import type { Watchdog } from './watchdog/watchdog.ts';
+import { handleWeb, type WebContext } from './web/routes.ts';
+import { hasSession } from './web/session.ts';
 
 export interface ServerSources {
   /** Undefined until healer has reached the engine for the first time. */
@@ -28,19 +32,31 @@ export async function startServer(opts: {
   token: string | undefined;
   metrics: Metrics;
   sources: ServerSources;
+  /** The status page's history; the page shows states only without it. */
+  history?: HistoryQueries | undefined;
+  clock?: Clock;
   log: Logger;
 }): Promise<HttpServer> {
   const { metrics, sources, log, token } = opts;
   const expected = token === undefined ? undefined : digest(token);
 
   const authorised = (req: IncomingMessage): boolean => {
-    if (expected === undefined) return true;
+    if (expected === undefined || (token !== undefined && hasSession(req, token))) return true;
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
   };
 
+  const web: WebContext = {
+    authorised,
+    token,
+    status: () => sources.watchdog?.status(),
+    history: opts.history,
+    now: () => (opts.clock ?? Date).now(),
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
+    if (await handleWeb(req, res, path ?? '/', web)) return;
     const route = ROUTES[path ?? ''];
     if (!route) return send(res, 404, 'text/plain', `not found; try ${Object.keys(ROUTES).join(', ')}\n`);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -84,7 +100,7 @@ export async function startServer(opts: {
   });
   const bound = server.address() as AddressInfo;
   const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
-  log.info({ address, token: token !== undefined }, 'http listener up: /metrics /healthz /api/status');
+  log.info({ address, token: token !== undefined }, 'http listener up: / /metrics /healthz /api/status /api/history /badge/<name>.svg');
   if (token === undefined && !isLoopback(bound.address)) {
     log.warn(
       { address },

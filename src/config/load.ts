@@ -36,6 +36,7 @@ const ENV_PATHS: Readonly<Record<string, readonly string[]>> = {
   HEALER_LOG_FORMAT: ['log', 'format'],
   HEALER_MAX_CONCURRENT_RESTARTS: ['guards', 'max_concurrent_restarts'],
   HEALER_STATE_PATH: ['state', 'path'],
+  HEALER_HISTORY_PATH: ['history', 'path'],
   HEALER_SERVER_LISTEN: ['server', 'listen'],
   HEALER_SERVER_TOKEN_FILE: ['server', 'token_file'],
 };

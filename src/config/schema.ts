@@ -183,6 +183,13 @@ export const configSchema = z.strictObject({
       path: z.string().min(1).prefault('healer-state.json').describe('Restart history, kept across healer restarts'),
     })
     .prefault({}),
+  history: z
+    .strictObject({
+      path: z.string().min(1).optional().describe('SQLite file for the status page history (default: healer-history.db beside the state file); off to keep none'),
+      retention: durationField.prefault('168h').describe('Transitions and hourly probe summaries older than this are dropped (default 168h: 7 days)'),
+      max_size: countField(1).prefault(256).describe('Size bound in MB; the oldest history goes first'),
+    })
+    .prefault({}),
   dry_run: boolField.prefault(false).describe('Decide and log, never act'),
 });
 

@@ -5,6 +5,7 @@ export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'>;
 import type { Engine } from '../docker/engine.ts';
 import { isSelf } from '../docker/self.ts';
 import { containerAlert } from './alert-input.ts';
+import type { HistorySink } from './history.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { Limit } from './limit.ts';
@@ -20,6 +21,8 @@ export interface ActorDeps {
   readonly maxConcurrent: number;
   /** The watches, for the containers in a restarted container's network namespace. */
   readonly watches: () => Iterable<ContainerWatch>;
+  /** Healer's own actions, for the status page's history. */
+  readonly history: HistorySink;
 }
 
 /**
@@ -57,8 +60,9 @@ export class Actor {
       w.feed({ type: 'restart_done', ok: false, error, retry: { kind, reason, cause }, at: this.deps.clock.now() });
       return;
     }
-    if (kind === 'stop') return;
     const now = this.deps.clock.now();
+    if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: kind === 'restart' ? 'restarted' : kind === 'start' ? 'started' : 'stopped', reason });
+    if (kind === 'stop') return;
     if (done) {
       const crash = w.events.endAction(true);
       w.counts.restarts[cause]++;

@@ -7,6 +7,7 @@ import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
 import { EventReader } from './event-reader.ts';
+import type { HistorySink } from './history.ts';
 import { exitToResume } from './exits.ts';
 import type { Observer, WatchCounts, WatchEffects } from './watch-types.ts';
 import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
@@ -26,6 +27,8 @@ export interface WatchDeps {
   readonly dryRun: boolean;
   /** False while the engine cannot be reached: probe results then say nothing healer may act on. */
   readonly engineUp?: () => boolean;
+  /** Probe results for the status page's per-minute summary. */
+  readonly history?: HistorySink;
 }
 
 export interface LastProbe extends ProbeResult {
@@ -284,6 +287,7 @@ export class ContainerWatch {
     this.last[role] = { ...result, at };
     this.counts.probes[role][result.inconclusive ? 'error' : result.ok ? 'success' : 'failure']++;
     this.deps.observer.probe(kind, result.latencyMs / 1000);
+    if (!result.inconclusive) this.deps.history?.probe(this.id, this.name, role, result.ok, result.latencyMs, at);
     this.configProblem = !addr.ok && needsAddress(p) ? result.error : undefined;
     if (result.inconclusive) {
       // Said once per distinct reason, not on every interval; the state machine never sees it.

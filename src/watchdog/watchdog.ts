@@ -16,6 +16,7 @@ import { ContainerWatch, NO_OBSERVER, type Observer, type WatchEffects } from '.
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
 import { breakerOpen, failingDependency } from './guards.ts';
 import type { MachineState } from './machine-types.ts';
+import { NO_HISTORY, recordAction, type HistorySink } from './history.ts';
 import { describeAction } from './narrate.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
 import { containerStatus, type ContainerStatus } from './status.ts';
@@ -33,6 +34,8 @@ export interface WatchdogDeps {
   readonly selfNetwork?: SelfNetwork;
   readonly state: StateFile;
   readonly alerter: AlertSink;
+  /** Where transitions and probe results are recorded for the status page; none by default. */
+  readonly history?: HistorySink;
   /** Histograms for the metrics; per-container totals are read from the watches. */
   readonly observer?: Observer;
 }
@@ -59,9 +62,11 @@ export class Watchdog {
   private readonly discovery: Discovery;
   readonly actor: Actor;
   private reassessTimer: object | undefined;
+  private readonly history: HistorySink;
 
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
+    this.history = deps.history ?? NO_HISTORY;
     this.actor = new Actor({
       engine: deps.engine,
       clock: deps.clock,
@@ -69,6 +74,7 @@ export class Watchdog {
       state: deps.state,
       self: deps.self,
       maxConcurrent: deps.loaded.config.guards.max_concurrent_restarts,
+      history: this.history,
       watches: () => this.watches.values(),
     });
     this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, state: deps.state, clock: deps.clock, log: deps.log }, this.registry);
@@ -82,6 +88,7 @@ export class Watchdog {
           if (this.engineReachable) {
             deps.alerter.emit(hostAlert('docker_unreachable', `the event stream broke: ${err.message}; no action until the engine is back`));
             this.deps.log.error({ err: err.message }, 'docker engine unreachable; no action until it is back');
+            this.history.transition({ at: this.deps.clock.now(), container: '', event: 'engine_unreachable', reason: err.message });
           } else this.deps.log.debug({ err: err.message }, 'docker engine still unreachable');
           this.engineReachable = false;
         },
@@ -142,7 +149,10 @@ export class Watchdog {
 
   private async onConnected(reconnect: boolean): Promise<void> {
     await this.discovery.sync();
-    if (reconnect && !this.engineReachable) this.deps.alerter.emit(hostAlert('docker_reconnected', `reconnected and resynchronised: ${this.watches.size} containers watched`));
+    if (reconnect && !this.engineReachable) {
+      this.deps.alerter.emit(hostAlert('docker_reconnected', `reconnected and resynchronised: ${this.watches.size} containers watched`));
+      this.history.transition({ at: this.deps.clock.now(), container: '', event: 'engine_reconnected', reason: `${this.watches.size} containers watched` });
+    }
     this.engineReachable = true;
     this.deps.log.info({ watched: this.watches.size, problems: this.problems.size, reconnect }, reconnect ? 'docker engine reconnected; resynchronised' : 'watching');
   }
@@ -182,6 +192,7 @@ export class Watchdog {
         },
         dryRun: this.deps.loaded.config.dry_run,
         engineUp: () => this.engineReachable,
+        history: this.history,
       },
       persisted,
     );
@@ -217,7 +228,11 @@ export class Watchdog {
     }
     w.guard(() => {
       const input = w.events.read(ev, now, w.info.stopSignal);
-      if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') w.log.info('container stopped by an operator; it stays stopped');
+      if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
+        w.log.info('container stopped by an operator; it stays stopped');
+        this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
+      }
+      if (input?.type === 'started' && w.state.lifecycle !== 'running') this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
       if (input?.type === 'paused' || input?.type === 'unpaused') w.log.info({ event: input.type }, input.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
       if (input) w.feed(input);
     });
@@ -230,6 +245,7 @@ export class Watchdog {
       const line = describeAction(action);
       if (line) w.log[line.level](line.fields, line.msg);
       if (action.type === 'notify' && action.event === 'recovered' && action.recoveryMs !== undefined) (this.deps.observer ?? NO_OBSERVER).recovered(action.recoveryMs / 1000);
+      recordAction(this.history, w, action, this.deps.clock.now());
       if (action.type === 'notify') {
         const extra = {
           ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),
@@ -284,6 +300,7 @@ export class Watchdog {
         if (open) this.deps.log.error({ event: 'paused', failing, watched: all.length, fraction }, 'restarts paused: too many containers failing at once');
         else this.deps.log.warn({ event: 'resumed', failing, watched: all.length, fraction }, 'restarts resumed');
         this.deps.alerter.emit(hostAlert(open ? 'paused' : 'resumed', why));
+        this.history.transition({ at: this.deps.clock.now(), container: '', event: open ? 'paused' : 'resumed', reason: why });
       }
       // A held or paused restart is taken again on the container's next failed probe (it may recover
       // with the rest); those with no probe to tell (Docker health, on-exit starts) are woken here.

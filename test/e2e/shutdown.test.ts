@@ -1,5 +1,6 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { DatabaseSync } from 'node:sqlite';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/servers.ts';
@@ -56,7 +57,11 @@ describe('shutdown and restart of healer', () => {
       const file = new StateFile(path, pino({ level: 'info' }, { write: (line: string) => void logs.push(line) }));
       file.load();
       expect(logs.join(''), `round ${round}`).toContain('restart history loaded');
-      expect(readdirSync(dir).filter((f) => f !== 'state.json').length, `round ${round}: leftover temporary files`).toBeLessThanOrEqual(1);
+      // The status page's history lives beside it (with its WAL): it must open and pass SQLite's own check.
+      expect(readdirSync(dir).filter((f) => f !== 'state.json' && !f.startsWith('healer-history.db')).length, `round ${round}: leftover temporary files`).toBeLessThanOrEqual(1);
+      const db = new DatabaseSync(`${dir}/healer-history.db`);
+      expect(db.prepare('PRAGMA integrity_check').get(), `round ${round}: history database`).toEqual({ integrity_check: 'ok' });
+      db.close();
     }
     expect(writesSeen).toBeGreaterThan(8); // the kills really landed in the middle of restarts and writes
   }, 120_000);

@@ -1,0 +1,155 @@
+import type { HistoryEvent } from '../watchdog/history.ts';
+import type { MinuteRow } from './minutes.ts';
+import { HOUR, MINUTE, MINUTE_RETENTION_MS, type HistoryStore } from './store.ts';
+
+/** Minutes in a row's bar of recent probe results. */
+export const BAR_MINUTES = 30;
+const DAY = 24 * HOUR;
+
+export interface Bucket {
+  readonly t: number;
+  readonly ok: number;
+  readonly fail: number;
+  readonly latencyAvg: number;
+  readonly latencyMax: number;
+}
+
+/** What the page shows in a container's row. Uptime is the share of passing probes; null without probes. */
+export interface ContainerSummary {
+  readonly bar: readonly { t: number; ok: number; fail: number }[];
+  readonly uptime: { readonly h1: number | null; readonly h24: number | null; readonly d7: number | null };
+  readonly restarts24h: number;
+  readonly lastRecoveryMs: number | null;
+}
+
+export interface TransitionRow {
+  readonly at: number;
+  readonly container: string;
+  readonly event: HistoryEvent;
+  readonly reason: string;
+  readonly recoveryMs: number | null;
+  readonly exitCode: number | null;
+  readonly oom: boolean | null;
+}
+
+interface Raw {
+  role: number;
+  t: number;
+  ok: number;
+  fail: number;
+  latency_sum: number;
+  latency_max: number;
+}
+
+/** Read side of the history, for the page, the JSON API and the badges. */
+export class HistoryQueries {
+  private readonly store: HistoryStore;
+  constructor(store: HistoryStore) {
+    this.store = store;
+  }
+
+  /** Every named container's row data at `now`: one pass over the small per-container ranges. */
+  summaries(names: readonly string[], now: number): Record<string, ContainerSummary> {
+    const db = this.store.db;
+    const first = now - (now % MINUTE) - (BAR_MINUTES - 1) * MINUTE;
+    // Sums are taken in SQL (a week is 168 hourly rows per role); only the bar's 30 minutes come back as rows.
+    const hoursQ = db.prepare(
+      'SELECT role, sum(CASE WHEN t >= ? THEN ok ELSE 0 END) AS ok24, sum(CASE WHEN t >= ? THEN fail ELSE 0 END) AS fail24, sum(ok) AS ok7, sum(fail) AS fail7 FROM probe_hours WHERE container = ? AND t >= ? GROUP BY role',
+    );
+    const hourQ = db.prepare('SELECT role, sum(ok) AS ok, sum(fail) AS fail FROM probe_minutes WHERE container = ? AND t >= ? GROUP BY role');
+    const barQ = db.prepare('SELECT role, t, ok, fail FROM probe_minutes WHERE container = ? AND t >= ?');
+    const restarts = new Map<string, number>();
+    for (const r of db.prepare("SELECT container, count(*) AS n FROM transitions WHERE event = 'restarted' AND at >= ? GROUP BY container").all(now - DAY) as { container: string; n: number }[]) restarts.set(r.container, r.n);
+    const recovery = new Map<string, number>();
+    for (const r of db.prepare("SELECT container, recovery_ms AS ms, max(at) AS at FROM transitions WHERE event = 'recovered' GROUP BY container").all() as { container: string; ms: number | null }[]) {
+      if (r.ms !== null) recovery.set(r.container, r.ms);
+    }
+    const open = groupOpen(this.store.current.open());
+    const out: Record<string, ContainerSummary> = {};
+    for (const name of names) {
+      const live = open.get(name) ?? [];
+      const hours = hoursQ.all(now - DAY - HOUR, now - DAY - HOUR, name, now - 7 * DAY) as { role: number; ok24: number; fail24: number; ok7: number; fail7: number }[];
+      const hour = hourQ.all(name, now - HOUR) as { role: number; ok: number; fail: number }[];
+      const role = hours.some((r) => r.role === 0) || hour.some((r) => r.role === 0) || live.some((r) => r.role === 0) ? 0 : 1;
+      let liveOk = 0;
+      let liveFail = 0;
+      for (const r of live) {
+        if (r.role !== role) continue;
+        liveOk += r.ok;
+        liveFail += r.fail;
+      }
+      const share = (ok: number, fail: number): number | null => (ok + fail === 0 ? null : ok / (ok + fail));
+      const hr = hours.find((r) => r.role === role);
+      const h1 = hour.find((r) => r.role === role);
+      const bar = Array.from({ length: BAR_MINUTES }, (_, i) => ({ t: first + i * MINUTE, ok: 0, fail: 0 }));
+      for (const r of [...(barQ.all(name, first) as unknown as Raw[]), ...live]) {
+        const cell = bar[Math.floor((r.t - first) / MINUTE)];
+        if (r.role !== role || !cell) continue;
+        cell.ok += r.ok;
+        cell.fail += r.fail;
+      }
+      out[name] = {
+        bar,
+        uptime: {
+          h1: share((h1?.ok ?? 0) + liveOk, (h1?.fail ?? 0) + liveFail),
+          h24: share((hr?.ok24 ?? 0) + liveOk, (hr?.fail24 ?? 0) + liveFail),
+          d7: share((hr?.ok7 ?? 0) + liveOk, (hr?.fail7 ?? 0) + liveFail),
+        },
+        restarts24h: restarts.get(name) ?? 0,
+        lastRecoveryMs: recovery.get(name) ?? null,
+      };
+    }
+    return out;
+  }
+
+  /** Transitions since `since`, newest first; one container's, or all (host-wide ones have container ''). */
+  transitions(container: string | undefined, since: number, limit = 500): TransitionRow[] {
+    const sql = `SELECT at, container, event, reason, recovery_ms, exit_code, oom FROM transitions WHERE at >= ?${container === undefined ? '' : " AND (container = ? OR container = '')"} ORDER BY at DESC LIMIT ?`;
+    const args = container === undefined ? [since, limit] : [since, container, limit];
+    return (this.store.db.prepare(sql).all(...args) as { at: number; container: string; event: HistoryEvent; reason: string; recovery_ms: number | null; exit_code: number | null; oom: number | null }[]).map((r) => ({
+      at: r.at,
+      container: r.container,
+      event: r.event,
+      reason: r.reason,
+      recoveryMs: r.recovery_ms,
+      exitCode: r.exit_code,
+      oom: r.oom === null ? null : r.oom === 1,
+    }));
+  }
+
+  /** One container's probe series since `since`: per minute within the last day, per hour before. */
+  series(container: string, since: number, now: number): { resolution: 'minute' | 'hour'; buckets: Bucket[] } {
+    // A client asking for "the last 24 hours" gets minutes, even if its clock runs a little ahead.
+    const hourly = since < now - MINUTE_RETENTION_MS - HOUR;
+    const rows = this.store.db.prepare(`SELECT role, t, ok, fail, latency_sum, latency_max FROM ${hourly ? 'probe_hours' : 'probe_minutes'} WHERE container = ? AND t >= ? ORDER BY t`).all(container, since) as unknown as Raw[];
+    const live = (groupOpen(this.store.current.open()).get(container) ?? []).map((r) => (hourly ? { ...r, t: r.t - (r.t % HOUR) } : r));
+    const all = [...rows, ...live];
+    const role = all.some((r) => r.role === 0) ? 0 : 1;
+    const by = new Map<number, { ok: number; fail: number; sum: number; max: number }>();
+    for (const r of all) {
+      if (r.role !== role) continue;
+      const b = by.get(r.t) ?? { ok: 0, fail: 0, sum: 0, max: 0 };
+      b.ok += r.ok;
+      b.fail += r.fail;
+      b.sum += r.latency_sum;
+      b.max = Math.max(b.max, r.latency_max);
+      by.set(r.t, b);
+    }
+    const buckets = [...by.entries()].sort((a, b) => a[0] - b[0]).map(([t, b]) => ({ t, ok: b.ok, fail: b.fail, latencyAvg: b.ok + b.fail === 0 ? 0 : round(b.sum / (b.ok + b.fail)), latencyMax: round(b.max) }));
+    return { resolution: hourly ? 'hour' : 'minute', buckets };
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+function groupOpen(rows: readonly MinuteRow[]): Map<string, Raw[]> {
+  const m = new Map<string, Raw[]>();
+  for (const r of rows) {
+    const list = m.get(r.container) ?? [];
+    list.push({ role: r.role, t: r.minute, ok: r.ok, fail: r.fail, latency_sum: r.latencySum, latency_max: r.latencyMax });
+    m.set(r.container, list);
+  }
+  return m;
+}

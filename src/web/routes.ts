@@ -1,0 +1,130 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HistoryQueries } from '../history/queries.ts';
+import type { ContainerStatus } from '../watchdog/status.ts';
+import { badgeSvg } from './badge.ts';
+import { sessionCookie } from './session.ts';
+
+/**
+ * Nothing but healer's own files: no inline script or style, no outside origin, no framing. The page's
+ * charts are SVG built by app.js through the DOM, which this policy allows.
+ */
+export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
+};
+
+export interface WebContext {
+  /** Bearer header or session cookie; always true without a token. */
+  authorised(req: IncomingMessage): boolean;
+  readonly token: string | undefined;
+  status(): { containers: readonly ContainerStatus[] } | undefined;
+  readonly history: HistoryQueries | undefined;
+  now(): number;
+}
+
+const cache = new Map<string, Buffer>();
+function asset(file: string): Buffer {
+  let b = cache.get(file);
+  if (!b) cache.set(file, (b = readFileSync(new URL(`./assets/${file}`, import.meta.url))));
+  return b;
+}
+
+/** The status page's routes; false when the path is none of them (the server's own routes go next). */
+export async function handleWeb(req: IncomingMessage, res: ServerResponse, path: string, ctx: WebContext): Promise<boolean> {
+  const a = ASSETS[path];
+  if (a) {
+    if (!isRead(req, res)) return true;
+    res.writeHead(200, { ...SECURE, 'Content-Type': a.type, 'Cache-Control': 'no-cache' });
+    res.end(req.method === 'HEAD' ? undefined : asset(a.file));
+    return true;
+  }
+  if (path === '/login') {
+    if (req.method !== 'POST') return redirect(res, '/');
+    const form = new URLSearchParams(await body(req, 4096));
+    const given = form.get('token') ?? '';
+    if (ctx.token === undefined) return redirect(res, '/');
+    if (!sameToken(given, ctx.token)) return redirect(res, '/?login=failed');
+    res.setHeader('Set-Cookie', sessionCookie(ctx.token));
+    return redirect(res, '/');
+  }
+  if (path === '/api/history') {
+    if (!isRead(req, res)) return true;
+    if (!ctx.authorised(req)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="healer"');
+      return json(res, 401, { error: 'a bearer token or a login is required (server.token_file)' });
+    }
+    if (!ctx.history) return json(res, 404, { error: 'history is off (history.path: off)' });
+    const url = new URL(req.url ?? '/', 'http://healer');
+    const now = ctx.now();
+    const since = parseSince(url.searchParams.get('since'), now);
+    if (since === undefined) return json(res, 400, { error: 'since: a time in ms since the epoch or ISO 8601' });
+    const container = url.searchParams.get('container') ?? undefined;
+    if (container !== undefined) {
+      return json(res, 200, { now, container, transitions: ctx.history.transitions(container, since), series: ctx.history.series(container, since, now) });
+    }
+    const names = (ctx.status()?.containers ?? []).map((c) => c.name);
+    return json(res, 200, { now, containers: ctx.history.summaries(names, now), transitions: ctx.history.transitions(undefined, since, 200) });
+  }
+  const badge = /^\/badge\/([^/]+)\.svg$/.exec(path);
+  if (badge?.[1] !== undefined) {
+    if (!isRead(req, res)) return true;
+    const name = decodeURIComponent(badge[1]);
+    const c = ctx.status()?.containers.find((x) => x.name === name);
+    // The state is what the token-less status shows; the uptime comes from the history and needs access.
+    const uptime = c && ctx.history && ctx.authorised(req) ? ctx.history.summaries([name], ctx.now())[name]?.uptime.h24 : undefined;
+    res.writeHead(c ? 200 : 404, { ...SECURE, 'Content-Type': 'image/svg+xml', 'Cache-Control': 'no-cache, max-age=0' });
+    res.end(req.method === 'HEAD' ? undefined : badgeSvg(name, c?.state, uptime));
+    return true;
+  }
+  return false;
+}
+
+const SECURE = { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' };
+
+function isRead(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' });
+  res.end('method not allowed\n');
+  return false;
+}
+
+function redirect(res: ServerResponse, to: string): true {
+  res.writeHead(303, { Location: to, 'Cache-Control': 'no-store' });
+  res.end();
+  return true;
+}
+
+function json(res: ServerResponse, code: number, value: unknown): true {
+  res.writeHead(code, { ...SECURE, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.end(res.req.method === 'HEAD' ? undefined : JSON.stringify(value));
+  return true;
+}
+
+/** Milliseconds since the epoch or an ISO date; 24 hours back when absent. */
+function parseSince(s: string | null, now: number): number | undefined {
+  if (s === null || s === '') return now - 24 * 3_600_000;
+  const n = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function sameToken(a: string, b: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(a), h(b));
+}
+
+async function body(req: IncomingMessage, limit: number): Promise<string> {
+  let size = 0;
+  const parts: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new Error('request body too large');
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
