@@ -51,11 +51,15 @@ export function recordRestarts(b: Budget, at: number, r: BudgetRules, count = 1)
   };
 }
 
-/** After `resetMs` healthy without a break, backoff and the crash-loop state start afresh (history stays). */
+/**
+ * After `resetMs` healthy without a break, backoff and the crash-loop state start afresh: the restarts
+ * before it no longer count towards a crash loop (with `backoff.reset` shorter than the crash-loop window,
+ * one crash after a long healthy run would otherwise re-open, or give up, at once).
+ */
 export function maybeReset(b: Budget, at: number, r: BudgetRules): { budget: Budget; reset: boolean } {
   if (b.healthySince === undefined || at - b.healthySince < r.backoff.resetMs) return { budget: b, reset: false };
-  if (b.level === 0 && b.loop === 'closed') return { budget: b, reset: false };
-  return { budget: { ...b, level: 0, loop: 'closed' }, reset: true };
+  if (b.level === 0 && b.loop === 'closed' && b.restarts.length === 0) return { budget: b, reset: false };
+  return { budget: { ...b, restarts: [], level: 0, loop: 'closed' }, reset: true };
 }
 
 export const healthy = (b: Budget, at: number): Budget => (b.healthySince === undefined ? { ...b, healthySince: at } : b);
