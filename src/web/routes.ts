@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HistoryQueries } from '../history/queries.ts';
+import type { HistoryQueries, TransitionRow } from '../history/queries.ts';
 import type { ContainerStatus } from '../watchdog/status.ts';
 import { badgeSvg } from './badge.ts';
 import { sessionCookie } from './session.ts';
@@ -65,11 +65,14 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
     const since = parseSince(url.searchParams.get('since'), now);
     if (since === undefined) return json(res, 400, { error: 'since: a time in ms since the epoch or ISO 8601' });
     const container = url.searchParams.get('container') ?? undefined;
+    // Without server.token_file the listener is open to anyone who reaches it (SECURITY.md): what
+    // happened and when, never the free text of reasons, which can carry a probe target's answers.
+    const shown = (rows: readonly TransitionRow[]): readonly unknown[] => (ctx.token === undefined ? rows.map(publicTransition) : rows);
     if (container !== undefined) {
-      return json(res, 200, { now, container, transitions: ctx.history.transitions(container, since), series: ctx.history.series(container, since, now) });
+      return json(res, 200, { now, container, transitions: shown(ctx.history.transitions(container, since)), series: ctx.history.series(container, since, now) });
     }
     const names = (ctx.status()?.containers ?? []).map((c) => c.name);
-    return json(res, 200, { now, containers: ctx.history.summaries(names, now), transitions: ctx.history.transitions(undefined, since, 200) });
+    return json(res, 200, { now, containers: ctx.history.summaries(names, now), transitions: shown(ctx.history.transitions(undefined, since, 200)) });
   }
   const badge = /^\/badge\/([^/]+)\.svg$/.exec(path);
   if (badge?.[1] !== undefined) {
@@ -83,6 +86,11 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
     return true;
   }
   return false;
+}
+
+/** A transition as the token-less page shows it: the event, its time and its container, no free text. */
+export function publicTransition(t: TransitionRow): Omit<TransitionRow, 'reason' | 'exitCode' | 'oom'> {
+  return { at: t.at, container: t.container, event: t.event, recoveryMs: t.recoveryMs };
 }
 
 const SECURE = { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' };

@@ -47,6 +47,20 @@ describe('status page routes', () => {
     expect((await fetch(`${base}/api/history?since=yesterday`)).status).toBe(400);
   });
 
+  it('without a token serves what happened and when, never the reasons (SECURITY.md: the listener is open then)', async () => {
+    const base = await start(undefined);
+    for (const q of ['container=api&since=0', 'since=0']) {
+      const text = await (await fetch(`${base}/api/history?${q}`)).text();
+      expect(text).toContain('"restarted"');
+      expect(text).not.toContain('liveness failed');
+    }
+    await server?.close();
+    store?.close();
+    const withToken = await start(TOKEN);
+    const r = await fetch(`${withToken}/api/history?since=0`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await r.text()).toContain('liveness failed');
+  });
+
   it('with a token: 401 without it, a wrong login goes back to the form, a right one sets a cookie that opens history and status', async () => {
     const base = await start(TOKEN);
     expect((await fetch(`${base}/api/history`)).status).toBe(401);

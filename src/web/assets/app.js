@@ -124,8 +124,10 @@ async function renderDetail() {
   if (!r.data) return;
   document.getElementById('chart').replaceChildren(chart(r.data.series, r.data.transitions, r.data.now));
   const items = r.data.transitions.map((t) => {
-    const extra = [t.recoveryMs !== null ? `recovered in ${dur(t.recoveryMs)}` : null, t.exitCode !== null ? `exit code ${t.exitCode}${t.oom ? ', OOM-killed' : ''}` : null].filter(Boolean).join(', ');
-    return h('li', { 'data-event': t.event }, h('time', { datetime: new Date(t.at).toISOString() }, clock(t.at)), h('strong', {}, t.container ? t.event.replace(/_/g, ' ') : `host: ${t.event.replace(/_/g, ' ')}`), ` — ${t.reason}${extra ? ` (${extra})` : ''}`);
+    // Without a token on healer the reason, exit code and OOM flag are not served (SECURITY.md).
+    const extra = [t.recoveryMs != null ? `recovered in ${dur(t.recoveryMs)}` : null, t.exitCode != null ? `exit code ${t.exitCode}${t.oom ? ', OOM-killed' : ''}` : null].filter(Boolean).join(', ');
+    const text = [t.reason, extra ? `(${extra})` : ''].filter(Boolean).join(' ');
+    return h('li', { 'data-event': t.event }, h('time', { datetime: new Date(t.at).toISOString() }, clock(t.at)), h('strong', {}, t.container ? t.event.replace(/_/g, ' ') : `host: ${t.event.replace(/_/g, ' ')}`), text ? ` — ${text}` : '');
   });
   document.getElementById('timeline').replaceChildren(...(items.length ? items : [h('li', {}, 'No transitions in the last 24 hours.')]));
 }
