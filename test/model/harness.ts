@@ -24,12 +24,13 @@ export const MAX_CONCURRENT = 2;
 const SLACK = 3_000;
 
 const live = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': String(FAILURES) };
+const GIVEUP_RESTARTS = 2;
 const LABELS: Record<Kind, Record<string, string>> = {
   live,
   onexit: { 'healer.enable': 'true', 'healer.restart.on_exit': 'true' },
   docker: { 'healer.enable': 'true' },
   policy: live,
-  giveup: { ...live, 'healer.restart.on_exit': 'true', 'healer.crashloop.action': 'giveup', 'healer.crashloop.restarts': '2' },
+  giveup: { ...live, 'healer.restart.on_exit': 'true', 'healer.crashloop.action': 'giveup', 'healer.crashloop.restarts': String(GIVEUP_RESTARTS) },
   zero: { ...live, 'healer.liveness.interval': '0s' },
 };
 
@@ -206,7 +207,10 @@ export class World {
       // Healthy for backoff.reset (and the probes to see it) before this failure: backoff and the
       // crash-loop state start afresh, so no backoff and no giveup excuse.
       const fresh = c.healthyFor >= BACKOFF.reset + (FAILURES + 1) * INTERVAL + SLACK;
-      if (this.wd.paused || w?.state.heldBy !== undefined || (!fresh && w?.state.budget.loop === 'gave_up')) {
+      // A giveup is also earned afresh: attempts since this failure (refused by the engine, say) count.
+      const attempts = this.engine.actions.filter((a) => a.id === c.id && a.at >= (crashed ? c.finishedAt : c.startedAt)).length;
+      const earned = !fresh || attempts >= GIVEUP_RESTARTS;
+      if (this.wd.paused || w?.state.heldBy !== undefined || (earned && w?.state.budget.loop === 'gave_up')) {
         this.excused.set(c.id, now);
         continue;
       }
