@@ -120,7 +120,7 @@ function onStarted(s: MachineState, at: number, rules: Rules): Step {
     liveness: settled(s.liveness),
     readiness: settled(s.readiness),
     pending: undefined,
-    lastExit: undefined,
+    // The last exit stays known (status, the page): what acts on it looks at `lifecycle: exited` first.
   };
   // With no liveness probe, running is all "healthy" can mean.
   const withHealth = rules.liveness ? fresh : { ...fresh, budget: healthy(fresh.budget, at) };

@@ -95,6 +95,13 @@ describe('operator stops and exits', () => {
     expect(state.lifecycle).toBe('running');
   });
 
+  it('keeps the last exit known once the container runs again (status shows why it last went down)', () => {
+    const { state, types } = run([{ type: 'stopped', by: 'exit', exitCode: 3, oom: false, at: 1 }, { type: 'started', at: 2 }, pass(3)]);
+    expect(state.lifecycle).toBe('running');
+    expect(state.lastExit).toEqual({ at: 1, exitCode: 3, oom: false });
+    expect(types).toEqual(['died']); // acting on an exit still needs `lifecycle: exited`
+  });
+
   it('never acts on an exited container', () => {
     expect(run([{ type: 'stopped', by: 'exit', exitCode: 1, oom: false, at: 1 }, fail(2), fail(3), fail(4), { type: 'health', status: 'unhealthy', at: 5 }]).types).toEqual(['died']);
   });
