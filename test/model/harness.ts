@@ -55,6 +55,8 @@ export class World {
   readonly clock = new SimClock(1_800_000_000_000);
   readonly engine = new SimEngine(this.clock);
   readonly alerts: AlertInput[] = [];
+  /** Called when healer ends a removed container's alerts (a fault can be planted here). */
+  onContainerGone: (name: string) => void = () => undefined;
   readonly kinds = new Map<string, Kind>();
   readonly log: string[] = [];
   gen = 0;
@@ -99,7 +101,7 @@ export class World {
     const gen = ++this.gen;
     this.state = new StateFile(this.loaded.config.state.path, pino({ level: 'silent' }));
     this.state.load();
-    const alerter: AlertSink = { emit: (a: AlertInput) => void this.alerts.push(a), containerGone: () => undefined };
+    const alerter: AlertSink = { emit: (a: AlertInput) => void this.alerts.push(a), containerGone: (name) => this.onContainerGone(name) };
     this.wd = new Watchdog({
       engine: this.engine.connect(gen),
       loaded: this.loaded,
