@@ -2,10 +2,13 @@ import type { LoadedConfig } from './config/load.ts';
 import type { Policy, ProbePolicy } from './config/policy.ts';
 import { formatDuration } from './config/duration.ts';
 import { REDACTED, redactProbeSpec } from './config/probe-spec.ts';
+import { selfNetworkOf } from './docker/address.ts';
+import type { EngineInfo } from './docker/dialect.ts';
 import type { Engine } from './docker/engine.ts';
+import { ownContainer } from './docker/self.ts';
 import type { ContainerInfo } from './docker/types.ts';
 import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
-import { evaluate, type Verdict } from './watchdog/discover.ts';
+import { evaluate, unroutableProbes, type Verdict } from './watchdog/discover.ts';
 import type { StateFile } from './watchdog/state-file.ts';
 
 export interface CheckRow {
@@ -16,6 +19,8 @@ export interface CheckRow {
   readonly verdict: Verdict;
   /** What the state file remembers: restarts in the window, crash loop, backoff. */
   readonly history: string | undefined;
+  /** Probes healer cannot route from where this check runs: inconclusive, never acted on. */
+  readonly unroutable: readonly string[];
 }
 
 /** Evaluates every container the engine has, as the watchdog would at start-up. */
@@ -27,14 +32,24 @@ export async function checkContainers(
   now: number,
 ): Promise<CheckRow[]> {
   const rows: CheckRow[] = [];
+  const infos = new Map<string, ContainerInfo>();
   for (const id of await engine.listIds()) {
     const info: ContainerInfo | undefined = await engine.inspect(id);
-    if (!info) continue;
+    if (info) infos.set(info.id, info);
+  }
+  // Routing is judged as healer judges it, from where this check runs (healer's container, or the host).
+  const from = selfNetworkOf(await ownContainer(engine, self.ids));
+  const watched = (id: string): ContainerInfo | undefined => {
+    const owner = infos.get(id);
+    return owner && evaluate(owner, loaded, self).kind === 'watch' ? owner : undefined;
+  };
+  for (const info of infos.values()) {
     const verdict = evaluate(info, loaded, self);
     if (verdict.kind === 'ignore') continue;
     const saved = state.get(info.id);
     const history = verdict.kind === 'watch' && saved ? describeHistory(saved.budget, verdict.policy, now) : undefined;
-    rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history });
+    const unroutable = verdict.kind === 'watch' ? unroutableProbes(info, verdict.policy, from, watched) : [];
+    rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable });
   }
   return rows.sort((a, b) => a.container.localeCompare(b.container));
 }
@@ -53,10 +68,12 @@ export function formatCheck(rows: readonly CheckRow[]): string {
     out.push(`WATCH   ${r.container}${where}`);
     out.push(...formatPolicy(r.verdict.policy).map((l) => `  ${l}`));
     if (r.history) out.push(`  history:   ${r.history}`);
+    for (const u of r.unroutable) out.push(`  PROBLEM:   ${u} (a configuration problem: never counted as a failure, never acted on)`);
   }
   const watched = rows.filter((r) => r.verdict.kind === 'watch').length;
   const bad = rows.length - watched;
-  out.push(`${watched} watched, ${bad} with label errors`);
+  const unroutable = rows.filter((r) => r.unroutable.length > 0).length;
+  out.push(`${watched} watched, ${bad} with label errors${unroutable > 0 ? `, ${unroutable} with probes healer cannot route` : ''}`);
   return out.join('\n');
 }
 
@@ -64,9 +81,9 @@ export function formatCheck(rows: readonly CheckRow[]): string {
  * `healer check --json`: the rows with every probe in its redacted form (spec, header values, body
  * pattern as text), so the machine-readable report carries no more secrets than the printed one.
  */
-export function checkReportJson(configPath: string | undefined, rows: readonly CheckRow[]): string {
+export function checkReportJson(configPath: string | undefined, rows: readonly CheckRow[], engine?: EngineInfo): string {
   const view = rows.map((r) => (r.verdict.kind === 'watch' ? { ...r, verdict: { kind: 'watch', policy: redactPolicy(r.verdict.policy) } } : r));
-  return JSON.stringify({ config: configPath ?? null, containers: view }, null, 2);
+  return JSON.stringify({ config: configPath ?? null, engine: engine ?? null, containers: view }, null, 2);
 }
 
 function redactPolicy(p: Policy): Record<string, unknown> {
@@ -130,4 +147,9 @@ export function describeHistory(b: Budget, p: Policy, now: number): string {
   const due = notBefore(b, rules);
   if (due !== undefined && due > now) parts.push(`backoff until ${new Date(due).toISOString()}`);
   return parts.join('; ');
+}
+
+/** The engine `healer check` talked to, as one line. */
+export function describeEngine(e: EngineInfo): string {
+  return `engine: ${e.engine === 'podman' ? 'Podman' : 'Docker Engine'} ${e.version}, API ${e.apiVersion}`;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkContainers, checkReportJson, formatCheck, loadedSummary } from './check.ts';
+import { checkContainers, checkReportJson, describeEngine, formatCheck, loadedSummary } from './check.ts';
+import type { EngineInfo } from './docker/dialect.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { connectDocker } from './docker/connect.ts';
@@ -128,8 +129,11 @@ async function healthcheck(loaded: LoadedConfig): Promise<number> {
 
 async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
   let engine: Engine;
+  let info: EngineInfo;
   try {
-    engine = new Engine((await connectDocker(loaded.config.docker)).docker);
+    const connected = await connectDocker(loaded.config.docker);
+    info = connected.info;
+    engine = new Engine(connected.docker, info);
   } catch (err) {
     process.stderr.write(`healer check: ${loadedSummary(loaded)} is valid, but ${(err as Error).message}\n`);
     return 1;
@@ -137,9 +141,9 @@ async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
   const state = new StateFile(loaded.config.state.path, createLogger({ level: 'silent', format: 'json' }));
   state.load();
   const rows = await checkContainers(engine, loaded, selfContainerClues(), state, Date.now());
-  const bad = rows.some((r) => r.verdict.kind === 'problem');
-  if (json) process.stdout.write(`${checkReportJson(loaded.path, rows)}\n`);
-  else process.stdout.write(`healer check: ${loadedSummary(loaded)} is valid\n${formatCheck(rows)}\n`);
+  const bad = rows.some((r) => r.verdict.kind === 'problem' || r.unroutable.length > 0);
+  if (json) process.stdout.write(`${checkReportJson(loaded.path, rows, info)}\n`);
+  else process.stdout.write(`healer check: ${loadedSummary(loaded)} is valid\n${describeEngine(info)}\n${formatCheck(rows)}\n`);
   return bad ? 1 : 0;
 }
 

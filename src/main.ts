@@ -2,10 +2,10 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from './config/load.ts';
-import { OUTSIDE_DOCKER, type SelfNetwork } from './docker/address.ts';
+import { selfNetworkOf, type SelfNetwork } from './docker/address.ts';
 import { connectDocker } from './docker/connect.ts';
 import { Engine } from './docker/engine.ts';
-import { selfContainerClues } from './docker/self.ts';
+import { ownContainer, selfContainerClues } from './docker/self.ts';
 import { Agent } from './undici.ts';
 import { Alerter } from './alerting/alerter.ts';
 import { HistoryQueries } from './history/queries.ts';
@@ -140,18 +140,13 @@ function openHistory(loaded: LoadedConfig, clock: Clock): HistoryStore | undefin
 }
 
 async function connectEngine(target: LoadedConfig['config']['docker']): Promise<{ engine: Engine; apiVersion: string; engineVersion: string }> {
-  const { docker, apiVersion, engineVersion } = await connectDocker(target);
-  return { engine: new Engine(docker), apiVersion, engineVersion };
+  const { docker, apiVersion, engineVersion, info } = await connectDocker(target);
+  return { engine: new Engine(docker, info), apiVersion, engineVersion };
 }
 
 /** Where healer's own container is on the network, so an empty probe host picks an address healer can reach. */
 async function ownNetwork(engine: Engine, ids: readonly string[], log: Logger): Promise<SelfNetwork> {
-  for (const id of ids) {
-    const info = await engine.inspect(id).catch(() => undefined);
-    if (info) {
-      log.info({ id: id.slice(0, 12), networkMode: info.networkMode, networks: Object.keys(info.networks) }, 'healer runs in a container; it will never act on it');
-      return { inContainer: true, hostNetwork: info.networkMode === 'host', networks: Object.keys(info.networks) };
-    }
-  }
-  return OUTSIDE_DOCKER;
+  const own = await ownContainer(engine, ids);
+  if (own) log.info({ id: own.id.slice(0, 12), networkMode: own.networkMode, networks: Object.keys(own.networks) }, 'healer runs in a container; it will never act on it');
+  return selfNetworkOf(own);
 }

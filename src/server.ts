@@ -73,7 +73,7 @@ export async function startServer(opts: {
       const health = wd ? wd.health() : { ok: false as const, reason: 'not connected to the docker engine yet' };
       return send(res, health.ok ? 200 : 503, 'application/json', `${JSON.stringify(health.ok ? { status: 'ok' } : { status: 'unhealthy', reason: health.reason })}\n`);
     }
-    const status = sources.watchdog?.status() ?? { engineReachable: false, paused: false, containers: [], problems: [] };
+    const status = sources.watchdog?.status() ?? { engine: undefined, engineReachable: false, paused: false, containers: [], problems: [] };
     const body = expected === undefined ? publicStatus(status) : { version: VERSION, ...status };
     return send(res, 200, 'application/json', `${JSON.stringify(body, null, 2)}\n`);
   };

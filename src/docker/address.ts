@@ -11,6 +11,11 @@ export interface SelfNetwork {
 
 export const OUTSIDE_DOCKER: SelfNetwork = { inContainer: false, hostNetwork: false, networks: [] };
 
+/** Where healer (or `healer check`) sits on the network, from its own container's inspect data (none: the host). */
+export function selfNetworkOf(own: ContainerInfo | undefined): SelfNetwork {
+  return own ? { inContainer: true, hostNetwork: own.networkMode === 'host', networks: Object.keys(own.networks) } : OUTSIDE_DOCKER;
+}
+
 /**
  * The address an empty probe host stands for. Host-network containers answer on 127.0.0.1. Otherwise
  * the container's IP on the network named by `healer.network`, else on a network healer shares with

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { Engine } from './engine.ts';
+import type { ContainerInfo } from './types.ts';
 
 /** The files every engine bind-mounts into a container from that container's own directory. */
 const OWN_FILES = new Set(['/etc/hostname', '/etc/hosts', '/etc/resolv.conf']);
@@ -77,4 +79,13 @@ export function idFromHostname(host: string, containerIds: readonly string[]): s
   if (!/^[0-9a-f]{12}$/.test(host)) return undefined;
   const matches = containerIds.filter((id) => id.startsWith(host));
   return matches.length === 1 ? matches[0] : undefined;
+}
+
+/** healer's own container, when it runs in one the engine knows (the first of its candidate ids that inspects). */
+export async function ownContainer(engine: Pick<Engine, 'inspect'>, ids: readonly string[]): Promise<ContainerInfo | undefined> {
+  for (const id of ids) {
+    const info = await engine.inspect(id).catch(() => undefined);
+    if (info) return info;
+  }
+  return undefined;
 }

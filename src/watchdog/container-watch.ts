@@ -6,6 +6,7 @@ import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
+import { needsAddress } from './discover.ts';
 import { EventReader } from './event-reader.ts';
 import type { HistorySink } from './history.ts';
 import { exitToResume } from './exits.ts';
@@ -308,8 +309,4 @@ export class ContainerWatch {
 
 function trackRules(p: ProbePolicy): { failures: number; successes: number; startPeriodMs: number } {
   return { failures: p.failures, successes: p.successes, startPeriodMs: p.startPeriodMs };
-}
-
-function needsAddress(p: ProbePolicy): boolean {
-  return (p.spec.kind === 'http' || p.spec.kind === 'tcp') && p.spec.host === '';
 }

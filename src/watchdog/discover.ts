@@ -1,7 +1,8 @@
 import type { LoadedConfig } from '../config/load.ts';
 import { ownAddresses, probeRules } from '../config/confine.ts';
 import { optIn, policyFromLabels } from '../config/labels.ts';
-import type { Policy } from '../config/policy.ts';
+import type { Policy, ProbePolicy } from '../config/policy.ts';
+import { resolveAddress, type AddressResult, type SelfNetwork } from '../docker/address.ts';
 import { isSelf } from '../docker/self.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 
@@ -35,4 +36,28 @@ export function evaluate(info: ContainerInfo, loaded: LoadedConfig, self: { ids:
     confine: { rules: probeRules(config), own: ownAddresses(info.networkMode, info.networks) },
   });
   return r.ok ? { kind: 'watch', policy: r.policy } : { kind: 'problem', errors: r.errors };
+}
+
+/** Whether a probe needs the container's own address (an http or tcp probe with no host of its own). */
+export function needsAddress(p: ProbePolicy): boolean {
+  return (p.spec.kind === 'http' || p.spec.kind === 'tcp') && p.spec.host === '';
+}
+
+/**
+ * The address healer probes a container at, seen from `self`: a `container:X` container through its
+ * namespace owner (only while that one runs). Not ok: healer cannot route a probe there, a
+ * configuration problem (never a failure). Shared by the watch and `healer check`.
+ */
+export function probeAddress(info: ContainerInfo, policy: Policy, self: SelfNetwork, ownerOf: (id: string) => ContainerInfo | undefined): AddressResult {
+  const mode = info.networkMode;
+  const owner = mode.startsWith('container:') ? ownerOf(mode.slice(10)) : undefined;
+  return resolveAddress(info, { network: policy.network, self, owner: owner?.running ? owner : undefined });
+}
+
+/** The routing problems of a container's probes, one line per probe (empty: none). */
+export function unroutableProbes(info: ContainerInfo, policy: Policy, self: SelfNetwork, ownerOf: (id: string) => ContainerInfo | undefined): string[] {
+  const probes = (['liveness', 'readiness'] as const).filter((role) => policy[role] !== undefined && needsAddress(policy[role]));
+  if (probes.length === 0) return [];
+  const addr = probeAddress(info, policy, self, ownerOf);
+  return addr.ok ? [] : probes.map((role) => `${role} probe cannot be routed: the container ${addr.error}`);
 }

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { AlertSink } from './actor.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Policy } from '../config/policy.ts';
-import { resolveAddress, type SelfNetwork } from '../docker/address.ts';
+import { OUTSIDE_DOCKER, type SelfNetwork } from '../docker/address.ts';
+import type { EngineInfo } from '../docker/dialect.ts';
 import type { Engine } from '../docker/engine.ts';
 import { EventStream } from '../docker/event-stream.ts';
 import { isSelf } from '../docker/self.ts';
@@ -13,6 +14,7 @@ import { Actor } from './actor.ts';
 import { containerAlert, hostAlert } from './alert-input.ts';
 import type { Clock } from './clock.ts';
 import { ContainerWatch, NO_OBSERVER, type Observer, type WatchEffects } from './container-watch.ts';
+import { probeAddress } from './discover.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
 import { breakerOpen, failingDependency } from './guards.ts';
 import type { MachineState } from './machine-types.ts';
@@ -63,6 +65,8 @@ export class Watchdog {
   readonly actor: Actor;
   private reassessTimer: object | undefined;
   private readonly history: HistorySink;
+  /** Which engine and API version healer speaks to (from start). */
+  private engineInfo: EngineInfo | undefined;
 
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
@@ -100,6 +104,7 @@ export class Watchdog {
   /** Connects to the event stream and discovers containers; rejects when the engine cannot be reached. */
   async start(): Promise<void> {
     await this.events.start();
+    this.engineInfo = await this.deps.engine.describe();
     this.scheduleReassess();
   }
 
@@ -116,9 +121,10 @@ export class Watchdog {
   }
 
   /** The status data: every watched container, label problems, and the host-wide guards. */
-  status(): { engineReachable: boolean; paused: boolean; containers: ContainerStatus[]; problems: LabelProblem[] } {
+  status(): { engine: EngineInfo | undefined; engineReachable: boolean; paused: boolean; containers: ContainerStatus[]; problems: LabelProblem[] } {
     const now = this.deps.clock.now();
     return {
+      engine: this.engineInfo,
       engineReachable: this.engineReachable,
       paused: this.paused,
       containers: [...this.watches.values()].map((w) => containerStatus(w, now)).sort((a, b) => a.name.localeCompare(b.name)),
@@ -185,11 +191,7 @@ export class Watchdog {
         clock: this.deps.clock,
         log: this.deps.log.child({ container: info.name, id: info.id.slice(0, 12), service: info.service, project: info.project }),
         effects: this.effects,
-        address: (w) => {
-          const mode = w.info.networkMode;
-          const owner = mode.startsWith('container:') ? this.watches.get(mode.slice(10))?.info : undefined;
-          return resolveAddress(w.info, { network: w.policy.network, ...(this.deps.selfNetwork ? { self: this.deps.selfNetwork } : {}), owner: owner?.running ? owner : undefined });
-        },
+        address: (w) => probeAddress(w.info, w.policy, this.deps.selfNetwork ?? OUTSIDE_DOCKER, (id) => this.watches.get(id)?.info),
         dryRun: this.deps.loaded.config.dry_run,
         engineUp: () => this.engineReachable,
         history: this.history,

@@ -71,6 +71,20 @@ describe('healer CLI', () => {
       [`api-${runId}`, 'watch'],
       [`broken-${runId}`, 'problem'],
     ]);
+    expect(ok.stdout).toMatch(/^engine: Docker Engine \d+\.\d+\S*, API 1\.\d+$/m);
+    expect((JSON.parse(json.stdout) as { engine: { engine: string } }).engine.engine).toBe('docker');
+  });
+
+  it('check names a probe healer cannot route as a configuration problem, and exits 1', async () => {
+    const scope = { 'healer.enable': 'true', 'healer.scope': runId };
+    // The namespace owner is not opted in: healer cannot know the address the child's probe needs.
+    const owner = await runContainer({ runId, name: 'owner', labels: {}, cmd: ['sleep', '60'], networkMode: 'none' });
+    await runContainer({ runId, name: 'child', labels: { ...scope, 'healer.liveness': 'tcp://:5432' }, cmd: ['sleep', '60'], networkMode: `container:${owner}` });
+    const r = await healer(['check'], { HEALER_DISCOVERY_SCOPE: runId });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`WATCH   child-${runId}`);
+    expect(r.stdout).toContain(`PROBLEM:   liveness probe cannot be routed: the container shares the network of ${owner.slice(0, 12)}, which healer does not watch or which is not running`);
+    expect(r.stdout).toMatch(/1 with probes healer cannot route$/m);
   });
 
   it('check says when the engine cannot be reached', async () => {

@@ -90,11 +90,13 @@ describe('metrics and HTTP endpoints', () => {
     for (const [family, type] of families) expect(family.startsWith('healer_'), `${family} (${type})`).toBe(true);
 
     const status = JSON.parse((await get(base, '/api/status', token)).text) as {
+      engine: { engine: string; version: string; apiVersion: string };
       engineReachable: boolean;
       containers: { name: string; state: string; restartsInWindow: number; liveness: { probe: string; up: boolean }; lastProbe: { liveness: { ok: boolean } } }[];
       problems: { name: string; errors: string[] }[];
     };
     expect(status.engineReachable).toBe(true);
+    expect(status.engine).toMatchObject({ engine: 'docker', apiVersion: expect.stringMatching(/^1\.\d+$/) });
     expect(status.containers).toHaveLength(1);
     expect(status.containers[0]).toMatchObject({ name, state: 'healthy', restartsInWindow: 1, liveness: { probe: `http://:${port}/health`, up: true }, lastProbe: { liveness: { ok: true } } });
     expect(status.problems).toHaveLength(1);
