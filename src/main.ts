@@ -52,7 +52,7 @@ export async function startHealer(opts: {
 
   const sources: MetricSources = { watchdog: undefined, alerter: undefined };
   const metrics = new Metrics(sources);
-  const history = openHistory(loaded, clock);
+  const history = openHistory(loaded, clock, log.child({ component: 'history' }));
   const listen = loaded.config.server.listen;
   const server = listen
     ? await startServer({ listen, token: loaded.serverToken, metrics, sources, history: history && new HistoryQueries(history), clock, log: log.child({ component: 'http' }) }).catch((err: unknown) => {
@@ -126,17 +126,24 @@ export async function startHealer(opts: {
 }
 
 /** The history beside the state file unless history.path says otherwise; `off` keeps none. */
-function openHistory(loaded: LoadedConfig, clock: Clock): HistoryStore | undefined {
+function openHistory(loaded: LoadedConfig, clock: Clock, log: Logger): HistoryStore | undefined {
   const h = loaded.config.history;
   if (h.path === 'off') return undefined;
-  const store = new HistoryStore({
-    path: h.path ?? join(dirname(loaded.config.state.path), 'healer-history.db'),
-    retentionMs: h.retention,
-    maxBytes: h.max_size * 2 ** 20,
-    clock,
-  });
-  store.start();
-  return store;
+  const path = h.path ?? join(dirname(loaded.config.state.path), 'healer-history.db');
+  // Only the status page needs the history: a file healer cannot open or write never stops healing.
+  let last = '';
+  const onError = (what: string, err: Error): void => {
+    if (err.message !== last) log.warn({ path, err: err.message }, `history: could not ${what}; healing goes on (said once per distinct error)`);
+    last = err.message;
+  };
+  try {
+    const store = new HistoryStore({ path, retentionMs: h.retention, maxBytes: h.max_size * 2 ** 20, clock, onError });
+    store.start();
+    return store;
+  } catch (err) {
+    log.error({ path, err: (err as Error).message }, 'history off: its file cannot be opened (move it aside or set history.path); the status page shows states only');
+    return undefined;
+  }
 }
 
 async function connectEngine(target: LoadedConfig['config']['docker']): Promise<{ engine: Engine; apiVersion: string; engineVersion: string }> {

@@ -6,7 +6,7 @@ export const SCHEMA = `
 PRAGMA auto_vacuum = INCREMENTAL;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
-PRAGMA busy_timeout = 2000;
+PRAGMA busy_timeout = 50;
 CREATE TABLE IF NOT EXISTS transitions (
   at INTEGER NOT NULL, container TEXT NOT NULL, project TEXT, event TEXT NOT NULL, reason TEXT NOT NULL,
   recovery_ms INTEGER, exit_code INTEGER, oom INTEGER

@@ -18,6 +18,11 @@ export interface HistoryOptions {
   readonly retentionMs: number;
   readonly maxBytes: number;
   readonly clock: Clock;
+  /**
+   * A write that failed (the file locked by another writer, the disk full): the history is only for the
+   * page, so it is reported here and never thrown into healing. Default: ignored.
+   */
+  readonly onError?: (what: string, err: Error) => void;
 }
 
 /**
@@ -68,7 +73,11 @@ export class HistoryStore implements HistorySink {
 
   transition(t: Transition): void {
     if (this.closed) return;
-    this.insertTransition.run(t.at, t.container, t.project ?? null, t.event, t.reason, t.recoveryMs ?? null, t.exitCode ?? null, t.oom === undefined ? null : t.oom ? 1 : 0);
+    try {
+      this.insertTransition.run(t.at, t.container, t.project ?? null, t.event, t.reason, t.recoveryMs ?? null, t.exitCode ?? null, t.oom === undefined ? null : t.oom ? 1 : 0);
+    } catch (err) {
+      this.failed('record a transition', err);
+    }
   }
 
   probe(_containerId: string, name: string, role: Role, ok: boolean, latencyMs: number, at: number): void {
@@ -80,9 +89,21 @@ export class HistoryStore implements HistorySink {
     return this.minutes;
   }
 
-  /** Writes the summed minutes, then drops what is past retention or over the size bound. */
+  /** Writes the summed minutes, then drops what is past retention or over the size bound; never throws. */
   flush(): void {
     if (this.closed) return;
+    try {
+      this.write();
+    } catch (err) {
+      this.failed('write the probe minutes', err);
+    }
+  }
+
+  private failed(what: string, err: unknown): void {
+    this.opts.onError?.(what, err instanceof Error ? err : new Error(String(err)));
+  }
+
+  private write(): void {
     const rows = this.minutes.drain();
     if (rows.length > 0) {
       this.db.exec('BEGIN');
@@ -93,7 +114,7 @@ export class HistoryStore implements HistorySink {
         }
         this.db.exec('COMMIT');
       } catch (err) {
-        this.db.exec('ROLLBACK');
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
         throw err;
       }
     }
@@ -136,6 +157,10 @@ export class HistoryStore implements HistorySink {
     if (this.timer) this.opts.clock.clearTimeout(this.timer);
     this.flush();
     this.closed = true;
-    this.db.close();
+    try {
+      this.db.close();
+    } catch (err) {
+      this.failed('close the file', err);
+    }
   }
 }

@@ -106,10 +106,13 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
   }
   const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
   const failed: Action = { type: 'notify', event: 'restart_failed', reason: input.error ?? 'the engine failed the restart' };
-  if (!input.retry || rules.action === 'notify') return { state: { ...base, lifecycle }, actions: [failed] };
+  // The container never ran again: the attempt backs off (level stays) but is no restart towards a crash
+  // loop, so a few refused starts (a port taken for a moment) do not give a container up.
+  const refused: MachineState = { ...base, lifecycle, budget: { ...s.budget, restarts: s.budget.restarts.slice(0, -1) } };
+  if (!input.retry || rules.action === 'notify') return { state: refused, actions: [failed] };
   // Nothing else may ever ask again (Docker health events come only on a change): retry after the backoff.
   const due = Math.max(notBefore(s.budget, rules) ?? at, at + rules.backoff.initialMs);
-  return { state: { ...base, lifecycle, pending: input.retry }, actions: [failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
+  return { state: { ...refused, pending: input.retry }, actions: [failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
 }
 
 function onStarted(s: MachineState, at: number, rules: Rules): Step {
