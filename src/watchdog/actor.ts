@@ -3,11 +3,14 @@ import type { Alerter } from '../alerting/alerter.ts';
 /** What the watchdog asks of alerting: an alert to send, and a container whose open alerts end. */
 export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'>;
 import type { Engine } from '../docker/engine.ts';
+import type { ContainerInfo } from '../docker/types.ts';
 import { isSelf } from '../docker/self.ts';
 import { containerAlert } from './alert-input.ts';
 import type { HistorySink } from './history.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
+import type { Down } from './event-reader.ts';
+import { crashedExit } from './exits.ts';
 import { Limit } from './limit.ts';
 import type { Cause } from './machine-types.ts';
 import type { StateFile } from './state-file.ts';
@@ -53,30 +56,32 @@ export class Actor {
         w.log.error({ action: kind, err: error, reason }, 'stop failed');
         return;
       }
-      w.events.endAction(false);
+      const down = w.events.endAction(false);
       w.counts.restartFailures[cause]++;
       // The state machine narrates it (`restart failed`, with the engine's error as the reason), alerts,
-      // and retries after the backoff.
+      // and retries after the backoff; unless the container went down meanwhile and stayed down: then
+      // that is what happened to it (a crash gets its on-exit start, an operator's stop stays).
       w.feed({ type: 'restart_done', ok: false, error, retry: { kind, reason, cause }, at: this.deps.clock.now() });
+      if (down) w.feed(down);
       return;
     }
     const now = this.deps.clock.now();
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: kind === 'restart' ? 'restarted' : kind === 'start' ? 'started' : 'stopped', reason });
     if (kind === 'stop') return;
     if (done) {
-      const crash = w.events.endAction(true);
+      const down = w.events.endAction(true);
       w.counts.restarts[cause]++;
       w.feed({ type: 'restart_done', ok: true, at: now });
       this.deps.alerter.emit(containerAlert(w, 'restarted', reason, now));
-      // The new run crashed before the engine had answered: taken now, as if seen after.
-      if (crash) w.feed({ type: 'stopped', by: 'exit', ...crash });
+      // The new run went down (a crash, an operator's stop) before the engine had answered: taken now.
+      if (down) w.feed(down);
       if (kind === 'restart') this.restartNamespaceChildren(w);
       return;
     }
     // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
     w.feed({ type: 'restart_done', ok: true, at: now });
     if (w.info.paused) w.feed({ type: 'paused', at: now });
-    else if (!w.info.running) w.feed({ type: 'stopped', by: 'operator', at: now });
+    else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now));
   }
 
   /** One action on fresh information; false when the container is no longer in the state that called for it. */
@@ -88,7 +93,9 @@ export class Actor {
     }
     w.info = fresh;
     if (isSelf(fresh.id, this.deps.self)) return false;
-    const ready = !fresh.restarting && !fresh.paused && (kind === 'start' ? !fresh.running : fresh.running);
+    // An operator stopped it while this start waited (`docker stop` after an exit healer took for a crash).
+    const stoppedMeanwhile = kind === 'start' && w.state.lifecycle === 'stopped';
+    const ready = !stoppedMeanwhile && !fresh.restarting && !fresh.paused && (kind === 'start' ? !fresh.running : fresh.running);
     if (!ready) {
       w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
       return false;
@@ -117,4 +124,9 @@ export class Actor {
       }
     }
   }
+}
+
+/** How a container healer found down went down, when its events did not say: by its exit code. */
+function downFromInspect(info: ContainerInfo, at: number): Down {
+  return crashedExit(info) ? { type: 'stopped', by: 'exit', at: info.finishedAt > 0 ? info.finishedAt : at, exitCode: info.exitCode, oom: info.oomKilled } : { type: 'stopped', by: 'operator', at };
 }

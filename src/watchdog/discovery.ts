@@ -79,6 +79,21 @@ export class Discovery {
     void this.inOrder(id, () => this.refresh(id));
   }
 
+  /**
+   * Reads Docker's health of a HEALTHCHECK container again (after an unpause): the engine reports health
+   * only on a change, so a verdict that stayed `unhealthy` through a pause would never come again.
+   */
+  health(id: string): void {
+    void this.inOrder(id, async () => {
+      const w = this.host.watches.get(id);
+      if (!w || w.policy.liveness?.spec.kind !== 'docker') return;
+      const info = await this.deps.engine.inspect(id);
+      if (!info || !info.running || info.paused || this.host.watches.get(id) !== w) return;
+      w.info = info;
+      if (info.health === 'unhealthy' || info.health === 'healthy') w.feed({ type: 'health', status: info.health, at: this.deps.clock.now() });
+    });
+  }
+
   /** The container was removed. */
   removed(id: string): Promise<void> {
     return this.inOrder(id, () => Promise.resolve(this.forget(id)));
@@ -124,6 +139,7 @@ export class Discovery {
     w.info = info;
     if (missed !== 0) this.persist(w);
     if (!resync) return;
+    w.events.resync();
     const now = this.deps.clock.now();
     const s = w.state;
     if (missed > 0) w.feed({ type: 'engine_restarts', count: missed, at: now });

@@ -1,6 +1,9 @@
 import { constants } from 'node:os';
 import type { ContainerEvent } from '../docker/types.ts';
-import type { Exit, Input } from './machine-types.ts';
+import type { Input } from './machine-types.ts';
+
+/** A container going down, as the state machine takes it: a crash (exit) or an operator's stop. */
+export type Down = Extract<Input, { type: 'stopped' }>;
 
 /**
  * How long after an operator's stop signal the exit still counts as that operator's stop. `docker stop`
@@ -34,7 +37,10 @@ export class EventReader {
   private acting = false;
   /** The new run has started since healer's action began: a die now is a crash of that run. */
   private startedSinceAction = false;
-  private exitWhileActing: Exit | undefined;
+  /** How the container went down while healer's action was being answered (after it, or unrelated). */
+  private downWhileActing: Down | undefined;
+  /** The last time the container went down as read from its events, until it starts again. */
+  private lastDown: Down | undefined;
   private stopSignalAt: number | undefined;
   private oom = false;
 
@@ -42,17 +48,34 @@ export class EventReader {
   beginAction(kind: 'restart' | 'start'): void {
     this.acting = true;
     this.startedSinceAction = false;
-    this.exitWhileActing = undefined;
+    this.downWhileActing = undefined;
     if (kind === 'restart') this.ownRestartEvents++;
   }
 
-  /** healer's action was answered; returns the crash of the new run seen meanwhile, if any. */
-  endAction(ok: boolean): Exit | undefined {
+  /**
+   * healer's action was answered. Returns how the container went down meanwhile, when it did and is
+   * still down as far as the events say: after a successful action, a crash (or stop) of the new run;
+   * after a failed one, also a die healer had taken for its own (no new run came).
+   */
+  endAction(ok: boolean): Down | undefined {
     this.acting = false;
     if (!ok) this.ownRestartEvents = 0;
-    const exit = this.exitWhileActing;
-    this.exitWhileActing = undefined;
-    return exit;
+    const down = this.downWhileActing;
+    this.downWhileActing = undefined;
+    return down;
+  }
+
+  /**
+   * The event stream was reconnected and the container inspected afresh: the closing events of an
+   * action that finished during the gap never come, so they are no longer waited for.
+   */
+  resync(): void {
+    if (!this.acting) this.ownRestartEvents = 0;
+  }
+
+  /** How the container last went down (undefined once it started again): what a skipped action found. */
+  get down(): Down | undefined {
+    return this.lastDown;
   }
 
   /** The input an event means for the state machine, if any. `stopSignal` is the container's own. */
@@ -66,7 +89,8 @@ export class EventReader {
         const n = signalNumber(ev.signal);
         // An event without its signal (older engines) is taken for a stop, as before.
         const stops = n === undefined || n === SIGKILL || n === SIGTERM || n === signalNumber(stopSignal);
-        if (!ours && stops) this.stopSignalAt = now;
+        // healer's restart sends its kill before the new run starts; a kill after that is someone else's.
+        if ((!ours || this.startedSinceAction) && stops) this.stopSignalAt = now;
         return undefined;
       }
       case 'oom':
@@ -75,28 +99,42 @@ export class EventReader {
       case 'start':
         this.stopSignalAt = undefined;
         this.oom = false;
+        this.lastDown = undefined;
         if (ours) {
           this.startedSinceAction = true;
+          this.downWhileActing = undefined;
           return undefined;
         }
         return { type: 'started', at: now };
       case 'die': {
-        const exit: Exit = { at: now, exitCode: ev.exitCode ?? -1, oom: this.oom };
-        if (ours) {
-          // The die of the run healer's restart ends is healer's; a die after the new run started is a crash.
-          if (!this.startedSinceAction) return undefined;
-          if (this.acting) {
-            this.exitWhileActing = exit;
-            return undefined;
-          }
-          return { type: 'stopped', by: 'exit', ...exit };
-        }
         const byOperator = this.stopSignalAt !== undefined && now - this.stopSignalAt <= STOP_SIGNAL_WINDOW_MS;
         this.stopSignalAt = undefined;
-        return byOperator ? { type: 'stopped', by: 'operator', at: now } : { type: 'stopped', by: 'exit', ...exit };
+        const down: Down = byOperator ? { type: 'stopped', by: 'operator', at: now } : { type: 'stopped', by: 'exit', at: now, exitCode: ev.exitCode ?? -1, oom: this.oom };
+        this.lastDown = down;
+        // The die of the run healer's restart ends is healer's, unless that restart then fails (endAction).
+        if (ours && !this.startedSinceAction) {
+          if (this.acting) this.downWhileActing = down;
+          return undefined;
+        }
+        // A die after the new run started is that run's: a crash, or an operator's stop.
+        if (this.acting) {
+          this.downWhileActing = down;
+          return undefined;
+        }
+        return down;
       }
-      case 'stop':
-        return ours ? undefined : { type: 'stopped', by: 'operator', at: now };
+      case 'stop': {
+        if (ours && !this.startedSinceAction) return undefined;
+        // `docker stop` always ends with a `stop` event, whatever signal it sent (`--signal SIGINT`) and
+        // however long the app took to exit: the exit is the operator's.
+        const down: Down = { type: 'stopped', by: 'operator', at: now };
+        this.lastDown = down;
+        if (this.acting) {
+          this.downWhileActing = down;
+          return undefined;
+        }
+        return down;
+      }
       case 'pause':
         return { type: 'paused', at: now };
       case 'unpause':

@@ -45,7 +45,9 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
     case 'started':
       return onStarted(s, at, rules);
     case 'stopped':
-      if (s.inFlight) return { state: s, actions: [] };
+      // While an action is under way its own events are not inputs; an operator's stop is kept, so a
+      // start not yet sent is dropped (the actor looks) and the container stays stopped after it.
+      if (s.inFlight) return { state: input.by === 'operator' && s.lifecycle === 'exited' ? { ...s, lifecycle: 'stopped' } : s, actions: [] };
       if (input.by === 'operator') {
         return { state: { ...s, lifecycle: 'stopped', pending: undefined, heldBy: undefined, budget: unhealthy(s.budget) }, actions: [] };
       }

@@ -239,6 +239,7 @@ export class Watchdog {
       if (input) w.feed(input);
     });
     if (ev.action === 'start') this.discovery.later(ev.id);
+    if (ev.action === 'unpause') this.discovery.health(ev.id);
   }
 
   private readonly effects: WatchEffects = {

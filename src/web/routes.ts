@@ -77,7 +77,12 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
   const badge = /^\/badge\/([^/]+)\.svg$/.exec(path);
   if (badge?.[1] !== undefined) {
     if (!isRead(req, res)) return true;
-    const name = decodeURIComponent(badge[1]);
+    let name: string;
+    try {
+      name = decodeURIComponent(badge[1]);
+    } catch {
+      return json(res, 400, { error: 'the badge name is not valid percent-encoding' });
+    }
     const c = ctx.status()?.containers.find((x) => x.name === name);
     // The state is what the token-less status shows; the uptime comes from the history and needs access.
     const uptime = c && ctx.history && ctx.authorised(req) ? ctx.history.summaries([name], ctx.now())[name]?.uptime.h24 : undefined;

@@ -71,7 +71,44 @@ describe('EventReader', () => {
     const r = new EventReader();
     r.beginAction('start');
     expect(read(r, [[1, ev('start')], [2, die(3)]])).toEqual([]);
-    expect(r.endAction(true)).toEqual({ at: 2, exitCode: 3, oom: false });
+    expect(r.endAction(true)).toEqual({ type: 'stopped', by: 'exit', at: 2, exitCode: 3, oom: false });
+  });
+
+  // Review: an operator's `docker stop` while healer's start was being answered was taken for a crash.
+  it("reads an operator's stop of the new run during healer's start as a stop", () => {
+    const r = new EventReader();
+    r.beginAction('start');
+    expect(read(r, [[1, ev('start')], [2, kill('15')], [3, die(143)], [4, ev('stop')]])).toEqual([]);
+    expect(r.endAction(true)).toEqual({ type: 'stopped', by: 'operator', at: 4 });
+  });
+
+  // Review: `docker stop --signal SIGINT` (or an app exiting after the 60 s window) ends with a `stop` event.
+  it('reads the stop event after any die as an operator stop', () => {
+    expect(read(new EventReader(), [[1, kill('2')], [2, die(130)], [3, ev('stop')]])).toEqual([
+      { type: 'stopped', by: 'exit', at: 2, exitCode: 130, oom: false },
+      { type: 'stopped', by: 'operator', at: 3 },
+    ]);
+  });
+
+  // Review: a crash while healer's restart waited for the engine, and the restart then failed.
+  it("gives back a die it took for healer's own when healer's restart fails", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    expect(read(r, [[1, die(3)]])).toEqual([]);
+    expect(r.endAction(false)).toEqual({ type: 'stopped', by: 'exit', at: 1, exitCode: 3, oom: false });
+    expect(r.down).toEqual({ type: 'stopped', by: 'exit', at: 1, exitCode: 3, oom: false });
+  });
+
+  // Review: a restart that finished while the event stream was cut left its closing events awaited forever.
+  it("stops waiting for a finished restart's closing events after a resync", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    r.endAction(true); // answered; its kill, die, stop, start and restart were lost in the gap
+    r.resync();
+    expect(read(r, [[10, kill('15')], [11, die(143)], [12, ev('stop')]])).toEqual([
+      { type: 'stopped', by: 'operator', at: 11 },
+      { type: 'stopped', by: 'operator', at: 12 },
+    ]);
   });
 
   it("reads a crash after healer's restart answered but before its closing restart event as a crash", () => {
