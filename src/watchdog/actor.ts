@@ -54,6 +54,8 @@ export class Actor {
       const error = (err as Error).message;
       if (kind === 'stop') {
         w.log.error({ action: kind, err: error, reason }, 'stop failed');
+        const down = w.events.endAction(false);
+        if (down) w.feed(down);
         return;
       }
       const down = w.events.endAction(false);
@@ -67,7 +69,12 @@ export class Actor {
     }
     const now = this.deps.clock.now();
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: kind === 'restart' ? 'restarted' : kind === 'start' ? 'started' : 'stopped', reason });
-    if (kind === 'stop') return;
+    if (kind === 'stop') {
+      // healer's own quarantine: its kill, die and stop were healer's; the container stays stopped.
+      if (done) w.events.endAction(true);
+      if (done) w.feed({ type: 'stopped', by: 'operator', at: now });
+      return;
+    }
     if (done) {
       const down = w.events.endAction(true);
       w.counts.restarts[cause]++;
@@ -75,7 +82,8 @@ export class Actor {
       this.deps.alerter.emit(containerAlert(w, 'restarted', reason, now));
       // The new run went down (a crash, an operator's stop) before the engine had answered: taken now.
       if (down) w.feed(down);
-      if (kind === 'restart') this.restartNamespaceChildren(w);
+      // Brought back by healer (restart, or start after an exit): its namespace is new, the children's is gone.
+      this.restartNamespaceChildren(w);
       return;
     }
     // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
@@ -106,21 +114,18 @@ export class Actor {
     const { engine } = this.deps;
     const timeoutMs = w.policy.restartTimeoutMs;
     w.log.warn({ reason, action: kind, timeoutMs }, kind === 'stop' ? 'stopping container (quarantine)' : `${kind === 'restart' ? 'restarting' : 'starting'} container`);
-    if (kind === 'stop') await engine.stop(w.id, timeoutMs);
-    else {
-      w.events.beginAction(kind);
-      await (kind === 'restart' ? engine.restart(w.id, timeoutMs) : engine.start(w.id));
-    }
+    w.events.beginAction(kind);
+    await (kind === 'restart' ? engine.restart(w.id, timeoutMs) : kind === 'start' ? engine.start(w.id) : engine.stop(w.id, timeoutMs));
     const verb = kind === 'stop' ? 'stopped' : kind === 'restart' ? 'restarted' : 'started';
     w.log.info({ action: kind, event: kind === 'stop' ? 'stopped' : 'restarted', restartsInWindow: w.state.budget.restarts.length }, `container ${verb}`);
     return true;
   }
 
-  /** Containers in X's network namespace lose their network when X restarts: restart them after it. */
+  /** Containers in X's network namespace lose their network when X goes down: restart them after it is back. */
   private restartNamespaceChildren(owner: ContainerWatch): void {
     for (const child of this.deps.watches()) {
       if (child.info.networkMode === `container:${owner.id}` && child.info.running) {
-        child.feed({ type: 'restart_requested', reason: `shares the network namespace of ${owner.name}, which was restarted`, at: this.deps.clock.now() });
+        child.feed({ type: 'restart_requested', reason: `shares the network namespace of ${owner.name}, which was restarted or started again`, at: this.deps.clock.now() });
       }
     }
   }

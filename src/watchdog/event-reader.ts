@@ -44,8 +44,8 @@ export class EventReader {
   private stopSignalAt: number | undefined;
   private oom = false;
 
-  /** healer is about to restart or start the container. */
-  beginAction(kind: 'restart' | 'start'): void {
+  /** healer is about to restart, start or stop (quarantine) the container. */
+  beginAction(kind: 'restart' | 'start' | 'stop'): void {
     this.acting = true;
     this.startedSinceAction = false;
     this.downWhileActing = undefined;

@@ -209,10 +209,7 @@ export class World {
       // Healthy for backoff.reset (and the probes to see it) before this failure: backoff and the
       // crash-loop state start afresh, so no backoff and no giveup excuse.
       const fresh = c.healthyFor >= BACKOFF.reset + (FAILURES + 1) * INTERVAL + SLACK;
-      // A giveup is also earned afresh: attempts since this failure (refused by the engine, say) count.
-      const attempts = this.engine.actions.filter((a) => a.id === c.id && a.at >= (crashed ? c.finishedAt : c.startedAt)).length;
-      const earned = !fresh || attempts >= GIVEUP_RESTARTS;
-      if (this.wd.paused || w?.state.heldBy !== undefined || (earned && w?.state.budget.loop === 'gave_up')) {
+      if (this.wd.paused || w?.state.heldBy !== undefined || (!fresh && w?.state.budget.loop === 'gave_up')) {
         this.excused.set(c.id, now);
         continue;
       }
