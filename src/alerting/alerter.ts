@@ -66,9 +66,9 @@ export class Alerter {
    * A watched container was removed: channels that keep alerts open (Alertmanager) end its alerts, after
    * any alert about it still being built.
    */
-  containerGone(name: string): void {
+  containerGone(id: string): void {
     this.chain = this.chain.then(() => {
-      for (const c of this.channels) c.forget(name);
+      for (const c of this.channels) c.forget(id);
     });
   }
 

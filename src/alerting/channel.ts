@@ -104,8 +104,8 @@ export class Channel {
   }
 
   /** The container is gone: the provider ends what it still shows open for it. */
-  forget(container: string): void {
-    this.notifier.forget?.(container);
+  forget(containerId: string): void {
+    this.notifier.forget?.(containerId);
   }
 
   private endWindow(key: string): void {

@@ -63,7 +63,7 @@ export interface Notifier {
   /** Work to finish at shutdown (Alertmanager resolves nothing, but stops re-sending). */
   close?(): void;
   /** The container is gone: end whatever this channel still shows open for it (Alertmanager). */
-  forget?(container: string): void;
+  forget?(containerId: string): void;
 }
 
 /** A failed delivery: whether trying again may help, and when the receiver asked us to. */

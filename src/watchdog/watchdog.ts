@@ -175,7 +175,7 @@ export class Watchdog {
       create: (info: ContainerInfo, policy: Policy, persisted: PersistedContainer | undefined) => this.createWatch(info, policy, persisted),
       release: (w: ContainerWatch, removed: boolean) => {
         void w.close();
-        if (removed) this.deps.alerter.containerGone(w.name);
+        if (removed) this.deps.alerter.containerGone(w.id);
         this.reassess();
       },
     };

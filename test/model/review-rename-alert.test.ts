@@ -58,8 +58,8 @@ describe('review: `docker compose up -d` re-creates an unhealthy container (stop
     const w = await World.create();
     worlds.push(w);
     // Record emits and removals in order, as the real Alerter would hand them to its channels.
-    const seen: ({ kind: 'emit'; a: (typeof w.alerts)[number] } | { kind: 'gone'; name: string })[] = [];
-    const sink = { emit: (a: (typeof w.alerts)[number]) => void seen.push({ kind: 'emit', a }), containerGone: (name: string) => void seen.push({ kind: 'gone', name }) };
+    const seen: ({ kind: 'emit'; a: (typeof w.alerts)[number] } | { kind: 'gone'; id: string })[] = [];
+    const sink = { emit: (a: (typeof w.alerts)[number]) => void seen.push({ kind: 'emit', a }), containerGone: (id: string) => void seen.push({ kind: 'gone', id }) };
     (w.wd as unknown as { deps: { alerter: unknown } }).deps.alerter = sink;
     (w.wd.actor as unknown as { deps: { alerter: unknown } }).deps.alerter = sink;
     const labels = { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'api' };
@@ -85,7 +85,7 @@ describe('review: `docker compose up -d` re-creates an unhealthy container (stop
     const am = alertmanager({ name: 'am', url: `http://127.0.0.1:${r.port}/`, headers: {} }, dispatcher, 200);
     try {
       for (const s of seen) {
-        if (s.kind === 'gone') am.forget?.(s.name);
+        if (s.kind === 'gone') am.forget?.(s.id);
         else if (s.a.container) {
           const a = s.a;
           const alert: Alert = { event: a.event, severity: a.event === 'recovered' ? 'info' : 'warning', summary: a.summary, reason: a.reason, host: 'box1', at: new Date().toISOString(), ...(a.container ? { container: a.container } : {}) };
@@ -93,6 +93,7 @@ describe('review: `docker compose up -d` re-creates an unhealthy container (stop
         }
       }
       expect(seen.filter((s) => s.kind === 'emit' && s.a.event === 'unhealthy').length).toBe(1);
+      await new Promise((res) => setTimeout(res, 100)); // the resolve forget() sends is not awaited
       const before = r.got.length;
       await new Promise((res) => setTimeout(res, 500));
       // The old container is gone and the new one is healthy: nothing may still fire.

@@ -49,11 +49,13 @@ function annotationsOf(a: Alert): Record<string, string> {
  */
 export function alertmanager(channel: { name: string; url: string; headers: Record<string, string> }, dispatcher: Dispatcher, resendMs = 60_000): Notifier {
   const endpoint = `${channel.url.replace(/\/+$/, '')}/api/v2/alerts`;
-  const open = new Map<string, AmAlert>();
+  // Open alerts by condition and container id (not name: a renamed or re-created container's alert is
+  // still its own), each with the labels it fired with, which its resolve must repeat.
+  const open = new Map<string, { am: AmAlert; containerId: string | undefined }>();
   const post = (alerts: AmAlert[], signal: AbortSignal) => postJson(endpoint, JSON.stringify(alerts), { dispatcher, signal, headers: channel.headers });
-  const key = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).sort());
+  const key = (alertname: string, a: Alert) => JSON.stringify([alertname, a.host, a.container?.id ?? '']);
   const timer = setInterval(() => {
-    if (open.size > 0) post([...open.values()], AbortSignal.timeout(10_000)).catch(() => undefined);
+    if (open.size > 0) post([...open.values()].map((o) => o.am), AbortSignal.timeout(10_000)).catch(() => undefined);
   }, resendMs);
   timer.unref();
   return {
@@ -62,32 +64,35 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
       const opened = OPENS[a.event];
       const resolved = RESOLVES[a.event];
       if (opened) {
-        const am: AmAlert = { labels: labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: a.at };
+        const k = key(opened, a);
+        const before = open.get(k)?.am;
+        // Still the same alert for Alertmanager (same labels) if it was open already, under a new name too.
+        const am: AmAlert = { labels: before?.labels ?? labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: before?.startsAt ?? a.at };
         await post([am], signal);
-        open.set(key(am.labels), am);
+        open.set(k, { am, containerId: a.container?.id });
         return;
       }
       if (resolved) {
         const ending = resolved.flatMap((e) => {
           const name = OPENS[e];
-          return name ? [labelsOf(a, name, SEVERITY[e])] : [];
+          return name ? [{ k: key(name, a), labels: labelsOf(a, name, SEVERITY[e]) }] : [];
         });
-        const batch = ending.map((labels) => open.get(key(labels)) ?? { labels, annotations: annotationsOf(a), startsAt: a.at });
+        const batch = ending.map(({ k, labels }) => open.get(k)?.am ?? { labels, annotations: annotationsOf(a), startsAt: a.at });
         const closed = batch.map((am) => ({ ...am, endsAt: a.at }));
         await post(closed, signal);
-        for (const am of batch) open.delete(key(am.labels));
+        for (const { k } of ending) open.delete(k);
         return;
       }
       const name = `Healer${a.event.replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`;
       await post([{ labels: labelsOf(a, name, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: new Date(Date.parse(a.at) + ONE_OFF_MS).toISOString() }], signal);
     },
     close: () => clearInterval(timer),
-    forget(container) {
-      const ending = [...open.entries()].filter(([, am]) => am.labels.container === container);
+    forget(containerId) {
+      const ending = [...open.entries()].filter(([, o]) => o.containerId === containerId);
       if (ending.length === 0) return;
       for (const [k] of ending) open.delete(k);
       const at = new Date().toISOString();
-      post(ending.map(([, am]) => ({ ...am, endsAt: at })), AbortSignal.timeout(10_000)).catch(() => undefined);
+      post(ending.map(([, o]) => ({ ...o.am, endsAt: at })), AbortSignal.timeout(10_000)).catch(() => undefined);
     },
   };
 }
