@@ -28,6 +28,8 @@ export interface ProbeRules {
   readonly dockerApi: { readonly host: string; readonly port: number } | undefined;
   /** healer's own listener. */
   readonly listen: ListenAddress;
+  /** The longest restart timeout a label may set (guards.max_label_restart_timeout). */
+  readonly maxRestartTimeoutMs: number;
 }
 
 /** The rules from a validated config. */
@@ -39,6 +41,7 @@ export function probeRules(config: Config): ProbeRules {
     allowExec: config.probes.allow_exec,
     dockerApi: m ? { host: unbracket(m[1] ?? ''), port: Number(m[2]) } : undefined,
     listen: config.server.listen,
+    maxRestartTimeoutMs: config.guards.max_label_restart_timeout,
   };
 }
 

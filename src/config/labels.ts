@@ -114,6 +114,12 @@ export function policyFromLabels(input: {
   if (parsed.success && input.confine) {
     // Only what a label set is confined: probes and methods from watchdog.yml defaults are trusted.
     const { rules, own } = input.confine;
+    const timeoutLabel = labelOf.get('restart\u0000timeout');
+    if (timeoutLabel !== undefined && parsed.data.restart.timeout > rules.maxRestartTimeoutMs) {
+      errors.push(
+        `label ${timeoutLabel} on container "${containerName}": ${formatDuration(parsed.data.restart.timeout)} is longer than a label may set (${formatDuration(rules.maxRestartTimeoutMs)}: a restart holds a restart slot that long; raise guards.max_label_restart_timeout in watchdog.yml to allow it)`,
+      );
+    }
     for (const role of ['liveness', 'readiness'] as const) {
       const probeLabel = labelOf.get(`${role}\u0000probe`);
       const spec = parsed.data[role].probe;

@@ -134,6 +134,9 @@ export const configSchema = z.strictObject({
   guards: z
     .strictObject({
       max_concurrent_restarts: countField(1).prefault(2).describe('Restarts in flight at once'),
+      max_label_restart_timeout: durationField
+        .prefault('5m')
+        .describe('The longest healer.restart.timeout a label may set: a restart holds one of the max_concurrent_restarts slots that long (SECURITY.md)'),
       mass_failure: z
         .strictObject({
           fraction: fractionField.prefault(0.5).describe('Pause restarts while more than this fraction fails'),

@@ -293,7 +293,8 @@ export class Watchdog {
     if (this.reassessing) return;
     this.reassessing = true;
     try {
-      const all = [...this.watches.values()];
+      // The breaker guards restarts: containers healer never restarts (action notify) are not counted.
+      const all = [...this.watches.values()].filter((w) => w.policy.action !== 'notify');
       const failing = all.filter((w) => w.failing).length;
       const { fraction, min_containers } = this.deps.loaded.config.guards.mass_failure;
       const open = breakerOpen(failing, all.length, { fraction, minContainers: min_containers });

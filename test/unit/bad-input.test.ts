@@ -182,7 +182,7 @@ describe('fuzz: parsers answer with a result or a clear error, never anything el
         const explicit = allowHosts.some((r) => r.kind === 'net' && r.prefix === 32 && r.address === host);
         const parsed = parseProbeSpec(`http://${host}:${port}/`);
         if (!parsed.ok) throw new Error(parsed.error);
-        const refused = refuseProbe(parsed.spec, { allowHosts, allowMethods: ['GET'], allowExec: true, dockerApi: undefined, listen: false }, { loopback: true, ips: [] });
+        const refused = refuseProbe(parsed.spec, { allowHosts, allowMethods: ['GET'], allowExec: true, dockerApi: undefined, listen: false, maxRestartTimeoutMs: 300_000 }, { loopback: true, ips: [] });
         expect(refused === undefined).toBe(explicit);
       }),
       { numRuns: runs(1000) },

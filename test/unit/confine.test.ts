@@ -14,6 +14,7 @@ const rules = (over: Partial<ProbeRules> = {}): ProbeRules => ({
   allowExec: true,
   dockerApi: undefined,
   listen: { host: '0.0.0.0', port: 9299 },
+  maxRestartTimeoutMs: 300_000,
   ...over,
 });
 const hosts = (...entries: string[]): HostRule[] =>
@@ -130,6 +131,16 @@ describe('label confinement on recorded inspect data', () => {
     const c = recorded('shared-namespace');
     expect(evaluate(withLabels(c, { 'healer.liveness': 'tcp://:5432' }), loaded, self).kind).toBe('watch');
     expect(evaluate(withLabels(c, { 'healer.liveness': 'tcp://127.0.0.1:5432' }), loaded, self).kind).toBe('problem');
+  });
+
+  // Review: a label's 576h restart timeout held every restart slot for 24 days.
+  it('a label restart timeout above guards.max_label_restart_timeout is a label error naming the key', () => {
+    const c = recorded('bridge-two-networks');
+    expect(evaluate(withLabels(c, { 'healer.restart.timeout': '5m' }), loaded, self).kind).toBe('watch');
+    const v = evaluate(withLabels(c, { 'healer.restart.timeout': '576h' }), loaded, self);
+    expect(v.kind === 'problem' && v.errors[0]).toBe(
+      'label healer.restart.timeout on container "shop-api-1": 576h is longer than a label may set (5m: a restart holds a restart slot that long; raise guards.max_label_restart_timeout in watchdog.yml to allow it)',
+    );
   });
 
   it('probes in watchdog.yml defaults are trusted and not confined; a label method is', () => {
