@@ -61,7 +61,7 @@ function unanswered(err: unknown, signal: AbortSignal, ms: number): unknown {
 export const READ_MS = 10_000;
 
 /** Event actions the watchdog follows; the engine filters the stream to these. */
-export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename', 'pause', 'unpause'] as const;
+export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename', 'pause', 'unpause', 'update'] as const;
 
 /**
  * The only code that talks to the Engine API. Every failure is an EngineError with the call named, so

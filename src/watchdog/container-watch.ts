@@ -60,7 +60,7 @@ export class ContainerWatch {
   /** Why the probe cannot be routed (a configuration problem, not a failure); undefined when it can. */
   configProblem: string | undefined;
   private readonly deps: WatchDeps;
-  private readonly rules: Rules;
+  private rules: Rules;
   /**
    * Per probe role: its timer, planned time, run in flight and abort controller. Plain fields, set and
    * cleared in place: Map/Set churn at every probe left garbage that lived until the next one.
@@ -106,6 +106,12 @@ export class ContainerWatch {
   get confirmsByProbe(): boolean {
     const kind = this.policy.liveness?.spec.kind;
     return kind !== undefined && kind !== 'docker' && this.state.pending?.kind === 'restart';
+  }
+
+  /** `docker update --restart`: whether the engine brings the container back is read from fresh inspect data. */
+  followRestartPolicy(): void {
+    const engineRestarts = this.info.restartPolicy !== 'no';
+    if (engineRestarts !== this.rules.engineRestarts) this.rules = { ...this.rules, engineRestarts };
   }
 
   /** Whether this container counts as failing for the breaker and for its dependents. */

@@ -137,6 +137,7 @@ export class Discovery {
   private update(w: ContainerWatch, info: ContainerInfo, resync: boolean): void {
     const missed = info.restartCount - w.info.restartCount;
     w.info = info;
+    w.followRestartPolicy();
     if (missed !== 0) this.persist(w);
     if (!resync) return;
     w.events.resync();

@@ -16,7 +16,10 @@ export function crashedExit(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>)
  * container healer last knew as stopped by an operator stays stopped.
  */
 export function exitToResume(info: ContainerInfo, persisted: PersistedContainer | undefined, now: number, windowMs: number): PersistedContainer['lastExit'] {
-  if (persisted?.lifecycle === 'stopped') return undefined;
+  // Stopped by an operator, as far as healer knew: unless the container was started again after healer
+  // last saved what it knew (healer was down, or SIGKILLed before it wrote), when its exit is judged afresh.
+  const startedSince = persisted?.savedAt !== undefined && info.startedAt > persisted.savedAt;
+  if (persisted?.lifecycle === 'stopped' && !startedSince) return undefined;
   // The exit healer saw is the one the engine reports (same code, no later exit): a later run that an
   // operator stopped before healer saved it (SIGKILLed at that moment) leaves a stop's code instead.
   const seen = persisted?.lifecycle === 'exited' ? persisted.lastExit : undefined;

@@ -14,6 +14,8 @@ export interface PersistedContainer {
   readonly lifecycle: Lifecycle;
   /** The engine's RestartCount when last seen, to count restarts healer missed. */
   readonly restartCount: number;
+  /** Loaded from a file written at this time: what happened to the container after it is unknown. */
+  readonly savedAt?: number | undefined;
 }
 
 const budgetSchema = z.object({
@@ -81,7 +83,7 @@ export class StateFile {
       this.log.error({ path: this.path, err: why.slice(0, 500) }, 'the state file is corrupt; it will be replaced; restart history starts afresh');
       return;
     }
-    for (const [id, c] of Object.entries(parsed.containers)) this.entries.set(id, c as PersistedContainer);
+    for (const [id, c] of Object.entries(parsed.containers)) this.entries.set(id, { ...(c as PersistedContainer), savedAt: parsed.savedAt });
     this.log.info({ path: this.path, containers: this.entries.size }, 'restart history loaded');
   }
 
@@ -123,7 +125,8 @@ export class StateFile {
     this.dirty = false;
     this.lastWriteAt = Date.now();
     // The snapshot is taken now, so later changes wait for the next write.
-    const text = JSON.stringify({ version: 1, savedAt: Date.now(), containers: Object.fromEntries(this.entries) });
+    const containers = Object.fromEntries([...this.entries].map(([id, { savedAt: _loaded, ...c }]) => [id, c]));
+    const text = JSON.stringify({ version: 1, savedAt: Date.now(), containers });
     this.chain = this.chain.then(() => this.write(text));
     return this.chain;
   }

@@ -220,7 +220,8 @@ export class Watchdog {
       if (ev.action === 'start') this.discovery.later(ev.id);
       return;
     }
-    if (ev.action === 'rename') return this.discovery.later(ev.id);
+    // A new name, or `docker update` (a restart policy switched on or off): looked at again.
+    if (ev.action === 'rename' || ev.action === 'update') return this.discovery.later(ev.id);
     const now = this.deps.clock.now();
     if (ev.action === 'health_status') {
       if (w.policy.liveness?.spec.kind === 'docker' && (ev.health === 'healthy' || ev.health === 'unhealthy' || ev.health === 'starting')) {

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { World } from './harness.ts';
 
-// Reviewer's demonstrations (wt-review): each test drives the real Watchdog through one concrete,
-// legal sequence and asserts what the README promises. They fail on the code under review.
+// Regressions from the adversarial review: each test drives the real Watchdog through one concrete,
+// legal sequence and asserts what the README promises. Each failed before its fix.
 
 const worlds: World[] = [];
 afterEach(async () => {

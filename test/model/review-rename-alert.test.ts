@@ -5,7 +5,7 @@ import type { Alert } from '../../src/alerting/types.ts';
 import { receiver } from '../helpers/receiver.ts';
 import { World } from './harness.ts';
 
-// Reviewer's demonstration (wt-review): fails on the code under review.
+// Regressions from the adversarial review: each failed before its fix.
 
 const worlds: World[] = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../src/history/store.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
 
-// Reviewer's demonstration (wt-review): fails on the code under review.
+// Regressions from the adversarial review: each failed before its fix.
 
 const dirs: string[] = [];
 afterEach(() => {

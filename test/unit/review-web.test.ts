@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/metrics.ts';
 import { startServer, type HttpServer } from '../../src/server.ts';
 
-// Reviewer's demonstration (wt-review): fails on the code under review.
+// Regressions from the adversarial review: each failed before its fix.
 
 let server: HttpServer | undefined;
 afterEach(async () => {

@@ -30,7 +30,7 @@ describe('StateFile', () => {
     expect(readdirSync(`${dir}/sub`)).toEqual(['state.json']);
     const b = new StateFile(`${dir}/sub/state.json`, log);
     b.load();
-    expect(b.get('abc')).toEqual(entry);
+    expect(b.get('abc')).toEqual({ ...entry, savedAt: b.get('abc')?.savedAt }); // savedAt: when the file was written
     b.delete('abc');
     await b.flush();
     const c = new StateFile(`${dir}/sub/state.json`, log);
@@ -73,8 +73,8 @@ describe('StateFile', () => {
     expect(s.writes).toBe(2);
     const back = new StateFile(`${dir}/state.json`, logged().log);
     back.load();
-    expect(back.get('c99')).toEqual(entry);
-    expect(back.get('late')).toEqual(entry);
+    expect(back.get('c99')).toEqual({ ...entry, savedAt: back.get('c99')?.savedAt });
+    expect(back.get('late')).toEqual({ ...entry, savedAt: back.get('late')?.savedAt });
   });
 
   it('starts empty without a file, and says so', () => {
@@ -106,6 +106,9 @@ describe('exitToResume', () => {
     // Found by the model test: started again, then stopped by an operator just before healer was SIGKILLed.
     ['a crash healer saw, then a run an operator stopped before healer saved it', info(143), was('exited'), undefined],
     ['an operator stop healer saw', info(1), was('stopped'), undefined],
+    // Review: started again after healer last saved (healer down, or SIGKILLed before it wrote), then crashed.
+    ['a crash of a run started after healer last saved an operator stop', { ...info(3), startedAt: 40 }, { ...was('stopped'), savedAt: 30 }, { at: 50, exitCode: 3, oom: false }],
+    ['an operator stop healer saved after the run started', { ...info(3), startedAt: 40 }, { ...was('stopped'), savedAt: 45 }, undefined],
     ['an exit 3 while healer was away', info(3), was('running'), { at: 50, exitCode: 3, oom: false }],
     ['an OOM kill while healer was away', info(137, true), was('running'), { at: 50, exitCode: 137, oom: true }],
     ['a docker stop (143) while healer was away', info(143), was('running'), undefined],
