@@ -138,7 +138,8 @@ describe('nothing secret leaves healer unasked', () => {
       cmd: IDLE,
       labels: { ...base, 'healer.liveness': `http://admin:${S.user}@127.0.0.1:${target.port}/health?token=${S.query}&x=1`, 'healer.liveness.header.X-Api-Key': S.header },
     });
-    await runContainer({ runId, name: 'exec', cmd: IDLE, labels: { ...base, 'healer.liveness': `exec:sh -c 'echo ${S.output}; exit 3' ${S.arg}` } });
+    // An exec probe takes a few engine round trips: a 2 s interval (and timeout) so that it ends by itself.
+    await runContainer({ runId, name: 'exec', cmd: IDLE, labels: { ...base, 'healer.liveness.interval': '2s', 'healer.liveness': `exec:sh -c 'echo ${S.output}; exit 3' ${S.arg}` } });
     await runContainer({ runId, name: 'bad', cmd: IDLE, labels: { ...base, 'healer.liveness': `http://:99999/x?t=${S.errorQuery}` } });
     await runContainer({ runId, name: 'refused', cmd: IDLE, labels: { ...base, 'healer.liveness': `http://192.0.2.1:80/?token=${S.refusedQuery}` } });
 
