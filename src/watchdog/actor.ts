@@ -83,7 +83,7 @@ export class Actor {
       // The new run went down (a crash, an operator's stop) before the engine had answered: taken now.
       if (down) w.feed(down);
       // Brought back by healer (restart, or start after an exit): its namespace is new, the children's is gone.
-      this.restartNamespaceChildren(w);
+      this.restartNamespaceChildren(w, kind === 'restart' ? 'restarted' : 'started again');
       return;
     }
     // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
@@ -122,10 +122,10 @@ export class Actor {
   }
 
   /** Containers in X's network namespace lose their network when X goes down: restart them after it is back. */
-  private restartNamespaceChildren(owner: ContainerWatch): void {
+  private restartNamespaceChildren(owner: ContainerWatch, how: string): void {
     for (const child of this.deps.watches()) {
       if (child.info.networkMode === `container:${owner.id}` && child.info.running) {
-        child.feed({ type: 'restart_requested', reason: `shares the network namespace of ${owner.name}, which was restarted or started again`, at: this.deps.clock.now() });
+        child.feed({ type: 'restart_requested', reason: `shares the network namespace of ${owner.name}, which was ${how}`, at: this.deps.clock.now() });
       }
     }
   }

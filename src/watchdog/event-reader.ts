@@ -37,8 +37,10 @@ export class EventReader {
   private acting = false;
   /** The new run has started since healer's action began: a die now is a crash of that run. */
   private startedSinceAction = false;
-  /** How the container went down while healer's action was being answered (after it, or unrelated). */
+  /** How the new run went down while healer's action was still being answered. */
   private downWhileActing: Down | undefined;
+  /** A die before the new run started, taken for healer's own: given back if the action fails. */
+  private ownDie: Down | undefined;
   /** The last time the container went down as read from its events, until it starts again. */
   private lastDown: Down | undefined;
   private stopSignalAt: number | undefined;
@@ -49,6 +51,7 @@ export class EventReader {
     this.acting = true;
     this.startedSinceAction = false;
     this.downWhileActing = undefined;
+    this.ownDie = undefined;
     if (kind === 'restart') this.ownRestartEvents++;
   }
 
@@ -60,8 +63,9 @@ export class EventReader {
   endAction(ok: boolean): Down | undefined {
     this.acting = false;
     if (!ok) this.ownRestartEvents = 0;
-    const down = this.downWhileActing;
+    const down = this.downWhileActing ?? (ok ? undefined : this.ownDie);
     this.downWhileActing = undefined;
+    this.ownDie = undefined;
     return down;
   }
 
@@ -102,7 +106,7 @@ export class EventReader {
         this.lastDown = undefined;
         if (ours) {
           this.startedSinceAction = true;
-          this.downWhileActing = undefined;
+          this.ownDie = undefined;
           return undefined;
         }
         return { type: 'started', at: now };
@@ -113,7 +117,7 @@ export class EventReader {
         this.lastDown = down;
         // The die of the run healer's restart ends is healer's, unless that restart then fails (endAction).
         if (ours && !this.startedSinceAction) {
-          if (this.acting) this.downWhileActing = down;
+          if (this.acting) this.ownDie = down;
           return undefined;
         }
         // A die after the new run started is that run's: a crash, or an operator's stop.

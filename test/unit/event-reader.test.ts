@@ -99,6 +99,16 @@ describe('EventReader', () => {
     expect(r.down).toEqual({ type: 'stopped', by: 'exit', at: 1, exitCode: 3, oom: false });
   });
 
+  // Found on the real engine through a socket proxy: the engine answered the restart before its start
+  // event arrived; the restart's own die must not come back as a crash.
+  it("keeps the die of a successful restart healer's own when the engine answers before the start event", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    expect(read(r, [[1, kill('15')], [2, die(0)], [3, ev('stop')]])).toEqual([]);
+    expect(r.endAction(true)).toBeUndefined();
+    expect(read(r, [[4, ev('start')], [5, ev('restart')]])).toEqual([]);
+  });
+
   // Review: a restart that finished while the event stream was cut left its closing events awaited forever.
   it("stops waiting for a finished restart's closing events after a resync", () => {
     const r = new EventReader();
