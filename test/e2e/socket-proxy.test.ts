@@ -53,7 +53,7 @@ describe('through a socket proxy', () => {
     expect(await isRunning(id)).toBe(true);
     const status = healer.watchdog.status();
     expect(status.engineReachable).toBe(true);
-    expect(status.containers.find((c) => c.id === id)).toMatchObject({ state: 'backoff', restartsInWindow: 1 });
+    expect(status.containers.find((c) => c.id === id)).toMatchObject({ state: 'backoff', restartsInWindow: 0 }); // refused: backs off, no restart towards a loop
     expect(healer.watchdog.watches.get(id)?.counts.restartFailures.liveness).toBe(1);
     expect(healer.watchdog.health()).toEqual({ ok: true });
   });
