@@ -25,7 +25,7 @@ const MODULES: [string, string][] = [
   ['dockerode', keep('dockerode')],
   ['undici (Agent, request)', `${keep('undici/lib/dispatcher/agent.js')} ${keep('undici/lib/api/api-request.js', 'n')}`],
   ['prom-client', keep('prom-client')],
-  ['zod', keep('zod')],
+  ['zod/mini (with its English messages)', `${keep('zod/mini')} ${keep('zod/v4/locales/en.js', 'n')}`],
   ['yaml', keep('yaml')],
   ['pino', keep('pino')],
   ['cron-parser (first use only)', keep('cron-parser')],
