@@ -42,6 +42,7 @@ describe('the shipped bundle, alone, on the real engine', () => {
     h.child.kill('SIGTERM');
     expect(await h.exited).toBe(0);
     expect(h.lines.at(-1)?.msg).toBe('healer stopped');
-    expect(readdirSync(dir).sort()).toEqual(['cli.js', 'state.json', 'watchdog.yml']); // nothing else beside it
+    // nothing else beside it but the status page's history, which defaults to healer-history.db beside the state file
+    expect(readdirSync(dir).sort()).toEqual(['cli.js', 'healer-history.db', 'state.json', 'watchdog.yml']);
   });
 });
