@@ -25,7 +25,8 @@ const MODULES: [string, string][] = [
   ['dockerode', keep('dockerode')],
   ['undici (Agent, request)', `${keep('undici/lib/dispatcher/agent.js')} ${keep('undici/lib/api/api-request.js', 'n')}`],
   ['prom-client', keep('prom-client')],
-  ['zod', keep('zod')],
+  // healer's own schemas rather than zod/mini's namespace: mini is built to be tree-shaken, its whole namespace is not what healer loads
+  ['zod/mini: healer\'s config schemas (src/config/schema.ts; re2js loads only with a `body` pattern)', keep('../src/config/schema.ts')],
   ['yaml', keep('yaml')],
   ['pino', keep('pino')],
   ['cron-parser (first use only)', keep('cron-parser')],

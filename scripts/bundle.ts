@@ -70,6 +70,36 @@ const builtinsByRequire: Plugin = {
   },
 };
 
+/**
+ * `https` in the bundle is loaded on first use: requiring it loads Node's TLS stack (`tls`, alone +7 MB
+ * RSS on Node 24, `https` +9 MB), which healer only runs when it talks TLS (a tcp:// engine with TLS,
+ * an https:// probe or alert receiver). docker-modem and prom-client's Pushgateway require it when they
+ * load, and only call it per request; they get an object that requires `node:https` the first time one
+ * of its properties is read. (undici requires `node:tls` itself only when it opens a TLS connection.)
+ */
+const lazyHttps: Plugin = {
+  name: 'healer-lazy-https',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?https$/ }, (args) =>
+      // the lazy module's own require is Node's builtin; everyone else's is the lazy module
+      args.namespace === 'healer-lazy-builtin' ? { path: 'node:https', external: true } : { path: 'https', namespace: 'healer-lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'healer-lazy-builtin' }, () => ({
+      contents: [
+        'let real;',
+        "const load = () => (real ??= require('node:https'));",
+        'module.exports = new Proxy({}, {',
+        '  get: (_, k) => load()[k],',
+        '  has: (_, k) => k in load(),',
+        '  ownKeys: () => Reflect.ownKeys(load()),',
+        '  getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(load(), k); return d && { ...d, configurable: true }; },',
+        '});',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 const banner = [
   "import { createRequire as __healerRequire } from 'node:module';",
   "import { fileURLToPath as __healerPath } from 'node:url';",
@@ -93,7 +123,7 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions & { 
     sourcemap: 'linked',
     metafile: true,
     banner: { js: banner },
-    plugins: [exclude, ownRequire, builtinsByRequire],
+    plugins: [exclude, ownRequire, lazyHttps, builtinsByRequire],
     logLevel: 'warning',
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { configSchema } from './schema.ts';
 
 /** watchdog.yml's JSON Schema (draft 2020-12), generated from the validator for editors. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigError } from './errors.ts';
 import { resolveChannels, type ResolvedChannel } from './channels.ts';
 import { configSchema, type Config } from './schema.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   actionField,
   boolField,
@@ -16,55 +16,60 @@ import {
   probeSpecField,
   regexField,
   statusField,
+  opt,
+  pre,
 } from './fields.ts';
 
 /**
  * One schema for a container's policy, used twice: for `defaults` in watchdog.yml and for the merge of
  * those defaults with a container's labels. Every field has its built-in default here, so the parsed
- * result is the effective policy.
+ * result is the effective policy. (zod's mini API, see zod-en.ts; opt and pre: fields.ts.)
  */
 const probeOptions = z.strictObject({
-  probe: probeSpecField.optional().describe('Probe spec: http://:8080/healthz, tcp://:5432, exec:cmd args, docker'),
-  interval: intervalField.prefault('10s').describe('Time between probes (at least 100ms)'),
-  schedule: cronField.optional().describe('Cron with seconds; replaces interval'),
-  timeout: durationField.prefault('2s').describe('Time a single probe may take'),
-  failures: countField(1).prefault(3).describe('Failures in a row before acting'),
-  successes: countField(1).prefault(1).describe('Successes in a row to count as recovered'),
-  start_period: durationField.prefault('0s').describe('Failures this soon after a start do not count'),
-  status: statusField.prefault('200-399').describe('Accepted HTTP status codes'),
-  body: regexField.optional().describe('Regular expression the HTTP body must match'),
-  method: methodField.prefault('GET').describe('HTTP method'),
-  header: z.record(z.string(), z.string()).prefault({}).describe('Extra HTTP request headers'),
+  probe: opt(probeSpecField, 'Probe spec: http://:8080/healthz, tcp://:5432, exec:cmd args, docker'),
+  interval: pre(intervalField, '10s', 'Time between probes (at least 100ms)'),
+  schedule: opt(cronField, 'Cron with seconds; replaces interval'),
+  timeout: pre(durationField, '2s', 'Time a single probe may take'),
+  failures: pre(countField(1), 3, 'Failures in a row before acting'),
+  successes: pre(countField(1), 1, 'Successes in a row to count as recovered'),
+  start_period: pre(durationField, '0s', 'Failures this soon after a start do not count'),
+  status: pre(statusField, '200-399', 'Accepted HTTP status codes'),
+  body: opt(regexField, 'Regular expression the HTTP body must match'),
+  method: pre(methodField, 'GET', 'HTTP method'),
+  header: pre(z.record(z.string(), z.string()), {}, 'Extra HTTP request headers'),
 });
 
 export const policySchema = z.strictObject({
-  liveness: probeOptions.prefault({}).describe('Failing it restarts the container'),
-  readiness: probeOptions.prefault({}).describe('Reported, never acted on'),
-  action: actionField.prefault('restart').describe('restart, stop (quarantine) or notify (alert only)'),
-  restart: z
-    .strictObject({
-      timeout: durationField.prefault('10s').describe('Grace before SIGKILL when restarting'),
-      on_exit: boolField.prefault(false).describe('Also start containers that exit non-zero or are OOM-killed'),
-    })
-    .prefault({}),
-  backoff: z
-    .strictObject({
-      initial: durationField.prefault('10s').describe('Wait before the second restart; doubles each time'),
-      max: durationField.prefault('5m').describe('Longest wait between restarts'),
-      reset: durationField.prefault('10m').describe('Healthy this long without a break: backoff and crash loop start afresh'),
-    })
-    .prefault({}),
-  crashloop: z
-    .strictObject({
-      restarts: countField(1).prefault(5).describe('More restarts than this within the window is a crash loop'),
-      window: durationField.prefault('10m').describe('The window restarts are counted in'),
-      action: enumField(['retry', 'giveup'], 'a crash-loop action').prefault('retry').describe('retry at max backoff, or give up'),
-    })
-    .prefault({}),
-  depends_on: namesField.optional().describe('Compose services or container names; while one fails, this one is held'),
-  network: z.string().optional().describe('Network whose address an empty probe host resolves to'),
-  scope: z.string().optional().describe('Scope name, matched against discovery.scope'),
-  alert: namesField.optional().describe('Channel names, or none (default: every channel)'),
+  liveness: pre(probeOptions, {}, 'Failing it restarts the container'),
+  readiness: pre(probeOptions, {}, 'Reported, never acted on'),
+  action: pre(actionField, 'restart', 'restart, stop (quarantine) or notify (alert only)'),
+  restart: pre(
+    z.strictObject({
+      timeout: pre(durationField, '10s', 'Grace before SIGKILL when restarting'),
+      on_exit: pre(boolField, false, 'Also start containers that exit non-zero or are OOM-killed'),
+    }),
+    {},
+  ),
+  backoff: pre(
+    z.strictObject({
+      initial: pre(durationField, '10s', 'Wait before the second restart; doubles each time'),
+      max: pre(durationField, '5m', 'Longest wait between restarts'),
+      reset: pre(durationField, '10m', 'Healthy this long without a break: backoff and crash loop start afresh'),
+    }),
+    {},
+  ),
+  crashloop: pre(
+    z.strictObject({
+      restarts: pre(countField(1), 5, 'More restarts than this within the window is a crash loop'),
+      window: pre(durationField, '10m', 'The window restarts are counted in'),
+      action: pre(enumField(['retry', 'giveup'], 'a crash-loop action'), 'retry', 'retry at max backoff, or give up'),
+    }),
+    {},
+  ),
+  depends_on: opt(namesField, 'Compose services or container names; while one fails, this one is held'),
+  network: opt(z.string(), 'Network whose address an empty probe host resolves to'),
+  scope: opt(z.string(), 'Scope name, matched against discovery.scope'),
+  alert: opt(namesField, 'Channel names, or none (default: every channel)'),
 });
 
 export type PolicyOutput = z.output<typeof policySchema>;
@@ -92,108 +97,120 @@ export const CHANNEL_TYPES = ['slack', 'discord', 'teams', 'webhook', 'alertmana
 
 const channelSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, dashes or underscores'),
+    name: z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, dashes or underscores')),
     type: enumField(CHANNEL_TYPES, 'a channel type'),
-    url: z.string().optional().describe('Webhook URL; prefer url_file, since it is a secret'),
-    url_file: z.string().optional().describe('File holding the webhook URL'),
-    secret: z.string().optional().describe('webhook: HMAC-SHA256 key for X-Healer-Signature'),
-    secret_file: z.string().optional(),
-    events: z.array(enumField(ALERT_EVENTS, 'an alert event')).optional().describe('Only these events (default: all)'),
-    headers: z.record(z.string(), z.string()).prefault({}).describe('Extra request headers'),
+    url: opt(z.string(), 'Webhook URL; prefer url_file, since it is a secret'),
+    url_file: opt(z.string(), 'File holding the webhook URL'),
+    secret: opt(z.string(), 'webhook: HMAC-SHA256 key for X-Healer-Signature'),
+    secret_file: opt(z.string()),
+    events: opt(z.array(enumField(ALERT_EVENTS, 'an alert event')), 'Only these events (default: all)'),
+    headers: pre(z.record(z.string(), z.string()), {}, 'Extra request headers'),
   })
-  .refine((c) => (c.url === undefined) !== (c.url_file === undefined), { message: 'needs exactly one of url and url_file' })
-  .refine((c) => c.secret === undefined || c.secret_file === undefined, { message: 'has both secret and secret_file; keep one' });
+  .check(
+    z.refine((c) => (c.url === undefined) !== (c.url_file === undefined), { message: 'needs exactly one of url and url_file' }),
+    z.refine((c) => c.secret === undefined || c.secret_file === undefined, { message: 'has both secret and secret_file; keep one' }),
+  );
 
 export const configSchema = z.strictObject({
-  docker: z
-    .strictObject({
-      host: z.string().prefault('unix:///var/run/docker.sock').describe('unix:///path, tcp://host:port'),
-      tls: z
-        .strictObject({
-          verify: boolField.prefault(true),
-          ca_file: z.string().optional(),
-          cert_file: z.string().optional(),
-          key_file: z.string().optional(),
-        })
-        .optional()
-        .describe('TLS for tcp:// hosts; files in PEM'),
-    })
-    .prefault({}),
-  discovery: z
-    .strictObject({
-      watch: enumField(['labelled', 'all'], 'a watch mode').prefault('labelled').describe('labelled: opt-in; all: opt-out'),
-      label_prefix: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, dots, dashes or underscores')
-        .prefault('healer'),
-      project: z.string().optional().describe('Only containers of this compose project'),
-      scope: z.string().optional().describe('Only containers whose <prefix>.scope label equals this'),
-    })
-    .prefault({}),
-  defaults: policySchema.prefault({}).describe('Defaults for every label option'),
-  guards: z
-    .strictObject({
-      max_concurrent_restarts: countField(1).prefault(2).describe('Restarts in flight at once'),
-      max_label_restart_timeout: durationField
-        .prefault('5m')
-        .describe('The longest healer.restart.timeout a label may set: a restart holds one of the max_concurrent_restarts slots that long (SECURITY.md)'),
-      mass_failure: z
-        .strictObject({
-          fraction: fractionField.prefault(0.5).describe('Pause restarts while more than this fraction fails'),
-          min_containers: countField(1).prefault(4).describe('Only with at least this many watched containers'),
-        })
-        .prefault({})
-        .describe('The breaker: a host-wide failure is not fixed by restarting everything'),
-    })
-    .prefault({}),
-  alerts: z
-    .strictObject({
-      channels: z.array(channelSchema).prefault([]),
-      log_lines: countField(0).prefault(20).describe('Last lines of the container log in each alert (0: none)'),
-      timeout: durationField.prefault('5s').describe('Time one delivery attempt may take'),
-      retries: countField(0).prefault(5).describe('Retries after a failed attempt (network errors, 5xx, 429)'),
-      queue: countField(1).prefault(200).describe('Alerts waiting per channel; more are dropped and counted'),
-      throttle: z
-        .strictObject({
-          window: durationField.prefault('10m').describe('The same event of the same container at most once per window'),
-          per_minute: countField(1).prefault(30).describe('Deliveries per channel per minute'),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-  log: z
-    .strictObject({
-      level: enumField(LOG_LEVELS, 'a log level').prefault('info'),
-      format: enumField(['json', 'pretty'], 'a log format').prefault('json'),
-    })
-    .prefault({}),
-  probes: z
-    .strictObject({
-      allow_hosts: hostRulesField.prefault([]).describe("Hosts a label's probe may reach besides its own container: names, IPs, CIDRs"),
-      allow_methods: methodsField.prefault(['GET', 'HEAD']).describe('HTTP methods a label may use'),
-      allow_exec: boolField.prefault(true).describe('Whether a label may set an exec probe (it runs inside that container only)'),
-    })
-    .prefault({})
-    .describe("Where labels may aim probes (SECURITY.md); watchdog.yml defaults are not confined"),
-  server: z
-    .strictObject({
-      listen: listenField.prefault(':9299').describe('HTTP listener for /metrics, /healthz and /api/status; off to disable'),
-      token_file: z.string().min(1).optional().describe('File holding a bearer token that /metrics and /api/status then require'),
-    })
-    .prefault({}),
-  state: z
-    .strictObject({
-      path: z.string().min(1).prefault('healer-state.json').describe('Restart history, kept across healer restarts'),
-    })
-    .prefault({}),
-  history: z
-    .strictObject({
-      path: z.string().min(1).optional().describe('SQLite file for the status page history (default: healer-history.db beside the state file); off to keep none'),
-      retention: durationField.prefault('168h').describe('Transitions and hourly probe summaries older than this are dropped (default 168h: 7 days)'),
-      max_size: countField(1).prefault(256).describe('Size bound in MB; the oldest history goes first'),
-    })
-    .prefault({}),
-  dry_run: boolField.prefault(false).describe('Decide and log, never act'),
+  docker: pre(
+    z.strictObject({
+      host: pre(z.string(), 'unix:///var/run/docker.sock', 'unix:///path, tcp://host:port'),
+      tls: opt(
+        z.strictObject({
+          verify: pre(boolField, true),
+          ca_file: opt(z.string()),
+          cert_file: opt(z.string()),
+          key_file: opt(z.string()),
+        }),
+        'TLS for tcp:// hosts; files in PEM',
+      ),
+    }),
+    {},
+  ),
+  discovery: pre(
+    z.strictObject({
+      watch: pre(enumField(['labelled', 'all'], 'a watch mode'), 'labelled', 'labelled: opt-in; all: opt-out'),
+      label_prefix: pre(z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, dots, dashes or underscores')), 'healer'),
+      project: opt(z.string(), 'Only containers of this compose project'),
+      scope: opt(z.string(), 'Only containers whose <prefix>.scope label equals this'),
+    }),
+    {},
+  ),
+  defaults: pre(policySchema, {}, 'Defaults for every label option'),
+  guards: pre(
+    z.strictObject({
+      max_concurrent_restarts: pre(countField(1), 2, 'Restarts in flight at once'),
+      max_label_restart_timeout: pre(
+        durationField,
+        '5m',
+        'The longest healer.restart.timeout a label may set: a restart holds one of the max_concurrent_restarts slots that long (SECURITY.md)',
+      ),
+      mass_failure: pre(
+        z.strictObject({
+          fraction: pre(fractionField, 0.5, 'Pause restarts while more than this fraction fails'),
+          min_containers: pre(countField(1), 4, 'Only with at least this many watched containers'),
+        }),
+        {},
+        'The breaker: a host-wide failure is not fixed by restarting everything',
+      ),
+    }),
+    {},
+  ),
+  alerts: pre(
+    z.strictObject({
+      channels: pre(z.array(channelSchema), []),
+      log_lines: pre(countField(0), 20, 'Last lines of the container log in each alert (0: none)'),
+      timeout: pre(durationField, '5s', 'Time one delivery attempt may take'),
+      retries: pre(countField(0), 5, 'Retries after a failed attempt (network errors, 5xx, 429)'),
+      queue: pre(countField(1), 200, 'Alerts waiting per channel; more are dropped and counted'),
+      throttle: pre(
+        z.strictObject({
+          window: pre(durationField, '10m', 'The same event of the same container at most once per window'),
+          per_minute: pre(countField(1), 30, 'Deliveries per channel per minute'),
+        }),
+        {},
+      ),
+    }),
+    {},
+  ),
+  log: pre(
+    z.strictObject({
+      level: pre(enumField(LOG_LEVELS, 'a log level'), 'info'),
+      format: pre(enumField(['json', 'pretty'], 'a log format'), 'json'),
+    }),
+    {},
+  ),
+  probes: pre(
+    z.strictObject({
+      allow_hosts: pre(hostRulesField, [], "Hosts a label's probe may reach besides its own container: names, IPs, CIDRs"),
+      allow_methods: pre(methodsField, ['GET', 'HEAD'], 'HTTP methods a label may use'),
+      allow_exec: pre(boolField, true, 'Whether a label may set an exec probe (it runs inside that container only)'),
+    }),
+    {},
+    "Where labels may aim probes (SECURITY.md); watchdog.yml defaults are not confined",
+  ),
+  server: pre(
+    z.strictObject({
+      listen: pre(listenField, ':9299', 'HTTP listener for /metrics, /healthz and /api/status; off to disable'),
+      token_file: opt(z.string().check(z.minLength(1)), 'File holding a bearer token that /metrics and /api/status then require'),
+    }),
+    {},
+  ),
+  state: pre(
+    z.strictObject({
+      path: pre(z.string().check(z.minLength(1)), 'healer-state.json', 'Restart history, kept across healer restarts'),
+    }),
+    {},
+  ),
+  history: pre(
+    z.strictObject({
+      path: opt(z.string().check(z.minLength(1)), 'SQLite file for the status page history (default: healer-history.db beside the state file); off to keep none'),
+      retention: pre(durationField, '168h', 'Transitions and hourly probe summaries older than this are dropped (default 168h: 7 days)'),
+      max_size: pre(countField(1), 256, 'Size bound in MB; the oldest history goes first'),
+    }),
+    {},
+  ),
+  dry_run: pre(boolField, false, 'Decide and log, never act'),
 });
 
 export type Config = z.output<typeof configSchema>;

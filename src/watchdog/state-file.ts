@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../config/zod-en.ts';
 import type { Budget } from './budget.ts';
 import type { Exit, Lifecycle } from './machine-types.ts';
 
@@ -20,10 +21,10 @@ export interface PersistedContainer {
 
 const budgetSchema = z.object({
   restarts: z.array(z.number()),
-  level: z.number().int().min(0),
-  lastRestartAt: z.number().optional(),
+  level: z.int().check(z.minimum(0)),
+  lastRestartAt: z.optional(z.number()),
   loop: z.enum(['closed', 'open', 'gave_up']),
-  healthySince: z.number().optional(),
+  healthySince: z.optional(z.number()),
 });
 const fileSchema = z.object({
   version: z.literal(1),
@@ -33,9 +34,9 @@ const fileSchema = z.object({
     z.object({
       name: z.string(),
       budget: budgetSchema,
-      lastExit: z.object({ at: z.number(), exitCode: z.number(), oom: z.boolean() }).optional(),
+      lastExit: z.optional(z.object({ at: z.number(), exitCode: z.number(), oom: z.boolean() })),
       lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited', 'paused']),
-      restartCount: z.number().int().min(0),
+      restartCount: z.int().check(z.minimum(0)),
     }),
   ),
 });
@@ -77,9 +78,11 @@ export class StateFile {
     }
     let parsed: z.infer<typeof fileSchema>;
     try {
-      parsed = fileSchema.parse(JSON.parse(text));
+      const result = fileSchema.safeParse(JSON.parse(text));
+      if (!result.success) throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      parsed = result.data;
     } catch (err) {
-      const why = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (err as Error).message;
+      const why = (err as Error).message;
       this.log.error({ path: this.path, err: why.slice(0, 500) }, 'the state file is corrupt; it will be replaced; restart history starts afresh');
       return;
     }

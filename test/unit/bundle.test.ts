@@ -1,5 +1,7 @@
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
@@ -58,5 +60,33 @@ describe('the bundle', () => {
     const pretty = await run([], { HEALER_LOG_FORMAT: 'pretty', HEALER_SERVER_LISTEN: 'off', DOCKER_HOST: 'tcp://127.0.0.1:1', HEALER_STATE_PATH: join(dir, 'state.json') }, 3000);
     expect(pretty.stdout).toMatch(/INFO.*healer starting/);
     expect(pretty.stdout).toMatch(/ERROR.*docker engine unreachable; retrying/);
+  });
+
+  it('talks TLS to a tcp:// engine: node:https, which the bundle loads on first use, is there when asked for', async () => {
+    // A self-signed certificate for 127.0.0.1, and a stand-in engine over HTTPS that answers what healer asks at start.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const paths: string[] = [];
+    const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+      const path = (req.url ?? '/').replace(/^\/v[\d.]+/, '').replace(/\?.*$/, '');
+      paths.push(path);
+      if (path === '/_ping') res.end('OK');
+      else if (path === '/version') res.setHeader('content-type', 'application/json').end(JSON.stringify({ Version: 'tls-stand-in', ApiVersion: '1.41', MinAPIVersion: '1.24' }));
+      else if (path === '/containers/json') res.setHeader('content-type', 'application/json').end('[]');
+      else if (path === '/events') res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+      else res.writeHead(404).end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      writeFileSync(join(dir, 'tls.yml'), `docker:\n  host: tcp://127.0.0.1:${port}\n  tls:\n    ca_file: ${join(dir, 'cert.pem')}\n`);
+      const r = await run([], { HEALER_CONFIG: join(dir, 'tls.yml'), HEALER_SERVER_LISTEN: 'off', HEALER_STATE_PATH: join(dir, 'tls-state.json') }, 3000);
+      expect(r.stdout).toContain('"msg":"connected to the docker engine"');
+      expect(r.stdout).toContain('"msg":"watching"');
+      expect(paths).toContain('/containers/json');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
