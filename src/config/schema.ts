@@ -61,6 +61,13 @@ export const policySchema = z.strictObject({
       action: enumField(['retry', 'giveup'], 'a crash-loop action').prefault('retry').describe('retry at max backoff, or give up'),
     })
     .prefault({}),
+  task: z
+    .strictObject({
+      replace: enumField(['remove', 'stop'], 'a task replacement').prefault('remove').describe('How a Swarm task failing a probe of healer is handed back for Swarm to replace: remove it, or stop it (kept as task history)'),
+      healthcheck: enumField(['orchestrator', 'healer'], 'who acts on a task HEALTHCHECK').prefault('orchestrator').describe("Who acts on a Swarm task's Docker HEALTHCHECK: orchestrator (Swarm replaces unhealthy tasks itself) or healer (it replaces them too)"),
+    })
+    .prefault({})
+    .describe('Containers an orchestrator owns (Swarm tasks): never restarted or started, only handed back'),
   depends_on: namesField.optional().describe('Compose services or container names; while one fails, this one is held'),
   network: z.string().optional().describe('Network whose address an empty probe host resolves to'),
   scope: z.string().optional().describe('Scope name, matched against discovery.scope'),

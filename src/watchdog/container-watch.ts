@@ -6,6 +6,7 @@ import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
+import { startsAfterExit } from './action-policy.ts';
 import { EventReader } from './event-reader.ts';
 import type { HistorySink } from './history.ts';
 import { exitToResume } from './exits.ts';
@@ -87,6 +88,7 @@ export class ContainerWatch {
       dryRun: deps.dryRun,
       restartOnExit: policy.restartOnExit,
       engineRestarts: info.restartPolicy !== 'no',
+      task: info.task && { healthcheck: policy.task.healthcheck },
       backoff: policy.backoff,
       crashloop: policy.crashloop,
     };
@@ -115,7 +117,7 @@ export class ContainerWatch {
     if (s.inFlight || s.lifecycle === 'restarting') return true;
     if (s.lifecycle === 'exited') {
       // A crash counts while healer would still start the container; one it leaves down stops counting.
-      return this.rules.restartOnExit && !this.rules.engineRestarts && s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
+      return startsAfterExit(this.rules) && s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
     }
     if (s.lifecycle !== 'running') return false;
     return s.liveness.up === false || s.liveness.failures > 0;
@@ -223,7 +225,7 @@ export class ContainerWatch {
       return;
     }
     this.deps.effects.notify(this, action);
-    if (action.type === 'restart' || action.type === 'start' || action.type === 'stop') {
+    if (action.type === 'restart' || action.type === 'start' || action.type === 'stop' || action.type === 'replace') {
       const run = this.deps.effects.act(this, action.type, action.reason, action.cause);
       const tracked = run.finally(() => this.pendingActions.delete(tracked));
       this.pendingActions.add(tracked);

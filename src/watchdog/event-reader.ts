@@ -37,9 +37,12 @@ export class EventReader {
   private exitWhileActing: Exit | undefined;
   private stopSignalAt: number | undefined;
   private oom = false;
+  /** healer handed this (task) container back: every kill, die and stop from now on is healer's. */
+  private handedBack = false;
 
-  /** healer is about to restart or start the container. */
-  beginAction(kind: 'restart' | 'start'): void {
+  /** healer is about to restart, start or hand back (stop or remove) the container. */
+  beginAction(kind: 'restart' | 'start' | 'replace'): void {
+    if (kind === 'replace') this.handedBack = true;
     this.acting = true;
     this.startedSinceAction = false;
     this.exitWhileActing = undefined;
@@ -57,7 +60,8 @@ export class EventReader {
 
   /** The input an event means for the state machine, if any. `stopSignal` is the container's own. */
   read(ev: ContainerEvent, now: number, stopSignal: string | undefined): Input | undefined {
-    const ours = this.acting || this.ownRestartEvents > 0;
+    // A start after a hand-back is someone else's (healer never starts a task): it ends the hand-back.
+    const ours = this.acting || this.ownRestartEvents > 0 || (this.handedBack && ev.action !== 'start');
     switch (ev.action) {
       case 'restart':
         if (this.ownRestartEvents > 0) this.ownRestartEvents--;
@@ -75,6 +79,7 @@ export class EventReader {
       case 'start':
         this.stopSignalAt = undefined;
         this.oom = false;
+        this.handedBack = false;
         if (ours) {
           this.startedSinceAction = true;
           return undefined;

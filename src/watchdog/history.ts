@@ -15,6 +15,7 @@ export type HistoryEvent =
   | 'restarted'
   | 'started'
   | 'stopped'
+  | 'replaced'
   | 'operator_stop'
   | 'operator_start'
   | 'paused'

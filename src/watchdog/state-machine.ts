@@ -6,6 +6,7 @@
  * again. The vocabulary lives in machine-types.ts.
  */
 import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, restartsInWindow, unhealthy, type Budget } from './budget.ts';
+import { actionFor, healthRules, startsAfterExit } from './action-policy.ts';
 import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
 
 export type * from './machine-types.ts';
@@ -39,9 +40,11 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
   switch (input.type) {
     case 'probe':
       return onProbe(s, input.role, input.ok, at, rules, ctx);
-    case 'health':
+    case 'health': {
       if (input.status === 'starting') return { state: s, actions: [] };
-      return onVerdict(s, 'liveness', input.status === 'healthy', at, rules, ctx, 'docker HEALTHCHECK reports unhealthy');
+      const h = healthRules(rules);
+      return onVerdict(s, 'liveness', input.status === 'healthy', at, h.rules, ctx, h.reason);
+    }
     case 'started':
       return onStarted(s, at, rules);
     case 'stopped':
@@ -52,6 +55,9 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx);
     case 'restart_done':
       return onActionDone(s, input, rules);
+    case 'replaced':
+      // Handed back: the orchestrator starts a new container; this one is history and never started again.
+      return { state: { ...s, inFlight: false, lifecycle: 'stopped', pending: undefined, heldBy: undefined, liveness: settled(s.liveness) }, actions: [] };
     case 'tick': {
       const { budget } = maybeReset(s.budget, at, rules);
       const next = { ...s, budget };
@@ -152,14 +158,14 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
     exitCode: exit.exitCode,
     oom: exit.oom,
   };
-  if (!crashed || !rules.restartOnExit || rules.engineRestarts) return { state: next, actions: [died] };
+  if (!crashed || !startsAfterExit(rules)) return { state: next, actions: [died] };
   const out = decide(next, { kind: 'start', reason: died.reason, cause: 'exit' }, exit.at, rules, ctx);
   return { state: out.state, actions: [died, ...out.actions] };
 }
 
 /** healer (re)started while the container was down after a crash: take the on-exit decision again. */
 export function resumeExited(s: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
-  if (s.lifecycle !== 'exited' || !s.lastExit || !rules.restartOnExit || rules.engineRestarts) return { state: s, actions: [] };
+  if (s.lifecycle !== 'exited' || !s.lastExit || !startsAfterExit(rules)) return { state: s, actions: [] };
   if (s.lastExit.exitCode === 0 && !s.lastExit.oom) return { state: s, actions: [] };
   const reason = s.lastExit.oom ? 'killed by the kernel (out of memory)' : `exited with code ${s.lastExit.exitCode}`;
   return decide(s, { kind: 'start', reason, cause: 'exit' }, at, rules, ctx);
@@ -217,13 +223,13 @@ function onVerdict(s: MachineState, role: Role, up: boolean, at: number, rules: 
   return { state: out.state, actions: [...actions, ...out.actions] };
 }
 
-/** The one place a restart (or on-exit start, or quarantine stop) is allowed, deferred or refused. */
+/** The one place a restart (or on-exit start, quarantine stop, task replacement) is allowed, deferred or refused. */
 function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
   if (rules.action === 'notify') return { state: s, actions: [] };
   // A paused container is frozen on purpose (a backup, `docker commit`): nothing is done to it.
   if (s.lifecycle === 'paused') return { state: { ...s, pending: undefined }, actions: [] };
-  // Quarantine is for a container that fails; a namespace child is restarted for its owner's sake.
-  const kind = want.kind === 'restart' && rules.action === 'stop' && want.cause !== 'namespace' ? 'stop' : want.kind;
+  const kind = actionFor(want, rules);
+  if (kind === undefined) return { state: { ...s, pending: undefined }, actions: [] };
   if (kind === 'stop') {
     if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason, cause: want.cause }] };
     return { state: s, actions: [{ type: 'stop', reason: want.reason, cause: want.cause }] };
@@ -249,7 +255,7 @@ function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: C
   const actions: Action[] = [{ type: kind, reason: want.reason, cause: want.cause }];
   if (recorded.opened) actions.unshift(crashloopAlert(recorded.budget, at, rules, 'retrying at the maximum backoff'));
   return {
-    state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' ? 'restarting' : s.lifecycle },
+    state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle },
     actions,
   };
 }
