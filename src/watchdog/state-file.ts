@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Budget } from './budget.ts';
 import type { Exit, Lifecycle } from './machine-types.ts';
+import type { SlotRecord } from './task-slots.ts';
 
 /** What healer keeps of one container across its own restarts. */
 export interface PersistedContainer {
@@ -23,9 +24,16 @@ const budgetSchema = z.object({
   loop: z.enum(['closed', 'open', 'gave_up']),
   healthySince: z.number().optional(),
 });
+const slotSchema = z.object({
+  starts: z.array(z.object({ task: z.string(), at: z.number() })),
+  exits: z.array(z.object({ at: z.number(), exitCode: z.number() })),
+  alertedAt: z.number().optional(),
+});
 const fileSchema = z.object({
   version: z.literal(1),
   savedAt: z.number(),
+  /** Crash-loop history of orchestrated service slots (task-slots.ts); absent in files before it. */
+  slots: z.record(z.string(), slotSchema).optional(),
   containers: z.record(
     z.string(),
     z.object({
@@ -51,6 +59,7 @@ export class StateFile {
   readonly path: string;
   private readonly log: Logger;
   private readonly entries = new Map<string, PersistedContainer>();
+  private readonly slotEntries = new Map<string, SlotRecord>();
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private lastWriteAt = 0;
@@ -82,6 +91,7 @@ export class StateFile {
       return;
     }
     for (const [id, c] of Object.entries(parsed.containers)) this.entries.set(id, c as PersistedContainer);
+    for (const [key, r] of Object.entries(parsed.slots ?? {})) this.slotEntries.set(key, { ...r, alertedAt: r.alertedAt });
     this.log.info({ path: this.path, containers: this.entries.size }, 'restart history loaded');
   }
 
@@ -93,6 +103,26 @@ export class StateFile {
   set(id: string, entry: PersistedContainer): void {
     this.entries.set(id, entry);
     this.schedule();
+  }
+
+  /** The crash-loop history of one orchestrated service slot. */
+  slot(key: string): SlotRecord | undefined {
+    return this.slotEntries.get(key);
+  }
+
+  /** Records (or, with undefined, forgets) one slot's history; written like containers. */
+  setSlot(key: string, r: SlotRecord | undefined): void {
+    if (r === undefined) {
+      if (this.slotEntries.delete(key)) this.schedule();
+      return;
+    }
+    this.slotEntries.set(key, r);
+    this.schedule();
+  }
+
+  /** Every slot key, for pruning. */
+  slotKeys(): string[] {
+    return [...this.slotEntries.keys()];
   }
 
   delete(id: string): void {
@@ -123,7 +153,8 @@ export class StateFile {
     this.dirty = false;
     this.lastWriteAt = Date.now();
     // The snapshot is taken now, so later changes wait for the next write.
-    const text = JSON.stringify({ version: 1, savedAt: Date.now(), containers: Object.fromEntries(this.entries) });
+    const slots = this.slotEntries.size > 0 ? { slots: Object.fromEntries(this.slotEntries) } : {};
+    const text = JSON.stringify({ version: 1, savedAt: Date.now(), ...slots, containers: Object.fromEntries(this.entries) });
     this.chain = this.chain.then(() => this.write(text));
     return this.chain;
   }

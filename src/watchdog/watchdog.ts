@@ -19,6 +19,7 @@ import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, recordAction, type HistorySink } from './history.ts';
 import { describeAction } from './narrate.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
+import { TaskSlots } from './slot-watch.ts';
 import { containerStatus, type ContainerStatus } from './status.ts';
 
 export type { LabelProblem };
@@ -63,10 +64,13 @@ export class Watchdog {
   readonly actor: Actor;
   private reassessTimer: object | undefined;
   private readonly history: HistorySink;
+  /** Crash loops of orchestrated service slots, across the containers the orchestrator makes. */
+  private readonly slots: TaskSlots;
 
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
     this.history = deps.history ?? NO_HISTORY;
+    this.slots = new TaskSlots({ state: deps.state, clock: deps.clock, alerter: deps.alerter, history: this.history, throttleMs: deps.loaded.config.alerts.throttle.window });
     this.actor = new Actor({
       engine: deps.engine,
       clock: deps.clock,
@@ -206,6 +210,7 @@ export class Watchdog {
       },
       'watching container',
     );
+    this.slots.started(watch);
     return watch;
   }
 
@@ -246,7 +251,9 @@ export class Watchdog {
       if (line) w.log[line.level](line.fields, line.msg);
       if (action.type === 'notify' && action.event === 'recovered' && action.recoveryMs !== undefined) (this.deps.observer ?? NO_OBSERVER).recovered(action.recoveryMs / 1000);
       recordAction(this.history, w, action, this.deps.clock.now());
-      if (action.type === 'notify') {
+      // A task's exit counts in its service slot; while the slot loops, its crashloop alert speaks for it.
+      const quiet = action.type === 'notify' && action.event === 'died' && !this.slots.exited(w, action.exitCode ?? -1);
+      if (action.type === 'notify' && !quiet) {
         const extra = {
           ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),
           ...(action.exitCode !== undefined ? { exitCode: action.exitCode, oom: action.oom ?? false } : {}),
