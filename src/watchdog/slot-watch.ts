@@ -36,7 +36,11 @@ export class TaskSlots {
     const rules = this.rules(w);
     this.prune(now, rules.windowMs);
     const before = this.deps.state.slot(key);
-    const next = taskStarted(before, t.taskId, w.info.startedAt, now, rules.windowMs);
+    let next = taskStarted(before, t.taskId, w.info.startedAt, now, rules.windowMs);
+    // A task found already exited (history, or one that died before healer saw it start): its code too.
+    if (next !== before && next.starts.length > (before?.starts.length ?? 0) && !w.info.running && w.info.finishedAt > 0) {
+      next = taskExited(next, w.info.finishedAt, w.info.exitCode, rules.windowMs);
+    }
     if (next !== before) this.deps.state.setSlot(key, next);
     this.check(w, key, next, now, rules);
   }

@@ -204,7 +204,8 @@ export class Watchdog {
       {
         liveness: watch.policy.liveness?.spec.kind ?? 'none',
         readiness: watch.policy.readiness?.spec.kind ?? 'none',
-        action: watch.policy.action,
+        // A task is handed back to its orchestrator, never restarted (action-policy.ts).
+        action: info.task && watch.policy.action !== 'notify' ? `replace (${watch.policy.task.replace})` : watch.policy.action,
         restartsInWindow: watch.state.budget.restarts.length,
         loop: watch.state.budget.loop,
       },

@@ -73,10 +73,10 @@ describe('counting a slot', () => {
 });
 
 /** A watch of a task container in slot web.1 started at `startedAt` (nothing is probed). */
-function taskWatch(task: string, startedAt: number, now: () => number): ContainerWatch {
+function taskWatch(task: string, startedAt: number, now: () => number, exited?: { at: number; code: number }): ContainerWatch {
   const result = policyFromLabels({ labels: {}, prefix: 'healer', containerName: `web.1.${task}`, rawDefaults: {}, imageHasHealthcheck: false });
   if (!result.ok) throw new Error(result.errors.join('; '));
-  const info: ContainerInfo = { ...syntheticContainer(0, {}), id: task, name: `web.1.${task}`, startedAt, task: { taskId: task, service: 'web', slot: 1, node: 'n1' } };
+  const info: ContainerInfo = { ...syntheticContainer(0, {}), id: task, name: `web.1.${task}`, startedAt, task: { taskId: task, service: 'web', slot: 1, node: 'n1' }, ...(exited ? { running: false, finishedAt: exited.at, exitCode: exited.code } : {}) };
   return new ContainerWatch(info, result.policy, {
     probers: {} as never,
     observer: NO_OBSERVER,
@@ -122,5 +122,15 @@ describe('TaskSlots', () => {
     expect(alerts.map((a) => [a.event, a.container?.name, a.exitCode])).toEqual([['crashloop', 'web.1.t6', 3]]);
     expect(alerts[0]?.reason).toMatch(/^web\.1: 6 replacement tasks within 600s \(limit 5\); last exit codes 3, 3, 3, 3, 3, 3/);
     expect(died).toEqual([true, true, true, true, true, true, false, false, false]);
+  });
+
+  it('takes the exit codes of tasks found already exited (history at start-up)', () => {
+    const now = 1_000_000;
+    const alerts: AlertInput[] = [];
+    const state = new StateFile(`${mkdtempSync(`${tmpdir()}/healer-slots-test-`)}/state.json`, pino({ level: 'silent' }));
+    const slots = new TaskSlots({ state, clock: { now: () => now, setTimeout: () => ({}), clearTimeout: () => undefined }, alerter: { emit: (a) => alerts.push(a), containerGone: () => undefined }, history: NO_HISTORY, throttleMs: 600_000 });
+    for (let i = 0; i < 7; i++) slots.started(taskWatch(`t${i}`, now - 20_000 + i * 2000, () => now, { at: now - 19_000 + i * 2000, code: 7 }));
+    expect(alerts.map((a) => a.reason.match(/last exit codes ([\d, ]+);/)?.[1])).toEqual(['7, 7, 7, 7, 7, 7, 7']);
+    expect(state.slot('web.1')?.exits).toHaveLength(7);
   });
 });
