@@ -87,6 +87,19 @@ async function start(yaml = '') {
 
 const logged = (logs: readonly LogLine[], msg: string) => logs.filter((l) => l.msg === msg);
 
+/**
+ * healer's own image, built from the Dockerfile on the stand-in Node 24 base on the main engine (as
+ * test/e2e/image does; its layers are shared), and loaded into the swarm's engine under a
+ * 127.0.0.1:5000/ tag, so no task start looks a registry up.
+ */
+async function healerImage(): Promise<string> {
+  const tag = '127.0.0.1:5000/healer:test';
+  const main = { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' };
+  await execFile('docker', ['build', '-q', '--network', 'host', '--build-arg', 'NODE_IMAGE=healer-test-node:latest', '-t', 'healer:test', root], { env: main, timeout: 600_000 });
+  await execFile('sh', ['-c', `docker save healer:test | DOCKER_HOST=${HOST} docker load -q && DOCKER_HOST=${HOST} docker tag healer:test ${tag}`], { env: main, timeout: 120_000 });
+  return tag;
+}
+
 describe('Docker Swarm', () => {
   it("a task failing healer's HTTP probe is handed back and replaced by Swarm: no restart, no orphan", async () => {
     runId = newRunId();
@@ -144,4 +157,42 @@ describe('Docker Swarm', () => {
     expect(logged(logs, 'starting container')).toHaveLength(0);
     expect(logged(logs, 'service slot crash loop')).toHaveLength(1);
   });
+
+  it('deployed with docker stack deploy from compose/stack.yml, healer heals a neighbour service and never acts on itself', async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const image = await healerImage();
+    const listen = await freePort();
+    const port = await freePort();
+    const stack = `healer${runId}`;
+    // watch: all, so healer's own task container is a candidate too: it must recognise itself.
+    const env = { ...process.env, DOCKER_HOST: HOST, HEALER_IMAGE: image, HEALER_DOCKER_SOCKET: SOCK, HEALER_LISTEN: `127.0.0.1:${listen}`, HEALER_DISCOVERY_WATCH: 'all' };
+    await execFile('docker', ['stack', 'deploy', '--resolve-image', 'never', '-c', `${root}compose/stack.yml`, stack], { env, timeout: 60_000 });
+    defer(async () => void (await execFile('docker', ['stack', 'rm', stack], { env, timeout: 60_000 }).catch(() => undefined)));
+    const svc = await service(
+      'neighbour',
+      { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms', 'healer.liveness.failures': '2', 'healer.restart.timeout': '1s' },
+      appCommand(port),
+    );
+    type Status = { containers: { name: string; state: string }[] };
+    const status = async (): Promise<Status | undefined> => {
+      const res = await fetch(`http://127.0.0.1:${listen}/api/status`).catch(() => undefined);
+      return res?.ok ? ((await res.json()) as Status) : undefined;
+    };
+    const first = await waitFor('the neighbour healthy in healer\'s status', async () => {
+      const c = (await tasks(svc)).find((t) => t.State === 'running');
+      const s = await status();
+      return c && s?.containers.some((x) => x.name === c.Names[0]?.slice(1) && x.state === 'healthy') ? c : undefined;
+    }, 90_000);
+    const self = (await tasks(`${stack}_healer`)).find((t) => t.State === 'running');
+    expect(self).toBeDefined();
+    expect((await status())?.containers.map((c) => c.name)).not.toContain(self?.Names[0]?.slice(1));
+    await cli('exec', first.Id, 'rm', '/www/health');
+    await waitFor('the failing neighbour removed', () => events.count('destroy', first.Id) === 1, 30_000);
+    await waitFor('a new neighbour task running', async () => (await tasks(svc)).some((t) => t.State === 'running' && t.Id !== first.Id), 30_000);
+    expect(events.count('restart')).toBe(0);
+    const selfNow = (await tasks(`${stack}_healer`)).filter((t) => t.State === 'running');
+    expect(selfNow.map((t) => t.Id)).toEqual([self?.Id]); // healer's own task untouched
+    expect(events.count('kill', self?.Id) + events.count('destroy', self?.Id)).toBe(0);
+  }, 240_000);
 });
