@@ -25,8 +25,12 @@ const budgetSchema = z.object({
   healthySince: z.number().optional(),
 });
 const slotSchema = z.object({
-  starts: z.array(z.object({ task: z.string(), at: z.number() })),
-  exits: z.array(z.object({ at: z.number(), exitCode: z.number() })),
+  failures: z.array(
+    z.discriminatedUnion('kind', [
+      z.object({ task: z.string(), at: z.number(), kind: z.literal('exit'), exitCode: z.number() }),
+      z.object({ task: z.string(), at: z.number(), kind: z.enum(['unhealthy', 'replaced']) }),
+    ]),
+  ),
   alertedAt: z.number().optional(),
 });
 const fileSchema = z.object({

@@ -211,7 +211,7 @@ export class Watchdog {
       },
       'watching container',
     );
-    this.slots.started(watch);
+    this.slots.found(watch);
     return watch;
   }
 
@@ -236,6 +236,8 @@ export class Watchdog {
       const input = w.events.read(ev, now, w.info.stopSignal);
       if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
         w.log.info('container stopped by an operator; it stays stopped');
+        // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
+        if (w.state.liveness.up === false) this.slots.failed(w, { kind: 'unhealthy' });
         this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
       }
       if (input?.type === 'started' && w.state.lifecycle !== 'running') this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
@@ -252,8 +254,9 @@ export class Watchdog {
       if (line) w.log[line.level](line.fields, line.msg);
       if (action.type === 'notify' && action.event === 'recovered' && action.recoveryMs !== undefined) (this.deps.observer ?? NO_OBSERVER).recovered(action.recoveryMs / 1000);
       recordAction(this.history, w, action, this.deps.clock.now());
-      // A task's exit counts in its service slot; while the slot loops, its crashloop alert speaks for it.
-      const quiet = action.type === 'notify' && action.event === 'died' && !this.slots.exited(w, action.exitCode ?? -1);
+      // A task's failure counts in its service slot; while the slot loops, its crashloop alert speaks for it.
+      if (action.type === 'replace') this.slots.failed(w, { kind: 'replaced' });
+      const quiet = action.type === 'notify' && action.event === 'died' && !this.slots.failed(w, { kind: 'exit', exitCode: action.exitCode ?? -1 });
       if (action.type === 'notify' && !quiet) {
         const extra = {
           ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),

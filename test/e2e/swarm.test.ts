@@ -147,7 +147,7 @@ describe('Docker Swarm', () => {
     await sleep(1000);
     const loops = alerts().filter((a) => a.event === 'crashloop');
     expect(loops).toHaveLength(1);
-    expect(loops[0]?.reason).toMatch(new RegExp(`^${svc}\\.1: \\d+ replacement tasks within 60s \\(limit 2\\); last exit codes 3(, 3)*; `));
+    expect(loops[0]?.reason).toMatch(new RegExp(`^${svc}\\.1: 3 tasks failed within 60s \\(limit 2\\); last: exit 3, exit 3, exit 3; `));
     expect(loops[0]).toMatchObject({ exitCode: 3, container: { service: svc } });
     // Each task container started once, by Swarm; the exited ones are task history.
     const started = events.ids('start');
@@ -156,6 +156,31 @@ describe('Docker Swarm', () => {
     expect(events.count('restart')).toBe(0);
     expect(logged(logs, 'starting container')).toHaveLength(0);
     expect(logged(logs, 'service slot crash loop')).toHaveLength(1);
+  });
+
+  it("a task's failing HEALTHCHECK is left to Swarm: reported, replaced by Swarm, not by healer", async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const port = await freePort();
+    const full = `hc-${runId}`;
+    await cli('service', 'create', '-d', '--name', full, '--network', 'host', '--no-resolve-image', '--stop-grace-period', '1s', '--restart-delay', '1s',
+      '--container-label', 'healer.enable=true', '--container-label', `healer.scope=${runId}`,
+      '--health-cmd', `wget -q -O /dev/null http://127.0.0.1:${port}/health`, '--health-interval', '1s', '--health-retries', '1', '--health-start-period', '0s',
+      IMAGE, ...appCommand(port));
+    defer(async () => void (await cli('service', 'rm', full).catch(() => '')));
+    const { healer, logs } = await start();
+    const first = await waitFor('the task healthy, judged by its HEALTHCHECK', async () => {
+      const c = (await tasks(full)).find((t) => t.State === 'running');
+      const w = c && healer.watchdog.watches.get(c.Id);
+      return w?.policy.liveness?.spec.kind === 'docker' && w.state.liveness.up === true ? c : undefined;
+    }, 30_000);
+    await cli('exec', first.Id, 'rm', '/www/health');
+    await waitFor('healer reports it unhealthy', () => logs.some((l) => l.msg === 'container unhealthy' && l.container === first.Names[0]?.slice(1)), 20_000);
+    await waitFor('Swarm replaces it', async () => (await tasks(full)).some((t) => t.State === 'running' && t.Id !== first.Id), 30_000);
+    expect(logs.find((l) => l.msg === 'container unhealthy')?.reason).toBe('docker HEALTHCHECK reports unhealthy; left to the orchestrator to replace');
+    expect(logs.filter((l) => /decided to|task container removed|restarting container/.test(l.msg))).toEqual([]);
+    expect(events.count('restart')).toBe(0);
+    expect(events.count('destroy', first.Id)).toBe(0); // Swarm keeps it as task history; healer did not remove it
   });
 
   it('deployed with docker stack deploy from compose/stack.yml, healer heals a neighbour service and never acts on itself', async () => {

@@ -9,7 +9,7 @@ import { ContainerWatch, NO_OBSERVER } from '../../src/watchdog/container-watch.
 import { NO_HISTORY } from '../../src/watchdog/history.ts';
 import { TaskSlots } from '../../src/watchdog/slot-watch.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
-import { alertDue, loopReason, looping, MAX_EXITS, pruned, replacements, slotKey, taskExited, taskStarted, type SlotRules } from '../../src/watchdog/task-slots.ts';
+import { alertDue, failed, lastExitCode, loopReason, looping, MAX_FAILURES, pruned, slotKey, taskFailed, type SlotRecord, type SlotRules } from '../../src/watchdog/task-slots.ts';
 import { syntheticContainer } from '../helpers/fake-engine.ts';
 
 const W = 600_000;
@@ -23,50 +23,56 @@ describe('slot keys', () => {
 });
 
 describe('counting a slot', () => {
-  it('counts every new task after the first as a replacement, each task once', () => {
-    let r = taskStarted(undefined, 't1', 1000, 1000, W);
-    r = taskStarted(r, 't1', 1000, 5000, W);
-    expect(replacements(r, 5000, W)).toBe(0);
-    r = taskStarted(r, 't2', 6000, 6000, W);
-    expect(replacements(r, 6000, W)).toBe(1);
+  const exit3 = { kind: 'exit', exitCode: 3 } as const;
+
+  it('counts each failed task once, whatever else is said about it', () => {
+    let r = taskFailed(undefined, 't1', 1000, exit3, W);
+    r = taskFailed(r, 't1', 1500, { kind: 'unhealthy' }, W);
+    expect(failed(r, 2000, W)).toBe(1);
+    r = taskFailed(r, 't2', 3000, { kind: 'replaced' }, W);
+    expect(failed(r, 3000, W)).toBe(2);
   });
 
-  it('opens after more than `restarts` replacements in the window; older ones fall out', () => {
-    let r = taskStarted(undefined, 't0', 0, 0, W);
-    for (let i = 1; i <= 5; i++) r = taskStarted(r, `t${i}`, i * 1000, i * 1000, W);
-    expect(looping(r, 5000, rules)).toBe(false);
-    r = taskStarted(r, 't6', 6000, 6000, W);
+  it('loops at more than `restarts` failed tasks in the window; older ones fall out', () => {
+    let r: SlotRecord | undefined;
+    for (let i = 1; i <= 5; i++) r = taskFailed(r, `t${i}`, i * 1000, exit3, W);
+    expect(r && looping(r, 5000, rules)).toBe(false);
+    r = taskFailed(r, 't6', 6000, exit3, W);
     expect(looping(r, 6000, rules)).toBe(true);
     expect(looping(r, W + 2000, rules)).toBe(false);
   });
 
-  it('a task seen out of order (a resync after a healer restart) is placed by its start time', () => {
-    let r = taskStarted(undefined, 'late', 9000, 10_000, W);
-    r = taskStarted(r, 'early', 3000, 10_000, W);
-    expect(r.starts.map((s) => s.task)).toEqual(['early', 'late']);
-    expect(taskStarted(r, 'ancient', 10_000 - W, 10_000, W)).toBe(r);
+  it('a failure seen out of order (found at start-up) is placed by its time; one outside the window is not kept', () => {
+    let r = taskFailed(undefined, 'late', 9000, exit3, W, 10_000);
+    r = taskFailed(r, 'early', 3000, exit3, W, 10_000);
+    expect(r.failures.map((f) => f.task)).toEqual(['early', 'late']);
+    expect(taskFailed(r, 'ancient', 10_000 - W, exit3, W, 10_000)).toBe(r);
   });
 
-  it('keeps the last exit codes, bounded', () => {
-    let r = taskStarted(undefined, 't', 0, 0, W);
-    for (let i = 0; i < MAX_EXITS + 3; i++) r = taskExited(r, i, i, W);
-    expect(r.exits.map((e) => e.exitCode)).toEqual(Array.from({ length: MAX_EXITS }, (_, i) => i + 3));
+  it('is bounded', () => {
+    let r: SlotRecord | undefined;
+    for (let i = 0; i < MAX_FAILURES + 3; i++) r = taskFailed(r, `t${i}`, i, exit3, W);
+    expect(r?.failures).toHaveLength(MAX_FAILURES);
+    expect(r?.failures[0]?.task).toBe('t3');
   });
 
-  it('one alert per throttle window while it loops, naming the exit codes and deploy.restart_policy', () => {
-    let r = taskStarted(undefined, 't0', 0, 0, W);
-    for (let i = 1; i <= 6; i++) r = taskExited(taskStarted(r, `t${i}`, i * 1000, i * 1000, W), i * 1000 + 500, 3, W);
+  it('one alert per throttle window while it loops, saying how the tasks failed and naming deploy.restart_policy', () => {
+    let r: SlotRecord | undefined;
+    for (let i = 1; i <= 5; i++) r = taskFailed(r, `t${i}`, i * 1000, exit3, W);
+    r = taskFailed(r, 'h', 5500, { kind: 'unhealthy' }, W);
+    r = taskFailed(r, 'p', 6000, { kind: 'replaced' }, W);
     expect(alertDue(r, 7000, rules)).toBe(true);
+    expect(lastExitCode(r)).toBe(3);
     r = { ...r, alertedAt: 7000 };
     expect(alertDue(r, 7000 + 59_999, rules)).toBe(false);
     expect(alertDue(r, 7000 + 60_000, rules)).toBe(true);
     expect(loopReason('web.1', r, 7000, rules)).toBe(
-      'web.1: 6 replacement tasks within 600s (limit 5); last exit codes 3, 3, 3, 3, 3, 3; its orchestrator keeps replacing it (in Swarm, deploy.restart_policy delay, max_attempts and window slow or end the loop)',
+      "web.1: 7 tasks failed within 600s (limit 5); last: exit 3, exit 3, exit 3, exit 3, unhealthy, failed healer's probe; its orchestrator keeps replacing them (in Swarm, deploy.restart_policy delay, max_attempts and window slow or end the loop)",
     );
   });
 
   it('is forgotten once nothing is left in the window', () => {
-    const r = taskExited(taskStarted(undefined, 't', 0, 0, W), 10, 1, W);
+    const r = taskFailed(undefined, 't', 10, exit3, W);
     expect(pruned(r, 100, W)).toBe(r);
     expect(pruned(r, W + 10, W)).toBeUndefined();
   });
@@ -89,48 +95,43 @@ function taskWatch(task: string, startedAt: number, now: () => number, exited?: 
 }
 
 describe('TaskSlots', () => {
+  const setup = (path: string, now: () => number, alerts: AlertInput[]) => {
+    const state = new StateFile(path, pino({ level: 'silent' }));
+    state.load();
+    const slots = new TaskSlots({ state, clock: { now, setTimeout: () => ({}), clearTimeout: () => undefined }, alerter: { emit: (a) => alerts.push(a), containerGone: () => undefined }, history: NO_HISTORY, throttleMs: 600_000 });
+    return { state, slots };
+  };
+
   it('alerts a crash-looping slot once, quiets the per-task died alerts, and keeps the count across a healer restart', async () => {
     const path = `${mkdtempSync(`${tmpdir()}/healer-slots-test-`)}/state.json`;
     let now = 1_000_000;
     const alerts: AlertInput[] = [];
-    const make = () => {
-      const state = new StateFile(path, pino({ level: 'silent' }));
-      state.load();
-      const slots = new TaskSlots({ state, clock: { now: () => now, setTimeout: () => ({}), clearTimeout: () => undefined }, alerter: { emit: (a) => alerts.push(a), containerGone: () => undefined }, history: NO_HISTORY, throttleMs: 600_000 });
-      return { state, slots };
-    };
-    const first = make();
-    let slots = first.slots;
-    const died: boolean[] = [];
+    const first = setup(path, () => now, alerts);
+    const send: boolean[] = [];
     for (let i = 0; i < 4; i++) {
-      const w = taskWatch(`t${i}`, now, () => now);
-      slots.started(w);
-      now += 1000;
-      died.push(slots.exited(w, 3));
-      now += 1000;
+      now += 2000;
+      send.push(first.slots.failed(taskWatch(`t${i}`, now - 1000, () => now), { kind: 'exit', exitCode: 3 }));
     }
     expect(alerts).toEqual([]);
     await first.state.flush();
-    slots = make().slots; // healer restarted: the slot's history comes back from the file
+    const { slots } = setup(path, () => now, alerts); // healer restarted: the slot's history comes back from the file
     for (let i = 4; i < 9; i++) {
-      const w = taskWatch(`t${i}`, now, () => now);
-      slots.started(w);
-      now += 1000;
-      died.push(slots.exited(w, 3));
-      now += 1000;
+      now += 2000;
+      send.push(slots.failed(taskWatch(`t${i}`, now - 1000, () => now), { kind: 'exit', exitCode: 3 }));
     }
-    expect(alerts.map((a) => [a.event, a.container?.name, a.exitCode])).toEqual([['crashloop', 'web.1.t6', 3]]);
-    expect(alerts[0]?.reason).toMatch(/^web\.1: 6 replacement tasks within 600s \(limit 5\); last exit codes 3, 3, 3, 3, 3, 3/);
-    expect(died).toEqual([true, true, true, true, true, true, false, false, false]);
+    expect(alerts.map((a) => [a.event, a.container?.name, a.exitCode])).toEqual([['crashloop', 'web.1.t5', 3]]);
+    expect(alerts[0]?.reason).toMatch(/^web\.1: 6 tasks failed within 600s \(limit 5\); last: exit 3, exit 3, exit 3, exit 3, exit 3, exit 3;/);
+    expect(send).toEqual([true, true, true, true, true, false, false, false, false]);
   });
 
-  it('takes the exit codes of tasks found already exited (history at start-up)', () => {
+  it('counts tasks found already exited by a crash (history at start-up), not those stopped', () => {
     const now = 1_000_000;
     const alerts: AlertInput[] = [];
-    const state = new StateFile(`${mkdtempSync(`${tmpdir()}/healer-slots-test-`)}/state.json`, pino({ level: 'silent' }));
-    const slots = new TaskSlots({ state, clock: { now: () => now, setTimeout: () => ({}), clearTimeout: () => undefined }, alerter: { emit: (a) => alerts.push(a), containerGone: () => undefined }, history: NO_HISTORY, throttleMs: 600_000 });
-    for (let i = 0; i < 7; i++) slots.started(taskWatch(`t${i}`, now - 20_000 + i * 2000, () => now, { at: now - 19_000 + i * 2000, code: 7 }));
-    expect(alerts.map((a) => a.reason.match(/last exit codes ([\d, ]+);/)?.[1])).toEqual(['7, 7, 7, 7, 7, 7, 7']);
-    expect(state.slot('web.1')?.exits).toHaveLength(7);
+    const { state, slots } = setup(`${mkdtempSync(`${tmpdir()}/healer-slots-test-`)}/state.json`, () => now, alerts);
+    for (let i = 0; i < 6; i++) slots.found(taskWatch(`c${i}`, now - 30_000, () => now, { at: now - 20_000 + i * 2000, code: 7 }));
+    slots.found(taskWatch('stopped', now - 30_000, () => now, { at: now - 1000, code: 143 }));
+    slots.found(taskWatch('running', now - 30_000, () => now));
+    expect(alerts.map((a) => a.reason.match(/last: ([^;]+);/)?.[1])).toEqual(['exit 7, exit 7, exit 7, exit 7, exit 7, exit 7']);
+    expect(state.slot('web.1')?.failures.map((f) => f.task)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5']);
   });
 });
