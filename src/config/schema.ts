@@ -64,6 +64,7 @@ export const policySchema = z.strictObject({
   task: z
     .strictObject({
       replace: enumField(['remove', 'stop'], 'a task replacement').prefault('remove').describe('How a Swarm task failing a probe of healer is handed back for Swarm to replace: remove it, or stop it (kept as task history)'),
+      orphans: enumField(['report', 'remove'], 'an orphan action').prefault('report').describe('A task container started again outside Swarm (an untracked orphan): report it, or also hand it back (task.replace)'),
       healthcheck: enumField(['orchestrator', 'healer'], 'who acts on a task HEALTHCHECK').prefault('orchestrator').describe("Who acts on a Swarm task's Docker HEALTHCHECK: orchestrator (Swarm replaces unhealthy tasks itself) or healer (it replaces them too)"),
     })
     .prefault({})
@@ -86,6 +87,7 @@ export const ALERT_EVENTS = [
   'recovered',
   'died',
   'crashloop',
+  'orphan',
   'not_ready',
   'ready',
   'held',

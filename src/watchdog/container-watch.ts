@@ -47,8 +47,8 @@ export class ContainerWatch {
   readonly last: { liveness?: LastProbe; readiness?: LastProbe } = {};
   readonly counts: WatchCounts = {
     probes: { liveness: { success: 0, failure: 0, error: 0 }, readiness: { success: 0, failure: 0, error: 0 } },
-    restarts: { liveness: 0, exit: 0, namespace: 0 },
-    restartFailures: { liveness: 0, exit: 0, namespace: 0 },
+    restarts: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
+    restartFailures: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
   };
   /** What the engine's events between healer's inputs say (own actions, stop signals, OOM). */
   readonly events = new EventReader();
@@ -88,7 +88,7 @@ export class ContainerWatch {
       dryRun: deps.dryRun,
       restartOnExit: policy.restartOnExit,
       engineRestarts: info.restartPolicy !== 'no',
-      task: info.task && { healthcheck: policy.task.healthcheck },
+      task: info.task && { healthcheck: policy.task.healthcheck, orphans: policy.task.orphans },
       backoff: policy.backoff,
       crashloop: policy.crashloop,
     };

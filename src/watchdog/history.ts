@@ -9,6 +9,7 @@ export type HistoryEvent =
   | 'restart_failed'
   | 'died'
   | 'crashloop'
+  | 'orphan'
   | 'gave_up'
   | 'held'
   | 'withheld'

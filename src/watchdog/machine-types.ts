@@ -31,8 +31,8 @@ export interface Pending {
   readonly cause: Cause;
 }
 
-/** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart. */
-export type Cause = 'liveness' | 'exit' | 'namespace';
+/** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart, an orphaned task. */
+export type Cause = 'liveness' | 'exit' | 'namespace' | 'orphan';
 
 export interface MachineState {
   readonly lifecycle: Lifecycle;
@@ -78,6 +78,8 @@ export interface Rules extends BudgetRules {
  */
 export interface TaskRules {
   readonly healthcheck: 'orchestrator' | 'healer';
+  /** A task container started again outside its orchestrator: report it, or also hand it back. */
+  readonly orphans: 'report' | 'remove';
 }
 
 /** What healer may ask of the engine for one container. */
@@ -99,6 +101,8 @@ export type Input =
   /** The container went down: an operator's stop, or an exit (crash or clean). */
   | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
   | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
+  /** A task container was started again outside its orchestrator, which no longer tracks it. */
+  | { readonly type: 'orphaned'; readonly at: number }
   /** healer handed a task container back to its orchestrator (removed or stopped it). */
   | { readonly type: 'replaced'; readonly at: number }
   /** healer's own action ended; a failed one is retried (`retry`) after the backoff. */
@@ -113,7 +117,7 @@ export type Input =
   | { readonly type: 'paused'; readonly at: number }
   | { readonly type: 'unpaused'; readonly at: number };
 
-export type NotifyEvent = 'unhealthy' | 'recovered' | 'not_ready' | 'ready' | 'restart_failed' | 'died' | 'crashloop' | 'held';
+export type NotifyEvent = 'unhealthy' | 'recovered' | 'not_ready' | 'ready' | 'restart_failed' | 'died' | 'crashloop' | 'held' | 'orphan';
 
 export type Action =
   | { readonly type: ActionKind; readonly reason: string; readonly cause: Cause }

@@ -55,6 +55,8 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx);
     case 'restart_done':
       return onActionDone(s, input, rules);
+    case 'orphaned':
+      return onOrphaned(s, at, rules, ctx);
     case 'replaced':
       // Handed back: the orchestrator starts a new container; this one is history and never started again.
       return { state: { ...s, inFlight: false, lifecycle: 'stopped', pending: undefined, heldBy: undefined, liveness: settled(s.liveness) }, actions: [] };
@@ -140,6 +142,20 @@ function onStarted(s: MachineState, at: number, rules: Rules): Step {
     return { state: { ...withHealth, budget: { ...withHealth.budget, loop: 'open' } }, actions: [] }; // an operator takes over
   }
   return { state: withHealth, actions: [] };
+}
+
+/**
+ * An orchestrator never starts one of its task containers again (it creates a new task), so one that
+ * runs again was started by someone else and is an untracked orphan: reported, and handed back when the
+ * policy allows it (it may hold the port its replacement needs).
+ */
+function onOrphaned(s: MachineState, at: number, rules: Rules, ctx: Context): Step {
+  if (!rules.task || s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
+  const reason = 'started again outside its orchestrator, which no longer tracks it (an orphan)';
+  const orphan: Action = { type: 'notify', event: 'orphan', reason };
+  if (rules.task.orphans !== 'remove') return { state: s, actions: [orphan] };
+  const out = decide(s, { kind: 'restart', reason, cause: 'orphan' }, at, rules, ctx);
+  return { state: out.state, actions: [orphan, ...out.actions] };
 }
 
 function countEngineRestarts(s: MachineState, count: number, at: number, rules: Rules): Step {

@@ -240,9 +240,12 @@ export class Watchdog {
         if (w.state.liveness.up === false) this.slots.failed(w, { kind: 'unhealthy' });
         this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
       }
-      if (input?.type === 'started' && w.state.lifecycle !== 'running') this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
+      const restarted = input?.type === 'started' && w.state.lifecycle !== 'running';
+      if (restarted) this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
       if (input?.type === 'paused' || input?.type === 'unpaused') w.log.info({ event: input.type }, input.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
       if (input) w.feed(input);
+      // Seen as it happens: a task container that runs again was started by someone, not its orchestrator.
+      if (restarted && w.info.task) w.feed({ type: 'orphaned', at: now });
     });
     if (ev.action === 'start') this.discovery.later(ev.id);
   }
@@ -255,7 +258,7 @@ export class Watchdog {
       if (action.type === 'notify' && action.event === 'recovered' && action.recoveryMs !== undefined) (this.deps.observer ?? NO_OBSERVER).recovered(action.recoveryMs / 1000);
       recordAction(this.history, w, action, this.deps.clock.now());
       // A task's failure counts in its service slot; while the slot loops, its crashloop alert speaks for it.
-      if (action.type === 'replace') this.slots.failed(w, { kind: 'replaced' });
+      if (action.type === 'replace' && action.cause !== 'orphan') this.slots.failed(w, { kind: 'replaced' });
       const quiet = action.type === 'notify' && action.event === 'died' && !this.slots.failed(w, { kind: 'exit', exitCode: action.exitCode ?? -1 });
       if (action.type === 'notify' && !quiet) {
         const extra = {

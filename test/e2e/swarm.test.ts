@@ -158,6 +158,30 @@ describe('Docker Swarm', () => {
     expect(logged(logs, 'service slot crash loop')).toHaveLength(1);
   });
 
+  it('a task container restarted outside Swarm is reported as an orphan and, when allowed, removed', async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const port = await freePort();
+    const svc = await service(
+      'orphan',
+      { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms', 'healer.restart.timeout': '1s', 'healer.task.orphans': 'remove' },
+      appCommand(port),
+    );
+    const first = await waitFor('the first task running', async () => (await tasks(svc)).find((c) => c.State === 'running'));
+    const { healer, logs } = await start();
+    await waitFor('first passing probe', () => healer.watchdog.watches.get(first.Id)?.state.liveness.up === true);
+    const startsBefore = events.count('start', first.Id);
+    await cli('restart', '-t', '1', first.Id); // what healer used to do: Swarm fails the task, the container runs on
+    await waitFor('the orphan reported', () => logs.some((l) => l.msg === 'container orphan' && l.container === first.Names[0]?.slice(1)));
+    await waitFor('the orphan removed', () => events.count('destroy', first.Id) === 1, 30_000);
+    await waitFor('one task of the service running, a new one', async () => {
+      const running = (await tasks(svc)).filter((t) => t.State === 'running');
+      return running.length === 1 && running[0]?.Id !== first.Id;
+    }, 30_000);
+    expect(events.count('start', first.Id)).toBe(startsBefore + 1); // the operator's restart; healer never started it
+    expect(logs.filter((l) => l.msg === 'service slot crash loop')).toEqual([]);
+  });
+
   it("a task's failing HEALTHCHECK is left to Swarm: reported, replaced by Swarm, not by healer", async () => {
     runId = newRunId();
     const events = await recordEvents();

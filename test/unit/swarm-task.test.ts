@@ -50,7 +50,7 @@ const rules = (over: Partial<Rules> = {}): Rules => ({
   engineRestarts: false,
   backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 },
   crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' },
-  task: { healthcheck: 'orchestrator' },
+  task: { healthcheck: 'orchestrator', orphans: 'report' },
   ...over,
 });
 
@@ -104,7 +104,7 @@ describe('the action layer for task containers', () => {
     const unhealthy: Input = { type: 'health', status: 'unhealthy', at: 1 };
     expect(run([unhealthy], rules()).types).toEqual(['unhealthy']);
     expect(run([unhealthy, { type: 'health', status: 'healthy', at: 2 }], rules()).types).toEqual(['unhealthy', 'recovered']);
-    expect(run([unhealthy], rules({ task: { healthcheck: 'healer' } })).types).toEqual(['unhealthy', 'replace']);
+    expect(run([unhealthy], rules({ task: { healthcheck: 'healer', orphans: 'report' } })).types).toEqual(['unhealthy', 'replace']);
     expect(run([unhealthy], rules({ task: undefined })).types).toEqual(['unhealthy', 'restart']);
   });
 
@@ -131,6 +131,26 @@ const ev = (action: string, extra: Partial<ContainerEvent> = {}): ContainerEvent
   ...extra,
 });
 
+describe('orphans', () => {
+  const stopped: Input = { type: 'stopped', by: 'operator', at: 1 };
+  it('a task started again outside its orchestrator is reported; handed back only when allowed', () => {
+    expect(run([stopped, { type: 'started', at: 2 }, { type: 'orphaned', at: 2 }], rules()).types).toEqual(['orphan']);
+    const { types, state } = run([stopped, { type: 'started', at: 2 }, { type: 'orphaned', at: 2 }], rules({ task: { healthcheck: 'orchestrator', orphans: 'remove' } }));
+    expect(types).toEqual(['orphan', 'replace']);
+    expect(state).toMatchObject({ inFlight: true, lifecycle: 'restarting' });
+  });
+
+  it('says nothing for a plain container, or one not running', () => {
+    expect(run([stopped, { type: 'started', at: 2 }, { type: 'orphaned', at: 2 }], rules({ task: undefined })).types).toEqual([]);
+    expect(run([stopped, { type: 'orphaned', at: 2 }], rules()).types).toEqual([]);
+  });
+
+  it('dry-run withholds the hand-back', () => {
+    const r = rules({ dryRun: true, task: { healthcheck: 'orchestrator', orphans: 'remove' } });
+    expect(run([stopped, { type: 'started', at: 2 }, { type: 'orphaned', at: 2 }], r).types).toEqual(['orphan', 'withheld']);
+  });
+});
+
 describe('EventReader after a hand-back', () => {
   it("reads the stop's kill, die and stop as healer's, also after the engine answered", () => {
     const r = new EventReader();
@@ -155,12 +175,12 @@ describe('task labels', () => {
 
   it('defaults: removed, HEALTHCHECK left to the orchestrator', () => {
     const r = parse({});
-    expect(r.ok && r.policy.task).toEqual({ replace: 'remove', healthcheck: 'orchestrator' });
+    expect(r.ok && r.policy.task).toEqual({ replace: 'remove', healthcheck: 'orchestrator', orphans: 'report' });
   });
 
   it('healer.task.replace and healer.task.healthcheck set them; a bad value names the label', () => {
-    const r = parse({ 'healer.task.replace': 'stop', 'healer.task.healthcheck': 'healer' });
-    expect(r.ok && r.policy.task).toEqual({ replace: 'stop', healthcheck: 'healer' });
+    const r = parse({ 'healer.task.replace': 'stop', 'healer.task.healthcheck': 'healer', 'healer.task.orphans': 'remove' });
+    expect(r.ok && r.policy.task).toEqual({ replace: 'stop', healthcheck: 'healer', orphans: 'remove' });
     expect(parse({ 'healer.task.replace': 'restart' })).toEqual({
       ok: false,
       errors: ['label healer.task.replace on container "web.1.x": "restart" is not a task replacement (one of remove, stop)'],
