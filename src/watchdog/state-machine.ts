@@ -7,6 +7,7 @@
  */
 import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, restartsInWindow, unhealthy, type Budget } from './budget.ts';
 import { actionFor, healthRules, startsAfterExit } from './action-policy.ts';
+import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
 import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
 
 export type * from './machine-types.ts';
@@ -81,29 +82,6 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
 
 /** A track whose run of results is forgotten (a pause, a start): the next results judge afresh. */
 const settled = (t: Track): Track => (t.failures === 0 && t.successes === 0 ? t : { ...t, failures: 0, successes: 0 });
-
-/**
- * What every step owes beyond its own decision: an alert only `recovered` ends is remembered for
- * containers with no liveness probe (and ended when the budget is clean again), and once a container is
- * healthy after restarts, a wake is asked for when its budget is due to reset, so backoff and the
- * crash-loop state clear on time even when nothing else happens.
- */
-function bookkeeping(before: MachineState, out: Step, rules: Rules): Step {
-  let { state } = out;
-  let actions = out.actions;
-  if (!rules.liveness) {
-    if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop'))) state = { ...state, unresolved: true };
-    else if (state.unresolved && state.lifecycle === 'running' && !state.inFlight && state.budget.loop === 'closed' && !state.pending) {
-      state = { ...state, unresolved: false };
-      actions = [...actions, { type: 'notify', event: 'recovered', reason: 'running again after healer started it' }];
-    }
-  }
-  const b = state.budget;
-  if (b.healthySince !== undefined && b.healthySince !== before.budget.healthySince && (b.level > 0 || b.loop !== 'closed') && !state.pending) {
-    actions = [...actions, { type: 'wake', at: b.healthySince + rules.backoff.resetMs, reason: 'healthy since a restart', purpose: 'reset' }];
-  }
-  return { state, actions };
-}
 
 function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_done' }>, rules: Rules): Step {
   const at = input.at;
@@ -274,10 +252,4 @@ function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: C
     state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle },
     actions,
   };
-}
-
-function crashloopAlert(b: Budget, at: number, rules: Rules, then: string): Action {
-  const n = restartsInWindow(b, at, rules);
-  const window = `${Math.round(rules.crashloop.windowMs / 1000)}s`;
-  return { type: 'notify', event: 'crashloop', reason: `${n} restarts within ${window} (limit ${rules.crashloop.restarts}); ${then}` };
 }
