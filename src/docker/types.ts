@@ -59,3 +59,10 @@ export interface ContainerEvent {
   /** Engine time in milliseconds. */
   readonly time: number;
 }
+
+/** An orchestrated service's own labels and the labels its containers get (which are what healer reads). */
+export interface ServiceLabels {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly containerLabels: Readonly<Record<string, string>>;
+}

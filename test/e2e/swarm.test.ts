@@ -113,7 +113,7 @@ describe('Docker Swarm', () => {
     const first = await waitFor('the first task running', async () => (await tasks(svc)).find((c) => c.State === 'running'));
     const { healer, logs } = await start();
     await waitFor('first passing probe', () => healer.watchdog.watches.get(first.Id)?.state.liveness.up === true);
-    expect(healer.watchdog.watches.get(first.Id)?.info.task).toMatchObject({ service: svc, slot: 1 });
+    expect(healer.watchdog.status().containers.find((c) => c.id === first.Id)?.task).toMatchObject({ service: svc, slot: 1, node: expect.stringMatching(/^\w+$/) as unknown });
     const startsBefore = events.count('start', first.Id);
     await cli('exec', first.Id, 'rm', '/www/health');
     await waitFor('the failing task removed', () => events.count('destroy', first.Id) === 1);
@@ -180,6 +180,18 @@ describe('Docker Swarm', () => {
     }, 30_000);
     expect(events.count('start', first.Id)).toBe(startsBefore + 1); // the operator's restart; healer never started it
     expect(logs.filter((l) => l.msg === 'service slot crash loop')).toEqual([]);
+  });
+
+  it('healer check on the manager warns about a service whose healer labels are service labels', async () => {
+    runId = newRunId();
+    const full = `svclabels-${runId}`;
+    await cli('service', 'create', '-d', '--name', full, '--network', 'host', '--no-resolve-image', '--label', 'healer.enable=true', '--label', 'healer.liveness=http://:1/x', IMAGE, 'sleep', '600');
+    defer(async () => void (await cli('service', 'rm', full).catch(() => '')));
+    const env = { ...process.env, DOCKER_HOST: HOST, HEALER_CONFIG: '', HEALER_DISCOVERY_SCOPE: runId };
+    const { stdout } = await execFile(process.execPath, [`${root}dist/cli.js`, 'check'], { env, timeout: 30_000 });
+    expect(stdout).toContain(`WARN    service ${full}: healer.enable, healer.liveness are service labels (deploy.labels, or --label), which its containers do not get;`);
+    const json = JSON.parse((await execFile(process.execPath, [`${root}dist/cli.js`, 'check', '--json'], { env, timeout: 30_000 })).stdout) as { warnings?: string[] };
+    expect(json.warnings?.some((w) => w.startsWith(`service ${full}:`))).toBe(true);
   });
 
   it("a task's failing HEALTHCHECK is left to Swarm: reported, replaced by Swarm, not by healer", async () => {

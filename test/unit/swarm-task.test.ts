@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
+import { serviceLabelWarnings } from '../../src/check.ts';
 import { swarmTask, toContainerInfo } from '../../src/docker/inspect.ts';
+import { toServiceLabels } from '../../src/docker/services.ts';
 import type { ContainerEvent } from '../../src/docker/types.ts';
 import { actionFor, startsAfterExit } from '../../src/watchdog/action-policy.ts';
 import { EventReader } from '../../src/watchdog/event-reader.ts';
@@ -185,5 +187,23 @@ describe('task labels', () => {
       ok: false,
       errors: ['label healer.task.replace on container "web.1.x": "restart" is not a task replacement (one of remove, stop)'],
     });
+  });
+});
+
+describe('services whose healer labels are service labels', () => {
+  // Recorded `GET /services` of a manager: a service created with --label healer.enable=true and
+  // --label healer.liveness=... (service labels) and --container-label other=x.
+  const services = (JSON.parse(readFileSync(new URL('../fixtures/inspect/swarm-services.json', import.meta.url), 'utf8')) as Docker.Service[]).map(toServiceLabels);
+
+  it('reads service and container labels apart', () => {
+    expect(services).toEqual([{ name: 'svcl', labels: { 'healer.enable': 'true', 'healer.liveness': 'http://:18081/health' }, containerLabels: { other: 'x' } }]);
+  });
+
+  it('warns about healer labels only on the service, not about those its containers also get', () => {
+    expect(serviceLabelWarnings(services, 'healer')).toEqual([
+      'service svcl: healer.enable, healer.liveness are service labels (deploy.labels, or --label), which its containers do not get; healer reads container labels: put them under the service\'s labels: in the stack file (or --container-label)',
+    ]);
+    expect(serviceLabelWarnings([{ name: 'ok', labels: { 'healer.enable': 'true' }, containerLabels: { 'healer.enable': 'true' } }], 'healer')).toEqual([]);
+    expect(serviceLabelWarnings(services, 'other')).toEqual([]);
   });
 });
