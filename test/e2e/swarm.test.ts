@@ -1,9 +1,11 @@
 import { execFile as execFileCb } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerting/types.ts';
+import { startPrometheus } from '../helpers/prometheus.ts';
 import { receiver } from '../helpers/receiver.ts';
 import { freePort } from '../helpers/servers.ts';
 import { appCommand, newRunId, sleep, startTestHealer, waitFor, type LogLine } from '../helpers/engine.ts';
@@ -255,5 +257,22 @@ describe('Docker Swarm', () => {
     const selfNow = (await tasks(`${stack}_healer`)).filter((t) => t.State === 'running');
     expect(selfNow.map((t) => t.Id)).toEqual([self?.Id]); // healer's own task untouched
     expect(events.count('kill', self?.Id) + events.count('destroy', self?.Id)).toBe(0);
+
+    // Prometheus finds it with the shipped Swarm discovery config (pointed at this engine and this port,
+    // and refreshed every second instead of every minute), and scrapes it with its node's name.
+    const shipped = readFileSync(`${root}compose/prometheus/prometheus-swarm.yml`, 'utf8');
+    const config = shipped
+      .replace('scrape_interval: 15s', 'scrape_interval: 1s')
+      .replace('host: unix:///var/run/docker.sock', `host: ${HOST}\n        refresh_interval: 1s`)
+      .replace('port: 9299', `port: ${listen}`);
+    expect(config).not.toBe(shipped);
+    const prom = await startPrometheus({ config, files: [`${root}compose/prometheus/healer-rules.yml`] });
+    defer(() => prom.stop());
+    const node = (await cli('node', 'inspect', 'self', '--format', '{{.Description.Hostname}}')).trim();
+    await waitFor('prometheus scraping healer through Swarm discovery', async () => {
+      const r = await prom.query('up{job="healer"}');
+      const found = (r.data?.result ?? []) as { metric: Record<string, string>; value: [number, string] }[];
+      return found.length === 1 && found[0]?.value[1] === '1' && found[0].metric.node === node && found[0].metric.instance === `127.0.0.1:${listen}`;
+    }, 30_000);
   }, 240_000);
 });
