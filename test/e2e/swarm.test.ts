@@ -160,6 +160,23 @@ describe('Docker Swarm', () => {
     expect(logged(logs, 'service slot crash loop')).toHaveLength(1);
   });
 
+  it('rolling updates replace tasks without reading as a crash loop', async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const port = await freePort();
+    const svc = await service('update', { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms', 'healer.crashloop.restarts': '1' }, appCommand(port));
+    const { logs } = await start();
+    await waitFor('the first task running', async () => (await tasks(svc)).find((c) => c.State === 'running'));
+    const before = events.ids('start').length;
+    for (let i = 1; i <= 3; i++) {
+      await cli('service', 'update', '-d', '-q', '--force', svc);
+      await waitFor(`update ${i} started its new task`, () => events.ids('start').length >= before + i, 30_000);
+    }
+    await sleep(1000);
+    expect(logs.filter((l) => l.msg === 'service slot crash loop' || l.msg === 'container died')).toEqual([]);
+    expect(logs.filter((l) => l.msg === 'container stopped by an operator; it stays stopped').length).toBeGreaterThanOrEqual(3);
+  });
+
   it('a task container restarted outside Swarm is reported as an orphan and, when allowed, removed', async () => {
     runId = newRunId();
     const events = await recordEvents();
