@@ -28,9 +28,19 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     networkMode: i.HostConfig?.NetworkMode ?? 'default',
     networks,
     project: labels['com.docker.compose.project'] ?? labels['com.docker.stack.namespace'],
-    service: labels['com.docker.compose.service'] ?? labels['com.docker.swarm.service.name'],
+    service: labels['com.docker.compose.service'] ?? stackService(labels),
     task: swarmTask(labels),
   };
+}
+
+/**
+ * A Swarm service's name as its stack file says it (`db` for `shop_db` in stack `shop`), so
+ * `healer.depends_on` and the `service` label of metrics and alerts read as they do with compose.
+ */
+function stackService(labels: Readonly<Record<string, string>>): string | undefined {
+  const name = labels['com.docker.swarm.service.name'];
+  const stack = labels['com.docker.stack.namespace'];
+  return name !== undefined && stack !== undefined && name.startsWith(`${stack}_`) ? name.slice(stack.length + 1) : name;
 }
 
 /**

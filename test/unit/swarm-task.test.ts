@@ -30,7 +30,14 @@ describe('task containers in docker/', () => {
     expect(recorded('host-network').task).toBeUndefined();
   });
 
-  it('a stack task belongs to its stack; a service name with dots keeps its slot', () => {
+  it('a stack task belongs to its stack, under the service name of the stack file', () => {
+    const raw = JSON.parse(readFileSync(new URL('../fixtures/inspect/swarm-task.json', import.meta.url), 'utf8')) as Docker.ContainerInspectInfo;
+    const labels = { ...raw.Config.Labels, 'com.docker.stack.namespace': 'shop', 'com.docker.swarm.service.name': 'shop_web', 'com.docker.swarm.task.name': 'shop_web.1.ypbw88t9qmvo6lg6ybuyuvy6d' };
+    const c = toContainerInfo({ ...raw, Config: { ...raw.Config, Labels: labels } });
+    expect(c).toMatchObject({ project: 'shop', service: 'web', task: { service: 'shop_web', slot: 1 } });
+  });
+
+  it('a service name with dots keeps its slot', () => {
     const labels = {
       'com.docker.swarm.task.id': 't1',
       'com.docker.swarm.service.name': 'shop.api',
