@@ -6,7 +6,7 @@ import { selfNetworkOf } from './docker/address.ts';
 import type { EngineInfo } from './docker/dialect.ts';
 import type { Engine } from './docker/engine.ts';
 import { ownContainer } from './docker/self.ts';
-import type { ContainerInfo } from './docker/types.ts';
+import type { ContainerInfo, ServiceLabels } from './docker/types.ts';
 import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
 import { evaluate, unroutableProbes, type Verdict } from './watchdog/discover.ts';
 import type { StateFile } from './watchdog/state-file.ts';
@@ -54,6 +54,24 @@ export async function checkContainers(
   return rows.sort((a, b) => a.container.localeCompare(b.container));
 }
 
+/**
+ * Services whose healer labels are service labels (`deploy.labels` in a stack, `--label` on `docker
+ * service create`): they never reach the containers, which are what healer reads, so the service is not
+ * watched. One warning per service, naming the labels.
+ */
+export function serviceLabelWarnings(services: readonly ServiceLabels[], prefix: string): string[] {
+  const ours = (labels: Readonly<Record<string, string>>) => Object.keys(labels).filter((k) => k.startsWith(`${prefix}.`));
+  const out: string[] = [];
+  for (const s of [...services].sort((a, b) => a.name.localeCompare(b.name))) {
+    const onService = ours(s.labels).filter((k) => !(k in s.containerLabels));
+    if (onService.length === 0) continue;
+    out.push(
+      `service ${s.name}: ${onService.join(', ')} ${onService.length === 1 ? 'is a service label' : 'are service labels'} (deploy.labels, or --label), which its containers do not get; healer reads container labels: put ${onService.length === 1 ? 'it' : 'them'} under the service's labels: in the stack file (or --container-label)`,
+    );
+  }
+  return out;
+}
+
 /** The human-readable report `healer check` prints. */
 export function formatCheck(rows: readonly CheckRow[]): string {
   const out: string[] = [];
@@ -81,9 +99,9 @@ export function formatCheck(rows: readonly CheckRow[]): string {
  * `healer check --json`: the rows with every probe in its redacted form (spec, header values, body
  * pattern as text), so the machine-readable report carries no more secrets than the printed one.
  */
-export function checkReportJson(configPath: string | undefined, rows: readonly CheckRow[], engine?: EngineInfo): string {
+export function checkReportJson(configPath: string | undefined, rows: readonly CheckRow[], engine?: EngineInfo, warnings: readonly string[] = []): string {
   const view = rows.map((r) => (r.verdict.kind === 'watch' ? { ...r, verdict: { kind: 'watch', policy: redactPolicy(r.verdict.policy) } } : r));
-  return JSON.stringify({ config: configPath ?? null, engine: engine ?? null, containers: view }, null, 2);
+  return JSON.stringify({ config: configPath ?? null, engine: engine ?? null, containers: view, ...(warnings.length > 0 ? { warnings } : {}) }, null, 2);
 }
 
 function redactPolicy(p: Policy): Record<string, unknown> {

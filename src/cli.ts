@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkContainers, checkReportJson, describeEngine, formatCheck, loadedSummary } from './check.ts';
+import { checkContainers, checkReportJson, describeEngine, formatCheck, loadedSummary, serviceLabelWarnings } from './check.ts';
 import type { EngineInfo } from './docker/dialect.ts';
+import { serviceLabels } from './docker/services.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { connectDocker } from './docker/connect.ts';
@@ -142,8 +143,11 @@ async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
   state.load();
   const rows = await checkContainers(engine, loaded, selfContainerClues(), state, Date.now());
   const bad = rows.some((r) => r.verdict.kind === 'problem' || r.unroutable.length > 0);
-  if (json) process.stdout.write(`${checkReportJson(loaded.path, rows, info)}\n`);
-  else process.stdout.write(`healer check: ${loadedSummary(loaded)} is valid\n${describeEngine(info)}\n${formatCheck(rows)}\n`);
+  // On a Swarm manager: services whose healer labels never reach their containers (warnings only).
+  const listed = await serviceLabels(engine.docker);
+  const warnings = listed.services ? serviceLabelWarnings(listed.services, loaded.config.discovery.label_prefix) : [];
+  if (json) process.stdout.write(`${checkReportJson(loaded.path, rows, info, warnings)}\n`);
+  else process.stdout.write(`healer check: ${loadedSummary(loaded)} is valid\n${describeEngine(info)}\n${formatCheck(rows)}\n${warnings.map((w) => `WARN    ${w}\n`).join('')}`);
   return bad ? 1 : 0;
 }
 

@@ -14,7 +14,7 @@ export interface MetricSources {
 }
 
 const ROLES = ['liveness', 'readiness'] as const;
-const CAUSES = ['liveness', 'exit', 'namespace'] as const;
+const CAUSES = ['liveness', 'exit', 'namespace', 'orphan'] as const;
 const ALERT_RESULTS = ['sent', 'failed', 'dropped', 'suppressed'] as const;
 
 /**
@@ -238,7 +238,7 @@ const CONTAINER_FAMILIES: readonly ContainerFamily[] = [
   {
     name: 'healer_restarts_total',
     type: 'counter',
-    help: 'Restarts (and starts after a crash) healer carried out, by container and reason (liveness, exit, namespace).',
+    help: 'Restarts (and starts after a crash) healer carried out, by container and reason (liveness, exit, namespace, orphan).',
     series: (w, line) => {
       for (const reason of CAUSES) line(`reason="${reason}"`, w.counts.restarts[reason]);
     },

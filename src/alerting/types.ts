@@ -47,6 +47,7 @@ export const SEVERITY: Record<AlertEvent, Alert['severity']> = {
   recovered: 'info',
   died: 'warning',
   crashloop: 'critical',
+  orphan: 'warning',
   not_ready: 'warning',
   ready: 'info',
   held: 'warning',

@@ -29,6 +29,8 @@ export interface Policy {
   readonly network: string | undefined;
   readonly backoff: { readonly initialMs: number; readonly maxMs: number; readonly resetMs: number };
   readonly crashloop: { readonly restarts: number; readonly windowMs: number; readonly action: 'retry' | 'giveup' };
+  /** For containers an orchestrator owns (Swarm tasks): how a failing one is handed back, and who acts on its HEALTHCHECK. */
+  readonly task: { readonly replace: 'remove' | 'stop'; readonly healthcheck: 'orchestrator' | 'healer'; readonly orphans: 'report' | 'remove' };
   readonly dependsOn: readonly string[];
   /** Alert channel names; undefined: every channel; empty: none. */
   readonly alert: readonly string[] | undefined;
@@ -68,6 +70,7 @@ export function toPolicy(p: PolicyOutput, imageHasHealthcheck: boolean): Policy 
     network: p.network,
     backoff: { initialMs: p.backoff.initial, maxMs: p.backoff.max, resetMs: p.backoff.reset },
     crashloop: { restarts: p.crashloop.restarts, windowMs: p.crashloop.window, action: p.crashloop.action },
+    task: { replace: p.task.replace, healthcheck: p.task.healthcheck, orphans: p.task.orphans },
     dependsOn: p.depends_on ?? [],
     alert: p.alert === undefined ? undefined : p.alert.includes('none') ? [] : p.alert,
   };

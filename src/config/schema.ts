@@ -66,6 +66,19 @@ export const policySchema = z.strictObject({
     }),
     {},
   ),
+  task: pre(
+    z.strictObject({
+      replace: pre(enumField(['remove', 'stop'], 'a task replacement'), 'remove', 'How a Swarm task failing a probe of healer is handed back for Swarm to replace: remove it, or stop it (kept as task history)'),
+      orphans: pre(enumField(['report', 'remove'], 'an orphan action'), 'report', 'A task container started again outside Swarm (an untracked orphan): report it, or also hand it back (task.replace)'),
+      healthcheck: pre(
+        enumField(['orchestrator', 'healer'], 'who acts on a task HEALTHCHECK'),
+        'orchestrator',
+        "Who acts on a Swarm task's Docker HEALTHCHECK: orchestrator (Swarm replaces unhealthy tasks itself) or healer (it replaces them too)",
+      ),
+    }),
+    {},
+    'Containers an orchestrator owns (Swarm tasks): never restarted or started, only handed back',
+  ),
   depends_on: opt(namesField, 'Compose services or container names; while one fails, this one is held'),
   network: opt(z.string(), 'Network whose address an empty probe host resolves to'),
   scope: opt(z.string(), 'Scope name, matched against discovery.scope'),
@@ -84,6 +97,7 @@ export const ALERT_EVENTS = [
   'recovered',
   'died',
   'crashloop',
+  'orphan',
   'not_ready',
   'ready',
   'held',

@@ -33,6 +33,7 @@ const ALLOW: Readonly<Record<string, string>> = {
   'POST /containers/{id}/restart': 'POST=1 and ALLOW_RESTARTS=1',
   'POST /containers/{id}/start': 'POST=1 and ALLOW_START=1 (or CONTAINERS=1)',
   'POST /containers/{id}/stop': 'POST=1 and ALLOW_STOP=1 (or ALLOW_RESTARTS=1)',
+  'DELETE /containers/{id}': 'POST=1 and CONTAINERS=1 (Swarm tasks only)',
   'POST /containers/{id}/exec': 'POST=1, CONTAINERS=1 and EXEC=1 (exec probes only)',
 };
 
@@ -151,6 +152,21 @@ export class Engine {
     } catch (err) {
       if (statusOf(err) === 304) return; // already stopped
       throw wrap(`stop ${id.slice(0, 12)}`, 'POST /containers/{id}/stop', unanswered(err, abortSignal, timeoutMs + ANSWER_MS));
+    }
+  }
+
+  /**
+   * Removes a container (stopping it first if it runs, SIGKILL). For orchestrated containers only: the
+   * orchestrator notices and replaces it. A container already gone or being removed counts as removed.
+   */
+  async remove(id: string): Promise<void> {
+    const abortSignal = AbortSignal.timeout(ANSWER_MS);
+    try {
+      await this.docker.getContainer(id).remove({ force: true, abortSignal });
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      if (statusOf(err) === 409 && /already in progress/i.test((err as Error).message)) return;
+      throw wrap(`remove ${id.slice(0, 12)}`, 'DELETE /containers/{id}', unanswered(err, abortSignal, ANSWER_MS));
     }
   }
 

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { ContainerInfo } from './types.ts';
+import type { ContainerInfo, TaskInfo } from './types.ts';
 
 /** Reduces `docker inspect` JSON to ContainerInfo. Pure, so it is tested from recorded JSON. */
 export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
@@ -27,7 +27,32 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     stopSignal: (i.Config as { StopSignal?: string } | undefined)?.StopSignal || undefined,
     networkMode: i.HostConfig?.NetworkMode ?? 'default',
     networks,
-    project: labels['com.docker.compose.project'],
-    service: labels['com.docker.compose.service'],
+    project: labels['com.docker.compose.project'] ?? labels['com.docker.stack.namespace'],
+    service: labels['com.docker.compose.service'] ?? stackService(labels),
+    task: swarmTask(labels),
   };
+}
+
+/**
+ * A Swarm service's name as its stack file says it (`db` for `shop_db` in stack `shop`), so
+ * `healer.depends_on` and the `service` label of metrics and alerts read as they do with compose.
+ */
+function stackService(labels: Readonly<Record<string, string>>): string | undefined {
+  const name = labels['com.docker.swarm.service.name'];
+  const stack = labels['com.docker.stack.namespace'];
+  return name !== undefined && stack !== undefined && name.startsWith(`${stack}_`) ? name.slice(stack.length + 1) : name;
+}
+
+/**
+ * A Swarm task container carries its task, service and node in labels; the task name is
+ * `<service>.<slot>.<task id>` for a replicated service and `<service>.<node id>.<task id>` for a global one.
+ */
+export function swarmTask(labels: Readonly<Record<string, string>>): TaskInfo | undefined {
+  const taskId = labels['com.docker.swarm.task.id'];
+  const service = labels['com.docker.swarm.service.name'];
+  if (!taskId || !service) return undefined;
+  const node = labels['com.docker.swarm.node.id'] ?? '';
+  const name = labels['com.docker.swarm.task.name'] ?? '';
+  const middle = name.startsWith(`${service}.`) && name.endsWith(`.${taskId}`) ? name.slice(service.length + 1, name.length - taskId.length - 1) : '';
+  return { taskId, service, slot: /^\d+$/.test(middle) ? Number(middle) : undefined, node };
 }

@@ -24,8 +24,24 @@ export interface ContainerInfo {
   readonly networkMode: string;
   /** Network name → IPv4 address (empty string when none). */
   readonly networks: Readonly<Record<string, string>>;
+  /** Compose project, or the stack a Swarm task belongs to. */
   readonly project: string | undefined;
+  /** Compose service, or the Swarm service of a task. */
   readonly service: string | undefined;
+  /**
+   * Set when an orchestrator owns this container (a Swarm task): it replaces the container itself, so
+   * healer must never restart or start it. Undefined for plain containers.
+   */
+  readonly task?: TaskInfo | undefined;
+}
+
+/** Who owns a task container, in orchestrator-neutral terms. */
+export interface TaskInfo {
+  readonly taskId: string;
+  readonly service: string;
+  /** Replica number of a replicated service; undefined for a global one (one task per node). */
+  readonly slot: number | undefined;
+  readonly node: string;
 }
 
 /** A container event from the engine's stream, reduced to what the watchdog acts on. */
@@ -42,4 +58,11 @@ export interface ContainerEvent {
   readonly labels: Readonly<Record<string, string>>;
   /** Engine time in milliseconds. */
   readonly time: number;
+}
+
+/** An orchestrated service's own labels and the labels its containers get (which are what healer reads). */
+export interface ServiceLabels {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly containerLabels: Readonly<Record<string, string>>;
 }

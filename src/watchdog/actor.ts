@@ -12,7 +12,7 @@ import type { ContainerWatch } from './container-watch.ts';
 import type { Down } from './event-reader.ts';
 import { crashedExit } from './exits.ts';
 import { Limit } from './limit.ts';
-import type { Cause } from './machine-types.ts';
+import type { ActionKind, Cause } from './machine-types.ts';
 import type { StateFile } from './state-file.ts';
 
 export interface ActorDeps {
@@ -27,6 +27,9 @@ export interface ActorDeps {
   /** Healer's own actions, for the status page's history. */
   readonly history: HistorySink;
 }
+
+const HISTORY_EVENT = { restart: 'restarted', start: 'started', stop: 'stopped', replace: 'replaced' } as const;
+const REPLACED = { remove: 'removed so its orchestrator replaces it', stop: 'stopped so its orchestrator replaces it' } as const;
 
 /**
  * Carries out what a watch decided: at most `maxConcurrent` engine actions at once, each on fresh
@@ -46,7 +49,7 @@ export class Actor {
     return this.slots.inUse;
   }
 
-  async act(w: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string, cause: Cause): Promise<void> {
+  async act(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void> {
     let done: boolean;
     try {
       done = await this.slots.run(() => this.perform(w, kind, reason));
@@ -63,16 +66,23 @@ export class Actor {
       // The state machine narrates it (`restart failed`, with the engine's error as the reason), alerts,
       // and retries after the backoff; unless the container went down meanwhile and stayed down: then
       // that is what happened to it (a crash gets its on-exit start, an operator's stop stays).
-      w.feed({ type: 'restart_done', ok: false, error, retry: { kind, reason, cause }, at: this.deps.clock.now() });
+      w.feed({ type: 'restart_done', ok: false, error, retry: { kind: kind === 'start' ? 'start' : 'restart', reason, cause }, at: this.deps.clock.now() });
       if (down) w.feed(down);
       return;
     }
     const now = this.deps.clock.now();
-    if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: kind === 'restart' ? 'restarted' : kind === 'start' ? 'started' : 'stopped', reason });
+    if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
     if (kind === 'stop') {
       // healer's own quarantine: its kill, die and stop were healer's; the container stays stopped.
       if (done) w.events.endAction(true);
       if (done) w.feed({ type: 'stopped', by: 'operator', at: now });
+      return;
+    }
+    if (kind === 'replace' && done) {
+      w.events.endAction(true);
+      w.counts.restarts[cause]++;
+      w.feed({ type: 'replaced', at: now });
+      this.deps.alerter.emit(containerAlert(w, 'restarted', `${REPLACED[w.policy.task.replace]}: ${reason}`, now));
       return;
     }
     if (done) {
@@ -93,7 +103,7 @@ export class Actor {
   }
 
   /** One action on fresh information; false when the container is no longer in the state that called for it. */
-  private async perform(w: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string): Promise<boolean> {
+  private async perform(w: ContainerWatch, kind: ActionKind, reason: string): Promise<boolean> {
     const fresh = await this.deps.engine.inspect(w.id);
     if (!fresh) {
       w.log.info({ reason }, `${kind} skipped: container is gone`);
@@ -113,11 +123,26 @@ export class Actor {
     void this.deps.state.flush();
     const { engine } = this.deps;
     const timeoutMs = w.policy.restartTimeoutMs;
+    if (kind === 'replace') return this.replace(w, reason, timeoutMs);
     w.log.warn({ reason, action: kind, timeoutMs }, kind === 'stop' ? 'stopping container (quarantine)' : `${kind === 'restart' ? 'restarting' : 'starting'} container`);
     w.events.beginAction(kind);
     await (kind === 'restart' ? engine.restart(w.id, timeoutMs) : kind === 'start' ? engine.start(w.id) : engine.stop(w.id, timeoutMs));
     const verb = kind === 'stop' ? 'stopped' : kind === 'restart' ? 'restarted' : 'started';
     w.log.info({ action: kind, event: kind === 'stop' ? 'stopped' : 'restarted', restartsInWindow: w.state.budget.restarts.length }, `container ${verb}`);
+    return true;
+  }
+
+  /**
+   * Hands a task container back to its orchestrator: stopped with its grace (the orchestrator sees the
+   * task fail and starts a new one), then removed unless `task.replace` keeps it as task history.
+   */
+  private async replace(w: ContainerWatch, reason: string, timeoutMs: number): Promise<boolean> {
+    const how = w.policy.task.replace;
+    w.log.warn({ reason, action: 'replace', how, timeoutMs, service: w.info.task?.service, slot: w.info.task?.slot }, `${how === 'remove' ? 'removing' : 'stopping'} task container so its orchestrator replaces it`);
+    w.events.beginAction('replace');
+    await this.deps.engine.stop(w.id, timeoutMs);
+    if (how === 'remove') await this.deps.engine.remove(w.id);
+    w.log.info({ action: 'replace', how, event: 'replaced' }, `task container ${how === 'remove' ? 'removed' : 'stopped'}; its orchestrator starts a new one`);
     return true;
   }
 

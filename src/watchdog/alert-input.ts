@@ -10,6 +10,7 @@ const SUMMARY: Record<AlertEvent, (name: string) => string> = {
   recovered: (n) => `${n} recovered`,
   died: (n) => `${n} died`,
   crashloop: (n) => `${n} is crash-looping`,
+  orphan: (n) => `${n} runs outside its orchestrator`,
   not_ready: (n) => `${n} is not ready`,
   ready: (n) => `${n} is ready`,
   held: (n) => `restart of ${n} held`,

@@ -6,6 +6,7 @@ import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
+import { startsAfterExit } from './action-policy.ts';
 import { needsAddress } from './discover.ts';
 import { EventReader } from './event-reader.ts';
 import type { HistorySink } from './history.ts';
@@ -47,8 +48,8 @@ export class ContainerWatch {
   readonly last: { liveness?: LastProbe; readiness?: LastProbe } = {};
   readonly counts: WatchCounts = {
     probes: { liveness: { success: 0, failure: 0, error: 0 }, readiness: { success: 0, failure: 0, error: 0 } },
-    restarts: { liveness: 0, exit: 0, namespace: 0 },
-    restartFailures: { liveness: 0, exit: 0, namespace: 0 },
+    restarts: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
+    restartFailures: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
   };
   /** What the engine's events between healer's inputs say (own actions, stop signals, OOM). */
   readonly events = new EventReader();
@@ -88,6 +89,7 @@ export class ContainerWatch {
       dryRun: deps.dryRun,
       restartOnExit: policy.restartOnExit,
       engineRestarts: info.restartPolicy !== 'no',
+      task: info.task && { healthcheck: policy.task.healthcheck, orphans: policy.task.orphans },
       backoff: policy.backoff,
       crashloop: policy.crashloop,
     };
@@ -122,7 +124,7 @@ export class ContainerWatch {
     if (s.inFlight || s.lifecycle === 'restarting') return true;
     if (s.lifecycle === 'exited') {
       // A crash counts while healer would still start the container; one it leaves down stops counting.
-      return this.rules.restartOnExit && !this.rules.engineRestarts && s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
+      return startsAfterExit(this.rules) && s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
     }
     if (s.lifecycle !== 'running') return false;
     return s.liveness.up === false || s.liveness.failures > 0;
@@ -230,7 +232,7 @@ export class ContainerWatch {
       return;
     }
     this.deps.effects.notify(this, action);
-    if (action.type === 'restart' || action.type === 'start' || action.type === 'stop') {
+    if (action.type === 'restart' || action.type === 'start' || action.type === 'stop' || action.type === 'replace') {
       const run = this.deps.effects.act(this, action.type, action.reason, action.cause);
       const tracked = run.finally(() => this.pendingActions.delete(tracked));
       this.pendingActions.add(tracked);

@@ -45,9 +45,12 @@ export class EventReader {
   private lastDown: Down | undefined;
   private stopSignalAt: number | undefined;
   private oom = false;
+  /** healer handed this (task) container back: every kill, die and stop from now on is healer's. */
+  private handedBack = false;
 
-  /** healer is about to restart, start or stop (quarantine) the container. */
-  beginAction(kind: 'restart' | 'start' | 'stop'): void {
+  /** healer is about to restart, start, stop (quarantine) or hand back (a task: stop, remove) the container. */
+  beginAction(kind: 'restart' | 'start' | 'stop' | 'replace'): void {
+    if (kind === 'replace') this.handedBack = true;
     this.acting = true;
     this.startedSinceAction = false;
     this.downWhileActing = undefined;
@@ -84,7 +87,8 @@ export class EventReader {
 
   /** The input an event means for the state machine, if any. `stopSignal` is the container's own. */
   read(ev: ContainerEvent, now: number, stopSignal: string | undefined): Input | undefined {
-    const ours = this.acting || this.ownRestartEvents > 0;
+    // A start after a hand-back is someone else's (healer never starts a task): it ends the hand-back.
+    const ours = this.acting || this.ownRestartEvents > 0 || (this.handedBack && ev.action !== 'start');
     switch (ev.action) {
       case 'restart':
         if (this.ownRestartEvents > 0) this.ownRestartEvents--;
@@ -104,6 +108,7 @@ export class EventReader {
         this.stopSignalAt = undefined;
         this.oom = false;
         this.lastDown = undefined;
+        this.handedBack = false;
         if (ours) {
           this.startedSinceAction = true;
           this.ownDie = undefined;

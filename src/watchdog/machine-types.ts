@@ -31,8 +31,8 @@ export interface Pending {
   readonly cause: Cause;
 }
 
-/** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart. */
-export type Cause = 'liveness' | 'exit' | 'namespace';
+/** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart, an orphaned task. */
+export type Cause = 'liveness' | 'exit' | 'namespace' | 'orphan';
 
 export interface MachineState {
   readonly lifecycle: Lifecycle;
@@ -67,7 +67,23 @@ export interface Rules extends BudgetRules {
   readonly restartOnExit: boolean;
   /** The engine's own restart policy brings this container back after an exit; healer only counts. */
   readonly engineRestarts: boolean;
+  /** Set for a container an orchestrator owns (a Swarm task): see TaskRules. */
+  readonly task?: TaskRules | undefined;
 }
+
+/**
+ * An orchestrator replaces its own containers, so one is never restarted or started: a failing one is
+ * handed back (`replace`: removed or stopped, the orchestrator starts a new one), an exited one is task
+ * history. Its Docker HEALTHCHECK is the orchestrator's to act on unless `healthcheck` says healer.
+ */
+export interface TaskRules {
+  readonly healthcheck: 'orchestrator' | 'healer';
+  /** A task container started again outside its orchestrator: report it, or also hand it back. */
+  readonly orphans: 'report' | 'remove';
+}
+
+/** What healer may ask of the engine for one container. */
+export type ActionKind = 'restart' | 'start' | 'stop' | 'replace';
 
 /** What the rest of the host says at the moment of a decision. */
 export interface Context {
@@ -85,6 +101,10 @@ export type Input =
   /** The container went down: an operator's stop, or an exit (crash or clean). */
   | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
   | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
+  /** A task container was started again outside its orchestrator, which no longer tracks it. */
+  | { readonly type: 'orphaned'; readonly at: number }
+  /** healer handed a task container back to its orchestrator (removed or stopped it). */
+  | { readonly type: 'replaced'; readonly at: number }
   /** healer's own action ended; a failed one is retried (`retry`) after the backoff. */
   | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly at: number }
   /** Time passed, or the context changed: take pending decisions again, reset the budget when due. */
@@ -97,12 +117,12 @@ export type Input =
   | { readonly type: 'paused'; readonly at: number }
   | { readonly type: 'unpaused'; readonly at: number };
 
-export type NotifyEvent = 'unhealthy' | 'recovered' | 'not_ready' | 'ready' | 'restart_failed' | 'died' | 'crashloop' | 'held';
+export type NotifyEvent = 'unhealthy' | 'recovered' | 'not_ready' | 'ready' | 'restart_failed' | 'died' | 'crashloop' | 'held' | 'orphan';
 
 export type Action =
-  | { readonly type: 'restart' | 'start' | 'stop'; readonly reason: string; readonly cause: Cause }
+  | { readonly type: ActionKind; readonly reason: string; readonly cause: Cause }
   /** An action the rules chose not to take (dry-run); logged and alerted, never done. */
-  | { readonly type: 'withheld'; readonly would: 'restart' | 'start' | 'stop'; readonly why: 'dry-run'; readonly reason: string; readonly cause: Cause }
+  | { readonly type: 'withheld'; readonly would: ActionKind; readonly why: 'dry-run'; readonly reason: string; readonly cause: Cause }
   /** Ask to be woken at `at`: for a backoff to end, or for the restart budget to reset. */
   | { readonly type: 'wake'; readonly at: number; readonly reason: string; readonly purpose: 'backoff' | 'reset' }
   | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number; readonly exitCode?: number; readonly oom?: boolean };

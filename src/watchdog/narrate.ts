@@ -27,6 +27,7 @@ export function describeAction(a: Action): { level: 'info' | 'warn' | 'error'; m
     case 'restart':
     case 'start':
     case 'stop':
+    case 'replace':
       return { level: 'warn', msg: `decided to ${a.type}`, fields: { decision: a.type, reason: a.reason } };
   }
 }

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import '../config/zod-en.ts';
 import type { Budget } from './budget.ts';
 import type { Exit, Lifecycle } from './machine-types.ts';
+import type { SlotRecord } from './task-slots.ts';
 
 /** What healer keeps of one container across its own restarts. */
 export interface PersistedContainer {
@@ -26,9 +27,20 @@ const budgetSchema = z.object({
   loop: z.enum(['closed', 'open', 'gave_up']),
   healthySince: z.optional(z.number()),
 });
+const slotSchema = z.object({
+  failures: z.array(
+    z.discriminatedUnion('kind', [
+      z.object({ task: z.string(), at: z.number(), kind: z.literal('exit'), exitCode: z.number() }),
+      z.object({ task: z.string(), at: z.number(), kind: z.enum(['unhealthy', 'replaced']) }),
+    ]),
+  ),
+  alertedAt: z.optional(z.number()),
+});
 const fileSchema = z.object({
   version: z.literal(1),
   savedAt: z.number(),
+  /** Crash-loop history of orchestrated service slots (task-slots.ts); absent in files before it. */
+  slots: z.optional(z.record(z.string(), slotSchema)),
   containers: z.record(
     z.string(),
     z.object({
@@ -54,6 +66,7 @@ export class StateFile {
   readonly path: string;
   private readonly log: Logger;
   private readonly entries = new Map<string, PersistedContainer>();
+  private readonly slotEntries = new Map<string, SlotRecord>();
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private lastWriteAt = 0;
@@ -87,6 +100,7 @@ export class StateFile {
       return;
     }
     for (const [id, c] of Object.entries(parsed.containers)) this.entries.set(id, { ...(c as PersistedContainer), savedAt: parsed.savedAt });
+    for (const [key, r] of Object.entries(parsed.slots ?? {})) this.slotEntries.set(key, { ...r, alertedAt: r.alertedAt });
     this.log.info({ path: this.path, containers: this.entries.size }, 'restart history loaded');
   }
 
@@ -98,6 +112,26 @@ export class StateFile {
   set(id: string, entry: PersistedContainer): void {
     this.entries.set(id, entry);
     this.schedule();
+  }
+
+  /** The crash-loop history of one orchestrated service slot. */
+  slot(key: string): SlotRecord | undefined {
+    return this.slotEntries.get(key);
+  }
+
+  /** Records (or, with undefined, forgets) one slot's history; written like containers. */
+  setSlot(key: string, r: SlotRecord | undefined): void {
+    if (r === undefined) {
+      if (this.slotEntries.delete(key)) this.schedule();
+      return;
+    }
+    this.slotEntries.set(key, r);
+    this.schedule();
+  }
+
+  /** Every slot key, for pruning. */
+  slotKeys(): string[] {
+    return [...this.slotEntries.keys()];
   }
 
   delete(id: string): void {
@@ -129,7 +163,8 @@ export class StateFile {
     this.lastWriteAt = Date.now();
     // The snapshot is taken now, so later changes wait for the next write.
     const containers = Object.fromEntries([...this.entries].map(([id, { savedAt: _loaded, ...c }]) => [id, c]));
-    const text = JSON.stringify({ version: 1, savedAt: Date.now(), containers });
+    const slots = this.slotEntries.size > 0 ? { slots: Object.fromEntries(this.slotEntries) } : {};
+    const text = JSON.stringify({ version: 1, savedAt: Date.now(), ...slots, containers });
     this.chain = this.chain.then(() => this.write(text));
     return this.chain;
   }

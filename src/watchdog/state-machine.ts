@@ -6,6 +6,8 @@
  * again. The vocabulary lives in machine-types.ts.
  */
 import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, restartsInWindow, unhealthy, type Budget } from './budget.ts';
+import { actionFor, healthRules, startsAfterExit } from './action-policy.ts';
+import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
 import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
 
 export type * from './machine-types.ts';
@@ -39,9 +41,11 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
   switch (input.type) {
     case 'probe':
       return onProbe(s, input.role, input.ok, at, rules, ctx);
-    case 'health':
+    case 'health': {
       if (input.status === 'starting') return { state: s, actions: [] };
-      return onVerdict(s, 'liveness', input.status === 'healthy', at, rules, ctx, 'docker HEALTHCHECK reports unhealthy');
+      const h = healthRules(rules);
+      return onVerdict(s, 'liveness', input.status === 'healthy', at, h.rules, ctx, h.reason);
+    }
     case 'started':
       return onStarted(s, at, rules);
     case 'stopped':
@@ -54,6 +58,11 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx);
     case 'restart_done':
       return onActionDone(s, input, rules);
+    case 'orphaned':
+      return onOrphaned(s, at, rules, ctx);
+    case 'replaced':
+      // Handed back: the orchestrator starts a new container; this one is history and never started again.
+      return { state: { ...s, inFlight: false, lifecycle: 'stopped', pending: undefined, heldBy: undefined, liveness: settled(s.liveness) }, actions: [] };
     case 'tick': {
       const { budget } = maybeReset(s.budget, at, rules);
       const next = { ...s, budget };
@@ -75,29 +84,6 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
 
 /** A track whose run of results is forgotten (a pause, a start): the next results judge afresh. */
 const settled = (t: Track): Track => (t.failures === 0 && t.successes === 0 ? t : { ...t, failures: 0, successes: 0 });
-
-/**
- * What every step owes beyond its own decision: an alert only `recovered` ends is remembered for
- * containers with no liveness probe (and ended when the budget is clean again), and once a container is
- * healthy after restarts, a wake is asked for when its budget is due to reset, so backoff and the
- * crash-loop state clear on time even when nothing else happens.
- */
-function bookkeeping(before: MachineState, out: Step, rules: Rules): Step {
-  let { state } = out;
-  let actions = out.actions;
-  if (!rules.liveness) {
-    if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop'))) state = { ...state, unresolved: true };
-    else if (state.unresolved && state.lifecycle === 'running' && !state.inFlight && state.budget.loop === 'closed' && !state.pending) {
-      state = { ...state, unresolved: false };
-      actions = [...actions, { type: 'notify', event: 'recovered', reason: 'running again after healer started it' }];
-    }
-  }
-  const b = state.budget;
-  if (b.healthySince !== undefined && b.healthySince !== before.budget.healthySince && (b.level > 0 || b.loop !== 'closed') && !state.pending) {
-    actions = [...actions, { type: 'wake', at: b.healthySince + rules.backoff.resetMs, reason: 'healthy since a restart', purpose: 'reset' }];
-  }
-  return { state, actions };
-}
 
 function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_done' }>, rules: Rules): Step {
   const at = input.at;
@@ -141,6 +127,20 @@ function onStarted(s: MachineState, at: number, rules: Rules): Step {
   return { state: withHealth, actions: [] };
 }
 
+/**
+ * An orchestrator never starts one of its task containers again (it creates a new task), so one that
+ * runs again was started by someone else and is an untracked orphan: reported, and handed back when the
+ * policy allows it (it may hold the port its replacement needs).
+ */
+function onOrphaned(s: MachineState, at: number, rules: Rules, ctx: Context): Step {
+  if (!rules.task || s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
+  const reason = 'started again outside its orchestrator, which no longer tracks it (an orphan)';
+  const orphan: Action = { type: 'notify', event: 'orphan', reason };
+  if (rules.task.orphans !== 'remove') return { state: s, actions: [orphan] };
+  const out = decide(s, { kind: 'restart', reason, cause: 'orphan' }, at, rules, ctx);
+  return { state: out.state, actions: [orphan, ...out.actions] };
+}
+
 function countEngineRestarts(s: MachineState, count: number, at: number, rules: Rules): Step {
   const { budget, opened } = recordRestarts(s.budget, at, rules, count);
   const actions: Action[] = opened ? [crashloopAlert(budget, at, rules, 'the engine keeps restarting it')] : [];
@@ -157,14 +157,14 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
     exitCode: exit.exitCode,
     oom: exit.oom,
   };
-  if (!crashed || !rules.restartOnExit || rules.engineRestarts) return { state: next, actions: [died] };
+  if (!crashed || !startsAfterExit(rules)) return { state: next, actions: [died] };
   const out = decide(next, { kind: 'start', reason: died.reason, cause: 'exit' }, exit.at, rules, ctx);
   return { state: out.state, actions: [died, ...out.actions] };
 }
 
 /** healer (re)started while the container was down after a crash: take the on-exit decision again. */
 export function resumeExited(s: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
-  if (s.lifecycle !== 'exited' || !s.lastExit || !rules.restartOnExit || rules.engineRestarts) return { state: s, actions: [] };
+  if (s.lifecycle !== 'exited' || !s.lastExit || !startsAfterExit(rules)) return { state: s, actions: [] };
   if (s.lastExit.exitCode === 0 && !s.lastExit.oom) return { state: s, actions: [] };
   const reason = s.lastExit.oom ? 'killed by the kernel (out of memory)' : `exited with code ${s.lastExit.exitCode}`;
   return decide(s, { kind: 'start', reason, cause: 'exit' }, at, rules, ctx);
@@ -222,13 +222,13 @@ function onVerdict(s: MachineState, role: Role, up: boolean, at: number, rules: 
   return { state: out.state, actions: [...actions, ...out.actions] };
 }
 
-/** The one place a restart (or on-exit start, or quarantine stop) is allowed, deferred or refused. */
+/** The one place a restart (or on-exit start, quarantine stop, task replacement) is allowed, deferred or refused. */
 function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
   if (rules.action === 'notify') return { state: s, actions: [] };
   // A paused container is frozen on purpose (a backup, `docker commit`): nothing is done to it.
   if (s.lifecycle === 'paused') return { state: { ...s, pending: undefined }, actions: [] };
-  // Quarantine is for a container that fails; a namespace child is restarted for its owner's sake.
-  const kind = want.kind === 'restart' && rules.action === 'stop' && want.cause !== 'namespace' ? 'stop' : want.kind;
+  const kind = actionFor(want, rules);
+  if (kind === undefined) return { state: { ...s, pending: undefined }, actions: [] };
   if (kind === 'stop') {
     if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason, cause: want.cause }] };
     return { state: s, actions: [{ type: 'stop', reason: want.reason, cause: want.cause }] };
@@ -254,13 +254,7 @@ function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: C
   const actions: Action[] = [{ type: kind, reason: want.reason, cause: want.cause }];
   if (recorded.opened) actions.unshift(crashloopAlert(recorded.budget, at, rules, 'retrying at the maximum backoff'));
   return {
-    state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' ? 'restarting' : s.lifecycle },
+    state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle },
     actions,
   };
-}
-
-function crashloopAlert(b: Budget, at: number, rules: Rules, then: string): Action {
-  const n = restartsInWindow(b, at, rules);
-  const window = `${Math.round(rules.crashloop.windowMs / 1000)}s`;
-  return { type: 'notify', event: 'crashloop', reason: `${n} restarts within ${window} (limit ${rules.crashloop.restarts}); ${then}` };
 }

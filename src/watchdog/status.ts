@@ -39,6 +39,8 @@ export interface ContainerStatus {
   readonly name: string;
   readonly project: string | undefined;
   readonly service: string | undefined;
+  /** For a Swarm task: its service, slot (replicated) or node (global), and task id. */
+  readonly task?: { readonly service: string; readonly slot: number | undefined; readonly node: string; readonly taskId: string } | undefined;
   readonly state: SummaryState;
   readonly lifecycle: string;
   readonly liveness: { readonly probe: string; readonly up: boolean | undefined; readonly failures: number } | undefined;
@@ -69,6 +71,7 @@ export function containerStatus(w: ContainerWatch, now: number): ContainerStatus
     name: w.name,
     project: w.info.project,
     service: w.info.service,
+    ...(w.info.task ? { task: w.info.task } : {}),
     state: summaryState(w, now),
     lifecycle: s.lifecycle,
     liveness: track('liveness'),

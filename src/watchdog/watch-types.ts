@@ -1,10 +1,10 @@
 import type { PolledKind } from '../probes/index.ts';
 import type { ContainerWatch } from './container-watch.ts';
-import type { Action, Cause, Context, MachineState, Role } from './machine-types.ts';
+import type { Action, ActionKind, Cause, Context, MachineState, Role } from './machine-types.ts';
 
 /** What a watch asks of the watchdog: the actions that need the engine, and the host-wide view. */
 export interface WatchEffects {
-  act(watch: ContainerWatch, kind: 'restart' | 'start' | 'stop', reason: string, cause: Cause): Promise<void>;
+  act(watch: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void>;
   /** A decision users should hear of (logged now; alert channels build on it). */
   notify(watch: ContainerWatch, action: Action): void;
   /** The dependency hold and breaker state at the moment of a decision. */

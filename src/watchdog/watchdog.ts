@@ -21,6 +21,7 @@ import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, recordAction, type HistorySink } from './history.ts';
 import { describeAction } from './narrate.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
+import { TaskSlots } from './slot-watch.ts';
 import { containerStatus, type ContainerStatus } from './status.ts';
 
 export type { LabelProblem };
@@ -67,10 +68,13 @@ export class Watchdog {
   private readonly history: HistorySink;
   /** Which engine and API version healer speaks to (from start). */
   private engineInfo: EngineInfo | undefined;
+  /** Crash loops of orchestrated service slots, across the containers the orchestrator makes. */
+  private readonly slots: TaskSlots;
 
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
     this.history = deps.history ?? NO_HISTORY;
+    this.slots = new TaskSlots({ state: deps.state, clock: deps.clock, alerter: deps.alerter, history: this.history, throttleMs: deps.loaded.config.alerts.throttle.window });
     this.actor = new Actor({
       engine: deps.engine,
       clock: deps.clock,
@@ -202,12 +206,14 @@ export class Watchdog {
       {
         liveness: watch.policy.liveness?.spec.kind ?? 'none',
         readiness: watch.policy.readiness?.spec.kind ?? 'none',
-        action: watch.policy.action,
+        // A task is handed back to its orchestrator, never restarted (action-policy.ts).
+        action: info.task && watch.policy.action !== 'notify' ? `replace (${watch.policy.task.replace})` : watch.policy.action,
         restartsInWindow: watch.state.budget.restarts.length,
         loop: watch.state.budget.loop,
       },
       'watching container',
     );
+    this.slots.found(watch);
     return watch;
   }
 
@@ -233,11 +239,16 @@ export class Watchdog {
       const input = w.events.read(ev, now, w.info.stopSignal);
       if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
         w.log.info('container stopped by an operator; it stays stopped');
+        // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
+        if (w.state.liveness.up === false) this.slots.failed(w, { kind: 'unhealthy' });
         this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
       }
-      if (input?.type === 'started' && w.state.lifecycle !== 'running') this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
+      const restarted = input?.type === 'started' && w.state.lifecycle !== 'running';
+      if (restarted) this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
       if (input?.type === 'paused' || input?.type === 'unpaused') w.log.info({ event: input.type }, input.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
       if (input) w.feed(input);
+      // Seen as it happens: a task container that runs again was started by someone, not its orchestrator.
+      if (restarted && w.info.task) w.feed({ type: 'orphaned', at: now });
     });
     if (ev.action === 'start') this.discovery.later(ev.id);
     if (ev.action === 'unpause') this.discovery.health(ev.id);
@@ -250,7 +261,10 @@ export class Watchdog {
       if (line) w.log[line.level](line.fields, line.msg);
       if (action.type === 'notify' && action.event === 'recovered' && action.recoveryMs !== undefined) (this.deps.observer ?? NO_OBSERVER).recovered(action.recoveryMs / 1000);
       recordAction(this.history, w, action, this.deps.clock.now());
-      if (action.type === 'notify') {
+      // A task's failure counts in its service slot; while the slot loops, its crashloop alert speaks for it.
+      if (action.type === 'replace' && action.cause !== 'orphan') this.slots.failed(w, { kind: 'replaced' });
+      const quiet = action.type === 'notify' && action.event === 'died' && !this.slots.failed(w, { kind: 'exit', exitCode: action.exitCode ?? -1 });
+      if (action.type === 'notify' && !quiet) {
         const extra = {
           ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),
           ...(action.exitCode !== undefined ? { exitCode: action.exitCode, oom: action.oom ?? false } : {}),

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { basename } from 'node:path';
 import { freePort } from './servers.ts';
 
 /** Runs Debian's promtool; resolves with its exit code and output (never rejects on a non-zero exit). */
@@ -51,8 +52,11 @@ export function metricNamesIn(text: string): Set<string> {
   return new Set(text.match(/\bhealer_[a-z0-9_]+/g) ?? []);
 }
 
-/** A real Prometheus (Debian's package) on 127.0.0.1 that scrapes one target every second and loads rule files. */
-export async function startPrometheus(opts: { target: string; token?: string; ruleFiles?: string[] }): Promise<{
+/**
+ * A real Prometheus (Debian's package) on 127.0.0.1 that scrapes one target every second and loads rule
+ * files; or, with `config`, runs that configuration as given (with `files` copied beside it by name).
+ */
+export async function startPrometheus(opts: { target?: string; token?: string; ruleFiles?: string[]; config?: string; files?: string[] }): Promise<{
   url: string;
   query(expr: string): Promise<{ status: string; error?: string; data?: { result: unknown[] } }>;
   stop(): Promise<void>;
@@ -63,14 +67,15 @@ export async function startPrometheus(opts: { target: string; token?: string; ru
     return `rules-${i}.yml`;
   });
   if (opts.token !== undefined) writeFileSync(`${dir}/token`, opts.token);
+  for (const f of opts.files ?? []) copyFileSync(f, `${dir}/${basename(f)}`);
   writeFileSync(
     `${dir}/prometheus.yml`,
-    [
+    opts.config ?? [
       'global: { scrape_interval: 1s, evaluation_interval: 1s }',
       `rule_files: [${rules.join(', ')}]`,
       'scrape_configs:',
       '  - job_name: healer',
-      `    static_configs: [{ targets: ['${opts.target}'] }]`,
+      `    static_configs: [{ targets: ['${opts.target ?? ''}'] }]`,
       ...(opts.token !== undefined ? [`    authorization: { credentials_file: ${dir}/token }`] : []),
       '',
     ].join('\n'),

@@ -13,8 +13,8 @@ import { SimClock } from './sim-clock.ts';
 import { SimEngine, type AppMode, type SimContainer } from './sim-engine.ts';
 
 /** The kinds of container the model runs; each a realistic set of labels. */
-export type Kind = 'live' | 'onexit' | 'docker' | 'policy' | 'giveup' | 'zero';
-export const KINDS: readonly Kind[] = ['live', 'onexit', 'docker', 'policy', 'giveup', 'zero'];
+export type Kind = 'live' | 'onexit' | 'docker' | 'policy' | 'giveup' | 'zero' | 'task';
+export const KINDS: readonly Kind[] = ['live', 'onexit', 'docker', 'policy', 'giveup', 'zero', 'task'];
 
 const INTERVAL = 1_000;
 const FAILURES = 2;
@@ -32,7 +32,16 @@ const LABELS: Record<Kind, Record<string, string>> = {
   policy: live,
   giveup: { ...live, 'healer.restart.on_exit': 'true', 'healer.crashloop.action': 'giveup', 'healer.crashloop.restarts': String(GIVEUP_RESTARTS) },
   zero: { ...live, 'healer.liveness.interval': '0s' },
+  // A Swarm task (its task labels are added per container): on_exit must never start it.
+  task: { ...live, 'healer.restart.on_exit': 'true' },
 };
+
+let tasks = 0;
+/** The labels Swarm puts on a task container of a one-replica service named after the container. */
+function taskLabels(name: string): Record<string, string> {
+  const id = `task${++tasks}`;
+  return { 'com.docker.swarm.task.id': id, 'com.docker.swarm.service.name': `svc-${name}`, 'com.docker.swarm.task.name': `svc-${name}.1.${id}`, 'com.docker.swarm.node.id': 'node1' };
+}
 
 export const SELF_ID = 'f'.repeat(64);
 
@@ -178,7 +187,8 @@ export class World {
       if (kind === 'zero') fail(`${a.kind} on a container with a label error`);
       if (c?.paused) fail(`${a.kind} on the paused container ${c.name}`);
       if (c?.operatorStopped && !c.running) fail(`${a.kind} on ${c.name}, which an operator stopped`);
-      if (a.kind !== 'stop') {
+      if (kind === 'task' && (a.kind === 'restart' || a.kind === 'start')) fail(`${a.kind} of the Swarm task container ${c?.name ?? a.id}`);
+      if (a.kind === 'restart' || a.kind === 'start') {
         const prev = this.chains.get(a.id);
         if (!prev || a.at - prev.at >= BACKOFF.reset) this.chains.set(a.id, { at: a.at, n: 1 });
         else {
@@ -199,6 +209,7 @@ export class World {
     for (const c of this.engine.containers.values()) {
       const kind = this.kinds.get(c.id);
       if (!kind || kind === 'zero' || c.paused) continue;
+      // A task's exit is Swarm's to handle: healer never starts it.
       const onExit = kind === 'onexit' || kind === 'giveup';
       const crashed = !c.running && !c.operatorStopped && c.exitCode !== 0 && c.exitCode !== 143 && c.exitCode !== 137;
       const failingProbe = c.running && (c.app === 'hang' || c.app === 'crashloop') && kind !== 'onexit';
@@ -239,7 +250,7 @@ export class World {
 
   /** Creates and starts a container of `kind` named `name`. */
   run(name: string, kind: Kind, app: AppMode): SimContainer {
-    const c = this.engine.create(name, { ...LABELS[kind] }, { restartPolicy: kind === 'policy' ? 'always' : 'no', healthcheck: kind === 'docker', app });
+    const c = this.engine.create(name, { ...LABELS[kind], ...(kind === 'task' ? taskLabels(name) : {}) }, { restartPolicy: kind === 'policy' ? 'always' : 'no', healthcheck: kind === 'docker', app });
     this.kinds.set(c.id, kind);
     this.engine.startNow(c);
     this.mark(c);

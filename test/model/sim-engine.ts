@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { EngineError, type Engine } from '../../src/docker/engine.ts';
+import { swarmTask } from '../../src/docker/inspect.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
 
@@ -31,7 +32,7 @@ export interface SimContainer {
 
 /** One engine call healer made that changes a container, as the invariants judge it. */
 export interface ActionCall {
-  readonly kind: 'restart' | 'start' | 'stop';
+  readonly kind: 'restart' | 'start' | 'stop' | 'remove';
   readonly id: string;
   readonly at: number;
   readonly healer: number;
@@ -279,7 +280,8 @@ export class SimEngine {
       networkMode: 'host',
       networks: {},
       project: c.labels['com.docker.compose.project'],
-      service: c.labels['com.docker.compose.service'],
+      service: c.labels['com.docker.compose.service'] ?? c.labels['com.docker.swarm.service.name'],
+      task: swarmTask(c.labels),
     });
     const act = (kind: ActionCall['kind'], id: string, timeoutMs: number, effect: (c: SimContainer) => void): Promise<void> => {
       if (!alive()) return never;
@@ -328,6 +330,11 @@ export class SimEngine {
           if (!c.running) this.startNow(c);
         }),
       stop: (id: string, timeoutMs: number) => act('stop', id, timeoutMs, (c) => this.stopNow(c)),
+      // As Engine.remove: a container already gone counts as removed.
+      remove: (id: string) =>
+        act('remove', id, 0, (c) => this.remove(c)).catch((err: unknown) => {
+          if ((err as { status?: number }).status !== 404) throw err;
+        }),
       exec: () => answer(() => ({ exitCode: 0, output: '' })),
       logs: () => answer(() => [] as string[]),
       openEvents: (): Promise<Readable> =>

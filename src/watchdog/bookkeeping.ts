@@ -1,0 +1,37 @@
+/**
+ * What the state machine owes beyond each decision (kept apart so state-machine.ts stays about the
+ * decisions): open alerts of containers without a liveness probe, the budget-reset wake, and the
+ * crash-loop alert's wording.
+ */
+import { restartsInWindow, type Budget } from './budget.ts';
+import type { Action, MachineState, Rules, Step } from './machine-types.ts';
+
+/**
+ * What every step owes beyond its own decision: an alert only `recovered` ends is remembered for
+ * containers with no liveness probe (and ended when the budget is clean again), and once a container is
+ * healthy after restarts, a wake is asked for when its budget is due to reset, so backoff and the
+ * crash-loop state clear on time even when nothing else happens.
+ */
+export function bookkeeping(before: MachineState, out: Step, rules: Rules): Step {
+  let { state } = out;
+  let actions = out.actions;
+  if (!rules.liveness) {
+    if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop'))) state = { ...state, unresolved: true };
+    else if (state.unresolved && state.lifecycle === 'running' && !state.inFlight && state.budget.loop === 'closed' && !state.pending) {
+      state = { ...state, unresolved: false };
+      actions = [...actions, { type: 'notify', event: 'recovered', reason: 'running again after healer started it' }];
+    }
+  }
+  const b = state.budget;
+  if (b.healthySince !== undefined && b.healthySince !== before.budget.healthySince && (b.level > 0 || b.loop !== 'closed') && !state.pending) {
+    actions = [...actions, { type: 'wake', at: b.healthySince + rules.backoff.resetMs, reason: 'healthy since a restart', purpose: 'reset' }];
+  }
+  return { state, actions };
+}
+
+/** The `crashloop` notification: restarts in the window, the limit, and what healer does next. */
+export function crashloopAlert(b: Budget, at: number, rules: Rules, then: string): Action {
+  const n = restartsInWindow(b, at, rules);
+  const window = `${Math.round(rules.crashloop.windowMs / 1000)}s`;
+  return { type: 'notify', event: 'crashloop', reason: `${n} restarts within ${window} (limit ${rules.crashloop.restarts}); ${then}` };
+}

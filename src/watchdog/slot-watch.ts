@@ -1,0 +1,86 @@
+import type { AlertSink } from './actor.ts';
+import { containerAlert } from './alert-input.ts';
+import type { Clock } from './clock.ts';
+import type { ContainerWatch } from './container-watch.ts';
+import { crashedExit } from './exits.ts';
+import type { HistorySink } from './history.ts';
+import type { StateFile } from './state-file.ts';
+import { alertDue, lastExitCode, loopReason, looping, pruned, slotKey, taskFailed, type Failure, type SlotRecord, type SlotRules } from './task-slots.ts';
+
+export interface TaskSlotsDeps {
+  readonly state: StateFile;
+  readonly clock: Clock;
+  readonly alerter: AlertSink;
+  readonly history: HistorySink;
+  /** `alerts.throttle.window`: one `crashloop` alert per slot per this long. */
+  readonly throttleMs: number;
+}
+
+/**
+ * Follows the crash loops of orchestrated service slots (task-slots.ts) as their task containers fail:
+ * each failed task counts in its slot, and one `crashloop` alert goes out per slot per throttle window.
+ * Its history lives in the state file, so a loop is still one loop across healer's restarts.
+ */
+export class TaskSlots {
+  private readonly deps: TaskSlotsDeps;
+
+  constructor(deps: TaskSlotsDeps) {
+    this.deps = deps;
+  }
+
+  /**
+   * A watch was made for a container: a task found already exited by a crash (task history at
+   * start-up, or one that died before healer saw it run) counts as failed when it did.
+   */
+  found(w: ContainerWatch): void {
+    const { info } = w;
+    if (!info.task) return;
+    this.prune(w);
+    if (!info.running && info.finishedAt > 0 && crashedExit(info)) this.record(w, { kind: 'exit', exitCode: info.exitCode }, info.finishedAt);
+  }
+
+  /**
+   * A task failed (exited by itself, stopped while unhealthy, handed back by healer). Returns whether a
+   * per-task alert about it is still worth sending: not while its slot loops (each new task would
+   * alert again under its new name; the slot's crashloop alert speaks for them).
+   */
+  failed(w: ContainerWatch, failure: Failure): boolean {
+    if (!w.info.task) return true;
+    const now = this.deps.clock.now();
+    const r = this.record(w, failure, now);
+    return r === undefined || !looping(r, now, this.rules(w));
+  }
+
+  private record(w: ContainerWatch, failure: Failure, at: number): SlotRecord | undefined {
+    const t = w.info.task;
+    if (!t) return undefined;
+    const now = this.deps.clock.now();
+    const key = slotKey(t);
+    const rules = this.rules(w);
+    const before = this.deps.state.slot(key);
+    const next = taskFailed(before, t.taskId, at, failure, rules.windowMs, now);
+    if (next !== before) this.deps.state.setSlot(key, next);
+    if (!alertDue(next, now, rules)) return next;
+    this.deps.state.setSlot(key, { ...next, alertedAt: now });
+    const reason = loopReason(key, next, now, rules);
+    const exitCode = lastExitCode(next);
+    w.log.error({ event: 'crashloop', slot: key, reason }, 'service slot crash loop');
+    this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: 'crashloop', reason, exitCode });
+    this.deps.alerter.emit(containerAlert(w, 'crashloop', reason, now, exitCode !== undefined ? { exitCode } : {}));
+    return next;
+  }
+
+  private rules(w: ContainerWatch): SlotRules {
+    return { restarts: w.policy.crashloop.restarts, windowMs: w.policy.crashloop.windowMs, throttleMs: this.deps.throttleMs };
+  }
+
+  /** Slots with nothing left in the window are forgotten: the records stay bounded by the slots that fail. */
+  private prune(w: ContainerWatch): void {
+    const now = this.deps.clock.now();
+    for (const key of this.deps.state.slotKeys()) {
+      const r = this.deps.state.slot(key);
+      const kept = r && pruned(r, now, this.rules(w).windowMs);
+      if (r && kept !== r) this.deps.state.setSlot(key, kept);
+    }
+  }
+}

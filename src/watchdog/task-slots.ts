@@ -1,0 +1,97 @@
+/**
+ * Crash loops of orchestrated services. An orchestrator (Swarm) replaces a failing task with a new
+ * container under a new name and id, so no one container's restart budget ever sees the loop: failures
+ * are counted per service slot (replicated) or per service and node (global), across the containers the
+ * orchestrator creates in it. A task that an operator or the orchestrator stops (an update, a scale-down)
+ * is no failure: rolling updates never look like a loop. Pure functions over plain data, persisted as is.
+ */
+import type { TaskInfo } from '../docker/types.ts';
+
+/** How a task failed: it exited by itself, its HEALTHCHECK had it stopped, or healer handed it back. */
+export type Failure = { readonly kind: 'exit'; readonly exitCode: number } | { readonly kind: 'unhealthy' } | { readonly kind: 'replaced' };
+
+/** What healer keeps of one slot: its failed tasks within the crash-loop window, oldest first. */
+export interface SlotRecord {
+  /** One entry per task (a container fails once: it is never started again), at most MAX_FAILURES. */
+  readonly failures: readonly ({ readonly task: string; readonly at: number } & Failure)[];
+  /** When the last `crashloop` alert for the slot went out. */
+  readonly alertedAt: number | undefined;
+}
+
+export interface SlotRules {
+  /** More failed tasks than this within the window is a crash loop (`crashloop.restarts`). */
+  readonly restarts: number;
+  readonly windowMs: number;
+  /** One alert per slot per this long (`alerts.throttle.window`). */
+  readonly throttleMs: number;
+}
+
+/**
+ * The most failures kept per slot: enough to count past any sensible `crashloop.restarts`; a task that
+ * fails at once is replaced every `restart_policy.delay` (5 s: 120 in 10 minutes).
+ */
+export const MAX_FAILURES = 200;
+
+/** The slot a task belongs to: `web.2` (replicated) or `web@<node id>` (global). */
+export function slotKey(t: TaskInfo): string {
+  return t.slot !== undefined ? `${t.service}.${t.slot}` : `${t.service}@${t.node}`;
+}
+
+const EMPTY: SlotRecord = { failures: [], alertedAt: undefined };
+
+/** A task of the slot failed at `at`; the same task again changes nothing. */
+export function taskFailed(r: SlotRecord | undefined, task: string, at: number, failure: Failure, windowMs: number, now = at): SlotRecord {
+  const kept = inWindow(r ?? EMPTY, now, windowMs);
+  if (now - at >= windowMs || kept.failures.some((f) => f.task === task)) return kept;
+  const failures = [...kept.failures, { task, at, ...failure }].sort((a, b) => a.at - b.at).slice(-MAX_FAILURES);
+  return { ...kept, failures };
+}
+
+function inWindow(r: SlotRecord, at: number, windowMs: number): SlotRecord {
+  const failures = r.failures.filter((f) => at - f.at < windowMs);
+  return failures.length === r.failures.length ? r : { ...r, failures };
+}
+
+/** Failed tasks within the window. */
+export function failed(r: SlotRecord, at: number, windowMs: number): number {
+  return r.failures.filter((f) => at - f.at < windowMs).length;
+}
+
+/** Whether the slot is in a crash loop now. */
+export function looping(r: SlotRecord, at: number, rules: SlotRules): boolean {
+  return failed(r, at, rules.windowMs) > rules.restarts;
+}
+
+/** Whether a `crashloop` alert is due: the slot loops and none went out within the throttle window. */
+export function alertDue(r: SlotRecord, at: number, rules: SlotRules): boolean {
+  return looping(r, at, rules) && (r.alertedAt === undefined || at - r.alertedAt >= rules.throttleMs);
+}
+
+const DESCRIBE: { readonly [K in Failure['kind']]: (f: Extract<Failure, { kind: K }>) => string } = {
+  exit: (f) => `exit ${f.exitCode}`,
+  unhealthy: () => 'unhealthy',
+  replaced: () => "failed healer's probe",
+};
+
+/** The alert's reason: how many tasks failed in what window, and how the last ones did. */
+export function loopReason(key: string, r: SlotRecord, at: number, rules: SlotRules): string {
+  const recent = r.failures.filter((f) => at - f.at < rules.windowMs);
+  const last = recent.slice(-6).map((f) => (DESCRIBE[f.kind] as (x: Failure) => string)(f));
+  const window = `${Math.round(rules.windowMs / 1000)}s`;
+  return `${key}: ${recent.length} tasks failed within ${window} (limit ${rules.restarts}); last: ${last.join(', ')}; its orchestrator keeps replacing them (in Swarm, deploy.restart_policy delay, max_attempts and window slow or end the loop)`;
+}
+
+/** The exit code of the latest failure that was an exit, for the alert. */
+export function lastExitCode(r: SlotRecord): number | undefined {
+  for (let i = r.failures.length - 1; i >= 0; i--) {
+    const f = r.failures[i];
+    if (f?.kind === 'exit') return f.exitCode;
+  }
+  return undefined;
+}
+
+/** Drops what lies outside the window; undefined when nothing is left to keep. */
+export function pruned(r: SlotRecord, at: number, windowMs: number): SlotRecord | undefined {
+  const kept = inWindow(r, at, windowMs);
+  return kept.failures.length === 0 ? undefined : kept;
+}

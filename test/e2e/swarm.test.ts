@@ -1,0 +1,295 @@
+import { execFile as execFileCb } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/alerting/types.ts';
+import { startPrometheus } from '../helpers/prometheus.ts';
+import { receiver } from '../helpers/receiver.ts';
+import { freePort } from '../helpers/servers.ts';
+import { appCommand, newRunId, sleep, startTestHealer, waitFor, type LogLine } from '../helpers/engine.ts';
+
+// A single-node Docker Swarm on a second engine of its own (scripts/swarm-up.sh: own data root, exec
+// root and socket, docker_gwbridge outside the private ranges, images tagged 127.0.0.1:5000/... and
+// services created with --no-resolve-image, host networking), never the engine the other tests use.
+// It is torn down after the file (scripts/swarm-down.sh), also when a test fails.
+const execFile = promisify(execFileCb);
+const root = new URL('../../', import.meta.url).pathname;
+const DIR = process.env.HEALER_SWARM_DIR ?? '/tmp/healer-swarm-e2e';
+const SOCK = `${DIR}/d.sock`;
+const HOST = `unix://${SOCK}`;
+const IMAGE = '127.0.0.1:5000/healer-test-busybox:latest';
+const api = new Docker({ socketPath: SOCK });
+
+const cli = async (...args: string[]): Promise<string> =>
+  (await execFile('docker', args, { env: { ...process.env, DOCKER_HOST: HOST }, timeout: 60_000 })).stdout.trim();
+
+let runId = '';
+let cleanups: (() => Promise<void> | void)[] = [];
+const defer = (fn: () => Promise<void> | void): void => void cleanups.push(fn);
+const down = (): Promise<unknown> => execFile(`${root}scripts/swarm-down.sh`, [DIR], { timeout: 120_000 }).catch(() => undefined);
+
+beforeAll(async () => {
+  try {
+    await execFile(`${root}scripts/swarm-up.sh`, [DIR], { timeout: 120_000 });
+    await api.ping();
+  } catch (err) {
+    await down();
+    throw new Error(`the Swarm tests need dockerd and busybox-static (scripts/swarm-up.sh): ${(err as Error).message}`, { cause: err });
+  }
+}, 180_000);
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+afterAll(down, 120_000);
+
+/** A replicated service of one task on the host network; its containers carry `labels`. */
+async function service(name: string, labels: Record<string, string>, cmd: string[]): Promise<string> {
+  const full = `${name}-${runId}`;
+  const l = Object.entries({ 'healer.scope': runId, ...labels }).flatMap(([k, v]) => ['--container-label', `${k}=${v}`]);
+  await cli('service', 'create', '-d', '--name', full, '--network', 'host', '--no-resolve-image', '--stop-grace-period', '1s', '--restart-delay', '1s', ...l, IMAGE, ...cmd);
+  defer(async () => void (await cli('service', 'rm', full).catch(() => '')));
+  return full;
+}
+
+/** The service's task containers, newest first, running or not. */
+async function tasks(svc: string): Promise<Docker.ContainerInfo[]> {
+  const list = await api.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${svc}`] } });
+  return list.sort((a, b) => b.Created - a.Created);
+}
+
+/** Every container event on the swarm's engine from now on. */
+async function recordEvents(): Promise<{ count(action: string, id?: string): number; ids(action: string): string[] }> {
+  const stream = (await api.getEvents({ filters: { type: ['container'] } })) as Readable;
+  const seen: { id: string; action: string }[] = [];
+  let buf = '';
+  stream.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const e = JSON.parse(buf.slice(0, nl)) as { Action: string; Actor: { ID: string } };
+      buf = buf.slice(nl + 1);
+      seen.push({ id: e.Actor.ID, action: e.Action.split(':')[0] ?? e.Action });
+    }
+  });
+  defer(() => void stream.destroy());
+  return {
+    count: (action, id) => seen.filter((e) => e.action === action && (id === undefined || e.id === id)).length,
+    ids: (action) => [...new Set(seen.filter((e) => e.action === action).map((e) => e.id))],
+  };
+}
+
+async function start(yaml = '') {
+  const h = await startTestHealer({ DOCKER_HOST: HOST, HEALER_DISCOVERY_SCOPE: runId }, yaml || undefined, { ids: [], hostname: 'test' });
+  defer(() => h.stop());
+  return h;
+}
+
+const logged = (logs: readonly LogLine[], msg: string) => logs.filter((l) => l.msg === msg);
+
+/**
+ * healer's own image, built from the Dockerfile on the stand-in Node 24 base on the main engine (as
+ * test/e2e/image does; its layers are shared), and loaded into the swarm's engine under a
+ * 127.0.0.1:5000/ tag, so no task start looks a registry up.
+ */
+async function healerImage(): Promise<string> {
+  const tag = '127.0.0.1:5000/healer:test';
+  const main = { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' };
+  await execFile('docker', ['build', '-q', '--network', 'host', '--build-arg', 'NODE_IMAGE=healer-test-node:latest', '-t', 'healer:test', root], { env: main, timeout: 600_000 });
+  await execFile('sh', ['-c', `docker save healer:test | DOCKER_HOST=${HOST} docker load -q && DOCKER_HOST=${HOST} docker tag healer:test ${tag}`], { env: main, timeout: 120_000 });
+  return tag;
+}
+
+describe('Docker Swarm', () => {
+  it("a task failing healer's HTTP probe is handed back and replaced by Swarm: no restart, no orphan", async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const port = await freePort();
+    const svc = await service(
+      'web',
+      { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms', 'healer.liveness.failures': '2', 'healer.restart.timeout': '1s' },
+      appCommand(port),
+    );
+    const first = await waitFor('the first task running', async () => (await tasks(svc)).find((c) => c.State === 'running'));
+    const { healer, logs } = await start();
+    await waitFor('first passing probe', () => healer.watchdog.watches.get(first.Id)?.state.liveness.up === true);
+    expect(healer.watchdog.status().containers.find((c) => c.id === first.Id)?.task).toMatchObject({ service: svc, slot: 1, node: expect.stringMatching(/^\w+$/) as unknown });
+    const startsBefore = events.count('start', first.Id);
+    await cli('exec', first.Id, 'rm', '/www/health');
+    await waitFor('the failing task removed', () => events.count('destroy', first.Id) === 1);
+    const next = await waitFor('a new task from Swarm, probed healthy', async () => {
+      const c = (await tasks(svc)).find((t) => t.State === 'running' && t.Id !== first.Id);
+      return c && healer.watchdog.watches.get(c.Id)?.state.liveness.up === true ? c : undefined;
+    });
+    await sleep(2000);
+    expect(events.count('restart')).toBe(0);
+    expect(events.count('start', first.Id)).toBe(startsBefore); // never started again
+    const all = await tasks(svc);
+    expect(all.map((c) => c.Id)).toEqual([next.Id]); // nothing left of the failed task: no orphan
+    expect(logged(logs, 'task container removed; its orchestrator starts a new one')).toHaveLength(1);
+    expect(logged(logs, 'restarting container')).toHaveLength(0);
+  });
+
+  it('a crash-looping service is one crash loop, and its exited tasks are never started', async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const r = await receiver();
+    defer(() => r.close());
+    const { logs } = await start(`alerts:\n  channels:\n    - name: hook\n      type: webhook\n      url: ${r.url}\n`);
+    // restart.on_exit would start a crashed plain container: a task's exit is Swarm's to handle.
+    const svc = await service('loop', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true', 'healer.crashloop.restarts': '2', 'healer.crashloop.window': '1m' }, [
+      'sh', '-c', 'echo crashing; sleep 0.5; exit 3',
+    ]);
+    const alerts = (): Alert[] => r.got.map((g) => (g.body as { alert: Alert }).alert);
+    await waitFor('the crashloop alert', () => alerts().some((a) => a.event === 'crashloop'), 60_000);
+    const startsAtAlert = events.ids('start').length;
+    await waitFor('two more replacements', () => events.ids('start').length >= startsAtAlert + 2, 30_000);
+    await sleep(1000);
+    const loops = alerts().filter((a) => a.event === 'crashloop');
+    expect(loops).toHaveLength(1);
+    expect(loops[0]?.reason).toMatch(new RegExp(`^${svc}\\.1: 3 tasks failed within 60s \\(limit 2\\); last: exit 3, exit 3, exit 3; `));
+    expect(loops[0]).toMatchObject({ exitCode: 3, container: { service: svc } });
+    // Each task container started once, by Swarm; the exited ones are task history.
+    const started = events.ids('start');
+    expect(started.length).toBeGreaterThanOrEqual(4);
+    for (const id of started) expect(events.count('start', id)).toBe(1);
+    expect(events.count('restart')).toBe(0);
+    expect(logged(logs, 'starting container')).toHaveLength(0);
+    expect(logged(logs, 'service slot crash loop')).toHaveLength(1);
+  });
+
+  it('rolling updates replace tasks without reading as a crash loop', async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const port = await freePort();
+    const svc = await service('update', { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms', 'healer.crashloop.restarts': '1' }, appCommand(port));
+    const { logs } = await start();
+    await waitFor('the first task running', async () => (await tasks(svc)).find((c) => c.State === 'running'));
+    const before = events.ids('start').length;
+    for (let i = 1; i <= 3; i++) {
+      await cli('service', 'update', '-d', '-q', '--force', svc);
+      await waitFor(`update ${i} started its new task`, () => events.ids('start').length >= before + i, 30_000);
+    }
+    await sleep(1000);
+    expect(logs.filter((l) => l.msg === 'service slot crash loop' || l.msg === 'container died')).toEqual([]);
+    expect(logs.filter((l) => l.msg === 'container stopped by an operator; it stays stopped').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a task container restarted outside Swarm is reported as an orphan and, when allowed, removed', async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const port = await freePort();
+    const svc = await service(
+      'orphan',
+      { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms', 'healer.restart.timeout': '1s', 'healer.task.orphans': 'remove' },
+      appCommand(port),
+    );
+    const first = await waitFor('the first task running', async () => (await tasks(svc)).find((c) => c.State === 'running'));
+    const { healer, logs } = await start();
+    await waitFor('first passing probe', () => healer.watchdog.watches.get(first.Id)?.state.liveness.up === true);
+    const startsBefore = events.count('start', first.Id);
+    await cli('restart', '-t', '1', first.Id); // what healer used to do: Swarm fails the task, the container runs on
+    await waitFor('the orphan reported', () => logs.some((l) => l.msg === 'container orphan' && l.container === first.Names[0]?.slice(1)));
+    await waitFor('the orphan removed', () => events.count('destroy', first.Id) === 1, 30_000);
+    await waitFor('one task of the service running, a new one', async () => {
+      const running = (await tasks(svc)).filter((t) => t.State === 'running');
+      return running.length === 1 && running[0]?.Id !== first.Id;
+    }, 30_000);
+    expect(events.count('start', first.Id)).toBe(startsBefore + 1); // the operator's restart; healer never started it
+    expect(logs.filter((l) => l.msg === 'service slot crash loop')).toEqual([]);
+  });
+
+  it('healer check on the manager warns about a service whose healer labels are service labels', async () => {
+    runId = newRunId();
+    const full = `svclabels-${runId}`;
+    await cli('service', 'create', '-d', '--name', full, '--network', 'host', '--no-resolve-image', '--label', 'healer.enable=true', '--label', 'healer.liveness=http://:1/x', IMAGE, 'sleep', '600');
+    defer(async () => void (await cli('service', 'rm', full).catch(() => '')));
+    const env = { ...process.env, DOCKER_HOST: HOST, HEALER_CONFIG: '', HEALER_DISCOVERY_SCOPE: runId };
+    const { stdout } = await execFile(process.execPath, [`${root}dist/cli.js`, 'check'], { env, timeout: 30_000 });
+    expect(stdout).toContain(`WARN    service ${full}: healer.enable, healer.liveness are service labels (deploy.labels, or --label), which its containers do not get;`);
+    const json = JSON.parse((await execFile(process.execPath, [`${root}dist/cli.js`, 'check', '--json'], { env, timeout: 30_000 })).stdout) as { warnings?: string[] };
+    expect(json.warnings?.some((w) => w.startsWith(`service ${full}:`))).toBe(true);
+  });
+
+  it("a task's failing HEALTHCHECK is left to Swarm: reported, replaced by Swarm, not by healer", async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const port = await freePort();
+    const full = `hc-${runId}`;
+    await cli('service', 'create', '-d', '--name', full, '--network', 'host', '--no-resolve-image', '--stop-grace-period', '1s', '--restart-delay', '1s',
+      '--container-label', 'healer.enable=true', '--container-label', `healer.scope=${runId}`,
+      '--health-cmd', `wget -q -O /dev/null http://127.0.0.1:${port}/health`, '--health-interval', '1s', '--health-retries', '1', '--health-start-period', '0s',
+      IMAGE, ...appCommand(port));
+    defer(async () => void (await cli('service', 'rm', full).catch(() => '')));
+    const { healer, logs } = await start();
+    const first = await waitFor('the task healthy, judged by its HEALTHCHECK', async () => {
+      const c = (await tasks(full)).find((t) => t.State === 'running');
+      const w = c && healer.watchdog.watches.get(c.Id);
+      return w?.policy.liveness?.spec.kind === 'docker' && w.state.liveness.up === true ? c : undefined;
+    }, 30_000);
+    await cli('exec', first.Id, 'rm', '/www/health');
+    await waitFor('healer reports it unhealthy', () => logs.some((l) => l.msg === 'container unhealthy' && l.container === first.Names[0]?.slice(1)), 20_000);
+    await waitFor('Swarm replaces it', async () => (await tasks(full)).some((t) => t.State === 'running' && t.Id !== first.Id), 30_000);
+    expect(logs.find((l) => l.msg === 'container unhealthy')?.reason).toBe('docker HEALTHCHECK reports unhealthy; left to the orchestrator to replace');
+    expect(logs.filter((l) => /decided to|task container removed|restarting container/.test(l.msg))).toEqual([]);
+    expect(events.count('restart')).toBe(0);
+    expect(events.count('destroy', first.Id)).toBe(0); // Swarm keeps it as task history; healer did not remove it
+  });
+
+  it('deployed with docker stack deploy from compose/stack.yml, healer heals a neighbour service and never acts on itself', async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const image = await healerImage();
+    const listen = await freePort();
+    const port = await freePort();
+    const stack = `healer${runId}`;
+    // watch: all, so healer's own task container is a candidate too: it must recognise itself.
+    const env = { ...process.env, DOCKER_HOST: HOST, HEALER_IMAGE: image, HEALER_DOCKER_SOCKET: SOCK, HEALER_LISTEN: `127.0.0.1:${listen}`, HEALER_DISCOVERY_WATCH: 'all' };
+    await execFile('docker', ['stack', 'deploy', '--resolve-image', 'never', '-c', `${root}compose/stack.yml`, stack], { env, timeout: 60_000 });
+    defer(async () => void (await execFile('docker', ['stack', 'rm', stack], { env, timeout: 60_000 }).catch(() => undefined)));
+    const svc = await service(
+      'neighbour',
+      { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms', 'healer.liveness.failures': '2', 'healer.restart.timeout': '1s' },
+      appCommand(port),
+    );
+    type Status = { containers: { name: string; state: string }[] };
+    const status = async (): Promise<Status | undefined> => {
+      const res = await fetch(`http://127.0.0.1:${listen}/api/status`).catch(() => undefined);
+      return res?.ok ? ((await res.json()) as Status) : undefined;
+    };
+    const first = await waitFor('the neighbour healthy in healer\'s status', async () => {
+      const c = (await tasks(svc)).find((t) => t.State === 'running');
+      const s = await status();
+      return c && s?.containers.some((x) => x.name === c.Names[0]?.slice(1) && x.state === 'healthy') ? c : undefined;
+    }, 90_000);
+    const self = (await tasks(`${stack}_healer`)).find((t) => t.State === 'running');
+    expect(self).toBeDefined();
+    expect((await status())?.containers.map((c) => c.name)).not.toContain(self?.Names[0]?.slice(1));
+    await cli('exec', first.Id, 'rm', '/www/health');
+    await waitFor('the failing neighbour removed', () => events.count('destroy', first.Id) === 1, 30_000);
+    await waitFor('a new neighbour task running', async () => (await tasks(svc)).some((t) => t.State === 'running' && t.Id !== first.Id), 30_000);
+    expect(events.count('restart')).toBe(0);
+    const selfNow = (await tasks(`${stack}_healer`)).filter((t) => t.State === 'running');
+    expect(selfNow.map((t) => t.Id)).toEqual([self?.Id]); // healer's own task untouched
+    expect(events.count('kill', self?.Id) + events.count('destroy', self?.Id)).toBe(0);
+
+    // Prometheus finds it with the shipped Swarm discovery config (pointed at this engine and this port,
+    // and refreshed every second instead of every minute), and scrapes it with its node's name.
+    const shipped = readFileSync(`${root}compose/prometheus/prometheus-swarm.yml`, 'utf8');
+    const config = shipped
+      .replace('scrape_interval: 15s', 'scrape_interval: 1s')
+      .replace('host: unix:///var/run/docker.sock', `host: ${HOST}\n        refresh_interval: 1s`)
+      .replace('port: 9299', `port: ${listen}`);
+    expect(config).not.toBe(shipped);
+    const prom = await startPrometheus({ config, files: [`${root}compose/prometheus/healer-rules.yml`] });
+    defer(() => prom.stop());
+    const node = (await cli('node', 'inspect', 'self', '--format', '{{.Description.Hostname}}')).trim();
+    await waitFor('prometheus scraping healer through Swarm discovery', async () => {
+      const r = await prom.query('up{job="healer"}');
+      const found = (r.data?.result ?? []) as { metric: Record<string, string>; value: [number, string] }[];
+      return found.length === 1 && found[0]?.value[1] === '1' && found[0].metric.node === node && found[0].metric.instance === `127.0.0.1:${listen}`;
+    }, 30_000);
+  }, 240_000);
+});
