@@ -52,7 +52,11 @@ export class EventReader {
   /** healer's action was answered; returns the crash of the new run seen meanwhile, if any. */
   endAction(ok: boolean): Exit | undefined {
     this.acting = false;
-    if (!ok) this.ownRestartEvents = 0;
+    if (!ok) {
+      this.ownRestartEvents = 0;
+      // A failed hand-back leaves the container to be read as before: a later stop is someone's stop.
+      this.handedBack = false;
+    }
     const exit = this.exitWhileActing;
     this.exitWhileActing = undefined;
     return exit;
