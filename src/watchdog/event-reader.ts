@@ -65,7 +65,11 @@ export class EventReader {
    */
   endAction(ok: boolean): Down | undefined {
     this.acting = false;
-    if (!ok) this.ownRestartEvents = 0;
+    if (!ok) {
+      this.ownRestartEvents = 0;
+      // A failed hand-back leaves the container to be read as before: a later stop is someone's stop.
+      this.handedBack = false;
+    }
     const down = this.downWhileActing ?? (ok ? undefined : this.ownDie);
     this.downWhileActing = undefined;
     this.ownDie = undefined;

@@ -170,6 +170,14 @@ describe('EventReader after a hand-back', () => {
     expect(r.read(ev('stop'), 3, undefined)).toBeUndefined();
   });
 
+  it('a hand-back the engine failed ends it: a later stop is an operator stop again', () => {
+    const r = new EventReader();
+    r.beginAction('replace');
+    r.endAction(false);
+    expect(r.read(ev('kill', { signal: '15' }), 1, undefined)).toBeUndefined();
+    expect(r.read(ev('die', { exitCode: 143 }), 2, undefined)).toEqual({ type: 'stopped', by: 'operator', at: 2 });
+  });
+
   it('an operator starting the container again ends it', () => {
     const r = new EventReader();
     r.beginAction('replace');
