@@ -68,6 +68,8 @@ export class Actor {
       // that is what happened to it (a crash gets its on-exit start, an operator's stop stays).
       w.feed({ type: 'restart_done', ok: false, error, retry: { kind: kind === 'start' ? 'start' : 'restart', reason, cause }, at: this.deps.clock.now() });
       if (down) w.feed(down);
+      // The attempt was counted on disk as it was made; that it did not count goes to disk as soon.
+      void this.deps.state.flush();
       return;
     }
     const now = this.deps.clock.now();

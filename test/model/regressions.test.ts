@@ -23,4 +23,27 @@ describe('the watchdog, in sequences the model test found', () => {
       await w.dispose();
     }
   });
+
+  it('a refused start that did not count towards a crash loop stays uncounted when healer is SIGKILLed right after (FUZZ_SEED=2)', async () => {
+    const w = await World.create();
+    try {
+      w.run('a', 'live', 'ok');
+      const b = w.run('b', 'giveup', 'ok');
+      await w.settle();
+      w.engine.refuseNext += 2;
+      await w.advance(90_000); // healthy well past backoff.reset
+      w.engine.crash(b, 3);
+      await w.settle(); // healer's start is refused
+      await w.killHealer();
+      await w.startHealer(); // its start is refused again
+      await w.advance(3_000);
+      await w.killHealer();
+      await w.startHealer();
+      await w.advance(41_000); // w.check() after each step: the crash must be acted on, not given up
+      expect(w.wd.watches.get(b.id)?.state.budget.loop).not.toBe('gave_up');
+      expect(b.running).toBe(true);
+    } finally {
+      await w.dispose();
+    }
+  });
 });
