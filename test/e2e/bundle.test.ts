@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ beforeAll(async () => {
   await bundle(join(build, 'cli.js'));
   dir = mkdtempSync(join(tmpdir(), 'healer-bundle-run-'));
   copyFileSync(join(build, 'cli.js'), join(dir, 'cli.js'));
+  cpSync(join(build, 'first-use'), join(dir, 'first-use'), { recursive: true });
 }, 60_000);
 
 describe('the shipped bundle, alone, on the real engine', () => {
@@ -43,6 +44,6 @@ describe('the shipped bundle, alone, on the real engine', () => {
     expect(await h.exited).toBe(0);
     expect(h.lines.at(-1)?.msg).toBe('healer stopped');
     // nothing else beside it but the status page's history, which defaults to healer-history.db beside the state file
-    expect(readdirSync(dir).sort()).toEqual(['cli.js', 'healer-history.db', 'state.json', 'watchdog.yml']);
+    expect(readdirSync(dir).sort()).toEqual(['cli.js', 'first-use', 'healer-history.db', 'state.json', 'watchdog.yml']);
   });
 });
