@@ -5,7 +5,8 @@
 ARG NODE_IMAGE=node:24-alpine
 
 # 1. Bundle src/ and the dependencies it reaches into one file, dist/cli.js (scripts/bundle.ts, esbuild),
-#    with the status page's files beside it in dist/assets.
+#    with the status page's files beside it in dist/assets and what healer loads only on first use
+#    (cron-parser, re2js, pino-pretty, undici's Milo parser) in dist/first-use.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -30,6 +31,7 @@ LABEL org.opencontainers.image.title="healer" \
 WORKDIR /app
 COPY --from=build /app/dist/cli.js /app/dist/cli.js.LEGAL.txt ./dist/
 COPY --from=build /app/dist/assets ./dist/assets
+COPY --from=build /app/dist/first-use ./dist/first-use
 COPY schema ./schema
 # /data holds the state file; owned by the user healer runs as (a fresh named volume inherits it).
 RUN mkdir -p /data && chown 1000:1000 /data

@@ -100,6 +100,61 @@ const lazyHttps: Plugin = {
   },
 };
 
+/**
+ * Code healer runs only on first use, each built into its own file beside cli.js (`first-use/<name>.cjs`)
+ * rather than into cli.js: [importer ('src' for healer's own code, else a package), specifier, file name].
+ * cli.js's text stays in memory for as long as healer runs, and V8 pre-parses all of it; these are
+ * ~450 KB of it that most hosts never run (idle RSS -2.7 MB, README "Memory, start-up and size").
+ * re2js for `body` patterns, cron-parser (with luxon) for `schedule`, pino-pretty for `log.format:
+ * pretty`, all required by src/lazy.ts and src/config/body-pattern.ts on first use; undici's Milo HTTP
+ * parser (WebAssembly, ~150 KB as text), which undici only loads when UNDICI_USE_MILO asks for it.
+ */
+export const FIRST_USE: readonly (readonly [string, string, string])[] = [
+  ['src', 're2js', 're2js'],
+  ['src', 'cron-parser', 'cron-parser'],
+  ['src', 'pino-pretty', 'pino-pretty'],
+  ['undici', '../milo/simd.js', 'undici-milo-simd'],
+  ['undici', '../milo/no-simd.js', 'undici-milo-no-simd'],
+];
+
+const importedBy = (importer: string, who: string): boolean =>
+  who === 'src' ? /[\\/]src[\\/]/.test(importer) && !importer.includes('/node_modules/') : importer.includes(`/node_modules/${who}/`);
+
+/** In cli.js, a first-use require becomes a require of its file, resolved from cli.js's own URL (the banner's require). */
+const firstUse: Plugin = {
+  name: 'healer-first-use',
+  setup(b) {
+    b.onResolve({ filter: /^(re2js|cron-parser|pino-pretty|\.\.\/milo\/(no-)?simd\.js)$/ }, (args) => {
+      const hit = FIRST_USE.find(([who, spec]) => spec === args.path && importedBy(args.importer, who));
+      return hit ? { path: `./first-use/${hit[2]}.cjs`, external: true } : undefined;
+    });
+  },
+};
+
+/** Builds the first-use files into `dir`: CommonJS, as their requirers load them synchronously. */
+async function buildFirstUse(dir: string): Promise<Metafile[]> {
+  const metas: Metafile[] = [];
+  for (const [who, spec, name] of FIRST_USE) {
+    const from = who === 'src' ? `${root}src/` : `${root}node_modules/${who}/lib/dispatcher/`;
+    const r = await build({
+      absWorkingDir: root,
+      stdin: { contents: `module.exports = require(${JSON.stringify(spec)});`, resolveDir: from, loader: 'js' },
+      outfile: `${dir}/first-use/${name}.cjs`,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node24',
+      minify: true,
+      legalComments: 'external',
+      metafile: true,
+      plugins: [exclude],
+      logLevel: 'warning',
+    });
+    metas.push(r.metafile);
+  }
+  return metas;
+}
+
 const banner = [
   "import { createRequire as __healerRequire } from 'node:module';",
   "import { fileURLToPath as __healerPath } from 'node:url';",
@@ -123,18 +178,23 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions & { 
     sourcemap: 'linked',
     metafile: true,
     banner: { js: banner },
-    plugins: [exclude, ownRequire, lazyHttps, builtinsByRequire],
+    plugins: [exclude, ownRequire, firstUse, lazyHttps, builtinsByRequire],
     logLevel: 'warning',
   };
 }
 
 /**
- * Bundles src/cli.ts into `outfile` (beside it: a source map and the dependencies' licences) and copies
- * the status page's files into `assets/` beside it, where the bundled server reads them
- * (`./assets/` from its own URL, as src/web/routes.ts does from src/web/ when run from source).
+ * Bundles src/cli.ts into `outfile` (beside it: a source map and the dependencies' licences), the
+ * first-use files into `first-use/` beside it, and copies the status page's files into `assets/` beside
+ * it, where the bundled server reads them (`./assets/` from its own URL, as src/web/routes.ts does from
+ * src/web/ when run from source).
  */
 export async function bundle(outfile = 'dist/cli.js'): Promise<Metafile> {
   const meta = (await build(bundleOptions('src/cli.ts', outfile))).metafile;
+  for (const m of await buildFirstUse(dirname(outfile))) {
+    Object.assign(meta.inputs, m.inputs);
+    Object.assign(meta.outputs, m.outputs);
+  }
   cpSync(new URL('../src/web/assets/', import.meta.url), `${dirname(outfile)}/assets`, { recursive: true });
   return meta;
 }

@@ -19,6 +19,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'healer-bundle-run-'));
   copyFileSync(join(build, 'cli.js'), join(dir, 'cli.js'));
   cpSync(join(build, 'assets'), join(dir, 'assets'), { recursive: true });
+  cpSync(join(build, 'first-use'), join(dir, 'first-use'), { recursive: true });
 }, 60_000);
 
 describe('the shipped bundle, alone, on the real engine', () => {
@@ -54,6 +55,6 @@ describe('the shipped bundle, alone, on the real engine', () => {
     expect(await h.exited).toBe(0);
     expect(h.lines.at(-1)?.msg).toBe('healer stopped');
     // Nothing else beside it but the history (history.path defaults to beside the state file).
-    expect(readdirSync(dir).sort()).toEqual(['assets', 'cli.js', 'healer-history.db', 'state.json', 'watchdog.yml']);
+    expect(readdirSync(dir).sort()).toEqual(['assets', 'cli.js', 'first-use', 'healer-history.db', 'state.json', 'watchdog.yml']);
   });
 });

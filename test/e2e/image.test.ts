@@ -60,10 +60,9 @@ describe("healer's image", () => {
     expect(logs).not.toContain(`"container":"healer-image-${runId}"`);
     expect(events.count(healer.id, 'restart') + events.count(healer.id, 'kill') + events.count(healer.id, 'stop')).toBe(0);
     expect(await execOut(healer.id, ['cat', '/proc/1/status'])).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
-    // It runs the bundle alone: no node_modules, no package.json, nothing but dist/cli.js (and its
-    // licences) and the status page's files.
+    // It runs the bundle alone: no node_modules, no package.json, nothing but dist/cli.js (its licences, the status page's files it serves, and what it loads on first use).
     expect((await execOut(healer.id, ['ls', '-A', '/app'])).split('\n').filter(Boolean)).toEqual(['dist', 'schema']);
-    expect((await execOut(healer.id, ['ls', '-A', '/app/dist'])).split('\n').filter(Boolean)).toEqual(['assets', 'cli.js', 'cli.js.LEGAL.txt']);
+    expect((await execOut(healer.id, ['ls', '-A', '/app/dist'])).split('\n').filter(Boolean)).toEqual(['assets', 'cli.js', 'cli.js.LEGAL.txt', 'first-use']);
 
     // The image's own HEALTHCHECK (healer healthcheck → /healthz) turns healthy: first run after 10 s.
     await waitFor('HEALTHCHECK healthy', async () => (await healer.inspect()).State.Health?.Status === 'healthy', 40_000);

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,11 +7,11 @@ import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundle } from '../../scripts/bundle.ts';
+import { bundle, FIRST_USE } from '../../scripts/bundle.ts';
 import { NODE_FLAGS } from '../../bench/flags.ts';
 
-// The shipped artefact is one file; these run it copied alone into an empty directory (no node_modules,
-// no package.json beside it), as the image has it. The end-to-end run on the real engine is
+// The shipped artefact is one file and the first-use files beside it; these run them copied alone into
+// an empty directory (no node_modules, no package.json beside it), as the image has them. The end-to-end run on the real engine is
 // test/e2e/bundle.test.ts.
 let dir: string;
 let meta: Metafile;
@@ -20,6 +20,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'healer-bundle-'));
   meta = await bundle(join(dir, 'build', 'cli.js'));
   copyFileSync(join(dir, 'build', 'cli.js'), join(dir, 'cli.js'));
+  cpSync(join(dir, 'build', 'first-use'), join(dir, 'first-use'), { recursive: true });
 }, 60_000);
 
 function run(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -39,7 +40,11 @@ describe('the bundle', () => {
     const output = Object.values(meta.outputs).find((o) => o.entryPoint !== undefined);
     const external = (output?.imports ?? []).filter((i) => i.external).map((i) => i.path);
     // debug's optional require('supports-color'), inside a try: absent, it colours nothing.
-    expect(external.filter((p) => !isBuiltin(p))).toEqual(['supports-color']);
+    expect(external.filter((p) => !isBuiltin(p) && !p.startsWith('./first-use/'))).toEqual(['supports-color']);
+    // What only runs on first use is a file of its own beside cli.js, not in it.
+    expect([...new Set(external.filter((p) => p.startsWith('./first-use/')))].sort()).toEqual(FIRST_USE.map(([, , name]) => `./first-use/${name}.cjs`).sort());
+    const inCli = Object.keys(output?.inputs ?? {});
+    expect(inCli.filter((p) => /node_modules[\\/](re2js|cron-parser|luxon|pino-pretty)[\\/]|[\\/]milo[\\/]/.test(p))).toEqual([]);
   });
 
   it('runs alone: --version, and a configuration error reported as such', async () => {
@@ -50,10 +55,11 @@ describe('the bundle', () => {
     expect(bad.stderr).toContain('healer: configuration error');
   });
 
-  it('loads cron-parser and pino-pretty from inside the bundle on first use', async () => {
-    writeFileSync(join(dir, 'cron.yml'), "defaults:\n  liveness:\n    schedule: '61 * * * * *'\n");
+  it('loads cron-parser, re2js and pino-pretty from their first-use files on first use', async () => {
+    writeFileSync(join(dir, 'cron.yml'), "defaults:\n  liveness:\n    schedule: '61 * * * * *'\n    body: '(?=x)'\n");
     const cron = await run(['check', '--config', join(dir, 'cron.yml')]);
     expect(cron.stderr).toContain('is not a cron schedule with seconds');
+    expect(cron.stderr).toContain('backreferences and lookaround are not supported');
     expect(cron.stderr).not.toMatch(/Cannot find (module|package)|is not a function/);
 
     // Pretty logs, an engine that refuses: healer says so in pino-pretty's format and keeps retrying.
