@@ -41,7 +41,7 @@ describe('engine faults', () => {
     // Meanwhile: one container breaks, one is added, one removed, one crashes and the engine restarts it.
     await execIn(keep, ['rm', '/www/health']);
     const late = await runContainer({ runId, name: 'late', labels: fastLabels(runId, `http://:${latePort}/health`), cmd: appCommand(latePort) });
-    await docker.getContainer(gone).remove({ force: true });
+    await docker.getContainer(gone).remove({ force: true, v: true });
     await execIn(crashy, ['kill', '1']);
     await waitFor('engine restarted crashy', async () => (await docker.getContainer(crashy).inspect()).RestartCount === 1);
     await sleep(1500); // keep's probe fails every 300 ms meanwhile: healer must not act on it blind

@@ -106,7 +106,7 @@ describe('metrics and HTTP endpoints', () => {
     expect((await get(base, '/healthz')).status).toBe(200);
 
     // A container that goes away leaves no series behind.
-    await docker.getContainer(id).remove({ force: true });
+    await docker.getContainer(id).remove({ force: true, v: true });
     await waitFor('container forgotten', () => !healer.watchdog.watches.has(id));
     const after = parseExposition((await get(base, '/metrics', token)).text).samples;
     expect(after.filter((s) => s.labels.container === name)).toEqual([]);

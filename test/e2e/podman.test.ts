@@ -23,7 +23,7 @@ const defer = (fn: () => Promise<void> | void): void => void cleanups.push(fn);
 
 async function removeAll(): Promise<void> {
   const ids = (await podman('ps', '-aq', '--filter', `label=${LABEL}`)).split('\n').filter((s) => s !== '');
-  if (ids.length > 0) await podman('rm', '-f', '-t', '0', ...ids).catch(() => undefined);
+  if (ids.length > 0) await podman('rm', '-f', '-v', '-t', '0', ...ids).catch(() => undefined);
 }
 
 beforeAll(async () => {
@@ -215,7 +215,7 @@ describe('on the host, containers running before healer starts are watched (exac
         Labels: { [TEST_LABEL]: runId, ...fastLabels(runId, `http://:${port}/health`, { 'healer.restart.timeout': '2s' }) },
         HostConfig: { NetworkMode: 'host', IpcMode: 'shareable' },
       });
-      defer(() => c.remove({ force: true }).catch(() => undefined));
+      defer(() => c.remove({ force: true, v: true }).catch(() => undefined));
       await c.start();
       ids.push(c.id);
     }

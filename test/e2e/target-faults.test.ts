@@ -108,7 +108,7 @@ describe('target faults', () => {
     await sleep(3000); // warm up: every probe has run and timed out several times
     const first = await scrape(port);
     // Mid-probe, an exec'd container is removed and another renamed.
-    await docker.getContainer(hungExec).remove({ force: true });
+    await docker.getContainer(hungExec).remove({ force: true, v: true });
     await docker.getContainer(renamed).rename({ name: `renamed-later-${runId}` });
     await sleep(6000);
     const second = await scrape(port);
@@ -179,7 +179,7 @@ describe('target faults', () => {
     await waitFor('both healthy', () => [app, other].every((id) => healer.watchdog.watches.get(id)?.state.liveness.up === true));
     await execIn(app, ['rm', '/www/health']);
     await waitFor('restart under way', () => logs.some((l) => l.msg === 'restarting container'));
-    await docker.getContainer(app).remove({ force: true });
+    await docker.getContainer(app).remove({ force: true, v: true });
     await waitFor('forgotten', () => !healer.watchdog.watches.has(app));
     await sleep(1000);
     const mine = logs.filter((l) => l.container === `doomed-${runId}`).map((l) => l.msg);

@@ -31,7 +31,7 @@ export async function requireEngine(): Promise<void> {
 export async function removeTestContainers(runId?: string): Promise<void> {
   const label = runId ? `${TEST_LABEL}=${runId}` : TEST_LABEL;
   const list = await docker.listContainers({ all: true, filters: { label: [label] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
 }
 
 export const newRunId = (): string => randomBytes(4).toString('hex');
