@@ -16,7 +16,8 @@ import type { Clock } from './clock.ts';
 import { ContainerWatch, NO_OBSERVER, type Observer, type WatchEffects } from './container-watch.ts';
 import { probeAddress } from './discover.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
-import { breakerOpen, failingDependency } from './guards.ts';
+import { Breaker } from './breaker.ts';
+import { failingDependency } from './guards.ts';
 import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, recordAction, type HistorySink } from './history.ts';
 import { describeAction } from './narrate.ts';
@@ -46,9 +47,6 @@ export interface WatchdogDeps {
 /** A probe schedule this late means the loop that runs them is stuck: /healthz turns 503. */
 export const STALL_MS = 15_000;
 
-/** How often the breaker is looked at again even when nothing flips (crashes age out of the window). */
-const REASSESS_MS = 30_000;
-
 /**
  * The wiring: follows the engine's events and hands each to its container's watch, keeps the watches in
  * line with the engine (Discovery), carries out their actions (Actor), and holds the host-wide guards
@@ -58,13 +56,17 @@ export class Watchdog {
   readonly watches = new Map<string, ContainerWatch>();
   readonly problems = new Map<string, LabelProblem>();
   engineReachable = false;
-  paused = false;
   stopping = false;
   private readonly deps: WatchdogDeps;
   private readonly events: EventStream;
   private readonly discovery: Discovery;
   readonly actor: Actor;
-  private reassessTimer: object | undefined;
+
+  /** Restarts are paused by the mass-failure breaker. */
+  get paused(): boolean {
+    return this.breaker.open;
+  }
+  private readonly breaker: Breaker;
   private readonly history: HistorySink;
   /** Which engine and API version healer speaks to (from start). */
   private engineInfo: EngineInfo | undefined;
@@ -84,6 +86,15 @@ export class Watchdog {
       maxConcurrent: deps.loaded.config.guards.max_concurrent_restarts,
       history: this.history,
       watches: () => this.watches.values(),
+    });
+    this.breaker = new Breaker({
+      clock: deps.clock,
+      log: deps.log,
+      alerter: deps.alerter,
+      history: this.history,
+      guards: deps.loaded.config.guards.mass_failure,
+      watches: () => this.watches.values(),
+      context: (w) => this.effects.context(w),
     });
     this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, state: deps.state, clock: deps.clock, log: deps.log }, this.registry);
     this.events = new EventStream(
@@ -109,13 +120,13 @@ export class Watchdog {
   async start(): Promise<void> {
     await this.events.start();
     this.engineInfo = await this.deps.engine.describe();
-    this.scheduleReassess();
+    this.breaker.start();
   }
 
   /** SIGTERM: no new probes, in-flight probes and restarts finish within `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    if (this.reassessTimer) this.deps.clock.clearTimeout(this.reassessTimer);
+    this.breaker.stop();
     const all = Promise.allSettled([this.events.stop(), ...[...this.watches.values()].map((w) => w.close())]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
@@ -180,7 +191,7 @@ export class Watchdog {
       release: (w: ContainerWatch, removed: boolean) => {
         void w.close();
         if (removed) this.deps.alerter.containerGone(w.id);
-        this.reassess();
+        this.breaker.reassess();
       },
     };
   }
@@ -289,48 +300,6 @@ export class Watchdog {
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
     const s = w.state;
     if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit) this.discovery.persist(w);
-    if (failingFlipped) this.reassess();
-  }
-
-  private scheduleReassess(): void {
-    if (this.stopping) return;
-    const timer = this.deps.clock.setTimeout(() => {
-      this.reassess();
-      this.scheduleReassess();
-    }, REASSESS_MS);
-    timer.unref?.();
-    this.reassessTimer = timer;
-  }
-
-  private reassessing = false;
-  /** Re-evaluates the breaker, and lets held or paused containers decide again. */
-  private reassess(): void {
-    if (this.reassessing) return;
-    this.reassessing = true;
-    try {
-      // The breaker guards restarts: containers healer never restarts (action notify) are not counted.
-      const all = [...this.watches.values()].filter((w) => w.policy.action !== 'notify');
-      const failing = all.filter((w) => w.failing).length;
-      const { fraction, min_containers } = this.deps.loaded.config.guards.mass_failure;
-      const open = breakerOpen(failing, all.length, { fraction, minContainers: min_containers });
-      if (open !== this.paused) {
-        this.paused = open;
-        const why = `${failing} of ${all.length} watched containers failing (pause above ${fraction * 100}%)`;
-        if (open) this.deps.log.error({ event: 'paused', failing, watched: all.length, fraction }, 'restarts paused: too many containers failing at once');
-        else this.deps.log.warn({ event: 'resumed', failing, watched: all.length, fraction }, 'restarts resumed');
-        this.deps.alerter.emit(hostAlert(open ? 'paused' : 'resumed', why));
-        this.history.transition({ at: this.deps.clock.now(), container: '', event: open ? 'paused' : 'resumed', reason: why });
-      }
-      // A held or paused restart is taken again on the container's next failed probe (it may recover
-      // with the rest); those with no probe to tell (Docker health, on-exit starts) are woken here.
-      const now = this.deps.clock.now();
-      for (const w of all) {
-        if (!w.state.pending || w.confirmsByProbe) continue;
-        const ctx = this.effects.context(w);
-        if (!ctx.paused && ctx.heldBy === undefined) w.feed({ type: 'tick', at: now });
-      }
-    } finally {
-      this.reassessing = false;
-    }
+    if (failingFlipped) this.breaker.reassess();
   }
 }

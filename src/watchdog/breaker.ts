@@ -1,0 +1,87 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import type { AlertSink } from './actor.ts';
+import { hostAlert } from './alert-input.ts';
+import type { Clock } from './clock.ts';
+import type { ContainerWatch } from './container-watch.ts';
+import { breakerOpen } from './guards.ts';
+import type { HistorySink } from './history.ts';
+import type { Context } from './machine-types.ts';
+
+/** How often the breaker and the held restarts are looked at again without a change to prompt it. */
+const REASSESS_MS = 30_000;
+
+export interface BreakerDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly alerter: AlertSink;
+  readonly history: HistorySink;
+  readonly guards: Config['guards']['mass_failure'];
+  readonly watches: () => Iterable<ContainerWatch>;
+  /** The hold and breaker state a watch decides with. */
+  readonly context: (w: ContainerWatch) => Context;
+}
+
+/**
+ * The mass-failure breaker: while too many containers healer would restart fail at once, no restarts
+ * (a host-wide failure is not fixed by restarting everything). Reassessed when a container's failing
+ * status flips and every 30 s; held or paused restarts are let go when it closes.
+ */
+export class Breaker {
+  /** Restarts are paused. */
+  open = false;
+  private readonly deps: BreakerDeps;
+  private timer: object | undefined;
+  private reassessing = false;
+  private stopped = false;
+
+  constructor(deps: BreakerDeps) {
+    this.deps = deps;
+  }
+
+  start(): void {
+    if (this.stopped) return;
+    const timer = this.deps.clock.setTimeout(() => {
+      this.reassess();
+      this.start();
+    }, REASSESS_MS);
+    timer.unref?.();
+    this.timer = timer;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+  }
+
+  /** Re-evaluates the breaker, and lets held or paused containers decide again. */
+  reassess(): void {
+    if (this.reassessing) return;
+    this.reassessing = true;
+    try {
+      // The breaker guards restarts: containers healer never restarts (action notify) are not counted.
+      const all = [...this.deps.watches()].filter((w) => w.policy.action !== 'notify');
+      const failing = all.filter((w) => w.failing).length;
+      const { fraction, min_containers } = this.deps.guards;
+      const open = breakerOpen(failing, all.length, { fraction, minContainers: min_containers });
+      if (open !== this.open) {
+        this.open = open;
+        const why = `${failing} of ${all.length} watched containers failing (pause above ${fraction * 100}%)`;
+        if (open) this.deps.log.error({ event: 'paused', failing, watched: all.length, fraction }, 'restarts paused: too many containers failing at once');
+        else this.deps.log.warn({ event: 'resumed', failing, watched: all.length, fraction }, 'restarts resumed');
+        this.deps.alerter.emit(hostAlert(open ? 'paused' : 'resumed', why));
+        this.deps.history.transition({ at: this.deps.clock.now(), container: '', event: open ? 'paused' : 'resumed', reason: why });
+      }
+      // A held or paused restart is taken again on the container's next failed probe (it may recover
+      // with the rest); those with no probe to tell (Docker health, on-exit starts) are woken here.
+      const now = this.deps.clock.now();
+      for (const w of all) {
+        if (!w.state.pending || w.confirmsByProbe) continue;
+        const ctx = this.deps.context(w);
+        if (!ctx.paused && ctx.heldBy === undefined) w.feed({ type: 'tick', at: now });
+      }
+    } finally {
+      this.reassessing = false;
+    }
+  }
+}
