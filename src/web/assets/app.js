@@ -65,7 +65,8 @@ function table(containers) {
   const groups = new Map();
   for (const c of containers) {
     if (onlyFailing && !failing(c.state)) continue;
-    const g = c.project || 'no compose project';
+    // By compose project or Swarm stack; a Swarm service outside a stack (service, no project) by itself.
+    const g = c.project || (c.service ? `service ${c.service}` : 'no compose project');
     if (!groups.has(g)) groups.set(g, []);
     groups.get(g).push(c);
   }
