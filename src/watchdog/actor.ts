@@ -114,7 +114,8 @@ export class Actor {
     w.info = fresh;
     if (isSelf(fresh.id, this.deps.self)) return false;
     // An operator stopped it while this start waited (`docker stop` after an exit healer took for a crash).
-    const stoppedMeanwhile = kind === 'start' && w.state.lifecycle === 'stopped';
+    // Or someone's stop signal reached it after the decision: its exit is theirs, a restart would undo it.
+    const stoppedMeanwhile = kind === 'start' ? w.state.lifecycle === 'stopped' : w.events.stopSignalled(this.deps.clock.now());
     const ready = !stoppedMeanwhile && !fresh.restarting && !fresh.paused && (kind === 'start' ? !fresh.running : fresh.running);
     if (!ready) {
       w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);

@@ -84,6 +84,11 @@ export class EventReader {
     if (!this.acting) this.ownRestartEvents = 0;
   }
 
+  /** Someone else's stop signal reached the running container within the window and it has not exited. */
+  stopSignalled(now: number): boolean {
+    return this.stopSignalAt !== undefined && now - this.stopSignalAt <= STOP_SIGNAL_WINDOW_MS;
+  }
+
   /** How the container last went down (undefined once it started again): what a skipped action found. */
   get down(): Down | undefined {
     return this.lastDown;

@@ -91,6 +91,8 @@ export interface Context {
   readonly heldBy: string | undefined;
   /** The mass-failure breaker is open. */
   readonly paused: boolean;
+  /** Someone else's stop signal reached the container and it has not exited yet: a stop is under way. */
+  readonly stopping?: boolean;
 }
 
 export type Input =

@@ -227,6 +227,9 @@ function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: C
   if (rules.action === 'notify') return { state: s, actions: [] };
   // A paused container is frozen on purpose (a backup, `docker commit`): nothing is done to it.
   if (s.lifecycle === 'paused') return { state: { ...s, pending: undefined }, actions: [] };
+  // An operator's (or orchestrator's) stop is under way: an app draining after SIGTERM fails its probes
+  // on purpose; the exit that follows is that stop's.
+  if (ctx.stopping && want.kind !== 'start') return { state: { ...s, pending: undefined, heldBy: undefined }, actions: [] };
   const kind = actionFor(want, rules);
   if (kind === undefined) return { state: { ...s, pending: undefined }, actions: [] };
   if (kind === 'stop') {

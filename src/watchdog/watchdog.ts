@@ -251,7 +251,9 @@ export class Watchdog {
       if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
         w.log.info('container stopped by an operator; it stays stopped');
         // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
-        if (w.state.liveness.up === false) this.slots.failed(w, { kind: 'unhealthy' });
+        // (Swarm acts on the HEALTHCHECK only: healer's own probes failing while an app drains after the
+        // stop signal of a rolling update say nothing of the task.)
+        if (w.policy.liveness?.spec.kind === 'docker' && w.state.liveness.up === false) this.slots.failed(w, { kind: 'unhealthy' });
         this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
       }
       const restarted = input?.type === 'started' && w.state.lifecycle !== 'running';
@@ -293,6 +295,7 @@ export class Watchdog {
               [...this.watches.values()].filter((o) => o !== w).map((o) => ({ name: o.name, project: o.info.project, service: o.info.service, failing: o.failing })),
             ),
       paused: this.paused,
+      stopping: w.events.stopSignalled(this.deps.clock.now()),
     }),
     changed: (w, before, failingFlipped) => this.changed(w, before, failingFlipped),
   };
