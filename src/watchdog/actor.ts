@@ -63,10 +63,12 @@ export class Actor {
       }
       const down = w.events.endAction(false);
       w.counts.restartFailures[cause]++;
+      // A restart whose stop half ran: what is retried is a start (a restart needs it running).
+      const retryKind = kind === 'start' || w.events.downByOwnAction ? 'start' : 'restart';
       // The state machine narrates it (`restart failed`, with the engine's error as the reason), alerts,
       // and retries after the backoff; unless the container went down meanwhile and stayed down: then
       // that is what happened to it (a crash gets its on-exit start, an operator's stop stays).
-      w.feed({ type: 'restart_done', ok: false, error, retry: { kind: kind === 'start' ? 'start' : 'restart', reason, cause }, at: this.deps.clock.now() });
+      w.feed({ type: 'restart_done', ok: false, error, retry: { kind: retryKind, reason, cause }, at: this.deps.clock.now() });
       if (down) w.feed(down);
       // The attempt was counted on disk as it was made; that it did not count goes to disk as soon.
       void this.deps.state.flush();

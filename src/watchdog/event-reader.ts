@@ -39,8 +39,13 @@ export class EventReader {
   private startedSinceAction = false;
   /** How the new run went down while healer's action was still being answered. */
   private downWhileActing: Down | undefined;
-  /** A die before the new run started, taken for healer's own: given back if the action fails. */
+  /** A die before the new run started, taken for healer's own (its restart's kill, or a crash meanwhile). */
   private ownDie: Down | undefined;
+  /**
+   * healer's last action failed after the container went down in it (a restart whose stop ran and whose
+   * start the engine refused): it is down because of healer, which starts it again (no crash, no alert).
+   */
+  downByOwnAction = false;
   /** The last time the container went down as read from its events, until it starts again. */
   private lastDown: Down | undefined;
   private stopSignalAt: number | undefined;
@@ -65,12 +70,13 @@ export class EventReader {
    */
   endAction(ok: boolean): Down | undefined {
     this.acting = false;
+    this.downByOwnAction = !ok && this.ownDie !== undefined && this.downWhileActing === undefined;
     if (!ok) {
       this.ownRestartEvents = 0;
       // A failed hand-back leaves the container to be read as before: a later stop is someone's stop.
       this.handedBack = false;
     }
-    const down = this.downWhileActing ?? (ok ? undefined : this.ownDie);
+    const down = this.downWhileActing;
     this.downWhileActing = undefined;
     this.ownDie = undefined;
     return down;

@@ -92,7 +92,8 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
     const started: MachineState = { ...base, lifecycle: 'running', startedAt: at };
     return { state: rules.liveness ? started : { ...started, budget: healthy(started.budget, at) }, actions: [] };
   }
-  const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
+  // A restart that failed after its stop ran leaves the container down: a start is retried then.
+  const lifecycle = s.lifecycle === 'restarting' ? (input.retry?.kind === 'start' ? 'exited' : 'running') : s.lifecycle;
   const failed: Action = { type: 'notify', event: 'restart_failed', reason: input.error ?? 'the engine failed the restart' };
   // The container never ran again: the attempt backs off (level stays) but is no restart towards a crash
   // loop, so a few refused starts (a port taken for a moment) do not give a container up.

@@ -91,12 +91,17 @@ describe('EventReader', () => {
   });
 
   // Review: a crash while healer's restart waited for the engine, and the restart then failed.
-  it("gives back a die it took for healer's own when healer's restart fails", () => {
+  // Second review: a restart whose stop ran and whose start the engine refused is down because of healer.
+  it("says the container went down in healer's own action when healer's restart fails after its die", () => {
     const r = new EventReader();
     r.beginAction('restart');
-    expect(read(r, [[1, die(3)]])).toEqual([]);
-    expect(r.endAction(false)).toEqual({ type: 'stopped', by: 'exit', at: 1, exitCode: 3, oom: false });
-    expect(r.down).toEqual({ type: 'stopped', by: 'exit', at: 1, exitCode: 3, oom: false });
+    expect(read(r, [[1, kill('15')], [2, die(143)], [3, ev('stop')]])).toEqual([]);
+    expect(r.endAction(false)).toBeUndefined(); // no crash to report: healer starts it again
+    expect(r.downByOwnAction).toBe(true);
+    expect(r.down).toEqual({ type: 'stopped', by: 'exit', at: 2, exitCode: 143, oom: false });
+    r.beginAction('start');
+    expect(r.endAction(true)).toBeUndefined();
+    expect(r.downByOwnAction).toBe(false);
   });
 
   // Found on the real engine through a socket proxy: the engine answered the restart before its start
