@@ -52,6 +52,9 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
   // Open alerts by condition and container id (not name: a renamed or re-created container's alert is
   // still its own), each with the labels it fired with, which its resolve must repeat.
   const open = new Map<string, { am: AmAlert; containerId: string | undefined }>();
+  // Containers already removed: an opening alert about one still queued or being retried when it went
+  // is sent as ended, never kept open (bounded: the oldest are forgotten first).
+  const gone = new Set<string>();
   const post = (alerts: AmAlert[], signal: AbortSignal) => postJson(endpoint, JSON.stringify(alerts), { dispatcher, signal, headers: channel.headers });
   const key = (alertname: string, a: Alert) => JSON.stringify([alertname, a.host, a.container?.id ?? '']);
   const timer = setInterval(() => {
@@ -63,6 +66,10 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
     async send(a, signal) {
       const opened = OPENS[a.event];
       const resolved = RESOLVES[a.event];
+      if (opened && a.container && gone.has(a.container.id)) {
+        await post([{ labels: labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: a.at }], signal);
+        return;
+      }
       if (opened) {
         const k = key(opened, a);
         const before = open.get(k)?.am;
@@ -88,6 +95,8 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
     },
     close: () => clearInterval(timer),
     forget(containerId) {
+      gone.add(containerId);
+      if (gone.size > 1_000) gone.delete(gone.values().next().value as string);
       const ending = [...open.entries()].filter(([, o]) => o.containerId === containerId);
       if (ending.length === 0) return;
       for (const [k] of ending) open.delete(k);
