@@ -74,7 +74,7 @@ export async function startHealer(opts: {
       const alertDispatcher = new Agent({ connect: { timeout: 10_000 } });
       const alerter = new Alerter({ specs: loaded.channels, config: loaded.config.alerts, secrets: loaded.secrets, dispatcher: alertDispatcher, engine, log: log.child({ component: 'alerts' }) });
       const self = opts.self ?? selfContainerClues();
-      const state = new StateFile(loaded.config.state.path, log.child({ component: 'state' }));
+      const state = new StateFile(loaded.config.state.path, log.child({ component: 'state' }), () => clock.now());
       state.load();
       const watchdog = new Watchdog({
         engine,

@@ -18,7 +18,8 @@ export function crashedExit(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>)
 export function exitToResume(info: ContainerInfo, persisted: PersistedContainer | undefined, now: number, windowMs: number): PersistedContainer['lastExit'] {
   // Stopped by an operator, as far as healer knew: unless the container was started again after healer
   // last saved what it knew (healer was down, or SIGKILLed before it wrote), when its exit is judged afresh.
-  const startedSince = persisted?.savedAt !== undefined && info.startedAt > persisted.savedAt;
+  // (A start at the very moment of the save still came after the stop it saved.)
+  const startedSince = persisted?.savedAt !== undefined && info.startedAt >= persisted.savedAt;
   if (persisted?.lifecycle === 'stopped' && !startedSince) return undefined;
   // The exit healer saw is the one the engine reports (same code, no later exit): a later run that an
   // operator stopped before healer saved it (SIGKILLed at that moment) leaves a stop's code instead.

@@ -73,9 +73,12 @@ export class StateFile {
   private chain: Promise<boolean> = Promise.resolve(true);
   writes = 0;
 
-  constructor(path: string, log: Logger) {
+  /** `now`: the clock the file's `savedAt` is read from (the watchdog's, injected). */
+  private readonly now: () => number;
+  constructor(path: string, log: Logger, now: () => number = Date.now) {
     this.path = path;
     this.log = log;
+    this.now = now;
   }
 
   /** Loads the file; a missing or unreadable one is reported and replaced, never fatal. */
@@ -164,7 +167,7 @@ export class StateFile {
     // The snapshot is taken now, so later changes wait for the next write.
     const containers = Object.fromEntries([...this.entries].map(([id, { savedAt: _loaded, ...c }]) => [id, c]));
     const slots = this.slotEntries.size > 0 ? { slots: Object.fromEntries(this.slotEntries) } : {};
-    const text = JSON.stringify({ version: 1, savedAt: Date.now(), ...slots, containers });
+    const text = JSON.stringify({ version: 1, savedAt: this.now(), ...slots, containers });
     this.chain = this.chain.then(() => this.write(text));
     return this.chain;
   }

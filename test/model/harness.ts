@@ -108,7 +108,7 @@ export class World {
   /** Starts a healer process (generation `gen`) on the same state file. */
   async startHealer(): Promise<void> {
     const gen = ++this.gen;
-    this.state = new StateFile(this.loaded.config.state.path, pino({ level: 'silent' }));
+    this.state = new StateFile(this.loaded.config.state.path, pino({ level: 'silent' }), () => this.clock.now());
     this.state.load();
     const alerter: AlertSink = { emit: (a: AlertInput) => void this.alerts.push(a), containerGone: (name) => this.onContainerGone(name) };
     this.wd = new Watchdog({
