@@ -74,7 +74,8 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       if (s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
       return decide(s, { kind: 'restart', reason: input.reason, cause: 'namespace' }, at, rules, ctx);
     case 'paused':
-      if (s.lifecycle !== 'running' && s.lifecycle !== 'restarting') return { state: s, actions: [] };
+      // (While healer's own restart or start is answered, the pause is of the new run: kept.)
+      if (s.lifecycle !== 'running' && s.lifecycle !== 'restarting' && !s.inFlight) return { state: s, actions: [] };
       return { state: { ...s, lifecycle: 'paused', pending: undefined, heldBy: undefined, liveness: settled(s.liveness), readiness: settled(s.readiness) }, actions: [] };
     case 'unpaused':
       if (s.lifecycle !== 'paused') return { state: s, actions: [] };
@@ -89,7 +90,8 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
   const at = input.at;
   const base: MachineState = { ...s, inFlight: false, liveness: { ...s.liveness, failures: 0, successes: 0 } };
   if (input.ok) {
-    const started: MachineState = { ...base, lifecycle: 'running', startedAt: at };
+    // The new run paused before the engine answered stays paused.
+    const started: MachineState = { ...base, lifecycle: s.lifecycle === 'paused' ? 'paused' : 'running', startedAt: at };
     return { state: rules.liveness ? started : { ...started, budget: healthy(started.budget, at) }, actions: [] };
   }
   // A restart that failed after its stop ran leaves the container down: a start is retried then.
