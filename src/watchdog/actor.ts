@@ -76,14 +76,19 @@ export class Actor {
     }
     const now = this.deps.clock.now();
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
+    // Someone started it again while healer stopped it: it runs, and is read from its own events.
+    if ((kind === 'stop' || kind === 'replace') && done && (w.events.endAction(true), w.events.startedByOther)) {
+      w.feed({ type: 'restart_done', ok: true, at: now });
+      // A task started again outside its orchestrator while healer handed it back: an orphan.
+      if (kind === 'replace') w.feed({ type: 'orphaned', at: now });
+      return;
+    }
     if (kind === 'stop') {
       // healer's own quarantine: its kill, die and stop were healer's; the container stays stopped.
-      if (done) w.events.endAction(true);
       if (done) w.feed({ type: 'stopped', by: 'operator', at: now });
       return;
     }
     if (kind === 'replace' && done) {
-      w.events.endAction(true);
       w.counts.restarts[cause]++;
       w.feed({ type: 'replaced', at: now });
       this.deps.alerter.emit(containerAlert(w, 'restarted', `${REPLACED[w.policy.task.replace]}: ${reason}`, now));

@@ -35,6 +35,10 @@ export class EventReader {
   private ownRestartEvents = 0;
   /** healer's restart or start is being answered by the engine. */
   private acting = false;
+  /** What healer's action under way is: a start seen during a stop or a hand-back is someone else's. */
+  private actingKind: 'restart' | 'start' | 'stop' | 'replace' | undefined;
+  /** Someone else started the container while healer stopped it (quarantine, hand-back). */
+  startedByOther = false;
   /** The new run has started since healer's action began: a die now is a crash of that run. */
   private startedSinceAction = false;
   /** How the new run went down while healer's action was still being answered. */
@@ -57,6 +61,8 @@ export class EventReader {
   beginAction(kind: 'restart' | 'start' | 'stop' | 'replace'): void {
     if (kind === 'replace') this.handedBack = true;
     this.acting = true;
+    this.actingKind = kind;
+    this.startedByOther = false;
     this.startedSinceAction = false;
     this.downWhileActing = undefined;
     this.ownDie = undefined;
@@ -70,6 +76,7 @@ export class EventReader {
    */
   endAction(ok: boolean): Down | undefined {
     this.acting = false;
+    this.actingKind = undefined;
     this.downByOwnAction = !ok && this.ownDie !== undefined && this.downWhileActing === undefined;
     if (!ok) {
       this.ownRestartEvents = 0;
@@ -103,7 +110,9 @@ export class EventReader {
   /** The input an event means for the state machine, if any. `stopSignal` is the container's own. */
   read(ev: ContainerEvent, now: number, stopSignal: string | undefined): Input | undefined {
     // A start after a hand-back is someone else's (healer never starts a task): it ends the hand-back.
-    const ours = this.acting || this.ownRestartEvents > 0 || (this.handedBack && ev.action !== 'start');
+    const startOfOther = ev.action === 'start' && (this.actingKind === 'stop' || this.actingKind === 'replace');
+    const ours = (this.acting && !startOfOther) || this.ownRestartEvents > 0 || (this.handedBack && ev.action !== 'start');
+    if (this.acting && startOfOther) this.startedByOther = true;
     switch (ev.action) {
       case 'restart':
         if (this.ownRestartEvents > 0) this.ownRestartEvents--;

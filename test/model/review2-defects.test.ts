@@ -130,7 +130,9 @@ describe("review2: an operator's `docker start` of a task container healer is ha
         base.stop(id, timeoutMs).then(() => {
           if (!startOnce) return;
           startOnce = false;
-          sim.startNow(sim.containers.get(id) as SimContainer);
+          const c = sim.containers.get(id) as SimContainer;
+          sim.setApp(c, 'ok'); // started again in a good state: it is the orphan that matters, not its probes
+          sim.startNow(c);
           return new Promise<void>((resolve) => setTimeout(resolve, 5));
         }),
     }));
