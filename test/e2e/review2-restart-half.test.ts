@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/servers.ts';
 import { appCommand, docker, IMAGE, isRunning, newRunId, recordEvents, startTestHealer, waitFor, engineSuite, fastLabels, TEST_LABEL, execIn } from '../helpers/engine.ts';
 
-// Second adversarial review (fails on wt-review2 as committed; not fixed here).
+// Regression from the second adversarial review: failed before its fix.
 const suite = engineSuite();
 
 describe('review2 on a real engine: a restart whose stop half ran and whose start the engine refused', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/servers.ts';
 import { docker, isRunning, newRunId, recordEvents, runContainer, sleep, startTestHealer, waitFor, engineSuite, fastLabels } from '../helpers/engine.ts';
 
-// Second adversarial review (fails on wt-review2 as committed; not fixed here).
+// Regression from the second adversarial review: failed before its fix.
 const suite = engineSuite();
 
 describe('review2 on a real engine: `docker stop` of an app that closes its listener at SIGTERM and drains', () => {

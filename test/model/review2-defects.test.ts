@@ -5,7 +5,7 @@ import { World } from './harness.ts';
 import type { SimContainer, SimEngine } from './sim-engine.ts';
 
 // Second adversarial review: each test drives the real Watchdog through one concrete, legal sequence
-// and asserts what the README promises. They fail on wt-review2 as committed (defects, not fixed here).
+// and asserts what the README promises. Regressions: each failed before its fix.
 
 const worlds: World[] = [];
 afterEach(async () => {

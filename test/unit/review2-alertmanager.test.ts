@@ -5,7 +5,7 @@ import { alertmanager } from '../../src/alerting/providers/alertmanager.ts';
 import type { Alert } from '../../src/alerting/types.ts';
 import { receiver } from '../helpers/receiver.ts';
 
-// Second adversarial review (fails on wt-review2 as committed; not fixed here).
+// Regression from the second adversarial review: failed before its fix.
 const dispatcher = new Agent();
 afterAll(() => dispatcher.close());
 
