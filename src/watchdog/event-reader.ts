@@ -94,7 +94,10 @@ export class EventReader {
    * action that finished during the gap never come, so they are no longer waited for.
    */
   resync(): void {
-    if (!this.acting) this.ownRestartEvents = 0;
+    if (this.acting) return;
+    this.ownRestartEvents = 0;
+    // A hand-back finished in the gap; a start of it then (an orphan) was not seen: later events are not healer's.
+    this.handedBack = false;
   }
 
   /** Someone else's stop signal reached the running container within the window and it has not exited. */

@@ -114,6 +114,17 @@ describe('EventReader', () => {
     expect(read(r, [[4, ev('start')], [5, ev('restart')]])).toEqual([]);
   });
 
+  // Second review: a task handed back, then started outside Swarm during a stream gap: its later stop is
+  // someone else's, not part of healer's hand-back.
+  it('forgets a finished hand-back after a resync', () => {
+    const r = new EventReader();
+    r.beginAction('replace');
+    expect(read(r, [[1, kill('15')], [2, die(143)], [3, ev('stop')]])).toEqual([]);
+    r.endAction(true);
+    r.resync(); // the orphan's start fell in the gap
+    expect(read(r, [[10, kill('15')], [11, die(143)]])).toEqual([{ type: 'stopped', by: 'operator', at: 11 }]);
+  });
+
   // Review: a restart that finished while the event stream was cut left its closing events awaited forever.
   it("stops waiting for a finished restart's closing events after a resync", () => {
     const r = new EventReader();
