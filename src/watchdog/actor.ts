@@ -3,14 +3,12 @@ import type { Alerter } from '../alerting/alerter.ts';
 /** What the watchdog asks of alerting: an alert to send, and a container whose open alerts end. */
 export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'>;
 import type { Engine } from '../docker/engine.ts';
-import type { ContainerInfo } from '../docker/types.ts';
 import { isSelf } from '../docker/self.ts';
 import { containerAlert } from './alert-input.ts';
 import type { HistorySink } from './history.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
-import type { Down } from './event-reader.ts';
-import { crashedExit } from './exits.ts';
+import { downFromInspect } from './exits.ts';
 import { Limit } from './limit.ts';
 import type { ActionKind, Cause } from './machine-types.ts';
 import type { StateFile } from './state-file.ts';
@@ -77,11 +75,14 @@ export class Actor {
     const now = this.deps.clock.now();
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
     // Someone started it again while healer stopped it: it runs, and is read from its own events.
-    if ((kind === 'stop' || kind === 'replace') && done && (w.events.endAction(true), w.events.startedByOther)) {
-      w.feed({ type: 'restart_done', ok: true, at: now });
-      // A task started again outside its orchestrator while healer handed it back: an orphan.
-      if (kind === 'replace') w.feed({ type: 'orphaned', at: now });
-      return;
+    if ((kind === 'stop' || kind === 'replace') && done) {
+      w.events.endAction(true);
+      if (w.events.startedByOther) {
+        w.feed({ type: 'restart_done', ok: true, at: now });
+        // A task started again outside its orchestrator while healer handed it back: an orphan.
+        if (kind === 'replace') w.feed({ type: 'orphaned', at: now });
+        return;
+      }
     }
     if (kind === 'stop') {
       // healer's own quarantine: its kill, die and stop were healer's; the container stays stopped.
@@ -108,7 +109,7 @@ export class Actor {
     // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
     w.feed({ type: 'restart_done', ok: true, at: now });
     if (w.info.paused) w.feed({ type: 'paused', at: now });
-    else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now));
+    else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now, w.info.finishedAt > 0 ? w.info.finishedAt : now));
   }
 
   /** One action on fresh information; false when the container is no longer in the state that called for it. */
@@ -164,9 +165,4 @@ export class Actor {
       }
     }
   }
-}
-
-/** How a container healer found down went down, when its events did not say: by its exit code. */
-function downFromInspect(info: ContainerInfo, at: number): Down {
-  return crashedExit(info) ? { type: 'stopped', by: 'exit', at: info.finishedAt > 0 ? info.finishedAt : at, exitCode: info.exitCode, oom: info.oomKilled } : { type: 'stopped', by: 'operator', at };
 }

@@ -5,7 +5,7 @@ import type { Engine } from '../docker/engine.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
-import { crashedExit } from './exits.ts';
+import { downFromInspect } from './exits.ts';
 import { evaluate } from './discover.ts';
 import { Limit } from './limit.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
@@ -146,8 +146,7 @@ export class Discovery {
     if (missed > 0) w.feed({ type: 'engine_restarts', count: missed, at: now });
     if (!info.running && (s.lifecycle === 'running' || s.lifecycle === 'paused') && !s.inFlight) {
       // An exit nobody saw: a crash by its exit code, otherwise someone's stop.
-      if (crashedExit(info)) w.feed({ type: 'stopped', by: 'exit', exitCode: info.exitCode, oom: info.oomKilled, at: now });
-      else w.feed({ type: 'stopped', by: 'operator', at: now });
+      w.feed(downFromInspect(info, now));
       return;
     }
     if (info.running && s.lifecycle !== 'running' && s.lifecycle !== 'paused' && !s.inFlight) w.feed({ type: 'started', at: now });

@@ -1,4 +1,5 @@
 import type { ContainerInfo } from '../docker/types.ts';
+import type { Input } from './machine-types.ts';
 import type { PersistedContainer } from './state-file.ts';
 
 /** Exit codes `docker stop` leaves behind (clean, SIGKILL after the grace, SIGTERM). */
@@ -7,6 +8,14 @@ export const STOP_CODES: ReadonlySet<number> = new Set([0, 137, 143]);
 /** Whether an exit found in inspect data (not seen as it happened) reads as a crash: never a `docker stop`'s codes. */
 export function crashedExit(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>): boolean {
   return info.oomKilled || !STOP_CODES.has(info.exitCode);
+}
+
+/**
+ * How a container healer found down went down, when its events did not say: a crash by its exit code
+ * (at `exitAt`), otherwise someone's stop.
+ */
+export function downFromInspect(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>, at: number, exitAt = at): Extract<Input, { type: 'stopped' }> {
+  return crashedExit(info) ? { type: 'stopped', by: 'exit', at: exitAt, exitCode: info.exitCode, oom: info.oomKilled } : { type: 'stopped', by: 'operator', at };
 }
 
 /**
