@@ -1,3 +1,4 @@
+import type { Engine } from '../../src/docker/engine.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -103,6 +104,16 @@ export class World {
     w.engine.startNow(w.engine.create('other', { 'healer.restart.on_exit': 'true', 'healer.liveness': 'tcp://127.0.0.1:1' }));
     await w.startHealer();
     return w;
+  }
+
+  /** Healer processes started from now on talk to an engine some of whose calls `patch` replaces in place. */
+  patchEngine(patch: (engine: Engine, gen: number) => void): void {
+    const connect = this.engine.connect.bind(this.engine);
+    this.engine.connect = (gen: number): Engine => {
+      const engine = connect(gen);
+      patch(engine, gen);
+      return engine;
+    };
   }
 
   /** Starts a healer process (generation `gen`) on the same state file. */

@@ -195,10 +195,8 @@ describe("review: an operator's `docker stop` lands while healer's on-exit start
     await w.killHealer();
     // The engine has started the container, and the operator's stop reaches it, before healer's
     // start call is answered (a busy daemon; Podman answers after its events).
-    const connect = w.engine.connect.bind(w.engine);
     let raced = false;
-    w.engine.connect = (gen: number) => {
-      const engine = connect(gen);
+    w.patchEngine((engine) => {
       const start = engine.start.bind(engine);
       engine.start = async (id: string) => {
         await start(id);
@@ -209,8 +207,7 @@ describe("review: an operator's `docker stop` lands while healer's on-exit start
           for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
         }
       };
-      return engine;
-    };
+    });
     await w.startHealer();
     w.engine.crash(c, 3); // healer starts it (on_exit) ...
     await w.clock.advance(1_000, () => w.settle());
@@ -231,16 +228,13 @@ describe('review: `network_mode: service:vpn` (gluetun and friends) when the own
     const app = w.engine.create('app', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true' });
     await w.killHealer();
     // The simulated inspect has host networking for all; the child's says container:<vpn id>.
-    const connect = w.engine.connect.bind(w.engine);
-    w.engine.connect = (gen: number) => {
-      const engine = connect(gen);
+    w.patchEngine((engine) => {
       const inspect = engine.inspect.bind(engine);
       engine.inspect = async (id: string) => {
         const info = await inspect(id);
         return info && id === app.id ? { ...info, networkMode: `container:${vpn.id}` } : info;
       };
-      return engine;
-    };
+    });
     w.engine.startNow(app);
     await w.startHealer();
     await w.clock.advance(2_000, () => w.settle());
@@ -282,17 +276,14 @@ describe('review: a container crashes while its restart waits for a slot (max_co
     await w.killHealer();
     // The engine takes 5 s over each restart (the apps' stop grace): both slots (max 2) stay busy.
     const entered: string[] = [];
-    const connect = w.engine.connect.bind(w.engine);
-    w.engine.connect = (gen: number) => {
-      const engine = connect(gen);
+    w.patchEngine((engine, gen) => {
       const restart = engine.restart.bind(engine);
       engine.restart = async (id: string, t: number) => {
         entered.push(id);
         await new Promise<void>((r) => w.clock.view(gen).setTimeout(r, 5_000));
         return restart(id, t);
       };
-      return engine;
-    };
+    });
     for (const c of all) w.engine.startNow(c);
     await w.startHealer();
     await w.clock.advance(3_000, () => w.settle());
@@ -344,16 +335,13 @@ describe('review: a namespace child with healer.action=stop when healer restarts
     const owner = w.run('vpn', 'live', 'ok');
     const child = w.engine.create('app', { 'healer.enable': 'true', 'healer.action': 'stop' });
     await w.killHealer();
-    const connect = w.engine.connect.bind(w.engine);
-    w.engine.connect = (gen: number) => {
-      const engine = connect(gen);
+    w.patchEngine((engine) => {
       const inspect = engine.inspect.bind(engine);
       engine.inspect = async (id: string) => {
         const info = await inspect(id);
         return info && id === child.id ? { ...info, networkMode: `container:${owner.id}` } : info;
       };
-      return engine;
-    };
+    });
     w.engine.startNow(child);
     await w.startHealer();
     await w.clock.advance(3_000, () => w.settle());
@@ -396,16 +384,13 @@ describe("review: a label author's containers hold healer's restart slots (SECUR
     const victim = w.engine.create('api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
     await w.killHealer();
     // The engine waits the whole grace before its SIGKILL for a container that ignores SIGTERM.
-    const connect = w.engine.connect.bind(w.engine);
-    w.engine.connect = (gen: number) => {
-      const engine = connect(gen);
+    w.patchEngine((engine, gen) => {
       const restart = engine.restart.bind(engine);
       engine.restart = async (id: string, t: number) => {
         if (evil.some((c) => c.id === id)) await new Promise<void>((r) => w.clock.view(gen).setTimeout(r, t));
         return restart(id, t);
       };
-      return engine;
-    };
+    });
     for (const c of [...evil, victim]) w.engine.startNow(c);
     await w.startHealer();
     await w.clock.advance(3_000, () => w.settle());
