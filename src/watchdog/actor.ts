@@ -109,6 +109,9 @@ export class Actor {
     // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
     w.feed({ type: 'restart_done', ok: true, at: now });
     if (w.info.paused) w.feed({ type: 'paused', at: now });
+    // Still running and unhealthy by its HEALTHCHECK (skipped for a stop signal it may survive): the engine
+    // will not say so again, so the verdict is given again and decided (or held) anew.
+    else if (w.info.running && w.policy.liveness?.spec.kind === 'docker' && w.info.health === 'unhealthy') w.feed({ type: 'health', status: 'unhealthy', at: now });
     else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now, w.info.finishedAt > 0 ? w.info.finishedAt : now));
   }
 

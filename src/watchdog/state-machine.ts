@@ -8,6 +8,7 @@
 import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, restartsInWindow, unhealthy, type Budget } from './budget.ts';
 import { actionFor, healthRules, startsAfterExit } from './action-policy.ts';
 import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
+import { STOP_SIGNAL_WINDOW_MS } from './event-reader.ts';
 import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
 
 export type * from './machine-types.ts';
@@ -232,7 +233,11 @@ function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: C
   if (s.lifecycle === 'paused') return { state: { ...s, pending: undefined }, actions: [] };
   // An operator's (or orchestrator's) stop is under way: an app draining after SIGTERM fails its probes
   // on purpose; the exit that follows is that stop's.
-  if (ctx.stopping && want.kind !== 'start') return { state: { ...s, pending: undefined, heldBy: undefined }, actions: [] };
+  // Held, not dropped: a stop signal the container survives ends no stop, and a HEALTHCHECK verdict is not
+  // sent again; once the window is over the decision is taken up again (an exit meanwhile clears it).
+  if (ctx.stopping && want.kind !== 'start') {
+    return { state: { ...s, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: at + STOP_SIGNAL_WINDOW_MS, reason: want.reason, purpose: 'backoff' }] };
+  }
   const kind = actionFor(want, rules);
   if (kind === undefined) return { state: { ...s, pending: undefined }, actions: [] };
   if (kind === 'stop') {
