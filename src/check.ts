@@ -1,3 +1,4 @@
+import { ownAddresses, probeRules } from './config/confine.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { Policy, ProbePolicy } from './config/policy.ts';
 import { formatDuration } from './config/duration.ts';
@@ -9,6 +10,7 @@ import { ownContainer } from './docker/self.ts';
 import type { ContainerInfo, ServiceLabels } from './docker/types.ts';
 import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
 import { evaluate, unroutableProbes, type Verdict } from './watchdog/discover.ts';
+import { pinOwnName } from './probes/pin.ts';
 import type { StateFile } from './watchdog/state-file.ts';
 
 export interface CheckRow {
@@ -19,7 +21,7 @@ export interface CheckRow {
   readonly verdict: Verdict;
   /** What the state file remembers: restarts in the window, crash loop, backoff. */
   readonly history: string | undefined;
-  /** Probes healer cannot route from where this check runs: inconclusive, never acted on. */
+  /** Probes healer cannot route from where this check runs, or whose host name it may not use: inconclusive, never acted on. */
   readonly unroutable: readonly string[];
 }
 
@@ -48,10 +50,22 @@ export async function checkContainers(
     if (verdict.kind === 'ignore') continue;
     const saved = state.get(info.id);
     const history = verdict.kind === 'watch' && saved ? describeHistory(saved.budget, verdict.policy, now) : undefined;
-    const unroutable = verdict.kind === 'watch' ? unroutableProbes(info, verdict.policy, from, watched) : [];
+    const unroutable = verdict.kind === 'watch' ? [...unroutableProbes(info, verdict.policy, from, watched), ...(await refusedNames(info, verdict.policy, loaded))] : [];
     rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable });
   }
   return rows.sort((a, b) => a.container.localeCompare(b.container));
+}
+
+/** Label probe hosts that are names, judged as each probe judges them: resolved from where the check runs. */
+async function refusedNames(info: ContainerInfo, policy: Policy, loaded: LoadedConfig): Promise<string[]> {
+  const out: string[] = [];
+  for (const role of ['liveness', 'readiness'] as const) {
+    const p = policy[role];
+    if (p?.pinOwn !== true) continue;
+    const pin = await pinOwnName(p.spec, probeRules(loaded.config), ownAddresses(info.networkMode, info.networks), AbortSignal.timeout(p.timeoutMs));
+    if (!pin.ok) out.push(`${role} probe refused: ${pin.error}`);
+  }
+  return out;
 }
 
 /**

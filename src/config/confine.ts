@@ -9,9 +9,11 @@ import type { Config } from './schema.ts';
  * container, one aimed at a metadata endpoint reads it bit by bit. So a label's http/tcp probe goes to
  * the container's own addresses only; watchdog.yml (trusted) widens that with `probes.allow_hosts`.
  *
- * Decided when the labels are read, never by resolving names: a DNS answer can change between the
- * check and the connection (rebinding). A name is allowed only when `probes.allow_hosts` lists that
- * name (or it is `localhost` on a host-network container); CIDRs admit IP literals.
+ * IPs are judged when the labels are read. A name `probes.allow_hosts` does not list (other than
+ * `localhost`, the own address of a host-network container only) is judged at each probe instead
+ * (probes/pin.ts): it may be used only when every address it resolves to is the container's own, and
+ * the probe connects to the address judged, never resolving twice (a DNS answer can change between
+ * the check and the connection: rebinding). CIDRs admit IP literals only.
  */
 
 /** One `probes.allow_hosts` entry: a name, or a network (a single IP is a /32 or /128). */
@@ -112,8 +114,31 @@ export function refuseProbe(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresse
   if (forbidden !== undefined && !listed) {
     return `${forbidden}; healer never probes it for a label unless watchdog.yml lists the host explicitly (${host === '' ? 'set a host and add it to probes.allow_hosts' : key})`;
   }
-  if (host === '' || isOwn(host, own) || listed || allowedByNet(host, rules.allowHosts)) return undefined;
-  return `${host} is not one of the container's own addresses (a label's probe goes only to its own container; use the empty host, as in ${spec.kind}://:${spec.port}, or ${key})`;
+  if (host === '' || isOwn(host, own) || listed || allowedByNet(host, rules.allowHosts) || pinsName(spec, rules, own)) return undefined;
+  return `${host} is not one of the container's own addresses (${confinedHint(spec.kind, spec.port, host)})`;
+}
+
+/**
+ * Whether a label's probe host is a name judged at each probe (probes/pin.ts) rather than now: a name
+ * watchdog.yml does not list. `localhost` is judged now (its own address on the host network only).
+ */
+export function pinsName(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresses): boolean {
+  if (spec.kind !== 'http' && spec.kind !== 'tcp') return false;
+  const host = spec.host.toLowerCase();
+  return host !== '' && host !== 'localhost' && familyOf(host) === undefined && !isOwn(host, own) && !explicitRule(host, rules.allowHosts);
+}
+
+/**
+ * Whether a probe may connect to `address`, one of the addresses a pinned name resolved to: undefined
+ * when it may (the container's own, and not healer's listener or Engine API), else why not.
+ */
+export function refuseResolved(address: string, port: number, rules: ProbeRules, own: OwnAddresses): string | undefined {
+  return forbiddenTarget(address, port, rules, own) ?? (isOwn(address, own) ? undefined : `${address} is not one of the container's own addresses`);
+}
+
+/** What a label author can do about a refused host: the empty host, or the watchdog.yml key. */
+export function confinedHint(kind: string, port: number, host: string): string {
+  return `a label's probe goes only to its own container; use the empty host, as in ${kind}://:${port}, or add ${host} to probes.allow_hosts in watchdog.yml to allow it`;
 }
 
 /** A method other than GET/HEAD changes things on the target: only where watchdog.yml allows it. */

@@ -1,9 +1,9 @@
-import { refuseMethod, refuseProbe, type OwnAddresses, type ProbeRules } from './confine.ts';
+import { pinsName, refuseMethod, refuseProbe, type OwnAddresses, type ProbeRules } from './confine.ts';
 import { formatDuration } from './duration.ts';
 import { parseBool } from './fields.ts';
 import { redactProbeSpec } from './probe-spec.ts';
 import { deepFreeze, mergeDeep, setPath } from './objects.ts';
-import { toPolicy, type Policy } from './policy.ts';
+import { toPolicy, type Policy, type ProbePolicy } from './policy.ts';
 import { policySchema } from './schema.ts';
 
 export type OptIn = { enabled: boolean; error?: undefined } | { enabled: false; error: string };
@@ -133,7 +133,15 @@ export function policyFromLabels(input: {
     }
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
-  return { ok: true, policy: deepFreeze(toPolicy(parsed.data, input.imageHasHealthcheck)) };
+  const policy = toPolicy(parsed.data, input.imageHasHealthcheck);
+  const pinned = (role: 'liveness' | 'readiness'): ProbePolicy | undefined => {
+    const p = policy[role];
+    const confine = input.confine;
+    // Only a host a label set is judged at probe time; one from watchdog.yml's defaults is trusted.
+    const fromLabel = labelOf.get(`${role}\u0000probe`) !== undefined;
+    return p && confine && fromLabel && pinsName(p.spec, confine.rules, confine.own) ? { ...p, pinOwn: true } : p;
+  };
+  return { ok: true, policy: deepFreeze({ ...policy, liveness: pinned('liveness'), readiness: pinned('readiness') }) };
 }
 
 /** `liveness` → liveness.probe; `liveness.header.X-Api` → liveness.header["X-Api"]; others split on dots. */

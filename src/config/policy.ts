@@ -17,6 +17,11 @@ export interface ProbePolicy {
   readonly body: BodyPattern | undefined;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The host is a name a label set that watchdog.yml does not list: resolved at each probe, used only
+   * when every address is the container's own, and connected to that address (probes/pin.ts).
+   */
+  readonly pinOwn?: boolean | undefined;
 }
 
 /** The effective, frozen policy for one container: built-in defaults, then watchdog.yml, env, labels. */

@@ -14,7 +14,7 @@ export function httpProber(dispatcher: Dispatcher): Prober {
     async run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
       const spec = policy.spec;
       if (spec.kind !== 'http') throw new Error(`http prober given a ${spec.kind} probe`);
-      const host = spec.host === '' ? target.address : spec.host;
+      const host = target.connectTo ?? (spec.host === '' ? target.address : spec.host);
       const origin = `${spec.scheme}://${host.includes(':') ? `[${host}]` : host}:${spec.port}`;
       const started = performance.now();
       const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
@@ -36,11 +36,14 @@ export function httpProber(dispatcher: Dispatcher): Prober {
 
 const HEADERS = new WeakMap<ProbePolicy, Record<string, string>>();
 
-/** The request headers of a policy, built once. */
+/** The request headers of a policy, built once; a pinned name goes as the Host header (unless a label set one). */
 function headersOf(policy: ProbePolicy): Record<string, string> {
   let h = HEADERS.get(policy);
   if (!h) {
-    h = { 'user-agent': 'healer', ...basicAuth(policy), ...policy.headers };
+    const spec = policy.spec;
+    const named = policy.pinOwn === true && spec.kind === 'http' && !Object.keys(policy.headers).some((k) => k.toLowerCase() === 'host');
+    const host: Record<string, string> = named ? { host: `${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}` } : {};
+    h = { 'user-agent': 'healer', ...host, ...basicAuth(policy), ...policy.headers };
     HEADERS.set(policy, h);
   }
   return h;

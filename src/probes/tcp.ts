@@ -7,7 +7,7 @@ export const tcpProber: Prober = {
   run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
     const spec = policy.spec;
     if (spec.kind !== 'tcp') throw new Error(`tcp prober given a ${spec.kind} probe`);
-    const host = spec.host === '' ? target.address : spec.host;
+    const host = target.connectTo ?? (spec.host === '' ? target.address : spec.host);
     const started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
     return new Promise((resolve) => {

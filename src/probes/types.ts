@@ -17,6 +17,11 @@ export interface ProbeTarget {
   readonly containerId: string;
   /** The host an empty probe host stands for; resolved by the caller from the container's networks. */
   readonly address: string;
+  /**
+   * A probe host that is a name, pinned to the address it was judged by (pin.ts): the probe connects
+   * here and never resolves the name itself; HTTP sends the name as the Host header.
+   */
+  readonly connectTo?: string | undefined;
 }
 
 /** A probe kind: one file, registered in index.ts. `signal` aborts at the probe's timeout or on shutdown. */

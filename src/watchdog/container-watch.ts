@@ -4,6 +4,7 @@ import { redactProbeSpec } from '../config/probe-spec.ts';
 import type { AddressResult } from '../docker/address.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
+import type { Pinned } from '../probes/pin.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
 import { startsAfterExit } from './action-policy.ts';
@@ -13,6 +14,7 @@ import type { HistorySink } from './history.ts';
 import { exitToResume } from './exits.ts';
 import type { Observer, WatchCounts, WatchEffects } from './watch-types.ts';
 import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
+import { probeOnce, type Route } from './probe-once.ts';
 import { nextRun } from './schedule.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { initialState, resumeExited, step } from './state-machine.ts';
@@ -26,6 +28,8 @@ export interface WatchDeps {
   readonly log: Logger;
   readonly effects: WatchEffects;
   readonly address: (watch: ContainerWatch) => AddressResult;
+  /** A label's probe host that is a name: resolved and judged at each probe (probes/pin.ts). */
+  readonly pin: (watch: ContainerWatch, p: ProbePolicy, signal: AbortSignal) => Promise<Pinned>;
   readonly dryRun: boolean;
   /** False while the engine cannot be reached: probe results then say nothing healer may act on. */
   readonly engineUp?: () => boolean;
@@ -269,25 +273,8 @@ export class ContainerWatch {
 
   private async probe(role: Role, p: ProbePolicy): Promise<void> {
     const kind = p.spec.kind as PolledKind;
-    const addr = this.deps.address(this);
-    let result: ProbeResult;
-    if (!addr.ok && needsAddress(p)) {
-      // healer cannot reach the container from where it runs: a configuration problem, never a failure.
-      result = { ok: false, inconclusive: true, latencyMs: 0, error: `cannot be probed: the container ${addr.error}` };
-    } else {
-      // One controller and one timer per probe (AbortSignal.any/timeout cost several times as much at
-      // thousands of probes a second); close() aborts the ones in flight.
-      const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(new DOMException(`timed out after ${p.timeoutMs}ms`, 'TimeoutError')), p.timeoutMs);
-      const slot = this.slots[role];
-      slot.ctl = ctl;
-      try {
-        result = await this.deps.probers[kind].run(p, { containerId: this.id, address: addr.ok ? addr.address : '' }, ctl.signal);
-      } finally {
-        clearTimeout(timer);
-        slot.ctl = undefined;
-      }
-    }
+    const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.route(p, signal), this.slots[role]);
+    let result = outcome.result;
     if (this.closed) return;
     // With the engine unreachable, a failing probe may only mean the engine took the container down
     // with it, and nothing could be done about it anyway: reported, not counted, no action.
@@ -297,7 +284,7 @@ export class ContainerWatch {
     this.counts.probes[role][result.inconclusive ? 'error' : result.ok ? 'success' : 'failure']++;
     this.deps.observer.probe(kind, result.latencyMs / 1000);
     if (!result.inconclusive) this.deps.history?.probe(this.id, this.name, role, result.ok, result.latencyMs, at);
-    this.configProblem = !addr.ok && needsAddress(p) ? result.error : undefined;
+    this.configProblem = outcome.problem;
     if (result.inconclusive) {
       // Said once per distinct reason, not on every interval; the state machine never sees it.
       if (this.lastInconclusive !== result.error) this.deps.log.warn({ probe: role, kind, error: result.error }, 'probe inconclusive; not counted as a failure');
@@ -312,6 +299,18 @@ export class ContainerWatch {
       );
     }
     this.feed({ type: 'probe', role, ok: result.ok, at });
+  }
+
+  /** Where a probe goes: a pinned name to the own address it resolved to, else the container's address. */
+  private route(p: ProbePolicy, signal: AbortSignal): Route | Promise<Route> {
+    if (p.pinOwn === true) {
+      return this.deps.pin(this, p, signal).then((pin) =>
+        pin.ok ? { ok: true, target: { containerId: this.id, address: pin.address, connectTo: pin.address } } : { ok: false, error: pin.error },
+      );
+    }
+    const addr = this.deps.address(this);
+    if (!addr.ok && needsAddress(p)) return { ok: false, error: `the container ${addr.error}` };
+    return { ok: true, target: { containerId: this.id, address: addr.ok ? addr.address : '' } };
   }
 }
 

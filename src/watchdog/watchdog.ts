@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AlertSink } from './actor.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { ownAddresses, probeRules } from '../config/confine.ts';
 import type { Policy } from '../config/policy.ts';
 import { OUTSIDE_DOCKER, type SelfNetwork } from '../docker/address.ts';
 import type { EngineInfo } from '../docker/dialect.ts';
@@ -9,6 +10,7 @@ import { EventStream } from '../docker/event-stream.ts';
 import { isSelf } from '../docker/self.ts';
 import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
+import { pinOwnName, type Lookup } from '../probes/pin.ts';
 import type { Prober } from '../probes/types.ts';
 import { Actor } from './actor.ts';
 import { containerAlert, hostAlert } from './alert-input.ts';
@@ -42,6 +44,8 @@ export interface WatchdogDeps {
   readonly history?: HistorySink;
   /** Histograms for the metrics; per-container totals are read from the watches. */
   readonly observer?: Observer;
+  /** The resolver for label probe hosts that are names (tests give their own); the system's by default. */
+  readonly lookup?: Lookup;
 }
 
 /** A probe schedule this late means the loop that runs them is stuck: /healthz turns 503. */
@@ -207,6 +211,7 @@ export class Watchdog {
         log: this.deps.log.child({ container: info.name, id: info.id.slice(0, 12), service: info.service, project: info.project }),
         effects: this.effects,
         address: (w) => probeAddress(w.info, w.policy, this.deps.selfNetwork ?? OUTSIDE_DOCKER, (id) => this.watches.get(id)?.info),
+        pin: (w, p, signal) => pinOwnName(p.spec, probeRules(this.deps.loaded.config), ownAddresses(w.info.networkMode, w.info.networks), signal, this.deps.lookup),
         dryRun: this.deps.loaded.config.dry_run,
         engineUp: () => this.engineReachable,
         history: this.history,

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { appCommand, engineSuite, newRunId, runContainer, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
@@ -104,6 +105,70 @@ describe('probe targets are confined to the container', () => {
     for (const e of [...errors('nonet'), ...errors('self'), ...errors('proxy')]) expect(report.out).toContain(e);
     expect(report.out).toContain(`WATCH   own-${runId}`);
     expect(outside.got).toEqual([]);
+  }, 60_000);
+});
+
+/**
+ * A name other than `localhost` that the system resolver answers with loopback only (from /etc/hosts:
+ * the machine's own name here). The test fails, naming what is missing, on a machine without one.
+ */
+async function loopbackName(): Promise<string> {
+  const names = readFileSync('/etc/hosts', 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim().split(/\s+/))
+    .filter(([ip]) => ip !== undefined && (ip.startsWith('127.') || ip === '::1'))
+    .flatMap(([, ...n]) => n)
+    .filter((n) => n !== '' && n !== 'localhost' && /^[a-z0-9][a-z0-9.-]*$/i.test(n));
+  for (const name of [hostname(), ...names]) {
+    const all = await lookup(name, { all: true }).catch(() => []);
+    if (all.length > 0 && all.every((a) => a.address.startsWith('127.') || a.address === '::1')) return name;
+  }
+  throw new Error('this test needs a name other than localhost that resolves to loopback only (e.g. the machine\'s hostname in /etc/hosts)');
+}
+
+describe('a probe host given as a name goes only where it resolves to the container’s own address', () => {
+  it('a host-network container is probed through a name resolving to loopback (Host header kept); the same name on a container without a network, or at healer’s own port, is refused and nothing is sent', async () => {
+    const runId = newRunId();
+    const name = await loopbackName();
+    const outside = await receiver();
+    suite.defer(() => outside.close());
+    const tcp = await tcpCounter();
+    suite.defer(() => tcp.close());
+    const own = await receiver();
+    suite.defer(() => own.close());
+    const h = await healerProcess(runId);
+    h.spawn();
+    await waitFor('healer up', async () => (await fetch(`${h.base}/healthz`).catch(() => undefined))?.status === 200, 30_000);
+
+    const base = { 'healer.enable': 'true', 'healer.scope': runId, 'healer.liveness.interval': '200ms', 'healer.readiness.interval': '200ms', 'healer.action': 'notify' };
+    await runContainer({ runId, name: 'named', cmd: IDLE, labels: { ...base, 'healer.liveness': `http://${name}:${own.port}/health` } });
+    await runContainer({ runId, name: 'nonet', networkMode: 'none', cmd: IDLE, labels: { ...base, 'healer.liveness': `http://${name}:${outside.port}/steal`, 'healer.readiness': `tcp://${name}:${tcp.port}` } });
+    await runContainer({ runId, name: 'self', cmd: IDLE, labels: { ...base, 'healer.liveness': `http://${name}:${h.port}/api/status` } });
+
+    type Row = { name: string; configProblem?: string; lastProbe: { liveness?: { ok: boolean } } };
+    const rows = await waitFor('every probe judged', async () => {
+      const s = (await (await h.authed('/api/status')).json()) as { containers: Row[] };
+      const by = (n: string) => s.containers.find((c) => c.name === `${n}-${runId}`);
+      return by('named')?.lastProbe.liveness?.ok === true && by('nonet')?.configProblem && by('self')?.configProblem ? by : undefined;
+    });
+    await sleep(1000); // several more intervals: still nothing may arrive
+    expect(outside.got).toEqual([]);
+    expect(tcp.count()).toBe(0);
+    expect(own.got.length).toBeGreaterThanOrEqual(3);
+    expect(own.got[0]?.headers.host).toBe(`${name}:${own.port}`);
+    expect(rows('named')?.configProblem).toBeUndefined();
+    expect(rows('nonet')?.configProblem).toMatch(
+      new RegExp(`^cannot be probed: ${name} resolves to (127\\.[0-9.]+|::1)(?: \\(of [^)]+\\))?: \\S+ is not one of the container's own addresses; a label's probe goes only to its own container; use the empty host, as in (http|tcp)://:\\d+, or add ${name} to probes\\.allow_hosts in watchdog\\.yml to allow it$`),
+    );
+    expect(rows('self')?.configProblem).toMatch(new RegExp(`^cannot be probed: ${name} resolves to \\S+: \\S+:${h.port} is healer's own listener \\(server\\.listen\\)`));
+
+    const report = await check(h.env);
+    expect(report.code).toBe(1);
+    expect(report.out).toMatch(new RegExp(`PROBLEM: +liveness probe refused: ${name} resolves to \\S+( \\(of [^)]+\\))?: \\S+ is not one of the container's own addresses`));
+    expect(report.out).toMatch(new RegExp(`PROBLEM: +readiness probe refused: ${name} resolves to`));
+    expect(report.out).toMatch(new RegExp(`PROBLEM: +liveness probe refused: ${name} resolves to \\S+: \\S+:${h.port} is healer's own listener`));
+    expect(outside.got).toEqual([]);
+    expect(tcp.count()).toBe(0);
   }, 60_000);
 });
 

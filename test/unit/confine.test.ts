@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { ownAddresses, parseHostRule, refuseMethod, refuseProbe, type HostRule, type ProbeRules } from '../../src/config/confine.ts';
+import { ownAddresses, parseHostRule, pinsName, refuseMethod, refuseProbe, refuseResolved, type HostRule, type ProbeRules } from '../../src/config/confine.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { parseProbeSpec } from '../../src/config/probe-spec.ts';
 import { toContainerInfo } from '../../src/docker/inspect.ts';
@@ -55,7 +55,6 @@ describe('refuseProbe: a label probe goes only to its own container', () => {
     ['localhost on a bridge container', 'tcp://localhost:5432', BRIDGE, {}, /^localhost is not one of the container's own addresses/],
     ['another bridge IP', 'http://172.20.0.9:8080/', BRIDGE, {}, /^172\.20\.0\.9 is not one/],
     ['a name', 'http://socket-proxy:2375/containers/x/stop', BRIDGE, {}, /port 2375 is the Docker Engine API's.*add socket-proxy to probes\.allow_hosts/],
-    ['a name on another port', 'http://other:8080/', BRIDGE, {}, /^other is not one of the container's own addresses/],
     ['the metadata endpoint', 'http://169.254.169.254:80/latest/meta-data/', BRIDGE, {}, /169\.254\.169\.254 is a link-local address/],
     ['the metadata endpoint, even with 0.0.0.0/0 allowed', 'http://169.254.169.254:80/', BRIDGE, { allowHosts: hosts('0.0.0.0/0') }, /link-local/],
     ['IPv6 link-local', 'http://[fe80::1]:80/', BRIDGE, { allowHosts: hosts('::/0') }, /link-local/],
@@ -68,6 +67,33 @@ describe('refuseProbe: a label probe goes only to its own container', () => {
     ['exec when the file forbids it', 'exec:sh -c true', BRIDGE, { allowExec: false }, /probes\.allow_exec: true/],
   ])('refuses %s', (_what, text, own, over, reason) => {
     expect(refuseProbe(spec(text), rules(over), own)).toMatch(reason);
+  });
+
+  // A name is judged at each probe, by what it resolves to (probes/pin.ts); the port rules apply now.
+  it.each<[string, string, ReturnType<typeof ownAddresses>, Partial<ProbeRules>, boolean]>([
+    ['a name on a bridge container', 'http://web:8080/', BRIDGE, {}, true],
+    ['a name on a container with no network', 'tcp://db:5432', NONE, {}, true],
+    ['a name with capitals', 'http://Web.Local:8080/', HOSTNET, {}, true],
+    ['localhost on a host-network container (its own, judged now)', 'tcp://localhost:6379', HOSTNET, {}, false],
+    ['a name the file allows', 'http://db.internal:80/', BRIDGE, { allowHosts: hosts('db.internal') }, false],
+    ['an IP', 'http://172.21.0.3:8080/', BRIDGE, {}, false],
+    ['the empty host', 'http://:8080/', BRIDGE, {}, false],
+    ['exec', 'exec:true', BRIDGE, {}, false],
+  ])('%s: accepted now, pinned at probe time: %s', (_what, text, own, over, pinned) => {
+    expect(refuseProbe(spec(text), rules(over), own)).toBeUndefined();
+    expect(pinsName(spec(text), rules(over), own)).toBe(pinned);
+  });
+
+  it("refuseResolved: only the container's own addresses, never healer's listener or the Engine API", () => {
+    expect(refuseResolved('172.20.0.5', 8080, rules(), BRIDGE)).toBeUndefined();
+    expect(refuseResolved('172.20.0.9', 8080, rules(), BRIDGE)).toBe("172.20.0.9 is not one of the container's own addresses");
+    expect(refuseResolved('127.0.0.1', 8080, rules(), BRIDGE)).toBe("127.0.0.1 is not one of the container's own addresses");
+    expect(refuseResolved('127.0.0.1', 8080, rules(), HOSTNET)).toBeUndefined();
+    expect(refuseResolved('::1', 8080, rules(), HOSTNET)).toBeUndefined();
+    expect(refuseResolved('127.0.0.1', 9299, rules(), HOSTNET)).toBe("127.0.0.1:9299 is healer's own listener (server.listen)");
+    expect(refuseResolved('127.0.0.1', 2999, rules({ dockerApi: { host: '127.0.0.1', port: 2999 } }), HOSTNET)).toBe('127.0.0.1:2999 is the Docker Engine API healer uses (docker.host)');
+    expect(refuseResolved('169.254.169.254', 80, rules(), NONE)).toMatch(/link-local/);
+    expect(refuseResolved('10.0.0.1', 80, rules(), NONE)).toBe("10.0.0.1 is not one of the container's own addresses");
   });
 
   it('allows only GET and HEAD by default', () => {

@@ -76,6 +76,7 @@ function watch(labels: Record<string, string>, probeOk: () => boolean | 'refused
     log: pino({ level: 'silent' }),
     effects,
     address: () => ({ ok: true, address: '127.0.0.1' }),
+    pin: () => Promise.resolve({ ok: false, error: 'no names in this test' }),
     dryRun: false,
   });
   return { w, m, acted, observed };

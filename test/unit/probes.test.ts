@@ -17,7 +17,7 @@ const within = (p: ProbePolicy) => AbortSignal.timeout(p.timeoutMs);
 
 describe('http probe against a real server', () => {
   let srv: Awaited<ReturnType<typeof httpServer>>;
-  const seen: { method?: string; token?: string | string[]; agent?: string } = {};
+  const seen: { method?: string; token?: string | string[]; agent?: string; host?: string } = {};
   const dispatcher = new Agent({ pipelining: 0 });
   const http = httpProber(dispatcher);
 
@@ -28,6 +28,7 @@ describe('http probe against a real server', () => {
           seen.method = req.method;
           seen.token = req.headers['x-token'];
           seen.agent = req.headers['user-agent'];
+          seen.host = req.headers.host;
           res.end('status: ok');
           return;
         case '/slow':
@@ -66,7 +67,7 @@ describe('http probe against a real server', () => {
     const r = await http.run(p, target, within(p));
     expect(r).toMatchObject({ ok: true, status: 200 });
     expect(r.latencyMs).toBeGreaterThanOrEqual(0);
-    expect(seen).toEqual({ method: 'POST', token: 't0k', agent: 'healer' });
+    expect(seen).toEqual({ method: 'POST', token: 't0k', agent: 'healer', host: `127.0.0.1:${srv.port}` });
   });
 
   it('passes a slow answer within the timeout', async () => {
@@ -120,6 +121,14 @@ describe('http probe against a real server', () => {
     expect(r.error).toMatch(/ECONNREFUSED/);
   });
 
+  // SECURITY.md rule 2: a name is resolved once, by pin.ts, and the probe goes to the address judged.
+  it('a pinned name connects to the address it was pinned to, never resolving the name, and sends it as Host', async () => {
+    const p = policy(`http://pinned-name.invalid:${srv.port}/ok`, { pinOwn: true });
+    const r = await http.run(p, { containerId: 'c', address: '192.0.2.1', connectTo: '127.0.0.1' }, within(p));
+    expect(r).toMatchObject({ ok: true, status: 200 });
+    expect(seen.host).toBe(`pinned-name.invalid:${srv.port}`);
+  });
+
   it('uses an explicit host instead of the container address', async () => {
     const p = policy(`http://127.0.0.1:${srv.port}/ok`);
     expect(await http.run(p, { containerId: 'c', address: '192.0.2.1' }, within(p))).toMatchObject({ ok: true });
@@ -139,6 +148,11 @@ describe('tcp probe against a real listener', () => {
   it('passes when a connection is established', async () => {
     const p = policy(`tcp://:${port}`);
     expect(await tcpProber.run(p, target, within(p))).toMatchObject({ ok: true });
+  });
+
+  it('a pinned name connects to the address it was pinned to, never resolving the name', async () => {
+    const p = policy(`tcp://pinned-name.invalid:${port}`, { pinOwn: true });
+    expect(await tcpProber.run(p, { containerId: 'c', address: '192.0.2.1', connectTo: '127.0.0.1' }, within(p))).toMatchObject({ ok: true });
   });
 
   it('fails with ECONNREFUSED when nothing listens', async () => {
