@@ -11,9 +11,9 @@ import type { Config } from './schema.ts';
  *
  * IPs are judged when the labels are read. A name `probes.allow_hosts` does not list (other than
  * `localhost`, the own address of a host-network container only) is judged at each probe instead
- * (probes/pin.ts): it may be used only when every address it resolves to is the container's own, and
- * the probe connects to the address judged, never resolving twice (a DNS answer can change between
- * the check and the connection: rebinding). CIDRs admit IP literals only.
+ * (probes/pin.ts): it may be used only when every address it resolves to is the container's own (or
+ * in a listed CIDR), and the probe connects to the address judged, never resolving twice (a DNS
+ * answer can change between the check and the connection: rebinding).
  */
 
 /** One `probes.allow_hosts` entry: a name, or a network (a single IP is a /32 or /128). */
@@ -130,10 +130,13 @@ export function pinsName(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresses):
 
 /**
  * Whether a probe may connect to `address`, one of the addresses a pinned name resolved to: undefined
- * when it may (the container's own, and not healer's listener or Engine API), else why not.
+ * when it may (the container's own, or in a network `probes.allow_hosts` lists, and never healer's
+ * listener, the Engine API or link-local), else why not.
  */
 export function refuseResolved(address: string, port: number, rules: ProbeRules, own: OwnAddresses): string | undefined {
-  return forbiddenTarget(address, port, rules, own) ?? (isOwn(address, own) ? undefined : `${address} is not one of the container's own addresses`);
+  const forbidden = forbiddenTarget(address, port, rules, own);
+  if (forbidden !== undefined) return forbidden;
+  return isOwn(address, own) || allowedByNet(address, rules.allowHosts) ? undefined : `${address} is not one of the container's own addresses`;
 }
 
 /** What a label author can do about a refused host: the empty host, or the watchdog.yml key. */

@@ -94,6 +94,10 @@ describe('refuseProbe: a label probe goes only to its own container', () => {
     expect(refuseResolved('127.0.0.1', 2999, rules({ dockerApi: { host: '127.0.0.1', port: 2999 } }), HOSTNET)).toBe('127.0.0.1:2999 is the Docker Engine API healer uses (docker.host)');
     expect(refuseResolved('169.254.169.254', 80, rules(), NONE)).toMatch(/link-local/);
     expect(refuseResolved('10.0.0.1', 80, rules(), NONE)).toBe("10.0.0.1 is not one of the container's own addresses");
+    // A network the operator listed admits the addresses a name resolves to, but never the forbidden ones.
+    expect(refuseResolved('10.0.0.1', 80, rules({ allowHosts: hosts('10.0.0.0/8') }), NONE)).toBeUndefined();
+    expect(refuseResolved('169.254.169.254', 80, rules({ allowHosts: hosts('0.0.0.0/0') }), NONE)).toMatch(/link-local/);
+    expect(refuseResolved('127.0.0.1', 9299, rules({ allowHosts: hosts('127.0.0.0/8') }), NONE)).toMatch(/healer's own listener/);
   });
 
   it('allows only GET and HEAD by default', () => {
