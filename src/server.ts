@@ -9,6 +9,7 @@ import type { Clock } from './watchdog/clock.ts';
 import type { Watchdog } from './watchdog/watchdog.ts';
 import { handleWeb, type WebContext } from './web/routes.ts';
 import { hasSession } from './web/session.ts';
+import { WrongTokenThrottle } from './web/throttle.ts';
 
 export interface ServerSources {
   /** Undefined until healer has reached the engine for the first time. */
@@ -40,14 +41,19 @@ export async function startServer(opts: {
   const { metrics, sources, log, token } = opts;
   const expected = token === undefined ? undefined : digest(token);
 
+  const throttle = new WrongTokenThrottle(() => (opts.clock ?? Date).now());
+  const client = (req: IncomingMessage): string => req.socket.remoteAddress ?? '';
   const authorised = (req: IncomingMessage): boolean => {
     if (expected === undefined || (token !== undefined && hasSession(req, token))) return true;
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
+    const ok = m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
+    if (!ok && req.headers.authorization !== undefined) throttle.wrong(client(req));
+    return ok;
   };
 
   const web: WebContext = {
     authorised,
+    wrongToken: (req) => throttle.wrong(client(req)),
     token,
     status: () => sources.watchdog?.status(),
     history: opts.history,
@@ -56,6 +62,13 @@ export async function startServer(opts: {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
+    // Too many wrong tokens from this address: nothing but /healthz until its window ends, the right
+    // token included (a 200 for it would tell a guesser when to stop).
+    const wait = expected === undefined || path === '/healthz' ? 0 : throttle.retryAfterMs(client(req));
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+      return send(res, 429, 'text/plain', 'too many wrong tokens from this address; try again later\n');
+    }
     if (await handleWeb(req, res, path ?? '/', web)) return;
     const route = ROUTES[path ?? ''];
     if (!route) return send(res, 404, 'text/plain', `not found; try ${Object.keys(ROUTES).join(', ')}\n`);

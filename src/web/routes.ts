@@ -22,6 +22,8 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
 export interface WebContext {
   /** Bearer header or session cookie; always true without a token. */
   authorised(req: IncomingMessage): boolean;
+  /** A login with the wrong token: counted towards the address's limit (server.ts). */
+  wrongToken(req: IncomingMessage): void;
   readonly token: string | undefined;
   status(): { containers: readonly ContainerStatus[] } | undefined;
   readonly history: HistoryQueries | undefined;
@@ -49,7 +51,10 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
     const form = new URLSearchParams(await body(req, 4096));
     const given = form.get('token') ?? '';
     if (ctx.token === undefined) return redirect(res, '/');
-    if (!sameToken(given, ctx.token)) return redirect(res, '/?login=failed');
+    if (!sameToken(given, ctx.token)) {
+      ctx.wrongToken(req);
+      return redirect(res, '/?login=failed');
+    }
     res.setHeader('Set-Cookie', sessionCookie(ctx.token));
     return redirect(res, '/');
   }

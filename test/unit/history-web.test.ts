@@ -81,6 +81,21 @@ describe('status page routes', () => {
     expect((await fetch(`${base}/api/history`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
   });
 
+  // SECURITY.md: anyone who reaches the listener may guess; wrong tokens are limited per address.
+  it('after 10 wrong tokens (bearer or login) an address gets 429 with Retry-After, the right token included; no token at all is not counted; /healthz stays open', async () => {
+    const base = await start(TOKEN);
+    for (let i = 0; i < 20; i++) expect((await fetch(`${base}/metrics`)).status).toBe(401); // a scraper without a token
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/api/status`, { headers: { authorization: `Bearer guess-${i}` } })).status).toBe(401);
+    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: `guess-${i}` }), redirect: 'manual' })).status).toBe(303);
+    const blocked = await fetch(`${base}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(blocked.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect((await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: TOKEN }), redirect: 'manual' })).status).toBe(429);
+    expect((await fetch(`${base}/healthz`)).status).not.toBe(429);
+  });
+
   it('draws a badge with state and uptime, escaping the name', () => {
     const svg = badgeSvg('a<b', 'unhealthy', 0.987);
     expect(svg).toContain('a&#60;b');
