@@ -27,7 +27,11 @@ export interface ActorDeps {
 }
 
 const HISTORY_EVENT = { restart: 'restarted', start: 'started', stop: 'stopped', replace: 'replaced' } as const;
-const REPLACED = { remove: 'removed so its orchestrator replaces it', stop: 'stopped so its orchestrator replaces it' } as const;
+const REPLACED = {
+  remove: 'removed so its orchestrator replaces it',
+  stop: 'stopped so its orchestrator replaces it',
+  kept: 'stopped so its orchestrator replaces it (the engine refused to remove it, so it stays as task history)',
+} as const;
 
 /**
  * Carries out what a watch decided: at most `maxConcurrent` engine actions at once, each on fresh
@@ -36,6 +40,8 @@ const REPLACED = { remove: 'removed so its orchestrator replaces it', stop: 'sto
 export class Actor {
   private readonly deps: ActorDeps;
   private readonly slots: Limit;
+  /** Task containers whose hand-back stopped them but whose remove the engine refused (kept as history). */
+  private readonly notRemoved = new WeakSet<ContainerWatch>();
 
   constructor(deps: ActorDeps) {
     this.deps = deps;
@@ -92,7 +98,8 @@ export class Actor {
     if (kind === 'replace' && done) {
       w.counts.restarts[cause]++;
       w.feed({ type: 'replaced', at: now });
-      this.deps.alerter.emit(containerAlert(w, 'restarted', `${REPLACED[w.policy.task.replace]}: ${reason}`, now));
+      const how = this.notRemoved.delete(w) ? 'kept' : w.policy.task.replace;
+      this.deps.alerter.emit(containerAlert(w, 'restarted', `${REPLACED[how]}: ${reason}`, now));
       return;
     }
     if (done) {
@@ -155,8 +162,16 @@ export class Actor {
     w.log.warn({ reason, action: 'replace', how, timeoutMs, service: w.info.task?.service, slot: w.info.task?.slot }, `${how === 'remove' ? 'removing' : 'stopping'} task container so its orchestrator replaces it`);
     w.events.beginAction('replace');
     await this.deps.engine.stop(w.id, timeoutMs);
-    if (how === 'remove') await this.deps.engine.remove(w.id);
-    w.log.info({ action: 'replace', how, event: 'replaced' }, `task container ${how === 'remove' ? 'removed' : 'stopped'}; its orchestrator starts a new one`);
+    // Stopped is handed back (the orchestrator has seen the task fail and starts a new one): a remove the
+    // engine refuses leaves task history, not a failed action (whose stop would then read as a crash).
+    if (how === 'remove') {
+      await this.deps.engine.remove(w.id).catch((err: unknown) => {
+        this.notRemoved.add(w);
+        w.log.warn({ action: 'replace', err: (err as Error).message }, 'task container stopped but not removed; it stays as task history');
+      });
+    }
+    const removed = how === 'remove' && !this.notRemoved.has(w);
+    w.log.info({ action: 'replace', how, event: 'replaced' }, `task container ${removed ? 'removed' : 'stopped'}; its orchestrator starts a new one`);
     return true;
   }
 

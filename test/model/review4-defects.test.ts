@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EngineError } from '../../src/docker/engine.ts';
+import { World } from './harness.ts';
+
+// Fourth review: each test drives the real Watchdog through one concrete, legal sequence and asserts
+// what the README promises. Regressions: each failed before its fix.
+
+const worlds: World[] = [];
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.dispose();
+});
+
+const TASK = {
+  'healer.enable': 'true',
+  'healer.liveness': 'tcp://127.0.0.1:1',
+  'healer.liveness.interval': '1s',
+  'healer.liveness.failures': '2',
+  'com.docker.swarm.task.id': 'task7',
+  'com.docker.swarm.service.name': 'svc-web',
+  'com.docker.swarm.task.name': 'svc-web.1.task7',
+  'com.docker.swarm.node.id': 'node1',
+};
+
+describe('review4: a task container handed back (task.replace: remove) whose remove the engine refuses after the stop ran', () => {
+  it('is handed back all the same (Swarm sees the task fail): no `died 143` for healer’s own stop, no restart_failed, the hand-back alerted', async () => {
+    const w = await World.create();
+    worlds.push(w);
+    await w.killHealer();
+    let refused = 0;
+    w.patchEngine((engine) => {
+      engine.remove = (id: string) => {
+        refused++;
+        return Promise.reject(new EngineError(`remove ${id.slice(0, 12)} failed with HTTP 409: removal of container is already in progress`, 409, undefined));
+      };
+    });
+    await w.startHealer();
+    const c = w.engine.create('web', TASK);
+    w.engine.startNow(c);
+    await w.settle();
+    await w.clock.advance(3_000, () => w.settle());
+    const before = w.alerts.length;
+    w.engine.setApp(c, 'hang');
+    await w.clock.advance(6_000, () => w.settle());
+    expect(refused).toBe(1);
+    expect(c.running).toBe(false);
+    const events = w.alerts.slice(before).map((a) => `${a.event}: ${a.reason}`);
+    expect(events.filter((e) => e.startsWith('died') || e.startsWith('restart_failed'))).toEqual([]);
+    expect(events).toContain('restarted: stopped so its orchestrator replaces it (the engine refused to remove it, so it stays as task history): 2 failed liveness probes in a row');
+    expect(w.wd.watches.get(c.id)?.state.lifecycle).toBe('stopped');
+  }, 30_000);
+});
