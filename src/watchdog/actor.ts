@@ -62,7 +62,8 @@ export class Actor {
       if (kind === 'stop') {
         w.log.error({ action: kind, err: error, reason }, 'stop failed');
         const down = w.events.endAction(false);
-        if (down) w.feed(down);
+        // Down meanwhile: that is what happened to it. Still running: the stop is tried again.
+        w.feed(down ?? { type: 'stop_failed', error, retry: { kind: 'restart', reason, cause }, at: this.deps.clock.now() });
         return;
       }
       const down = w.events.endAction(false);

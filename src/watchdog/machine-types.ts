@@ -29,6 +29,8 @@ export interface Pending {
   readonly kind: 'restart' | 'start';
   readonly reason: string;
   readonly cause: Cause;
+  /** A quarantine stop the engine refused is tried again no sooner than this (stops have no backoff of their own). */
+  readonly notBefore?: number | undefined;
 }
 
 /** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart, an orphaned task. */
@@ -109,6 +111,8 @@ export type Input =
   | { readonly type: 'replaced'; readonly at: number }
   /** healer's own action ended; a failed one is retried (`retry`) after the backoff. */
   | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly at: number }
+  /** healer's quarantine stop failed and the container still runs. */
+  | { readonly type: 'stop_failed'; readonly error: string; readonly retry: Pending; readonly at: number }
   /** Time passed, or the context changed: take pending decisions again, reset the budget when due. */
   | { readonly type: 'tick'; readonly at: number }
   /** Restarts the engine did while healer could not see events (RestartCount grew). */

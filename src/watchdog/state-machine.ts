@@ -59,6 +59,8 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx);
     case 'restart_done':
       return onActionDone(s, input, rules);
+    case 'stop_failed':
+      return onStopFailed(s, input, rules);
     case 'orphaned':
       return onOrphaned(s, at, rules, ctx);
     case 'replaced':
@@ -105,6 +107,14 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
   // Nothing else may ever ask again (Docker health events come only on a change): retry after the backoff.
   const due = Math.max(notBefore(s.budget, rules) ?? at, at + rules.backoff.initialMs);
   return { state: { ...refused, pending: input.retry }, actions: [failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
+}
+
+/** A quarantine stop the engine refused: said, and tried again after the initial backoff (nothing else would ask again). */
+function onStopFailed(s: MachineState, input: Extract<Input, { type: 'stop_failed' }>, rules: Rules): Step {
+  const failed: Action = { type: 'notify', event: 'restart_failed', reason: `the engine refused to stop it: ${input.error}` };
+  if (s.lifecycle !== 'running' || rules.action !== 'stop') return { state: s, actions: [failed] };
+  const due = input.at + rules.backoff.initialMs;
+  return { state: { ...s, pending: { ...input.retry, notBefore: due } }, actions: [failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
 }
 
 function onStarted(s: MachineState, at: number, rules: Rules): Step {
@@ -241,6 +251,7 @@ function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: C
   const kind = actionFor(want, rules);
   if (kind === undefined) return { state: { ...s, pending: undefined }, actions: [] };
   if (kind === 'stop') {
+    if (want.notBefore !== undefined && at < want.notBefore) return { state: { ...s, pending: want }, actions: [] };
     if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason, cause: want.cause }] };
     return { state: s, actions: [{ type: 'stop', reason: want.reason, cause: want.cause }] };
   }

@@ -49,3 +49,34 @@ describe('review4: a task container handed back (task.replace: remove) whose rem
     expect(w.wd.watches.get(c.id)?.state.lifecycle).toBe('stopped');
   }, 30_000);
 });
+
+describe('review4: a quarantine stop (healer.action: stop) the engine refuses once', () => {
+  it('is tried again after the backoff (README: a failed action is retried), and the container ends up stopped', async () => {
+    const w = await World.create();
+    worlds.push(w);
+    await w.killHealer();
+    let refused = 0;
+    w.patchEngine((engine) => {
+      const stop = engine.stop.bind(engine);
+      engine.stop = (id: string, timeoutMs: number) => {
+        if (refused > 0) return stop(id, timeoutMs);
+        refused++;
+        return Promise.reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 500: cannot stop container: permission denied (AppArmor)`, 500, undefined));
+      };
+    });
+    await w.startHealer();
+    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.action': 'stop' });
+    w.engine.startNow(c);
+    await w.settle();
+    await w.clock.advance(3_000, () => w.settle());
+    const before = w.alerts.length;
+    w.engine.setApp(c, 'hang');
+    await w.clock.advance(4_000, () => w.settle());
+    expect(refused).toBe(1);
+    await w.clock.advance(60_000, () => w.settle());
+    expect(c.running).toBe(false);
+    expect(w.wd.watches.get(c.id)?.state.lifecycle).toBe('stopped');
+    const events = w.alerts.slice(before).map((a) => a.event);
+    expect(events.filter((e) => e === 'restart_failed')).toHaveLength(1);
+  }, 30_000);
+});
