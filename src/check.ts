@@ -1,16 +1,16 @@
-import { ownAddresses, probeRules } from './config/confine.ts';
+import { probeRules, type ProbeRules } from './config/confine.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { Policy, ProbePolicy } from './config/policy.ts';
 import { formatDuration } from './config/duration.ts';
 import { REDACTED, redactProbeSpec } from './config/probe-spec.ts';
-import { selfNetworkOf } from './docker/address.ts';
+import { selfNetworkOf, type SelfNetwork } from './docker/address.ts';
 import type { EngineInfo } from './docker/dialect.ts';
 import type { Engine } from './docker/engine.ts';
 import { ownContainer } from './docker/self.ts';
 import type { ContainerInfo, ServiceLabels } from './docker/types.ts';
 import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
-import { evaluate, unroutableProbes, type Verdict } from './watchdog/discover.ts';
-import { pinOwnName } from './probes/pin.ts';
+import { evaluate, probeAddress, type Verdict } from './watchdog/discover.ts';
+import { routeProbe } from './watchdog/probe-route.ts';
 import type { StateFile } from './watchdog/state-file.ts';
 
 export interface CheckRow {
@@ -50,20 +50,24 @@ export async function checkContainers(
     if (verdict.kind === 'ignore') continue;
     const saved = state.get(info.id);
     const history = verdict.kind === 'watch' && saved ? describeHistory(saved.budget, verdict.policy, now) : undefined;
-    const unroutable = verdict.kind === 'watch' ? [...unroutableProbes(info, verdict.policy, from, watched), ...(await refusedNames(info, verdict.policy, loaded))] : [];
+    const unroutable = verdict.kind === 'watch' ? await probeProblems(info, verdict.policy, from, watched, probeRules(loaded.config)) : [];
     rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable });
   }
   return rows.sort((a, b) => a.container.localeCompare(b.container));
 }
 
-/** Label probe hosts that are names, judged as each probe judges them: resolved from where the check runs. */
-async function refusedNames(info: ContainerInfo, policy: Policy, loaded: LoadedConfig): Promise<string[]> {
+/**
+ * The probes healer could not send, judged as each probe judges them (watchdog/probe-route.ts) from
+ * where the check runs: routing problems, and label targets refused now (a name resolving elsewhere, an
+ * address no longer the container's own), one line per probe.
+ */
+async function probeProblems(info: ContainerInfo, policy: Policy, from: SelfNetwork, watched: (id: string) => ContainerInfo | undefined, rules: ProbeRules): Promise<string[]> {
   const out: string[] = [];
   for (const role of ['liveness', 'readiness'] as const) {
     const p = policy[role];
-    if (p?.pinOwn !== true) continue;
-    const pin = await pinOwnName(p.spec, probeRules(loaded.config), ownAddresses(info.networkMode, info.networks), AbortSignal.timeout(p.timeoutMs));
-    if (!pin.ok) out.push(`${role} probe refused: ${pin.error}`);
+    if (p === undefined || (p.spec.kind !== 'http' && p.spec.kind !== 'tcp')) continue;
+    const route = await routeProbe(p, info, probeAddress(info, policy, from, watched), rules, AbortSignal.timeout(p.timeoutMs));
+    if (!route.ok) out.push(`${role} probe ${route.error.startsWith('the container ') ? 'cannot be routed' : 'refused'}: ${route.error}`);
   }
   return out;
 }

@@ -66,9 +66,12 @@ const DOCKER_PORTS = new Set([2375, 2376]);
 const LINK_LOCAL = new BlockList();
 LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
 LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+// Loopback, and the unspecified addresses a connect() on Linux also sends to loopback (0.0.0.0, ::).
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addSubnet('0.0.0.0', 8, 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addAddress('::', 'ipv6');
 
 /**
  * `db`, `10.0.0.5`, `10.0.0.0/8`, `fd00::/8`, `[::1]`: one allow-list entry, or an error sentence. Names
@@ -110,7 +113,7 @@ export function refuseProbe(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresse
   const key = `add ${host} to probes.allow_hosts in watchdog.yml to allow it`;
   // The empty host is the container's own address (127.0.0.1 for host-network containers).
   const effective = host === '' ? (own.loopback ? '127.0.0.1' : '') : host;
-  const forbidden = forbiddenTarget(effective, spec.port, rules, own);
+  const forbidden = forbiddenTarget(effective, spec.port, rules);
   if (forbidden !== undefined && !listed) {
     return `${forbidden}; healer never probes it for a label unless watchdog.yml lists the host explicitly (${host === '' ? 'set a host and add it to probes.allow_hosts' : key})`;
   }
@@ -134,7 +137,7 @@ export function pinsName(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresses):
  * listener, the Engine API or link-local), else why not.
  */
 export function refuseResolved(address: string, port: number, rules: ProbeRules, own: OwnAddresses): string | undefined {
-  const forbidden = forbiddenTarget(address, port, rules, own);
+  const forbidden = forbiddenTarget(address, port, rules);
   if (forbidden !== undefined) return forbidden;
   return isOwn(address, own) || allowedByNet(address, rules.allowHosts) ? undefined : `${address} is not one of the container's own addresses`;
 }
@@ -150,19 +153,41 @@ export function refuseMethod(method: string, rules: ProbeRules): string | undefi
   return `method ${method} is not allowed for labels (add it to probes.allow_methods in watchdog.yml; allowed: ${rules.allowMethods.join(', ')})`;
 }
 
-function forbiddenTarget(host: string, port: number, rules: ProbeRules, own: OwnAddresses): string | undefined {
+/**
+ * Whether `host:port` is on the list no label may reach unless watchdog.yml names that exact host:
+ * link-local addresses, the Engine API, healer's own listener. Also judged at each probe, on the
+ * address a probe actually goes to (watchdog/probe-route.ts).
+ */
+export function forbiddenTarget(host: string, port: number, rules: ProbeRules): string | undefined {
   const family = familyOf(host);
   if (family && LINK_LOCAL.check(host, family)) return `${host} is a link-local address (cloud metadata lives there)`;
   if (DOCKER_PORTS.has(port)) return `port ${port} is the Docker Engine API's`;
-  if (rules.dockerApi && port === rules.dockerApi.port && (host === rules.dockerApi.host.toLowerCase() || isLoopback(host))) {
+  if (rules.dockerApi && port === rules.dockerApi.port && (sameHost(host, rules.dockerApi.host) || isLoopback(host))) {
     return `${host}:${port} is the Docker Engine API healer uses (docker.host)`;
   }
   const l = rules.listen;
-  if (l !== false && port === l.port) {
-    const wildcard = l.host === '0.0.0.0' || l.host === '::' || l.host === '';
-    if (isLoopback(host) || host === l.host || (wildcard && own.loopback && host === '127.0.0.1')) return `${host}:${port} is healer's own listener (server.listen)`;
-  }
+  if (l !== false && port === l.port && (isLoopback(host) || sameHost(host, l.host))) return `${host}:${port} is healer's own listener (server.listen)`;
   return undefined;
+}
+
+/** The same host, written either way (`10.0.0.5` and `::ffff:10.0.0.5`, names in any case). */
+function sameHost(a: string, b: string): boolean {
+  const fa = familyOf(a);
+  const fb = familyOf(b);
+  if (fa === undefined || fb === undefined) return a.toLowerCase() === b.toLowerCase();
+  const list = new BlockList();
+  list.addAddress(b, fb);
+  return list.check(a, fa);
+}
+
+/**
+ * A label's host that is the container's own loopback (host network), not listed in watchdog.yml: the
+ * container's own only from the host's network namespace, so healer must be there to probe it.
+ */
+export function ownLoopback(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresses): boolean {
+  if (spec.kind !== 'http' && spec.kind !== 'tcp') return false;
+  const host = spec.host.toLowerCase();
+  return own.loopback && isLoopback(host) && !explicitRule(host, rules.allowHosts) && !allowedByNet(host, rules.allowHosts);
 }
 
 function isOwn(host: string, own: OwnAddresses): boolean {

@@ -139,7 +139,8 @@ export function policyFromLabels(input: {
     const confine = input.confine;
     // Only a host a label set is judged at probe time; one from watchdog.yml's defaults is trusted.
     const fromLabel = labelOf.get(`${role}\u0000probe`) !== undefined;
-    return p && confine && fromLabel && pinsName(p.spec, confine.rules, confine.own) ? { ...p, pinOwn: true } : p;
+    if (!p || !confine || !fromLabel || (p.spec.kind !== 'http' && p.spec.kind !== 'tcp')) return p;
+    return { ...p, confined: true, ...(pinsName(p.spec, confine.rules, confine.own) ? { pinOwn: true } : {}) };
   };
   return { ok: true, policy: deepFreeze({ ...policy, liveness: pinned('liveness'), readiness: pinned('readiness') }) };
 }

@@ -22,6 +22,11 @@ export interface ProbePolicy {
    * when every address is the container's own, and connected to that address (probes/pin.ts).
    */
   readonly pinOwn?: boolean | undefined;
+  /**
+   * The probe's target is a label's (http/tcp): judged again at each probe on the address it goes to,
+   * as a container's addresses change when it starts again (watchdog/probe-route.ts).
+   */
+  readonly confined?: boolean | undefined;
 }
 
 /** The effective, frozen policy for one container: built-in defaults, then watchdog.yml, env, labels. */

@@ -1,14 +1,11 @@
 import type { Logger } from 'pino';
 import type { Policy, ProbePolicy } from '../config/policy.ts';
 import { redactProbeSpec } from '../config/probe-spec.ts';
-import type { AddressResult } from '../docker/address.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
-import type { Pinned } from '../probes/pin.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
 import { startsAfterExit } from './action-policy.ts';
-import { needsAddress } from './discover.ts';
 import { EventReader } from './event-reader.ts';
 import type { HistorySink } from './history.ts';
 import { exitToResume } from './exits.ts';
@@ -27,9 +24,8 @@ export interface WatchDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly effects: WatchEffects;
-  readonly address: (watch: ContainerWatch) => AddressResult;
-  /** A label's probe host that is a name: resolved and judged at each probe (probes/pin.ts). */
-  readonly pin: (watch: ContainerWatch, p: ProbePolicy, signal: AbortSignal) => Promise<Pinned>;
+  /** Where a probe goes now, or why it cannot or may not go there (watchdog/probe-route.ts). */
+  readonly route: (watch: ContainerWatch, p: ProbePolicy, signal: AbortSignal) => Route | Promise<Route>;
   readonly dryRun: boolean;
   /** False while the engine cannot be reached: probe results then say nothing healer may act on. */
   readonly engineUp?: () => boolean;
@@ -273,7 +269,7 @@ export class ContainerWatch {
 
   private async probe(role: Role, p: ProbePolicy): Promise<void> {
     const kind = p.spec.kind as PolledKind;
-    const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.route(p, signal), this.slots[role]);
+    const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), this.slots[role]);
     let result = outcome.result;
     if (this.closed) return;
     // With the engine unreachable, a failing probe may only mean the engine took the container down
@@ -301,17 +297,6 @@ export class ContainerWatch {
     this.feed({ type: 'probe', role, ok: result.ok, at });
   }
 
-  /** Where a probe goes: a pinned name to the own address it resolved to, else the container's address. */
-  private route(p: ProbePolicy, signal: AbortSignal): Route | Promise<Route> {
-    if (p.pinOwn === true) {
-      return this.deps.pin(this, p, signal).then((pin) =>
-        pin.ok ? { ok: true, target: { containerId: this.id, address: pin.address, connectTo: pin.address } } : { ok: false, error: pin.error },
-      );
-    }
-    const addr = this.deps.address(this);
-    if (!addr.ok && needsAddress(p)) return { ok: false, error: `the container ${addr.error}` };
-    return { ok: true, target: { containerId: this.id, address: addr.ok ? addr.address : '' } };
-  }
 }
 
 function trackRules(p: ProbePolicy): { failures: number; successes: number; startPeriodMs: number } {

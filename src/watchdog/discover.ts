@@ -53,11 +53,3 @@ export function probeAddress(info: ContainerInfo, policy: Policy, self: SelfNetw
   const owner = mode.startsWith('container:') ? ownerOf(mode.slice(10)) : undefined;
   return resolveAddress(info, { network: policy.network, self, owner: owner?.running ? owner : undefined });
 }
-
-/** The routing problems of a container's probes, one line per probe (empty: none). */
-export function unroutableProbes(info: ContainerInfo, policy: Policy, self: SelfNetwork, ownerOf: (id: string) => ContainerInfo | undefined): string[] {
-  const probes = (['liveness', 'readiness'] as const).filter((role) => policy[role] !== undefined && needsAddress(policy[role]));
-  if (probes.length === 0) return [];
-  const addr = probeAddress(info, policy, self, ownerOf);
-  return addr.ok ? [] : probes.map((role) => `${role} probe cannot be routed: the container ${addr.error}`);
-}

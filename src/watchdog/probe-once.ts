@@ -11,7 +11,7 @@ export interface ProbeOutcome {
 }
 
 /**
- * Runs one probe within its timeout, routing included (a pinned name is resolved inside it). One
+ * Runs one probe within its timeout (a pinned name is resolved first, within a timeout of its own). One
  * controller and one timer per probe (AbortSignal.any/timeout cost several times as much at thousands
  * of probes a second); `slot.ctl` lets close() abort the probe in flight. A target healer cannot
  * route, or may not reach, is reported as inconclusive: never a failure, nothing is sent.
@@ -23,10 +23,18 @@ export async function probeOnce(
   slot: { ctl?: AbortController | undefined },
 ): Promise<ProbeOutcome> {
   const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(new DOMException(`timed out after ${p.timeoutMs}ms`, 'TimeoutError')), p.timeoutMs);
+  const expire = (): void => ctl.abort(new DOMException(`timed out after ${p.timeoutMs}ms`, 'TimeoutError'));
+  let timer = setTimeout(expire, p.timeoutMs);
   slot.ctl = ctl;
   try {
-    const r = await route(ctl.signal);
+    const routed = route(ctl.signal);
+    const r = routed instanceof Promise ? await routed : routed;
+    if (routed instanceof Promise && r.ok && !ctl.signal.aborted) {
+      // A name resolved first (bounded by the same timeout): the target itself still gets the whole of it,
+      // so a slow resolver is never charged to the container.
+      clearTimeout(timer);
+      timer = setTimeout(expire, p.timeoutMs);
+    }
     if (!r.ok) {
       const error = `cannot be probed: ${r.error}`;
       return { result: { ok: false, inconclusive: true, latencyMs: 0, error }, problem: error };

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AlertSink } from './actor.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import { ownAddresses, probeRules } from '../config/confine.ts';
+import { probeRules, type ProbeRules } from '../config/confine.ts';
 import type { Policy } from '../config/policy.ts';
 import { OUTSIDE_DOCKER, type SelfNetwork } from '../docker/address.ts';
 import type { EngineInfo } from '../docker/dialect.ts';
@@ -10,13 +10,14 @@ import { EventStream } from '../docker/event-stream.ts';
 import { isSelf } from '../docker/self.ts';
 import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
-import { pinOwnName, type Lookup } from '../probes/pin.ts';
+import type { Lookup } from '../probes/pin.ts';
 import type { Prober } from '../probes/types.ts';
 import { Actor } from './actor.ts';
 import { containerAlert, hostAlert } from './alert-input.ts';
 import type { Clock } from './clock.ts';
 import { ContainerWatch, NO_OBSERVER, type Observer, type WatchEffects } from './container-watch.ts';
 import { probeAddress } from './discover.ts';
+import { routeProbe } from './probe-route.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
 import { Breaker } from './breaker.ts';
 import { failingDependency } from './guards.ts';
@@ -72,6 +73,8 @@ export class Watchdog {
   }
   private readonly breaker: Breaker;
   private readonly history: HistorySink;
+  /** Where labels may aim probes (watchdog.yml's probes.*), judged at each probe too. */
+  private readonly rules: ProbeRules;
   /** Which engine and API version healer speaks to (from start). */
   private engineInfo: EngineInfo | undefined;
   /** Crash loops of orchestrated service slots, across the containers the orchestrator makes. */
@@ -80,6 +83,7 @@ export class Watchdog {
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
     this.history = deps.history ?? NO_HISTORY;
+    this.rules = probeRules(deps.loaded.config);
     this.slots = new TaskSlots({ state: deps.state, clock: deps.clock, alerter: deps.alerter, history: this.history, throttleMs: deps.loaded.config.alerts.throttle.window });
     this.actor = new Actor({
       engine: deps.engine,
@@ -210,8 +214,10 @@ export class Watchdog {
         clock: this.deps.clock,
         log: this.deps.log.child({ container: info.name, id: info.id.slice(0, 12), service: info.service, project: info.project }),
         effects: this.effects,
-        address: (w) => probeAddress(w.info, w.policy, this.deps.selfNetwork ?? OUTSIDE_DOCKER, (id) => this.watches.get(id)?.info),
-        pin: (w, p, signal) => pinOwnName(p.spec, probeRules(this.deps.loaded.config), ownAddresses(w.info.networkMode, w.info.networks), signal, this.deps.lookup),
+        route: (w, p, signal) => {
+          const addr = probeAddress(w.info, w.policy, this.deps.selfNetwork ?? OUTSIDE_DOCKER, (id) => this.watches.get(id)?.info);
+          return routeProbe(p, w.info, addr, this.rules, signal, this.deps.lookup);
+        },
         dryRun: this.deps.loaded.config.dry_run,
         engineUp: () => this.engineReachable,
         history: this.history,

@@ -75,8 +75,7 @@ function watch(labels: Record<string, string>, probeOk: () => boolean | 'refused
     clock: m.clock,
     log: pino({ level: 'silent' }),
     effects,
-    address: () => ({ ok: true, address: '127.0.0.1' }),
-    pin: () => Promise.resolve({ ok: false, error: 'no names in this test' }),
+    route: (w) => ({ ok: true, target: { containerId: w.id, address: '127.0.0.1' } }),
     dryRun: false,
   });
   return { w, m, acted, observed };

@@ -89,8 +89,7 @@ function taskWatch(task: string, startedAt: number, now: () => number, exited?: 
     clock: { now, setTimeout: () => ({}), clearTimeout: () => undefined },
     log: pino({ level: 'silent' }),
     effects: { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined },
-    address: () => ({ ok: true, address: '127.0.0.1' }),
-    pin: () => Promise.resolve({ ok: false, error: 'no names in this test' }),
+    route: (w) => ({ ok: true, target: { containerId: w.id, address: '127.0.0.1' } }),
     dryRun: false,
   });
 }
