@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerting/types.ts';
+import { startEngineProxy } from '../helpers/engine-proxy.ts';
 import { startPrometheus } from '../helpers/prometheus.ts';
 import { receiver } from '../helpers/receiver.ts';
 import { freePort } from '../helpers/servers.ts';
@@ -234,6 +235,29 @@ describe('Docker Swarm', () => {
     }, 30_000);
     expect(events.count('start', first.Id)).toBe(startsBefore + 1); // the operator's restart; healer never started it
     expect(events.count('restart')).toBe(1);
+  });
+
+  it('through a socket proxy that refuses /tasks, healer says so once and still finds that orphan from its own record', async () => {
+    runId = newRunId();
+    const proxy = await startEngineProxy(SOCK);
+    defer(() => proxy.close());
+    proxy.refuseTasks = true;
+    const port = await freePort();
+    const svc = await service('proxied', { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms' }, appCommand(port));
+    const other = await service('current', { 'healer.enable': 'true' }, ['sleep', '600']);
+    const first = await waitFor('the first task running', async () => (await tasks(svc)).find((c) => c.State === 'running'));
+    await waitFor('the other task running', async () => (await tasks(other)).some((c) => c.State === 'running'));
+    await cli('restart', '-t', '1', first.Id); // before healer starts: no event of it will be seen
+    await waitFor('Swarm made a replacement task', async () => (await tasks(svc)).some((t) => t.Id !== first.Id), 30_000);
+    const { logs } = await startTestHealer({ DOCKER_HOST: proxy.host, HEALER_DISCOVERY_SCOPE: runId }, undefined, { ids: [], hostname: 'test' }).then((h) => (defer(() => h.stop()), h));
+    const orphan = await waitFor('the orphan reported', () => logs.find((l) => l.msg === 'container orphan' && l.container === first.Names[0]?.slice(1)));
+    expect(orphan.reason).toBe('runs outside its orchestrator, which no longer tracks it: its container was started again after it had ended (an orphan)');
+    await sleep(500);
+    const told = logs.filter((l) => /cannot say which tasks are current/.test(l.msg));
+    expect(told.map((l) => [l.level, l.why])).toEqual([[30, 'GET /tasks/{id} was refused (a socket proxy must allow TASKS=1)']]);
+    expect(proxy.requests.filter((r) => r.startsWith('GET /tasks/'))).toHaveLength(1); // asked once, not per task container
+    expect(logs.filter((l) => l.level >= 50)).toEqual([]);
+    expect(logs.filter((l) => l.msg === 'container orphan')).toHaveLength(1);
   });
 
   it('healer check on the manager warns about a service whose healer labels are service labels', async () => {

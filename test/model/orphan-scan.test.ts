@@ -81,21 +81,22 @@ describe('orphans found through the orchestrator (a manager answers /tasks)', ()
     expect(orphanAlerts(w, c)).toHaveLength(1);
   }, 30_000);
 
-  it('on a worker (the engine is no manager) nothing is reported and the engine is asked once per scan', async () => {
+  it('on a worker (the engine is no manager) the engine is asked once per scan, and an orphan is still found from its own record', async () => {
     const w = await world();
     const a = task(w, 'a');
     const b = task(w, 'b');
+    const c = task(w, 'c');
     await w.settle();
     await w.killHealer();
-    w.engine.restartNow(a);
-    w.engine.restartNow(b);
+    w.engine.restartNow(c); // ended (FinishedAt set), then started again: Swarm never does that
     w.engine.manager = false;
     const asks = w.engine.taskAsks;
     await w.startHealer();
     await w.clock.advance(5_000, () => w.settle());
-    expect(w.alerts.filter((x) => x.event === 'orphan')).toEqual([]);
     expect(w.engine.taskAsks - asks).toBe(1);
-    expect([...w.wd.watches.values()].filter((x) => x.info.task).map((x) => x.state.lifecycle)).toEqual(['running', 'running']);
+    expect(orphanAlerts(w, c).map((x) => x.reason)).toEqual(['runs outside its orchestrator, which no longer tracks it: its container was started again after it had ended (an orphan)']);
+    expect(w.alerts.filter((x) => x.event === 'orphan')).toHaveLength(1);
+    expect([a, b, c].map((x) => w.wd.watches.get(x.id)?.state.lifecycle)).toEqual(['running', 'running', 'running']);
   }, 30_000);
 
   it("a task whose orchestrator says it ended, but whose container exited before healer looked again, is no orphan", async () => {

@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
+import { toContainerInfo } from '../../src/docker/inspect.ts';
 import { taskStanding, toTaskStanding } from '../../src/docker/services.ts';
+import { startedAgain } from '../../src/watchdog/orphan-scan.ts';
 
 // Recorded `GET /tasks/{id}` answers of a single-node Swarm manager (Engine 20.10): a task running; the
 // old task of `docker service update --force` 1.5 s in, its container draining through a 5 s stop grace;
@@ -67,5 +69,25 @@ describe('asking the engine (a local HTTP server answering as the Engine API doe
   it('another failure is unknown for now, not lasting', async () => {
     const { docker } = await engine(500, { message: 'rpc error' });
     expect(await taskStanding(docker, 'x', 'c')).toMatchObject({ kind: 'unknown', lasting: false });
+  });
+});
+
+describe('a task container started again after it had ended', () => {
+  // Recorded `docker inspect` of a task container (Engine 20.10): FinishedAt is 0001-01-01 until it first
+  // ends; `docker restart` sets it and starts it again (measured: Swarm itself never does, even after
+  // its engine restarts: it makes new containers).
+  const raw = JSON.parse(readFileSync(new URL('../fixtures/inspect/swarm-task.json', import.meta.url), 'utf8')) as Docker.ContainerInspectInfo;
+  const info = (state: Partial<Docker.ContainerInspectInfo['State']>) => toContainerInfo({ ...raw, State: { ...raw.State, ...state } });
+
+  it('is one only while it runs after an end', () => {
+    expect(raw.State.FinishedAt).toBe('0001-01-01T00:00:00Z');
+    expect(startedAgain(info({}))).toBe(false);
+    expect(startedAgain(info({ Running: true, StartedAt: '2026-11-23T19:36:18.761231599Z', FinishedAt: '2026-11-23T19:36:18.693570371Z' }))).toBe(true);
+    expect(startedAgain(info({ Running: false, FinishedAt: '2026-11-23T19:36:18.693570371Z' }))).toBe(false);
+  });
+
+  it('a plain container is never one', () => {
+    const plain = toContainerInfo({ ...raw, Config: { ...raw.Config, Labels: {} }, State: { ...raw.State, FinishedAt: '2026-11-23T19:36:18.693570371Z' } });
+    expect(startedAgain(plain)).toBe(false);
   });
 });
