@@ -9,6 +9,7 @@ import { Limit } from './limit.ts';
 /** Task questions at once during a scan: few, so a resync's inspects and actions are not crowded out. */
 const ASK_CONCURRENCY = 4;
 
+/** Injected: the engine asked about tasks and containers, the clock of the `orphaned` input, the log for the one notice. */
 export interface OrphanScanDeps {
   readonly engine: Engine;
   readonly clock: Clock;
