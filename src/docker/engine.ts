@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineKind, eventFilter, type EngineInfo } from './dialect.ts';
 import { toContainerInfo } from './inspect.ts';
+import { taskStanding, type TaskStanding } from './services.ts';
 import type { ContainerInfo } from './types.ts';
 import { tooOldHint } from './versions.ts';
 
@@ -202,6 +203,14 @@ export class Engine {
     } catch (err) {
       throw wrap(`logs of ${id.slice(0, 12)}`, 'GET /containers/{id}/logs', unanswered(err, abortSignal, READ_MS));
     }
+  }
+
+  /**
+   * Whether a running task container is still its orchestrator's current task (services.ts): how an
+   * orphan made while healer was not looking is found. Never throws; a worker answers `unknown`.
+   */
+  taskStanding(taskId: string, containerId: string): Promise<TaskStanding> {
+    return taskStanding(this.docker, taskId, containerId);
   }
 
   /** Opens the container event stream from `since` (seconds), filtered to FOLLOWED_ACTIONS in the engine's names. */

@@ -106,7 +106,8 @@ export type Input =
   | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
   | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
   /** A task container was started again outside its orchestrator, which no longer tracks it. */
-  | { readonly type: 'orphaned'; readonly at: number }
+  /** `reason`: how it was found, when not by its own start (its orchestrator says the task is over). */
+  | { readonly type: 'orphaned'; readonly at: number; readonly reason?: string }
   /** healer handed a task container back to its orchestrator (removed or stopped it). */
   | { readonly type: 'replaced'; readonly at: number }
   /** healer's own action ended; a failed one is retried (`retry`) after the backoff. */

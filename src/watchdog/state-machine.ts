@@ -62,7 +62,7 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
     case 'stop_failed':
       return onStopFailed(s, input, rules);
     case 'orphaned':
-      return onOrphaned(s, at, rules, ctx);
+      return onOrphaned(s, at, rules, ctx, input.reason);
     case 'replaced':
       // Handed back: the orchestrator starts a new container; this one is history and never started again.
       return { state: { ...s, inFlight: false, lifecycle: 'stopped', pending: undefined, heldBy: undefined, liveness: settled(s.liveness) }, actions: [] };
@@ -146,9 +146,9 @@ function onStarted(s: MachineState, at: number, rules: Rules): Step {
  * runs again was started by someone else and is an untracked orphan: reported, and handed back when the
  * policy allows it (it may hold the port its replacement needs).
  */
-function onOrphaned(s: MachineState, at: number, rules: Rules, ctx: Context): Step {
+function onOrphaned(s: MachineState, at: number, rules: Rules, ctx: Context, found?: string): Step {
   if (!rules.task || s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
-  const reason = 'started again outside its orchestrator, which no longer tracks it (an orphan)';
+  const reason = found ?? 'started again outside its orchestrator, which no longer tracks it (an orphan)';
   const orphan: Action = { type: 'notify', event: 'orphan', reason };
   if (rules.task.orphans !== 'remove') return { state: s, actions: [orphan] };
   const out = decide(s, { kind: 'restart', reason, cause: 'orphan' }, at, rules, ctx);

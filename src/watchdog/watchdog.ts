@@ -25,6 +25,7 @@ import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, recordAction, type HistorySink } from './history.ts';
 import { describeAction } from './narrate.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
+import { OrphanScan } from './orphan-scan.ts';
 import { TaskSlots } from './slot-watch.ts';
 import { containerStatus, type ContainerStatus } from './status.ts';
 
@@ -79,6 +80,8 @@ export class Watchdog {
   private engineInfo: EngineInfo | undefined;
   /** Crash loops of orchestrated service slots, across the containers the orchestrator makes. */
   private readonly slots: TaskSlots;
+  /** Orphans no event showed (made while healer was not looking), asked for after each full discovery. */
+  private readonly orphans: OrphanScan;
 
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
@@ -104,6 +107,7 @@ export class Watchdog {
       watches: () => this.watches.values(),
       context: (w) => this.effects.context(w),
     });
+    this.orphans = new OrphanScan({ engine: deps.engine, clock: deps.clock, log: deps.log.child({ component: 'orphans' }) });
     this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, state: deps.state, clock: deps.clock, log: deps.log }, this.registry);
     this.events = new EventStream(
       deps.engine,
@@ -178,6 +182,7 @@ export class Watchdog {
 
   private async onConnected(reconnect: boolean): Promise<void> {
     await this.discovery.sync();
+    void this.orphans.scan(this.watches);
     if (reconnect && !this.engineReachable) {
       this.deps.alerter.emit(hostAlert('docker_reconnected', `reconnected and resynchronised: ${this.watches.size} containers watched`));
       this.history.transition({ at: this.deps.clock.now(), container: '', event: 'engine_reconnected', reason: `${this.watches.size} containers watched` });

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerting/types.ts';
+import { startEngineProxy } from '../helpers/engine-proxy.ts';
 import { startPrometheus } from '../helpers/prometheus.ts';
 import { receiver } from '../helpers/receiver.ts';
 import { freePort } from '../helpers/servers.ts';
@@ -199,6 +200,64 @@ describe('Docker Swarm', () => {
     }, 30_000);
     expect(events.count('start', first.Id)).toBe(startsBefore + 1); // the operator's restart; healer never started it
     expect(logs.filter((l) => l.msg === 'service slot crash loop')).toEqual([]);
+  });
+
+  it("an orphan made while healer was not running is found at start-up through the manager's /tasks, and removed", async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const port = await freePort();
+    const svc = await service(
+      'late',
+      { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms', 'healer.restart.timeout': '1s', 'healer.task.orphans': 'remove' },
+      appCommand(port),
+    );
+    const first = await waitFor('the first task running', async () => (await tasks(svc)).find((c) => c.State === 'running'));
+    // The first healer is stopped by the test itself (a second stop of it would fail), or after it on a failure.
+    const before = await startTestHealer({ DOCKER_HOST: HOST, HEALER_DISCOVERY_SCOPE: runId }, undefined, { ids: [], hostname: 'test' });
+    let running = true;
+    defer(() => (running ? before.stop() : undefined));
+    await waitFor('first passing probe', () => before.healer.watchdog.watches.get(first.Id)?.state.liveness.up === true);
+    running = false;
+    await before.stop();
+    const startsBefore = events.count('start', first.Id);
+    await cli('restart', '-t', '1', first.Id); // while healer is down: Swarm fails the task, the container runs on
+    await waitFor('Swarm made a replacement task', async () => (await tasks(svc)).some((t) => t.Id !== first.Id), 30_000);
+    expect((await api.getContainer(first.Id).inspect()).State.Running).toBe(true); // the orphan
+    const { logs } = await start();
+    const name = first.Names[0]?.slice(1);
+    const orphan = await waitFor('the orphan reported', () => logs.find((l) => l.msg === 'container orphan' && l.container === name));
+    // The app exits 0 at the restart's SIGTERM: Swarm holds its task as complete.
+    expect(orphan.reason).toBe('runs outside its orchestrator, which no longer tracks it: its task is complete (desired state shutdown) (an orphan)');
+    await waitFor('the orphan removed', () => events.count('destroy', first.Id) === 1, 30_000);
+    await waitFor('one task of the service running, a new one', async () => {
+      const running = (await tasks(svc)).filter((t) => t.State === 'running');
+      return running.length === 1 && running[0]?.Id !== first.Id;
+    }, 30_000);
+    expect(events.count('start', first.Id)).toBe(startsBefore + 1); // the operator's restart; healer never started it
+    expect(events.count('restart')).toBe(1);
+  });
+
+  it('through a socket proxy that refuses /tasks, healer says so once and still finds that orphan from its own record', async () => {
+    runId = newRunId();
+    const proxy = await startEngineProxy(SOCK);
+    defer(() => proxy.close());
+    proxy.refuseTasks = true;
+    const port = await freePort();
+    const svc = await service('proxied', { 'healer.enable': 'true', 'healer.liveness': `http://:${port}/health`, 'healer.liveness.interval': '300ms' }, appCommand(port));
+    const other = await service('current', { 'healer.enable': 'true' }, ['sleep', '600']);
+    const first = await waitFor('the first task running', async () => (await tasks(svc)).find((c) => c.State === 'running'));
+    await waitFor('the other task running', async () => (await tasks(other)).some((c) => c.State === 'running'));
+    await cli('restart', '-t', '1', first.Id); // before healer starts: no event of it will be seen
+    await waitFor('Swarm made a replacement task', async () => (await tasks(svc)).some((t) => t.Id !== first.Id), 30_000);
+    const { logs } = await startTestHealer({ DOCKER_HOST: proxy.host, HEALER_DISCOVERY_SCOPE: runId }, undefined, { ids: [], hostname: 'test' }).then((h) => (defer(() => h.stop()), h));
+    const orphan = await waitFor('the orphan reported', () => logs.find((l) => l.msg === 'container orphan' && l.container === first.Names[0]?.slice(1)));
+    expect(orphan.reason).toBe('runs outside its orchestrator, which no longer tracks it: its container was started again after it had ended (an orphan)');
+    await sleep(500);
+    const told = logs.filter((l) => /cannot say which tasks are current/.test(l.msg));
+    expect(told.map((l) => [l.level, l.why])).toEqual([[30, 'GET /tasks/{id} was refused (a socket proxy must allow TASKS=1)']]);
+    expect(proxy.requests.filter((r) => r.startsWith('GET /tasks/'))).toHaveLength(1); // asked once, not per task container
+    expect(logs.filter((l) => l.level >= 50)).toEqual([]);
+    expect(logs.filter((l) => l.msg === 'container orphan')).toHaveLength(1);
   });
 
   it('healer check on the manager warns about a service whose healer labels are service labels', async () => {

@@ -3,7 +3,8 @@ import { connect, createServer, type Socket } from 'node:net';
 /**
  * A byte-level proxy from 127.0.0.1 to the engine's unix socket that can break the event stream alone:
  * `cutEvents()` drops every connection that carried a GET .../events, and while `refuseEvents` is on,
- * new event requests get a 503; while `stallRestarts` is on, restart requests are never forwarded.
+ * new event requests get a 503; while `stallRestarts` is on, restart requests are never forwarded;
+ * while `refuseTasks` is on, GET /tasks/... gets HAProxy's 403, as from a socket proxy without TASKS=1.
  * Everything else passes untouched. (A failure mode the real engine does
  * not produce on demand.)
  */
@@ -14,6 +15,8 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   stallRestarts: boolean;
   /** The next this many POST .../restart requests are refused with a 500, as an engine that failed them. */
   refuseRestarts: number;
+  /** While on, GET .../tasks... requests are refused with a 403 (tecnativa's proxy without TASKS=1). */
+  refuseTasks: boolean;
   /** Requests seen, by first line (method and path without the API version). */
   readonly requests: string[];
   cutEvents(): number;
@@ -22,7 +25,7 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   const events = new Set<Socket>();
   const all = new Set<Socket>();
   const requests: string[] = [];
-  const state = { refuseEvents: false, stallRestarts: false, refuseRestarts: 0 };
+  const state = { refuseEvents: false, stallRestarts: false, refuseRestarts: 0, refuseTasks: false };
   const server = createServer((client) => {
     all.add(client);
     const upstream = connect(socket);
@@ -46,6 +49,12 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
           return;
         }
         events.add(client);
+      }
+      if (state.refuseTasks && /^GET (\/v[\d.]+)?\/tasks/m.test(head)) {
+        const body = '<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n';
+        client.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+        upstream.destroy();
+        return;
       }
       const restart = /^POST (\/v[\d.]+)?\/containers\/[^/ ]+\/restart/m.test(head);
       if (restart && state.refuseRestarts > 0) {
@@ -81,6 +90,12 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
     },
     set refuseRestarts(v: number) {
       state.refuseRestarts = v;
+    },
+    get refuseTasks() {
+      return state.refuseTasks;
+    },
+    set refuseTasks(v: boolean) {
+      state.refuseTasks = v;
     },
     requests,
     cutEvents() {

@@ -27,6 +27,7 @@ export function fakeEngine(containers: readonly ContainerInfo[]): { engine: Engi
     restart: (id: string) => (count('restart'), restarts.push(id), Promise.resolve()),
     start: () => (count('start'), Promise.resolve()),
     stop: () => (count('stop'), Promise.resolve()),
+    taskStanding: () => (count('task'), Promise.resolve({ kind: 'unknown', why: 'this engine is not a Swarm manager', lasting: true })),
     exec: () => (count('exec'), Promise.resolve({ exitCode: 0, output: '' })),
     logs: () => (count('logs'), Promise.resolve([])),
     openEvents: (): Promise<Readable> => {

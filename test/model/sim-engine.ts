@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { EngineError, type Engine } from '../../src/docker/engine.ts';
 import { swarmTask } from '../../src/docker/inspect.ts';
+import type { TaskStanding } from '../../src/docker/services.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
 
@@ -58,6 +59,12 @@ export class SimEngine {
   refuseNext = 0;
   /** The next restart/start/stop call takes this long (simulated) to answer. */
   slowNextMs = 0;
+  /** Swarm tasks whose container went down: Swarm holds them as failed or complete, whatever runs later. */
+  readonly endedTasks = new Set<string>();
+  /** A Swarm manager answers `/tasks`; a worker (false) answers 503. */
+  manager = true;
+  /** `/tasks` questions healer asked. */
+  taskAsks = 0;
   private readonly streams = new Map<number, Set<PassThrough>>();
   private readonly dead = new Set<number>();
   private nextId = 1;
@@ -217,6 +224,8 @@ export class SimEngine {
     c.exitCode = code;
     c.finishedAt = this.now();
     c.health = c.hasHealthcheck ? 'unhealthy' : undefined;
+    const task = c.labels['com.docker.swarm.task.id'];
+    if (task) this.endedTasks.add(task);
     this.emit(c, 'die', { exitCode: String(code) });
   }
 
@@ -334,6 +343,12 @@ export class SimEngine {
       remove: (id: string) =>
         act('remove', id, 0, (c) => this.remove(c)).catch((err: unknown) => {
           if ((err as { status?: number }).status !== 404) throw err;
+        }),
+      taskStanding: (taskId: string) =>
+        answer((): TaskStanding => {
+          this.taskAsks++;
+          if (!this.manager) return { kind: 'unknown', why: 'this engine is not a Swarm manager', lasting: true };
+          return this.endedTasks.has(taskId) ? { kind: 'ended', why: 'its task is failed (desired state shutdown)' } : { kind: 'current' };
         }),
       exec: () => answer(() => ({ exitCode: 0, output: '' })),
       logs: () => answer(() => [] as string[]),
