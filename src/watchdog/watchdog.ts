@@ -13,17 +13,17 @@ import type { PolledKind } from '../probes/index.ts';
 import type { Lookup } from '../probes/pin.ts';
 import type { Prober } from '../probes/types.ts';
 import { Actor } from './actor.ts';
-import { containerAlert, hostAlert } from './alert-input.ts';
+import { hostAlert } from './alert-input.ts';
 import type { Clock } from './clock.ts';
 import { ContainerWatch, NO_OBSERVER, type Observer, type WatchEffects } from './container-watch.ts';
 import { probeAddress } from './discover.ts';
 import { routeProbe } from './probe-route.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
 import { Breaker } from './breaker.ts';
-import { failingDependency } from './guards.ts';
 import type { MachineState } from './machine-types.ts';
-import { NO_HISTORY, recordAction, type HistorySink } from './history.ts';
-import { describeAction } from './narrate.ts';
+import { NO_HISTORY, type HistorySink } from './history.ts';
+import { watchEffects } from './effects.ts';
+import { routeEvent } from './event-router.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
 import { OrphanScan } from './orphan-scan.ts';
 import { TaskSlots } from './slot-watch.ts';
@@ -82,6 +82,8 @@ export class Watchdog {
   private readonly slots: TaskSlots;
   /** Orphans no event showed (made while healer was not looking), asked for after each full discovery. */
   private readonly orphans: OrphanScan;
+  /** How the watches act, notify and decide (effects.ts). */
+  private readonly effects: WatchEffects;
 
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
@@ -97,6 +99,17 @@ export class Watchdog {
       maxConcurrent: deps.loaded.config.guards.max_concurrent_restarts,
       history: this.history,
       watches: () => this.watches.values(),
+    });
+    this.effects = watchEffects({
+      actor: this.actor,
+      alerter: deps.alerter,
+      history: this.history,
+      slots: this.slots,
+      observer: deps.observer ?? NO_OBSERVER,
+      clock: deps.clock,
+      watches: this.watches,
+      paused: () => this.paused,
+      changed: (w, before, failingFlipped) => this.changed(w, before, failingFlipped),
     });
     this.breaker = new Breaker({
       clock: deps.clock,
@@ -244,77 +257,11 @@ export class Watchdog {
     return watch;
   }
 
-  /** Routes one engine event: to discovery when it changes which containers exist, else to the watch. */
+  /** Routes one engine event (event-router.ts); healer's own and those after stop() are dropped. */
   private onEvent(ev: ContainerEvent): void {
     if (this.stopping || isSelf(ev.id, this.deps.self)) return;
-    const w = this.watches.get(ev.id);
-    if (ev.action === 'destroy') return void this.discovery.removed(ev.id);
-    if (!w) {
-      if (ev.action === 'start') this.discovery.later(ev.id);
-      return;
-    }
-    // A new name, or `docker update` (a restart policy switched on or off): looked at again.
-    if (ev.action === 'rename' || ev.action === 'update') return this.discovery.later(ev.id);
-    const now = this.deps.clock.now();
-    if (ev.action === 'health_status') {
-      if (w.policy.liveness?.spec.kind === 'docker' && (ev.health === 'healthy' || ev.health === 'unhealthy' || ev.health === 'starting')) {
-        w.feed({ type: 'health', status: ev.health, at: now });
-      }
-      return;
-    }
-    w.guard(() => {
-      const input = w.events.read(ev, now, w.info.stopSignal);
-      if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
-        w.log.info('container stopped by an operator; it stays stopped');
-        // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
-        // (Swarm acts on the HEALTHCHECK only: healer's own probes failing while an app drains after the
-        // stop signal of a rolling update say nothing of the task.)
-        if (w.policy.liveness?.spec.kind === 'docker' && w.state.liveness.up === false) this.slots.failed(w, { kind: 'unhealthy' });
-        this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
-      }
-      const restarted = input?.type === 'started' && w.state.lifecycle !== 'running';
-      if (restarted) this.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
-      if (input?.type === 'paused' || input?.type === 'unpaused') w.log.info({ event: input.type }, input.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
-      if (input) w.feed(input);
-      // Seen as it happens: a task container that runs again was started by someone, not its orchestrator.
-      if (restarted && w.info.task) w.feed({ type: 'orphaned', at: now });
-    });
-    if (ev.action === 'start') this.discovery.later(ev.id);
-    if (ev.action === 'unpause') this.discovery.health(ev.id);
+    routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, slots: this.slots, clock: this.deps.clock });
   }
-
-  private readonly effects: WatchEffects = {
-    act: (w, kind, reason, cause) => this.actor.act(w, kind, reason, cause),
-    notify: (w, action) => {
-      const line = describeAction(action);
-      if (line) w.log[line.level](line.fields, line.msg);
-      if (action.type === 'notify' && action.event === 'recovered' && action.recoveryMs !== undefined) (this.deps.observer ?? NO_OBSERVER).recovered(action.recoveryMs / 1000);
-      recordAction(this.history, w, action, this.deps.clock.now());
-      // A task's failure counts in its service slot; while the slot loops, its crashloop alert speaks for it.
-      if (action.type === 'replace' && action.cause !== 'orphan') this.slots.failed(w, { kind: 'replaced' });
-      const quiet = action.type === 'notify' && action.event === 'died' && !this.slots.failed(w, { kind: 'exit', exitCode: action.exitCode ?? -1 });
-      if (action.type === 'notify' && !quiet) {
-        const extra = {
-          ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),
-          ...(action.exitCode !== undefined ? { exitCode: action.exitCode, oom: action.oom ?? false } : {}),
-        };
-        this.deps.alerter.emit(containerAlert(w, action.event, action.reason, this.deps.clock.now(), extra));
-      }
-    },
-    context: (w) => ({
-      // Asked on every probe result: only containers with dependencies pay for looking at the others.
-      heldBy:
-        w.policy.dependsOn.length === 0
-          ? undefined
-          : failingDependency(
-              { project: w.info.project, dependsOn: w.policy.dependsOn },
-              [...this.watches.values()].filter((o) => o !== w).map((o) => ({ name: o.name, project: o.info.project, service: o.info.service, failing: o.failing })),
-            ),
-      paused: this.paused,
-      stopping: w.events.stopSignalled(this.deps.clock.now()),
-    }),
-    changed: (w, before, failingFlipped) => this.changed(w, before, failingFlipped),
-  };
 
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
     const s = w.state;

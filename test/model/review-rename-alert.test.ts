@@ -59,9 +59,12 @@ describe('review: `docker compose up -d` re-creates an unhealthy container (stop
     worlds.push(w);
     // Record emits and removals in order, as the real Alerter would hand them to its channels.
     const seen: ({ kind: 'emit'; a: (typeof w.alerts)[number] } | { kind: 'gone'; id: string })[] = [];
-    const sink = { emit: (a: (typeof w.alerts)[number]) => void seen.push({ kind: 'emit', a }), containerGone: (id: string) => void seen.push({ kind: 'gone', id }) };
-    (w.wd as unknown as { deps: { alerter: unknown } }).deps.alerter = sink;
-    (w.wd.actor as unknown as { deps: { alerter: unknown } }).deps.alerter = sink;
+    const push = w.alerts.push.bind(w.alerts);
+    w.alerts.push = (...a) => {
+      for (const x of a) seen.push({ kind: 'emit', a: x });
+      return push(...a);
+    };
+    w.onContainerGone = (id: string) => void seen.push({ kind: 'gone', id });
     const labels = { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'api' };
     const old = w.engine.create('shop-api-1', labels);
     w.engine.startNow(old);

@@ -1,0 +1,64 @@
+import type { Actor, AlertSink } from './actor.ts';
+import { containerAlert } from './alert-input.ts';
+import type { Clock } from './clock.ts';
+import type { ContainerWatch } from './container-watch.ts';
+import { failingDependency } from './guards.ts';
+import { recordAction, type HistorySink } from './history.ts';
+import type { MachineState } from './machine-types.ts';
+import { describeAction } from './narrate.ts';
+import type { TaskSlots } from './slot-watch.ts';
+import type { Observer, WatchEffects } from './watch-types.ts';
+
+/** What the watches' effects reach in the watchdog: the actor, alerting, history, the host-wide guards. */
+export interface EffectsHost {
+  readonly actor: Actor;
+  readonly alerter: AlertSink;
+  readonly history: HistorySink;
+  readonly slots: TaskSlots;
+  readonly observer: Observer;
+  readonly clock: Clock;
+  readonly watches: ReadonlyMap<string, ContainerWatch>;
+  /** The mass-failure breaker is open. */
+  paused(): boolean;
+  /** A watch's state changed: persisted, and the breaker looks again when failing flipped. */
+  changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void;
+}
+
+/**
+ * How a watch's decisions leave it: actions to the actor, notifications to the log, history and
+ * alerting (a task's through its service slot), and the context each decision is taken in.
+ */
+export function watchEffects(h: EffectsHost): WatchEffects {
+  return {
+    act: (w, kind, reason, cause) => h.actor.act(w, kind, reason, cause),
+    notify: (w, action) => {
+      const line = describeAction(action);
+      if (line) w.log[line.level](line.fields, line.msg);
+      if (action.type === 'notify' && action.event === 'recovered' && action.recoveryMs !== undefined) h.observer.recovered(action.recoveryMs / 1000);
+      recordAction(h.history, w, action, h.clock.now());
+      // A task's failure counts in its service slot; while the slot loops, its crashloop alert speaks for it.
+      if (action.type === 'replace' && action.cause !== 'orphan') h.slots.failed(w, { kind: 'replaced' });
+      const quiet = action.type === 'notify' && action.event === 'died' && !h.slots.failed(w, { kind: 'exit', exitCode: action.exitCode ?? -1 });
+      if (action.type === 'notify' && !quiet) {
+        const extra = {
+          ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),
+          ...(action.exitCode !== undefined ? { exitCode: action.exitCode, oom: action.oom ?? false } : {}),
+        };
+        h.alerter.emit(containerAlert(w, action.event, action.reason, h.clock.now(), extra));
+      }
+    },
+    context: (w) => ({
+      // Asked on every probe result: only containers with dependencies pay for looking at the others.
+      heldBy:
+        w.policy.dependsOn.length === 0
+          ? undefined
+          : failingDependency(
+              { project: w.info.project, dependsOn: w.policy.dependsOn },
+              [...h.watches.values()].filter((o) => o !== w).map((o) => ({ name: o.name, project: o.info.project, service: o.info.service, failing: o.failing })),
+            ),
+      paused: h.paused(),
+      stopping: w.events.stopSignalled(h.clock.now()),
+    }),
+    changed: (w, before, failingFlipped) => h.changed(w, before, failingFlipped),
+  };
+}

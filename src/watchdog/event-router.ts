@@ -1,0 +1,59 @@
+import type { ContainerEvent } from '../docker/types.ts';
+import type { Clock } from './clock.ts';
+import type { ContainerWatch } from './container-watch.ts';
+import type { Discovery } from './discovery.ts';
+import type { HistorySink } from './history.ts';
+import type { TaskSlots } from './slot-watch.ts';
+
+/** What routing an engine event reaches: the watches, discovery, history and the service slots. */
+export interface EventHost {
+  readonly watches: ReadonlyMap<string, ContainerWatch>;
+  readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health'>;
+  readonly history: HistorySink;
+  readonly slots: TaskSlots;
+  readonly clock: Clock;
+}
+
+/**
+ * Routes one engine event (not healer's own, not while stopping: the caller looks): to discovery when
+ * it changes which containers exist or how one is to be watched, else to its watch.
+ */
+export function routeEvent(ev: ContainerEvent, h: EventHost): void {
+  const w = h.watches.get(ev.id);
+  if (ev.action === 'destroy') return void h.discovery.removed(ev.id);
+  if (!w) {
+    if (ev.action === 'start') h.discovery.later(ev.id);
+    return;
+  }
+  // A new name, or `docker update` (a restart policy switched on or off): looked at again.
+  if (ev.action === 'rename' || ev.action === 'update') return h.discovery.later(ev.id);
+  const now = h.clock.now();
+  if (ev.action === 'health_status') {
+    if (w.policy.liveness?.spec.kind === 'docker' && (ev.health === 'healthy' || ev.health === 'unhealthy' || ev.health === 'starting')) {
+      w.feed({ type: 'health', status: ev.health, at: now });
+    }
+    return;
+  }
+  w.guard(() => feedEvent(w, ev, now, h));
+  if (ev.action === 'start') h.discovery.later(ev.id);
+  if (ev.action === 'unpause') h.discovery.health(ev.id);
+}
+
+/** A lifecycle event, read against healer's own actions (EventReader), as the watch's input. */
+function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventHost): void {
+  const input = w.events.read(ev, now, w.info.stopSignal);
+  if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
+    w.log.info('container stopped by an operator; it stays stopped');
+    // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
+    // (Swarm acts on the HEALTHCHECK only: healer's own probes failing while an app drains after the
+    // stop signal of a rolling update say nothing of the task.)
+    if (w.policy.liveness?.spec.kind === 'docker' && w.state.liveness.up === false) h.slots.failed(w, { kind: 'unhealthy' });
+    h.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
+  }
+  const restarted = input?.type === 'started' && w.state.lifecycle !== 'running';
+  if (restarted) h.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
+  if (input?.type === 'paused' || input?.type === 'unpaused') w.log.info({ event: input.type }, input.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
+  if (input) w.feed(input);
+  // Seen as it happens: a task container that runs again was started by someone, not its orchestrator.
+  if (restarted && w.info.task) w.feed({ type: 'orphaned', at: now });
+}
