@@ -21,8 +21,8 @@ export function selfNetworkOf(own: ContainerInfo | undefined): SelfNetwork {
  * the container's IP on the network named by `healer.network`, else on a network healer shares with
  * it, else (healer outside Docker or on the host network, which reach every bridge) its only or first
  * network with an address. A container sharing another's namespace (`container:<id>`) has no address
- * of its own; the caller resolves the owner and passes it in. An address healer cannot reach from
- * where it runs is an error (a configuration problem), never a guess.
+ * of its own; the caller resolves the owner and passes it in. A Swarm task on swarm networks is reached
+ * only through a network healer shares with it. An address healer cannot reach from where it runs is an error (a configuration problem), never a guess.
  */
 export function resolveAddress(
   c: ContainerInfo,
@@ -38,13 +38,21 @@ export function resolveAddress(
     return { ok: true, address: '127.0.0.1' };
   }
   const withIp = Object.entries(c.networks).filter(([, ip]) => ip !== '');
+  // A Swarm task's networks are the swarm's (overlay, ingress): reachable from a container on the same
+  // network only, never from the host's network namespace (healer on the host network or outside Docker).
+  const overlay = (names: readonly string[]): AddressResult => ({
+    ok: false,
+    error: `is a Swarm task on ${names.join(', ')} (swarm networks, which healer reaches only from a container on the same network); attach healer to one of them (an attachable overlay) or set a probe host`,
+  });
   if (opts.network !== undefined) {
     const ip = c.networks[opts.network];
     if (!ip) return { ok: false, error: `has no address on network "${opts.network}" (healer.network)` };
+    if (c.task && !self.networks.includes(opts.network)) return overlay([opts.network]);
     return { ok: true, address: ip };
   }
   const shared = withIp.find(([name]) => self.networks.includes(name));
   if (shared) return { ok: true, address: shared[1] };
+  if (c.task && withIp.length > 0) return overlay(withIp.map(([n]) => n).sort());
   if (self.inContainer && !self.hostNetwork && withIp.length > 0) {
     return { ok: false, error: `shares no network with healer (it is on ${withIp.map(([n]) => n).join(', ')}); attach healer to one of them or set healer.network` };
   }

@@ -296,7 +296,6 @@ export class ContainerWatch {
     }
     this.feed({ type: 'probe', role, ok: result.ok, at });
   }
-
 }
 
 function trackRules(p: ProbePolicy): { failures: number; successes: number; startPeriodMs: number } {

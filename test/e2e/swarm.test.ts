@@ -260,6 +260,36 @@ describe('Docker Swarm', () => {
     expect(logs.filter((l) => l.msg === 'container orphan')).toHaveLength(1);
   });
 
+  // A stack's service is on its overlay network by default. healer on the host network (or outside
+  // Docker, as here) cannot reach an overlay address: probing it would fail a healthy task and hand it
+  // back to Swarm again and again. It is a configuration problem instead: reported, never acted on.
+  it('a task on an overlay network healer is not on is never probed nor handed back: a configuration problem', async () => {
+    runId = newRunId();
+    const net = `ov-${runId}`;
+    await cli('network', 'create', '-d', 'overlay', net);
+    const full = `overlay-${runId}`;
+    await cli('service', 'create', '-d', '--name', full, '--network', net, '--no-resolve-image', '--stop-grace-period', '1s',
+      '--container-label', `healer.scope=${runId}`, '--container-label', 'healer.enable=true', '--container-label', 'healer.liveness=http://:8080/health',
+      '--container-label', 'healer.liveness.interval=300ms', '--container-label', 'healer.liveness.failures=1', IMAGE, 'sleep', '600');
+    defer(async () => {
+      await cli('service', 'rm', full).catch(() => '');
+      // The network goes once the service's task is gone.
+      await waitFor('the overlay network removed', async () => (await cli('network', 'rm', net).then(() => true, () => false)), 30_000).catch(() => undefined);
+    });
+    const events = await recordEvents();
+    const task = await waitFor('the task running', async () => (await tasks(full)).find((c) => c.State === 'running'));
+    const { healer } = await start();
+    const row = await waitFor('the task watched, its probe a configuration problem', () => {
+      const c = healer.watchdog.status().containers.find((x) => x.id === task.Id);
+      return c?.configProblem ? c : undefined;
+    });
+    expect(row.configProblem).toMatch(new RegExp(`^cannot be probed: the container is a Swarm task on (ingress, )?${net} \\(swarm networks, which healer reaches only from a container on the same network\\); attach healer to one of them`));
+    await sleep(2000);
+    expect(events.count('kill', task.Id) + events.count('destroy', task.Id)).toBe(0);
+    expect((await tasks(full)).map((c) => [c.Id, c.State])).toEqual([[task.Id, 'running']]);
+    expect(healer.watchdog.watches.get(task.Id)?.state.liveness.up).not.toBe(false);
+  });
+
   it('healer check on the manager warns about a service whose healer labels are service labels', async () => {
     runId = newRunId();
     const full = `svclabels-${runId}`;

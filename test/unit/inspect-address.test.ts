@@ -62,6 +62,23 @@ describe('resolveAddress', () => {
     expect(resolveAddress(child, {})).toMatchObject({ ok: false, error: expect.stringContaining('shares the network of') as string });
   });
 
+  // A stack's service is on its overlay network by default: from the host network its address is
+  // unreachable, so a probe there would fail a healthy task and hand it back to Swarm again and again.
+  it('a Swarm task on overlay networks is reached only through a network healer shares with it', () => {
+    const task = { ...recorded('swarm-task'), networkMode: 'default', networks: { web_default: '10.0.1.5', ingress: '10.0.0.7' } };
+    const hostNet = { inContainer: true, hostNetwork: true, networks: [] };
+    expect(resolveAddress(task, { self: hostNet })).toEqual({
+      ok: false,
+      error: 'is a Swarm task on ingress, web_default (swarm networks, which healer reaches only from a container on the same network); attach healer to one of them (an attachable overlay) or set a probe host',
+    });
+    expect(resolveAddress(task, {})).toMatchObject({ ok: false });
+    expect(resolveAddress(task, { network: 'web_default', self: hostNet })).toMatchObject({ ok: false });
+    expect(resolveAddress(task, { self: { inContainer: true, hostNetwork: false, networks: ['web_default'] } })).toEqual({ ok: true, address: '10.0.1.5' });
+    expect(resolveAddress(task, { network: 'web_default', self: { inContainer: true, hostNetwork: false, networks: ['web_default'] } })).toEqual({ ok: true, address: '10.0.1.5' });
+    // A host-network task is probed at 127.0.0.1 as before.
+    expect(resolveAddress(recorded('swarm-task'), { self: hostNet })).toEqual({ ok: true, address: '127.0.0.1' });
+  });
+
   it('reports a container without any address', () => {
     expect(resolveAddress(recorded('no-network-exited'), {})).toMatchObject({ ok: false, error: expect.stringContaining('has no network address') as string });
   });
