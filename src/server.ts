@@ -51,9 +51,18 @@ export async function startServer(opts: {
     return ok;
   };
 
+  const refuseIfLimited = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const wait = expected === undefined ? 0 : throttle.retryAfterMs(client(req));
+    if (wait <= 0) return false;
+    res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+    send(res, 429, 'text/plain', 'too many wrong tokens from this address; try again later\n');
+    return true;
+  };
+
   const web: WebContext = {
     authorised,
     wrongToken: (req) => throttle.wrong(client(req)),
+    refuseIfLimited,
     token,
     status: () => sources.watchdog?.status(),
     history: opts.history,
@@ -64,11 +73,7 @@ export async function startServer(opts: {
     const path = (req.url ?? '/').split('?')[0];
     // Too many wrong tokens from this address: nothing but /healthz until its window ends, the right
     // token included (a 200 for it would tell a guesser when to stop).
-    const wait = expected === undefined || path === '/healthz' ? 0 : throttle.retryAfterMs(client(req));
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      return send(res, 429, 'text/plain', 'too many wrong tokens from this address; try again later\n');
-    }
+    if (path !== '/healthz' && refuseIfLimited(req, res)) return;
     if (await handleWeb(req, res, path ?? '/', web)) return;
     const route = ROUTES[path ?? ''];
     if (!route) return send(res, 404, 'text/plain', `not found; try ${Object.keys(ROUTES).join(', ')}\n`);

@@ -40,6 +40,9 @@ export function resolveAddress(
   const withIp = Object.entries(c.networks).filter(([, ip]) => ip !== '');
   // A Swarm task's networks are the swarm's (overlay, ingress): reachable from a container on the same
   // network only, never from the host's network namespace (healer on the host network or outside Docker).
+  // On a predefined node-local network (`--network bridge`) Swarm sets it as the network mode: docker0,
+  // reached as any bridged container is.
+  const swarmNetworks = c.task !== undefined && c.networkMode !== 'bridge';
   const overlay = (names: readonly string[]): AddressResult => ({
     ok: false,
     error: `is a Swarm task on ${names.join(', ')} (swarm networks, which healer reaches only from a container on the same network); attach healer to one of them (an attachable overlay) or set a probe host`,
@@ -47,12 +50,12 @@ export function resolveAddress(
   if (opts.network !== undefined) {
     const ip = c.networks[opts.network];
     if (!ip) return { ok: false, error: `has no address on network "${opts.network}" (healer.network)` };
-    if (c.task && !self.networks.includes(opts.network)) return overlay([opts.network]);
+    if (swarmNetworks && !self.networks.includes(opts.network)) return overlay([opts.network]);
     return { ok: true, address: ip };
   }
   const shared = withIp.find(([name]) => self.networks.includes(name));
   if (shared) return { ok: true, address: shared[1] };
-  if (c.task && withIp.length > 0) return overlay(withIp.map(([n]) => n).sort());
+  if (swarmNetworks && withIp.length > 0) return overlay(withIp.map(([n]) => n).sort());
   if (self.inContainer && !self.hostNetwork && withIp.length > 0) {
     return { ok: false, error: `shares no network with healer (it is on ${withIp.map(([n]) => n).join(', ')}); attach healer to one of them or set healer.network` };
   }

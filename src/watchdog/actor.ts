@@ -42,6 +42,8 @@ export class Actor {
   private readonly slots: Limit;
   /** Task containers whose hand-back stopped them but whose remove the engine refused (kept as history). */
   private readonly notRemoved = new WeakSet<ContainerWatch>();
+  /** Quarantine stops the engine refused in a row, per container: their retries back off. */
+  private readonly stopFailures = new WeakMap<ContainerWatch, number>();
 
   constructor(deps: ActorDeps) {
     this.deps = deps;
@@ -59,14 +61,10 @@ export class Actor {
       done = await this.slots.run(() => this.perform(w, kind, reason));
     } catch (err) {
       const error = (err as Error).message;
-      if (kind === 'stop') {
-        w.log.error({ action: kind, err: error, reason }, 'stop failed');
-        const down = w.events.endAction(false);
-        // Down meanwhile: that is what happened to it. Still running: the stop is tried again.
-        w.feed(down ?? { type: 'stop_failed', error, retry: { kind: 'restart', reason, cause }, at: this.deps.clock.now() });
-        return;
-      }
+      if (kind === 'stop') return this.stopFailed(w, reason, cause, error);
       const down = w.events.endAction(false);
+      // A hand-back whose stop signal reached the container: it drains, and its exit is that stop's.
+      if (kind === 'replace') w.events.keepOwnStopSignal();
       w.counts.restartFailures[cause]++;
       // A restart whose stop half ran: what is retried is a start (a restart needs it running).
       const retryKind = kind === 'start' || w.events.downByOwnAction ? 'start' : 'restart';
@@ -93,7 +91,10 @@ export class Actor {
     }
     if (kind === 'stop') {
       // healer's own quarantine: its kill, die and stop were healer's; the container stays stopped.
-      if (done) w.feed({ type: 'stopped', by: 'operator', at: now });
+      if (done) {
+        this.stopFailures.delete(w);
+        w.feed({ type: 'stopped', by: 'operator', at: now });
+      }
       return;
     }
     if (kind === 'replace' && done) {
@@ -162,7 +163,14 @@ export class Actor {
     const how = w.policy.task.replace;
     w.log.warn({ reason, action: 'replace', how, timeoutMs, service: w.info.task?.service, slot: w.info.task?.slot }, `${how === 'remove' ? 'removing' : 'stopping'} task container so its orchestrator replaces it`);
     w.events.beginAction('replace');
-    await this.deps.engine.stop(w.id, timeoutMs);
+    this.notRemoved.delete(w);
+    await this.deps.engine.stop(w.id, timeoutMs).catch(async (err: unknown) => {
+      // The engine may have stopped it and lost its answer (a proxy timing out): stopped is handed back.
+      const fresh = await this.deps.engine.inspect(w.id).catch(() => undefined);
+      if (!fresh || fresh.running) throw err;
+      w.info = fresh;
+      w.log.warn({ action: 'replace', err: (err as Error).message }, 'the engine failed its answer to the stop, but the task container is stopped: handed back');
+    });
     // Stopped is handed back (the orchestrator has seen the task fail and starts a new one): a remove the
     // engine refuses leaves task history, not a failed action (whose stop would then read as a crash).
     if (how === 'remove') {
@@ -174,6 +182,30 @@ export class Actor {
     const removed = how === 'remove' && !this.notRemoved.has(w);
     w.log.info({ action: 'replace', how, event: 'replaced' }, `task container ${removed ? 'removed' : 'stopped'}; its orchestrator starts a new one`);
     return true;
+  }
+
+  /**
+   * A quarantine stop whose call failed. What matters is what became of the container: down (the engine
+   * stopped it and its answer was lost, a proxy timed out) is quarantined; draining after healer's stop
+   * signal, its exit is awaited as that stop's; still running untouched, the engine refused: alerted and
+   * tried again, backing off.
+   */
+  private async stopFailed(w: ContainerWatch, reason: string, cause: Cause, error: string): Promise<void> {
+    w.log.error({ action: 'stop', err: error, reason }, 'stop failed');
+    const down = w.events.endAction(false);
+    const draining = w.events.keepOwnStopSignal();
+    const now = (): number => this.deps.clock.now();
+    if (down) return w.feed(down);
+    const fresh = await this.deps.engine.inspect(w.id).catch(() => undefined);
+    if (fresh) w.info = fresh;
+    if (w.events.downByOwnAction || (fresh && !fresh.running)) {
+      this.stopFailures.delete(w);
+      w.log.info({ action: 'stop' }, 'the container is stopped all the same; it stays stopped');
+      return w.feed({ type: 'stopped', by: 'operator', at: now() });
+    }
+    const attempt = (this.stopFailures.get(w) ?? 0) + 1;
+    this.stopFailures.set(w, attempt);
+    w.feed({ type: 'stop_failed', error, retry: { kind: 'restart', reason, cause }, attempt, draining, at: now() });
   }
 
   /** Containers in X's network namespace lose their network when X goes down: restart them after it is back. */

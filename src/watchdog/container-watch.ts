@@ -58,6 +58,8 @@ export class ContainerWatch {
    * why. Every other container carries on; the watch is made anew when the container starts again.
    */
   error: { readonly message: string; readonly at: number } | undefined;
+  /** This run was reported as an orphan (a task started outside its orchestrator): said once per run. */
+  orphanSeen = false;
   /** Why the probe cannot be routed (a configuration problem, not a failure); undefined when it can. */
   configProblem: string | undefined;
   private readonly deps: WatchDeps;
@@ -182,6 +184,7 @@ export class ContainerWatch {
 
   /** Feeds one input to the state machine and carries out what it decides. */
   feed(input: Input): void {
+    if (input.type === 'orphaned') this.orphanSeen = true;
     this.guard(() => this.apply((s, ctx) => step(s, input, this.rules, ctx), input.type));
   }
 

@@ -56,6 +56,8 @@ export class EventReader {
   private oom = false;
   /** healer handed this (task) container back: every kill, die and stop from now on is healer's. */
   private handedBack = false;
+  /** When healer's own stop or hand-back sent its stop signal (the engine's kill event), during the action. */
+  private ownSignalAt: number | undefined;
 
   /** healer is about to restart, start, stop (quarantine) or hand back (a task: stop, remove) the container. */
   beginAction(kind: 'restart' | 'start' | 'stop' | 'replace'): void {
@@ -66,7 +68,21 @@ export class EventReader {
     this.startedSinceAction = false;
     this.downWhileActing = undefined;
     this.ownDie = undefined;
+    this.ownSignalAt = undefined;
     if (kind === 'restart') this.ownRestartEvents++;
+  }
+
+  /**
+   * healer's stop or hand-back failed (the engine's answer did, a proxy timed out) after its stop signal
+   * reached the container, which is draining: its exit is that stop's, as an operator's is, within the
+   * window (and decisions are held meanwhile). False when no stop signal of healer's was seen.
+   */
+  keepOwnStopSignal(): boolean {
+    const at = this.ownSignalAt;
+    this.ownSignalAt = undefined;
+    if (at === undefined) return false;
+    this.stopSignalAt = at;
+    return true;
   }
 
   /**
@@ -126,6 +142,7 @@ export class EventReader {
         const stops = n === undefined || n === SIGKILL || n === SIGTERM || n === signalNumber(stopSignal);
         // healer's restart sends its kill before the new run starts; a kill after that is someone else's.
         if ((!ours || this.startedSinceAction) && stops) this.stopSignalAt = now;
+        else if (this.acting && (this.actingKind === 'stop' || this.actingKind === 'replace') && stops) this.ownSignalAt = now;
         return undefined;
       }
       case 'oom':

@@ -112,8 +112,12 @@ export type Input =
   | { readonly type: 'replaced'; readonly at: number }
   /** healer's own action ended; a failed one is retried (`retry`) after the backoff. */
   | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly at: number }
-  /** healer's quarantine stop failed and the container still runs. */
-  | { readonly type: 'stop_failed'; readonly error: string; readonly retry: Pending; readonly at: number }
+  /**
+   * healer's quarantine stop failed and the container still runs: the `attempt`th failure in a row (the
+   * retry backs off, doubling); `draining` when its stop signal reached the container (no alert: its exit
+   * is awaited, and the retry held, for the stop-signal window).
+   */
+  | { readonly type: 'stop_failed'; readonly error: string; readonly retry: Pending; readonly attempt: number; readonly draining: boolean; readonly at: number }
   /** Time passed, or the context changed: take pending decisions again, reset the budget when due. */
   | { readonly type: 'tick'; readonly at: number }
   /** Restarts the engine did while healer could not see events (RestartCount grew). */

@@ -40,19 +40,32 @@ export class OrphanScan {
   /** Containers already reported as orphans by a scan: not asked about again while they run. */
   private readonly reported = new Set<string>();
   private told = false;
+  private scanning = false;
 
   constructor(deps: OrphanScanDeps) {
     this.deps = deps;
   }
 
-  /** Looks at every running task container among `watches`; never rejects. */
+  /**
+   * Looks at every running task container among `watches` not yet reported (by a scan, or by its own
+   * start event as it happened); never rejects. A scan asked for while one runs (a stream reconnecting
+   * again and again while the engine answers slowly) is skipped: the one under way looks at them all.
+   */
   async scan(watches: ReadonlyMap<string, ContainerWatch>): Promise<void> {
-    for (const id of this.reported) if (!watches.has(id)) this.reported.delete(id);
-    const [first, ...rest] = [...watches.values()].filter((w) => w.info.task && w.info.running && w.state.lifecycle === 'running' && !w.state.inFlight && !this.reported.has(w.id));
-    if (!first) return;
-    // The first answer tells whether this engine can answer at all: a worker is asked once, not per task.
-    const answers = await this.check(first, watches, true);
-    await Promise.all(rest.map((w) => this.asks.run(() => this.check(w, watches, answers))));
+    if (this.scanning) return;
+    this.scanning = true;
+    try {
+      for (const id of this.reported) if (!watches.has(id)) this.reported.delete(id);
+      const [first, ...rest] = [...watches.values()].filter(
+        (w) => w.info.task && w.info.running && w.state.lifecycle === 'running' && !w.state.inFlight && !w.orphanSeen && !this.reported.has(w.id),
+      );
+      if (!first) return;
+      // The first answer tells whether this engine can answer at all: a worker is asked once, not per task.
+      const answers = await this.check(first, watches, true);
+      await Promise.all(rest.map((w) => this.asks.run(() => this.check(w, watches, answers))));
+    } finally {
+      this.scanning = false;
+    }
   }
 
   /** Judges one task container, asking the engine when `ask`; false: the engine cannot answer such questions. */

@@ -109,12 +109,13 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
   return { state: { ...refused, pending: input.retry }, actions: [failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
 }
 
-/** A quarantine stop the engine refused: said, and tried again after the initial backoff (nothing else would ask again). */
+/** A quarantine stop the engine refused: said, and tried again after its backoff (nothing else would ask again). */
 function onStopFailed(s: MachineState, input: Extract<Input, { type: 'stop_failed' }>, rules: Rules): Step {
-  const failed: Action = { type: 'notify', event: 'restart_failed', reason: `the engine refused to stop it: ${input.error}` };
-  if (s.lifecycle !== 'running' || rules.action !== 'stop') return { state: s, actions: [failed] };
-  const due = input.at + rules.backoff.initialMs;
-  return { state: { ...s, pending: { ...input.retry, notBefore: due } }, actions: [failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
+  const failed: Action[] = input.draining ? [] : [{ type: 'notify', event: 'restart_failed', reason: `the engine refused to stop it: ${input.error}` }];
+  if (s.lifecycle !== 'running' || rules.action !== 'stop') return { state: s, actions: failed };
+  // Backs off as a refused restart does: initial, doubling, at most max.
+  const due = input.at + Math.min(rules.backoff.maxMs, rules.backoff.initialMs * 2 ** Math.min(30, input.attempt - 1));
+  return { state: { ...s, pending: { ...input.retry, notBefore: due } }, actions: [...failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
 }
 
 function onStarted(s: MachineState, at: number, rules: Rules): Step {

@@ -20,7 +20,7 @@ export function summaryState(w: ContainerWatch, now: number): SummaryState {
   if (s.inFlight || s.lifecycle === 'restarting') return 'restarting';
   if (s.pending) {
     if (s.heldBy !== undefined) return 'held';
-    const due = notBefore(s.budget, { backoff: w.policy.backoff, crashloop: w.policy.crashloop });
+    const due = dueAt(w);
     if (due !== undefined && due > now) return s.budget.loop === 'open' ? 'crashloop' : 'backoff';
     return 'breaker';
   }
@@ -61,7 +61,7 @@ export interface ContainerStatus {
 export function containerStatus(w: ContainerWatch, now: number): ContainerStatus {
   const s = w.state;
   const rules = { backoff: w.policy.backoff, crashloop: w.policy.crashloop };
-  const due = notBefore(s.budget, rules);
+  const due = dueAt(w);
   const track = (role: 'liveness' | 'readiness') => {
     const p = w.policy[role];
     return p ? { probe: redactProbeSpec(p.spec), up: s[role].up, failures: s[role].failures } : undefined;
@@ -86,4 +86,11 @@ export function containerStatus(w: ContainerWatch, now: number): ContainerStatus
     error: w.error?.message,
     configProblem: w.configProblem,
   };
+}
+
+/** When a decided action may be taken: the restart backoff, or a refused stop's own (Pending.notBefore). */
+function dueAt(w: ContainerWatch): number | undefined {
+  const budget = notBefore(w.state.budget, { backoff: w.policy.backoff, crashloop: w.policy.crashloop });
+  const stop = w.state.pending?.notBefore;
+  return stop === undefined ? budget : Math.max(stop, budget ?? stop);
 }

@@ -24,6 +24,8 @@ export interface WebContext {
   authorised(req: IncomingMessage): boolean;
   /** A login with the wrong token: counted towards the address's limit (server.ts). */
   wrongToken(req: IncomingMessage): void;
+  /** Answers 429 when the address is over its wrong-token limit now (true: answered). */
+  refuseIfLimited(req: IncomingMessage, res: ServerResponse): boolean;
   readonly token: string | undefined;
   status(): { containers: readonly ContainerStatus[] } | undefined;
   readonly history: HistoryQueries | undefined;
@@ -51,6 +53,8 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
     const form = new URLSearchParams(await body(req, 4096));
     const given = form.get('token') ?? '';
     if (ctx.token === undefined) return redirect(res, '/');
+    // Looked at again once the body is in: logins sent in parallel all passed the look at their headers.
+    if (ctx.refuseIfLimited(req, res)) return true;
     if (!sameToken(given, ctx.token)) {
       ctx.wrongToken(req);
       return redirect(res, '/?login=failed');
