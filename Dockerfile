@@ -35,7 +35,10 @@ COPY --from=build /app/dist/first-use ./dist/first-use
 COPY schema ./schema
 # /data holds the state file; owned by the user healer runs as (a fresh named volume inherits it).
 RUN mkdir -p /data && chown 1000:1000 /data
+# glibc's malloc returns freed memory to the system instead of keeping it (idle RSS -4.3 MB, at 2,000
+# targets -19 MB, same CPU; README "Memory, start-up and size"). musl (the alpine base) ignores it.
 ENV NODE_ENV=production \
+    GLIBC_TUNABLES=glibc.malloc.trim_threshold=0:glibc.malloc.top_pad=0:glibc.malloc.mmap_threshold=32768 \
     HEALER_STATE_PATH=/data/state.json \
     HEALER_USER=1000:1000
 VOLUME /data
