@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import type { CostRun } from './cost.ts';
 import { median as med } from './common.ts';
-import { NODE_FLAGS } from './flags.ts';
+import { NODE_ENV_VARS, NODE_FLAGS } from './flags.ts';
 
 const costRuns = Number(process.env.BENCH_COST_RUNS ?? 3);
 const parts: [string, Record<string, string>][] = [
@@ -20,7 +20,7 @@ const parts: [string, Record<string, string>][] = [
 ];
 const lines: string[] = [];
 for (const [file, env] of parts) {
-  const r = spawnSync(process.execPath, [...NODE_FLAGS, new URL(file, import.meta.url).pathname], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, new URL(file, import.meta.url).pathname], { env: { ...process.env, ...NODE_ENV_VARS, ...env }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   process.stdout.write(r.stdout);
   if (r.status !== 0) throw new Error(`bench/${file} failed with exit code ${r.status}`);
   lines.push(...r.stdout.split('\n').filter((l) => l.trim() !== '' && !/^\.+$/.test(l.trim())));

@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { NODE_FLAGS } from './flags.ts';
+import { NODE_ENV_VARS, NODE_FLAGS } from './flags.ts';
 import { fakeEngineApi } from './engine-api.ts';
 import { histogramQuantile, median, targetServer } from './common.ts';
 import { parseExposition } from '../test/helpers/prometheus.ts';
@@ -69,7 +69,7 @@ async function once(targetPort: number): Promise<CostRun> {
   }));
   const statePath = `/tmp/healer-bench-cost-${process.pid}.json`;
   const child = spawn(process.execPath, [...NODE_FLAGS, new URL('../dist/cli.js', import.meta.url).pathname], {
-    env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${engine.socketPath}`, HEALER_SERVER_LISTEN: '127.0.0.1:0', HEALER_STATE_PATH: statePath, HEALER_LOG_FORMAT: 'json' },
+    env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${engine.socketPath}`, HEALER_SERVER_LISTEN: '127.0.0.1:0', HEALER_STATE_PATH: statePath, HEALER_LOG_FORMAT: 'json', ...NODE_ENV_VARS },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {

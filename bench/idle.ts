@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, IMAGE, newRunId, removeTestContainers, requireEngine, TEST_LABEL } from '../test/helpers/engine.ts';
 import { median } from './common.ts';
-import { NODE_FLAGS } from './flags.ts';
+import { NODE_ENV_VARS, NODE_FLAGS } from './flags.ts';
 
 const RUNS = 3;
 const CONTAINERS = 10;
@@ -60,7 +60,7 @@ try {
     ids.push(c.id);
   }
 
-  const env = { ...process.env, HEALER_CONFIG: '', HEALER_DISCOVERY_SCOPE: runId, HEALER_SERVER_LISTEN: '127.0.0.1:0' };
+  const env = { ...process.env, ...NODE_ENV_VARS, HEALER_CONFIG: '', HEALER_DISCOVERY_SCOPE: runId, HEALER_SERVER_LISTEN: '127.0.0.1:0' };
   const startHealer = (): ChildProcess =>
     spawn(process.execPath, [...NODE_FLAGS, cli], { env: { ...env, HEALER_STATE_PATH: join(mkdtempSync(join(tmpdir(), 'healer-idle-')), 'state.json') }, stdio: ['ignore', 'pipe', 'inherit'] });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { bundleOptions } from '../scripts/bundle.ts';
 import { median } from './common.ts';
-import { NODE_FLAGS } from './flags.ts';
+import { NODE_ENV_VARS, NODE_FLAGS } from './flags.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'healer-modules-'));
@@ -38,7 +38,7 @@ const wait = 'await new Promise((r) => setTimeout(r, 1000)); process.stdout.writ
 function rssMb(file: string): number {
   const xs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync(process.execPath, [...NODE_FLAGS, file], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, file], { cwd: root, env: { ...process.env, ...NODE_ENV_VARS }, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${file}: ${r.stderr}`);
     xs.push(Number(r.stdout) / 2 ** 20);
   }

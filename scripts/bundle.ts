@@ -63,7 +63,7 @@ const ownRequire: Plugin = {
 const builtinsByRequire: Plugin = {
   name: 'healer-builtins-by-require',
   setup(b) {
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+    b.onResolve({ filter: /^[a-z0-9_:/]+$/ }, (args) =>
       args.kind !== 'require-call' && isBuiltin(args.path) ? { path: args.path, namespace: 'healer-builtin' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'healer-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
@@ -71,32 +71,58 @@ const builtinsByRequire: Plugin = {
 };
 
 /**
- * `https` in the bundle is loaded on first use: requiring it loads Node's TLS stack (`tls`, alone +7 MB
- * RSS on Node 24, `https` +9 MB), which healer only runs when it talks TLS (a tcp:// engine with TLS,
- * an https:// probe or alert receiver). docker-modem and prom-client's Pushgateway require it when they
- * load, and only call it per request; they get an object that requires `node:https` the first time one
- * of its properties is read. (undici requires `node:tls` itself only when it opens a TLS connection.)
+ * Builtins loaded on first use: [builtin, why healer can wait for it]. Requiring `https` loads Node's TLS
+ * stack (`tls`, alone +7 MB RSS on Node 24, `https` +9 MB), which healer only runs when it talks TLS (a
+ * tcp:// engine with TLS, an https:// probe or alert receiver); docker-modem and prom-client's
+ * Pushgateway require it when they load and only call it per request. (undici requires `node:tls` itself
+ * only when it opens a TLS connection.) Overridable for the bench with HEALER_LAZY_BUILTINS (a comma list).
  */
-const lazyHttps: Plugin = {
-  name: 'healer-lazy-https',
+export const LAZY_BUILTINS: readonly (readonly [string, string])[] = [
+  ['https', 'TLS: a tcp:// engine with TLS (docker-modem)'],
+  // healer's token and session digests and webhook signatures: per status-page/API request with a token, per signed alert
+  ['crypto', 'digests and HMACs for a token or a signed webhook'],
+];
+
+const lazyNames = (): readonly string[] => process.env.HEALER_LAZY_BUILTINS?.split(',').filter(Boolean) ?? LAZY_BUILTINS.map(([name]) => name);
+
+/**
+ * Each of LAZY_BUILTINS, to everyone in the bundle (healer's own ESM imports and the dependencies'
+ * require calls), is an object that requires the builtin the first time one of its properties is read.
+ * Its property names are the builtin's own, listed at build time, so that esbuild's ESM interop (which
+ * copies a CommonJS module's names when it is imported) does not load it: only a use does. Code that
+ * destructures a builtin when it loads (`const { x } = require(...)`) loads it then, as before.
+ */
+const lazyBuiltins: Plugin = {
+  name: 'healer-lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?https$/ }, (args) =>
+    const names = lazyNames();
+    const bare = (path: string): string => path.replace(/^node:/, '');
+    b.onResolve({ filter: /^[a-z0-9_:/]+$/ }, (args) => {
+      if (!names.includes(bare(args.path)) || !isBuiltin(args.path)) return undefined;
       // the lazy module's own require is Node's builtin; everyone else's is the lazy module
-      args.namespace === 'healer-lazy-builtin' ? { path: 'node:https', external: true } : { path: 'https', namespace: 'healer-lazy-builtin' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'healer-lazy-builtin' }, () => ({
-      contents: [
-        'let real;',
-        "const load = () => (real ??= require('node:https'));",
-        'module.exports = new Proxy({}, {',
-        '  get: (_, k) => load()[k],',
-        '  has: (_, k) => k in load(),',
-        '  ownKeys: () => Reflect.ownKeys(load()),',
-        '  getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(load(), k); return d && { ...d, configurable: true }; },',
-        '});',
-      ].join('\n'),
-      loader: 'js',
-    }));
+      return args.namespace === 'healer-lazy-builtin' ? { path: `node:${bare(args.path)}`, external: true } : { path: bare(args.path), namespace: 'healer-lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'healer-lazy-builtin' }, async (args) => {
+      const keys = Object.keys((await import(`node:${args.path}`)) as object).filter((k) => k !== 'default');
+      return {
+        contents: [
+          'let real;',
+          `const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));`,
+          `const keys = ${JSON.stringify(keys)};`,
+          'module.exports = new Proxy({}, {',
+          "  get: (_, k) => (k === '__esModule' && real === undefined ? undefined : load()[k]),",
+          '  has: (_, k) => k in load(),',
+          '  ownKeys: () => (real === undefined ? keys : Reflect.ownKeys(real)),',
+          '  getOwnPropertyDescriptor: (_, k) => {',
+          '    if (real === undefined && typeof k === "string" && keys.includes(k)) return { configurable: true, enumerable: true, get: () => load()[k] };',
+          '    const d = Reflect.getOwnPropertyDescriptor(load(), k);',
+          '    return d && { ...d, configurable: true };',
+          '  },',
+          '});',
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -178,7 +204,7 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions & { 
     sourcemap: 'linked',
     metafile: true,
     banner: { js: banner },
-    plugins: [exclude, ownRequire, firstUse, lazyHttps, builtinsByRequire],
+    plugins: [exclude, ownRequire, firstUse, lazyBuiltins, builtinsByRequire],
     logLevel: 'warning',
   };
 }

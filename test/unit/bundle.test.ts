@@ -7,7 +7,8 @@ import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundle, FIRST_USE } from '../../scripts/bundle.ts';
+import { build } from 'esbuild';
+import { bundle, bundleOptions, FIRST_USE } from '../../scripts/bundle.ts';
 import { NODE_FLAGS } from '../../bench/flags.ts';
 
 // The shipped artefact is one file and the first-use files beside it; these run them copied alone into
@@ -94,5 +95,23 @@ describe('the bundle', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('loads node:crypto on first use, for ESM imports of it as for requires, with its names there', async () => {
+    // healer's own code imports it by name (src/server.ts, src/web/, the webhook provider); the bundle must
+    // not load it for that, only when a digest is made, and then give the real function.
+    const entry = join(dir, 'lazy-entry.mjs');
+    writeFileSync(entry, [
+      "import { createHash } from 'node:crypto';",
+      "import * as ns from 'node:crypto';",
+      "const loaded = () => process.moduleLoadList.includes('NativeModule crypto');",
+      'const before = loaded();',
+      "const digest = createHash('sha256').update('healer').digest('hex');",
+      "console.log(JSON.stringify({ before, after: loaded(), digest, named: 'createHmac' in ns && typeof ns.randomBytes }));",
+    ].join('\n'));
+    await build({ ...bundleOptions(entry, join(dir, 'lazy-out.mjs')), sourcemap: false });
+    const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'lazy-out.mjs')], { encoding: 'utf8' })) as Record<string, unknown>;
+    expect({ ...out, digest: undefined }).toEqual({ before: false, after: true, named: 'function' });
+    expect(out.digest).toBe(execFileSync('sh', ['-c', 'printf healer | sha256sum'], { encoding: 'utf8' }).split(' ')[0]);
   });
 });
