@@ -57,4 +57,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["nod
 # --memory-saver-mode has V8 favour a small heap over speed: ~4.6 MB less at idle, no more CPU at
 # 2,000 targets; --bytecode-old-age=1 --flush-baseline-code drop the compiled code of functions not run
 # since the last full GC (start-up code, mostly): ~1.9 MB less at idle (npm run bench; README "Memory, start-up and size").
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=10", "--v8-pool-size=2", "--liftoff-only", "--memory-saver-mode", "--bytecode-old-age=1", "--flush-baseline-code", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=10", "--v8-pool-size=2", "--liftoff-only", "--memory-saver-mode", "--bytecode-old-age=1", "--flush-baseline-code", "--no-maglev", "/app/dist/cli.js"]

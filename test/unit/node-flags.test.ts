@@ -5,7 +5,7 @@ import { NODE_ENV_VARS, NODE_FLAGS } from '../../bench/flags.ts';
 // healer runs node with a few V8 flags (they keep RSS near the live heap at thousands of probes a
 // second); the image, npm start and the bench must agree, or the bench measures something else.
 const read = (p: string): string => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
-const FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=10', '--v8-pool-size=2', '--liftoff-only', '--memory-saver-mode', '--bytecode-old-age=1', '--flush-baseline-code'];
+const FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=10', '--v8-pool-size=2', '--liftoff-only', '--memory-saver-mode', '--bytecode-old-age=1', '--flush-baseline-code', '--no-maglev'];
 const TUNABLES = 'glibc.malloc.trim_threshold=0:glibc.malloc.top_pad=0:glibc.malloc.mmap_threshold=32768';
 
 describe('node flags', () => {
