@@ -259,6 +259,17 @@ export class World {
     if (gone.length > 0) throw new Error(`invariant broken: the state file keeps ${gone.length} removed container(s)`);
   }
 
+  /**
+   * Creates and starts a task container of a one-replica Swarm service `svc-<name>`, named as Swarm
+   * names it and probed by healer (`labels` add to or override the probe's), outside the model's kinds.
+   */
+  runTask(name: string, labels: Record<string, string> = {}): SimContainer {
+    const t = taskLabels(name);
+    const c = this.engine.create(t['com.docker.swarm.task.name'] ?? name, { ...live, ...labels, ...t });
+    this.engine.startNow(c);
+    return c;
+  }
+
   /** Creates and starts a container of `kind` named `name`. */
   run(name: string, kind: Kind, app: AppMode): SimContainer {
     const c = this.engine.create(name, { ...LABELS[kind], ...(kind === 'task' ? taskLabels(name) : {}) }, { restartPolicy: kind === 'policy' ? 'always' : 'no', healthcheck: kind === 'docker', app });

@@ -11,23 +11,8 @@ afterEach(async () => {
   for (const w of worlds.splice(0)) await w.dispose();
 });
 
-const LIVE = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
-let n = 0;
 
-/** A running task container of a one-replica service `svc-<name>`. */
-function task(w: World, name: string, labels: Record<string, string> = {}): SimContainer {
-  const id = `orph${++n}`;
-  const c = w.engine.create(`svc-${name}.1.${id}`, {
-    ...LIVE,
-    ...labels,
-    'com.docker.swarm.task.id': id,
-    'com.docker.swarm.service.name': `svc-${name}`,
-    'com.docker.swarm.task.name': `svc-${name}.1.${id}`,
-    'com.docker.swarm.node.id': 'node1',
-  });
-  w.engine.startNow(c);
-  return c;
-}
+const task = (w: World, name: string, labels: Record<string, string> = {}): SimContainer => w.runTask(name, labels);
 
 async function world(): Promise<World> {
   const w = await World.create();

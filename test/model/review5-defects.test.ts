@@ -20,20 +20,7 @@ async function world(): Promise<World> {
 const LIVE = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
 const QUARANTINE = { ...LIVE, 'healer.action': 'stop' };
 
-let n = 0;
-function task(w: World, name: string, labels: Record<string, string> = {}): SimContainer {
-  const id = `r5task${++n}`;
-  const c = w.engine.create(`svc-${name}.1.${id}`, {
-    ...LIVE,
-    ...labels,
-    'com.docker.swarm.task.id': id,
-    'com.docker.swarm.service.name': `svc-${name}`,
-    'com.docker.swarm.task.name': `svc-${name}.1.${id}`,
-    'com.docker.swarm.node.id': 'node1',
-  });
-  w.engine.startNow(c);
-  return c;
-}
+const task = (w: World, name: string, labels: Record<string, string> = {}): SimContainer => w.runTask(name, labels);
 
 describe('review5: a quarantine stop (healer.action: stop) the engine refuses every time (a socket proxy without ALLOW_STOP, AppArmor)', () => {
   it('backs off as a refused restart does (README: "retried after its backoff"), not one critical restart_failed every backoff.initial forever', async () => {

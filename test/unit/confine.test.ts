@@ -3,31 +3,14 @@ import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { ownAddresses, parseHostRule, pinsName, refuseMethod, refuseProbe, refuseResolved, type HostRule, type ProbeRules } from '../../src/config/confine.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { parseProbeSpec } from '../../src/config/probe-spec.ts';
 import { toContainerInfo } from '../../src/docker/inspect.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import { evaluate } from '../../src/watchdog/discover.ts';
+import { hostRules, probeRules, probeSpec } from '../helpers/probe-rules.ts';
 
-const rules = (over: Partial<ProbeRules> = {}): ProbeRules => ({
-  allowHosts: [],
-  allowMethods: ['GET', 'HEAD'],
-  allowExec: true,
-  dockerApi: undefined,
-  listen: { host: '0.0.0.0', port: 9299 },
-  maxRestartTimeoutMs: 300_000,
-  ...over,
-});
-const hosts = (...entries: string[]): HostRule[] =>
-  entries.map((e) => {
-    const r = parseHostRule(e);
-    if (!r.ok) throw new Error(r.error);
-    return r.rule;
-  });
-const spec = (text: string) => {
-  const r = parseProbeSpec(text);
-  if (!r.ok) throw new Error(r.error);
-  return r.spec;
-};
+const rules = probeRules;
+const hosts = hostRules;
+const spec = probeSpec;
 const HOSTNET = ownAddresses('host', {});
 const BRIDGE = ownAddresses('shop_default', { shop_default: '172.20.0.5', monitoring: '172.21.0.3' });
 const NONE = ownAddresses('none', { none: '' });

@@ -4,40 +4,23 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownAddresses, parseHostRule, pinsName, refuseProbe, refuseResolved, type HostRule, type ProbeRules } from '../../src/config/confine.ts';
+import { ownAddresses, pinsName, refuseProbe, refuseResolved } from '../../src/config/confine.ts';
 import type { ProbePolicy } from '../../src/config/policy.ts';
-import { parseProbeSpec } from '../../src/config/probe-spec.ts';
 import { httpProber } from '../../src/probes/http.ts';
 import { pinOwnName, type Lookup } from '../../src/probes/pin.ts';
 import { probeOnce } from '../../src/watchdog/probe-once.ts';
 import { routeProbe } from '../../src/watchdog/probe-route.ts';
 import { syntheticContainer } from '../helpers/fake-engine.ts';
 import { httpServer } from '../helpers/servers.ts';
+import { hostRules, probeRules, probeSpec } from '../helpers/probe-rules.ts';
 
 // Fourth review of issue 14's rule 1 (commits 2929d05, d4db18d: a label's probe host that is a name is
 // resolved at each probe and pinned to the container's own addresses). Each test below FAILS on
 // d4db18d and names the defect it shows; see the review report for triggers and severity.
 
-const rules = (over: Partial<ProbeRules> = {}): ProbeRules => ({
-  allowHosts: [],
-  allowMethods: ['GET', 'HEAD'],
-  allowExec: true,
-  dockerApi: undefined,
-  listen: { host: '0.0.0.0', port: 9299 },
-  maxRestartTimeoutMs: 300_000,
-  ...over,
-});
-const hosts = (...entries: string[]): HostRule[] =>
-  entries.map((e) => {
-    const r = parseHostRule(e);
-    if (!r.ok) throw new Error(r.error);
-    return r.rule;
-  });
-const spec = (text: string) => {
-  const r = parseProbeSpec(text);
-  if (!r.ok) throw new Error(r.error);
-  return r.spec;
-};
+const rules = probeRules;
+const hosts = hostRules;
+const spec = probeSpec;
 const BRIDGE = ownAddresses('shop_default', { shop_default: '172.20.0.5' });
 const never = new AbortController().signal;
 
