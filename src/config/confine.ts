@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { ListenAddress } from './fields.ts';
 import type { ProbeSpec } from './probe-spec.ts';
 import type { Config } from './schema.ts';
@@ -30,14 +31,23 @@ export interface ProbeRules {
   readonly dockerApi: { readonly host: string; readonly port: number } | undefined;
   /** healer's own listener. */
   readonly listen: ListenAddress;
+  /**
+   * The addresses of the interfaces healer's listener answers on besides loopback: every address of
+   * healer's network namespace when it listens on a wildcard (its container's IPs, or the host's). Left
+   * out: the listen host alone.
+   */
+  readonly listenerAddresses?: readonly string[] | undefined;
   /** The longest restart timeout a label may set (guards.max_label_restart_timeout). */
   readonly maxRestartTimeoutMs: number;
 }
 
-/** The rules from a validated config. */
-export function probeRules(config: Config): ProbeRules {
+/** The rules from a validated config; `interfaces` are the addresses of healer's network namespace. */
+export function probeRules(config: Config, interfaces: readonly string[] = localAddresses()): ProbeRules {
   const m = /^(?:tcp|https?):\/\/(\[[^\]]+\]|[^:/[\]]+):(\d{1,5})/.exec(config.docker.host.trim());
+  const l = config.server.listen;
+  const wildcard = l !== false && (l.host === '0.0.0.0' || l.host === '::' || l.host === '');
   return {
+    listenerAddresses: wildcard ? interfaces : undefined,
     allowHosts: config.probes.allow_hosts,
     allowMethods: config.probes.allow_methods,
     allowExec: config.probes.allow_exec,
@@ -166,7 +176,8 @@ export function forbiddenTarget(host: string, port: number, rules: ProbeRules): 
     return `${host}:${port} is the Docker Engine API healer uses (docker.host)`;
   }
   const l = rules.listen;
-  if (l !== false && port === l.port && (isLoopback(host) || sameHost(host, l.host))) return `${host}:${port} is healer's own listener (server.listen)`;
+  const listener = (): boolean => isLoopback(host) || sameHost(host, l === false ? '' : l.host) || (rules.listenerAddresses ?? []).some((a) => sameHost(host, a));
+  if (l !== false && port === l.port && listener()) return `${host}:${port} is healer's own listener (server.listen)`;
   return undefined;
 }
 
@@ -233,4 +244,9 @@ function familyOf(host: string): 'ipv4' | 'ipv6' | undefined {
 
 function unbracket(h: string): string {
   return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}
+
+/** Every address of healer's own network namespace (its container's, or the host's). */
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }

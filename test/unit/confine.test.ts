@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { ownAddresses, parseHostRule, pinsName, refuseMethod, refuseProbe, refuseResolved, type HostRule, type ProbeRules } from '../../src/config/confine.ts';
+import { ownAddresses, parseHostRule, pinsName, probeRules as probeRulesOf, refuseMethod, refuseProbe, refuseResolved, type HostRule, type ProbeRules } from '../../src/config/confine.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { toContainerInfo } from '../../src/docker/inspect.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
@@ -81,6 +81,21 @@ describe('refuseProbe: a label probe goes only to its own container', () => {
     expect(refuseResolved('10.0.0.1', 80, rules({ allowHosts: hosts('10.0.0.0/8') }), NONE)).toBeUndefined();
     expect(refuseResolved('169.254.169.254', 80, rules({ allowHosts: hosts('0.0.0.0/0') }), NONE)).toMatch(/link-local/);
     expect(refuseResolved('127.0.0.1', 9299, rules({ allowHosts: hosts('127.0.0.0/8') }), NONE)).toMatch(/healer's own listener/);
+  });
+
+  // Review: with the listener on every interface and a CIDR covering healer's own address, a label
+  // reached healer's listener at that address (only loopback and the listen host were on the list).
+  it("healer's listener on a wildcard is refused at every address of healer's own network namespace", () => {
+    const own = rules({ allowHosts: hosts('172.16.0.0/12'), listenerAddresses: ['172.18.0.3', 'fd00::3'] });
+    expect(refuseResolved('172.18.0.3', 9299, own, BRIDGE)).toBe("172.18.0.3:9299 is healer's own listener (server.listen)");
+    expect(refuseProbe(spec('http://172.18.0.3:9299/api/status'), own, BRIDGE)).toMatch(/172\.18\.0\.3:9299 is healer's own listener/);
+    expect(refuseResolved('172.18.0.4', 9299, own, BRIDGE)).toBeUndefined();
+    expect(refuseResolved('172.18.0.3', 8080, own, BRIDGE)).toBeUndefined();
+    const wildcard = probeRulesOf(loadConfig(undefined, {}).config, ['172.18.0.3']);
+    expect(wildcard.listenerAddresses).toEqual(['172.18.0.3']);
+    const loopbackOnly = probeRulesOf(loadConfig(undefined, { HEALER_SERVER_LISTEN: '127.0.0.1:9299' }).config, ['172.18.0.3']);
+    expect(loopbackOnly.listenerAddresses).toBeUndefined();
+    expect(refuseResolved('172.18.0.3', 9299, loopbackOnly, BRIDGE)).not.toMatch(/listener/);
   });
 
   it('allows only GET and HEAD by default', () => {
