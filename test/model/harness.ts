@@ -1,5 +1,5 @@
 import type { Engine } from '../../src/docker/engine.ts';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -82,8 +82,12 @@ export class World {
   private readonly chains = new Map<string, { at: number; n: number }>();
   private checkedActions = 0;
 
+  /** The world's watchdog.yml and state file, removed by dispose(). */
+  private readonly dir: string;
+
   constructor() {
     const dir = mkdtempSync(`${tmpdir()}/healer-model-`);
+    this.dir = dir;
     writeFileSync(`${dir}/watchdog.yml`, YAML(`${dir}/state.json`));
     this.loaded = loadConfig(`${dir}/watchdog.yml`, {});
     const prober: Prober = {
@@ -150,6 +154,7 @@ export class World {
 
   async dispose(): Promise<void> {
     await this.killHealer();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   async settle(): Promise<void> {
