@@ -14,8 +14,8 @@ import { SimClock } from './sim-clock.ts';
 import { SimEngine, type AppMode, type SimContainer } from './sim-engine.ts';
 
 /** The kinds of container the model runs; each a realistic set of labels. */
-export type Kind = 'live' | 'onexit' | 'docker' | 'policy' | 'giveup' | 'zero' | 'task';
-export const KINDS: readonly Kind[] = ['live', 'onexit', 'docker', 'policy', 'giveup', 'zero', 'task'];
+export type Kind = 'live' | 'onexit' | 'docker' | 'policy' | 'giveup' | 'zero' | 'task' | 'quarantine';
+export const KINDS: readonly Kind[] = ['live', 'onexit', 'docker', 'policy', 'giveup', 'zero', 'task', 'quarantine'];
 
 const INTERVAL = 1_000;
 const FAILURES = 2;
@@ -35,6 +35,8 @@ const LABELS: Record<Kind, Record<string, string>> = {
   zero: { ...live, 'healer.liveness.interval': '0s' },
   // A Swarm task (its task labels are added per container): on_exit must never start it.
   task: { ...live, 'healer.restart.on_exit': 'true' },
+  // healer.action: stop: a failing one is stopped and left stopped, never restarted or started.
+  quarantine: { ...live, 'healer.action': 'stop' },
 };
 
 let tasks = 0;
@@ -204,6 +206,7 @@ export class World {
       if (c?.paused) fail(`${a.kind} on the paused container ${c.name}`);
       if (c?.operatorStopped && !c.running) fail(`${a.kind} on ${c.name}, which an operator stopped`);
       if (kind === 'task' && (a.kind === 'restart' || a.kind === 'start')) fail(`${a.kind} of the Swarm task container ${c?.name ?? a.id}`);
+      if (kind === 'quarantine' && (a.kind === 'restart' || a.kind === 'start')) fail(`${a.kind} of the quarantined (healer.action: stop) container ${c?.name ?? a.id}`);
       if (a.kind === 'restart' || a.kind === 'start') {
         const prev = this.chains.get(a.id);
         if (!prev || a.at - prev.at >= BACKOFF.reset) this.chains.set(a.id, { at: a.at, n: 1 });

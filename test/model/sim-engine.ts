@@ -300,7 +300,7 @@ export class SimEngine {
       this.inFlight.set(gen, mine);
       this.maxInFlight = Math.max(this.maxInFlight, mine);
       const done = (): void => void this.inFlight.set(gen, (this.inFlight.get(gen) ?? 1) - 1);
-      const refused = kind !== 'stop' && this.refuseNext > 0;
+      const refused = this.refuseNext > 0;
       if (refused) this.refuseNext--;
       const slow = this.slowNextMs;
       this.slowNextMs = 0;
