@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/servers.ts';
-import { appCommand, docker, fastLabels, IMAGE, newRunId, sleep, startTestHealer, TEST_LABEL, waitFor, type LogLine } from '../helpers/engine.ts';
+import { appCommand, docker, engineEnv, fastLabels, IMAGE, newRunId, sleep, startTestHealer, TEST_LABEL, waitFor, type LogLine } from '../helpers/engine.ts';
 
 // The same cases as on Docker, against Podman 4.3's Docker-compatible service (scripts/podman-up.sh).
 // There is no systemd here, so the test runs `podman healthcheck run` every second, as Podman's timer would.
@@ -28,7 +28,7 @@ async function removeAll(): Promise<void> {
 
 beforeAll(async () => {
   try {
-    await execFile(`${root}scripts/podman-up.sh`, { timeout: 120_000 });
+    await execFile(`${root}scripts/podman-up.sh`, { timeout: 120_000, env: engineEnv() });
     await api.ping();
   } catch (err) {
     throw new Error(`the Podman tests need podman and its service (scripts/podman-up.sh): ${(err as Error).message}`, { cause: err });
@@ -177,7 +177,7 @@ describe('Podman', () => {
     const pid = Number((await execFile('cat', ['/tmp/healer-podman/service.pid'])).stdout.trim());
     process.kill(pid, 'SIGTERM');
     await waitFor('healer sees the engine gone', () => logs.some((l) => /event stream lost|unreachable/.test(l.msg)), 20_000);
-    await execFile(`${root}scripts/podman-up.sh`, { timeout: 120_000 });
+    await execFile(`${root}scripts/podman-up.sh`, { timeout: 120_000, env: engineEnv() });
     await waitFor('reconnected', () => healer.watchdog.status().engineReachable === true, 30_000);
     const events = await recordEvents();
     await podman('exec', id, 'rm', '/www/health');

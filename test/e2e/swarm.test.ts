@@ -9,7 +9,7 @@ import { startEngineProxy } from '../helpers/engine-proxy.ts';
 import { startPrometheus } from '../helpers/prometheus.ts';
 import { receiver } from '../helpers/receiver.ts';
 import { freePort } from '../helpers/servers.ts';
-import { appCommand, newRunId, sleep, startTestHealer, waitFor, type LogLine } from '../helpers/engine.ts';
+import { appCommand, engineEnv, newRunId, sleep, startTestHealer, waitFor, type LogLine } from '../helpers/engine.ts';
 
 // A single-node Docker Swarm on a second engine of its own (scripts/swarm-up.sh: own data root, exec
 // root and socket, docker_gwbridge outside the private ranges, images tagged 127.0.0.1:5000/... and
@@ -33,7 +33,7 @@ const down = (): Promise<unknown> => execFile(`${root}scripts/swarm-down.sh`, [D
 
 beforeAll(async () => {
   try {
-    await execFile(`${root}scripts/swarm-up.sh`, [DIR], { timeout: 120_000 });
+    await execFile(`${root}scripts/swarm-up.sh`, [DIR], { timeout: 120_000, env: engineEnv() });
     await api.ping();
   } catch (err) {
     await down();

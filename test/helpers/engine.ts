@@ -138,6 +138,20 @@ export async function startTestHealer(
   return { healer, logs, stop: () => healer.stop(5000) };
 }
 
+/**
+ * The environment for an engine a test starts (dockerd, the Swarm engine): the system's TMPDIR, not the
+ * test run's (test/global-setup.ts), which is removed when the run ends while the engine runs on.
+ */
+export function engineEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const system = env.HEALER_TESTS_SYSTEM_TMPDIR;
+  if (system === undefined) return env;
+  if (system === '') delete env.TMPDIR;
+  else env.TMPDIR = system;
+  delete env.HEALER_TESTS_SYSTEM_TMPDIR;
+  return env;
+}
+
 /** Polls until `fn` returns a truthy value or the time runs out (then throws with `what`). */
 export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
@@ -195,7 +209,7 @@ export async function stopEngine(): Promise<() => Promise<void>> {
   const root = new URL('../../', import.meta.url).pathname;
   return () =>
     new Promise<void>((resolve, reject) => {
-      execFile(`${root}scripts/engine-up.sh`, { timeout: 60_000 }, (err, _stdout, stderr) => (err ? reject(new Error(`engine-up failed: ${stderr}`)) : resolve()));
+      execFile(`${root}scripts/engine-up.sh`, { timeout: 60_000, env: engineEnv() }, (err, _stdout, stderr) => (err ? reject(new Error(`engine-up failed: ${stderr}`)) : resolve()));
     });
 }
 
