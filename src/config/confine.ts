@@ -246,7 +246,16 @@ function unbracket(h: string): string {
   return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }
 
-/** Every address of healer's own network namespace (its container's, or the host's). */
-function localAddresses(): string[] {
-  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+let interfaces: { readonly at: number; readonly addresses: readonly string[] } | undefined;
+
+/**
+ * Every address of healer's own network namespace (its container's, or the host's). Read again at most
+ * every 10 s: the rules are built for each container discovery looks at, and the addresses rarely change.
+ */
+function localAddresses(): readonly string[] {
+  const now = Date.now();
+  if (!interfaces || now - interfaces.at > 10_000) {
+    interfaces = { at: now, addresses: Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)) };
+  }
+  return interfaces.addresses;
 }

@@ -1,4 +1,4 @@
-import { forbiddenTarget, ownAddresses, ownLoopback, refuseProbe, type ProbeRules } from '../config/confine.ts';
+import { forbiddenTarget, ownAddresses, ownLoopback, refuseProbe, type OwnAddresses, type ProbeRules } from '../config/confine.ts';
 import type { ProbePolicy } from '../config/policy.ts';
 import { redactProbeSpec } from '../config/probe-spec.ts';
 import type { AddressResult } from '../docker/address.ts';
@@ -30,11 +30,11 @@ export function routeProbe(
     return to(addr.ok ? addr.address : '');
   }
   const refused = (why: string): Route => ({ ok: false, error: `${redactProbeSpec(spec)} refused: ${why}` });
-  const own = ownAddresses(info.networkMode, info.networks);
+  const own = (): OwnAddresses => ownAddresses(info.networkMode, info.networks);
   if (p.pinOwn === true) {
     // Its own addresses, but healer cannot reach them from where it runs (the loopback of a host-network
     // container seen from healer's bridge network is healer's own): as for the empty host.
-    return pinOwnName(spec, rules, own, signal, lookup).then((pin) => (!pin.ok ? { ok: false, error: pin.error } : addr.ok ? to(pin.address, pin.address) : unroutable()));
+    return pinOwnName(spec, rules, own(), signal, lookup).then((pin) => (!pin.ok ? { ok: false, error: pin.error } : addr.ok ? to(pin.address, pin.address) : unroutable()));
   }
   let address: string;
   if (spec.host === '') {
@@ -44,9 +44,10 @@ export function routeProbe(
     if (why !== undefined) return refused(why);
   } else {
     address = spec.host;
-    const why = refuseProbe(spec, rules, own);
+    const mine = own();
+    const why = refuseProbe(spec, rules, mine);
     if (why !== undefined) return refused(why);
-    if (ownLoopback(spec, rules, own) && !addr.ok) return unroutable();
+    if (ownLoopback(spec, rules, mine) && !addr.ok) return unroutable();
   }
   const target = to(addr.ok ? addr.address : '');
   // The Engine API by another name of the proxy healer talks to: told apart only by resolving that name.
