@@ -42,8 +42,12 @@ export class Actor {
   private readonly slots: Limit;
   /** Task containers whose hand-back stopped them but whose remove the engine refused (kept as history). */
   private readonly notRemoved = new WeakSet<ContainerWatch>();
-  /** Quarantine stops the engine refused in a row, per container: their retries back off. */
-  private readonly stopFailures = new WeakMap<ContainerWatch, number>();
+  /**
+   * Quarantine stops the engine refused in a row, per container: their retries back off. A refusal
+   * longer after the last than a retry could be is a new episode (the app recovered meanwhile, or was
+   * stopped and started), counted from one again.
+   */
+  private readonly stopFailures = new WeakMap<ContainerWatch, { readonly attempt: number; readonly at: number }>();
 
   constructor(deps: ActorDeps) {
     this.deps = deps;
@@ -203,8 +207,10 @@ export class Actor {
       w.log.info({ action: 'stop' }, 'the container is stopped all the same; it stays stopped');
       return w.feed({ type: 'stopped', by: 'operator', at: now() });
     }
-    const attempt = (this.stopFailures.get(w) ?? 0) + 1;
-    this.stopFailures.set(w, attempt);
+    const prev = this.stopFailures.get(w);
+    const retryWithin = w.policy.backoff.maxMs + w.policy.restartTimeoutMs + 10_000;
+    const attempt = prev !== undefined && now() - prev.at <= retryWithin ? prev.attempt + 1 : 1;
+    this.stopFailures.set(w, { attempt, at: now() });
     w.feed({ type: 'stop_failed', error, retry: { kind: 'restart', reason, cause }, attempt, draining, at: now() });
   }
 

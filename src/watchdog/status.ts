@@ -22,6 +22,8 @@ export function summaryState(w: ContainerWatch, now: number): SummaryState {
     if (s.heldBy !== undefined) return 'held';
     const due = dueAt(w);
     if (due !== undefined && due > now) return s.budget.loop === 'open' ? 'crashloop' : 'backoff';
+    // Held while a stop signal's exit is awaited (SIGTERM draining): a wait of its own, not the breaker.
+    if (w.events.stopSignalled(now)) return 'backoff';
     return 'breaker';
   }
   if (s.budget.loop === 'open') return 'crashloop';
