@@ -12,6 +12,7 @@ import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
 import { evaluate, probeAddress, type Verdict } from './watchdog/discover.ts';
 import { routeProbe } from './watchdog/probe-route.ts';
 import type { StateFile } from './watchdog/state-file.ts';
+import { isoTime } from './iso-time.ts';
 
 export interface CheckRow {
   readonly container: string;
@@ -198,7 +199,7 @@ export function describeHistory(b: Budget, p: Policy, now: number): string {
   if (b.loop === 'open') parts.push('crash loop open');
   if (b.loop === 'gave_up') parts.push('crash loop: gave up');
   const due = notBefore(b, rules);
-  if (due !== undefined && due > now) parts.push(`backoff until ${new Date(due).toISOString()}`);
+  if (due !== undefined && due > now) parts.push(`backoff until ${isoTime(due)}`);
   return parts.join('; ');
 }
 

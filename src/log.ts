@@ -1,9 +1,13 @@
 import { pino, type Logger } from 'pino';
+import { isoTime } from './iso-time.ts';
 import { pinoPretty } from './lazy.ts';
 
-/** The root logger: JSON lines by default (for log shippers), human-readable with format "pretty". */
+/**
+ * The root logger: JSON lines by default (for log shippers), human-readable with format "pretty". The time is
+ * pino's isoTime, written by isoTime() (no local time-zone lookup per line).
+ */
 export function createLogger(opts: { level: string; format: 'json' | 'pretty' }, destination?: NodeJS.WritableStream): Logger {
-  const base = { level: opts.level, base: { app: 'healer' }, timestamp: pino.stdTimeFunctions.isoTime };
+  const base = { level: opts.level, base: { app: 'healer' }, timestamp: () => `,"time":"${isoTime(Date.now())}"` };
   if (opts.format === 'pretty') {
     return pino(base, pinoPretty()({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app', destination: destination ?? 1 }));
   }

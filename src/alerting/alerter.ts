@@ -7,6 +7,7 @@ import type { Engine } from '../docker/engine.ts';
 import { Channel, type ChannelCounters } from './channel.ts';
 import { createNotifier } from './providers/index.ts';
 import { SEVERITY, type Alert, type AlertEvent } from './types.ts';
+import { isoTime } from '../iso-time.ts';
 
 export interface AlertInput {
   readonly event: AlertEvent;
@@ -59,7 +60,7 @@ export class Alerter {
   emit(input: AlertInput): void {
     const targets = this.channels.filter((c) => c.accepts(input.event) && (input.channels === undefined || input.channels.includes(c.name)));
     if (targets.length === 0) return;
-    const at = new Date().toISOString();
+    const at = isoTime(Date.now());
     this.chain = this.chain.then(async () => {
       const alert = await this.build(input, at);
       for (const c of targets) c.push(alert);
@@ -84,7 +85,7 @@ export class Alerter {
       summary: 'healer test alert: this channel works',
       reason: 'Sent by `healer notify --test`. No container is affected.',
       host: this.host,
-      at: new Date().toISOString(),
+      at: isoTime(Date.now()),
       test: true,
     };
   }

@@ -1,4 +1,5 @@
 import type { Action } from './state-machine.ts';
+import { isoTime } from '../iso-time.ts';
 
 /** The log line for a decision: level, message, and the fields a reader (or a log query) needs. */
 export function describeAction(a: Action): { level: 'info' | 'warn' | 'error'; msg: string; fields: Record<string, unknown> } | undefined {
@@ -23,7 +24,7 @@ export function describeAction(a: Action): { level: 'info' | 'warn' | 'error'; m
     case 'withheld':
       return { level: 'warn', msg: `${a.why}: would ${a.would} the container`, fields: { would: a.would, why: a.why, reason: a.reason } };
     case 'wake':
-      return { level: 'info', msg: 'backing off before the next restart', fields: { until: new Date(a.at).toISOString(), reason: a.reason } };
+      return { level: 'info', msg: 'backing off before the next restart', fields: { until: isoTime(a.at), reason: a.reason } };
     case 'restart':
     case 'start':
     case 'stop':

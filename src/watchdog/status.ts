@@ -1,6 +1,7 @@
 import { redactProbeSpec } from '../config/probe-spec.ts';
 import { notBefore, restartsInWindow } from './budget.ts';
 import type { ContainerWatch } from './container-watch.ts';
+import { isoTime } from '../iso-time.ts';
 
 /** A watched container's condition in one word, most pressing first; the metrics count containers by it. */
 export const SUMMARY_STATES = ['error', 'gave_up', 'crashloop', 'restarting', 'held', 'backoff', 'breaker', 'unhealthy', 'paused', 'exited', 'stopped', 'starting', 'healthy', 'running'] as const;
@@ -81,10 +82,10 @@ export function containerStatus(w: ContainerWatch, now: number): ContainerStatus
     lastProbe: w.last,
     restartsInWindow: restartsInWindow(s.budget, now, rules),
     crashLoop: s.budget.loop,
-    backoffUntil: due !== undefined && due > now ? new Date(due).toISOString() : undefined,
+    backoffUntil: due !== undefined && due > now ? isoTime(due) : undefined,
     pending: s.pending ? `${s.pending.kind}: ${s.pending.reason}` : undefined,
     heldBy: s.heldBy,
-    lastExit: s.lastExit ? { exitCode: s.lastExit.exitCode, oom: s.lastExit.oom, at: new Date(s.lastExit.at).toISOString() } : undefined,
+    lastExit: s.lastExit ? { exitCode: s.lastExit.exitCode, oom: s.lastExit.oom, at: isoTime(s.lastExit.at) } : undefined,
     error: w.error?.message,
     configProblem: w.configProblem,
   };

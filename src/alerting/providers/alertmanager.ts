@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { postJson } from '../post.ts';
 import { RESOLVES, SEVERITY, type Alert, type AlertEvent, type Notifier } from '../types.ts';
+import { isoTime } from '../../iso-time.ts';
 
 /** Events that open a condition Alertmanager shows until a resolving event ends it. */
 const OPENS: Partial<Record<AlertEvent, string>> = {
@@ -94,7 +95,7 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
         return;
       }
       const name = `Healer${a.event.replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`;
-      await post([{ labels: labelsOf(a, name, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: new Date(Date.parse(a.at) + ONE_OFF_MS).toISOString() }], signal);
+      await post([{ labels: labelsOf(a, name, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: isoTime(Date.parse(a.at) + ONE_OFF_MS) }], signal);
     },
     close: () => clearInterval(timer),
     forget(containerId) {
@@ -103,7 +104,7 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
       const ending = [...open.entries()].filter(([, o]) => o.containerId === containerId);
       if (ending.length === 0) return;
       for (const [k] of ending) open.delete(k);
-      const at = new Date().toISOString();
+      const at = isoTime(Date.now());
       post(ending.map(([, o]) => ({ ...o.am, endsAt: at })), AbortSignal.timeout(10_000)).catch(() => undefined);
     },
   };
