@@ -1,7 +1,7 @@
 // A quicker idle harness than bench/idle.ts, for trying levers (issue 17): no Docker; bench/engine-api.ts's
 // stand-in engine lists 10 containers probed over HTTP on 127.0.0.1, Q_RUNS (3) fresh healers run side by
 // side as shipped (dist/cli.js, healer's flags and environment), and RSS, anonymous and file-backed RSS are
-// read after Q_SECONDS (20). Q_FLAGS adds node flags, Q_ENV (JSON) environment, Q_NOFLAGS drops healer's own.
+// read after Q_SECONDS (20), and every Q_EVERY seconds before if set. Q_FLAGS adds node flags, Q_ENV (JSON) environment, Q_NOFLAGS drops healer's own.
 //   node bench/idle-quick.ts;  Q_FLAGS=--optimize-for-size node bench/idle-quick.ts
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -33,7 +33,13 @@ const procs = Array.from({ length: RUNS }, () =>
     stdio: ['ignore', 'ignore', 'inherit'],
   }),
 );
-await new Promise((r) => setTimeout(r, T));
+// Q_EVERY (seconds): also print the median RSS at every such step before Q_SECONDS, to see when it steps up.
+const every = Number(process.env.Q_EVERY ?? 0) * 1000;
+for (let at = every; every > 0 && at < T; at += every) {
+  await new Promise((r) => setTimeout(r, every));
+  console.log(`Q ${process.env.Q_LABEL ?? extra.join(' ')} at ${at / 1000} s: rss ${median(procs.map((p) => kb(p.pid ?? 0, 'status', 'VmRSS'))).toFixed(1)}`);
+}
+await new Promise((r) => setTimeout(r, every > 0 ? T - Math.floor((T - 1) / every) * every : T));
 const rss = procs.map((p) => kb(p.pid ?? 0, 'status', 'VmRSS'));
 const anon = procs.map((p) => kb(p.pid ?? 0, 'smaps_rollup', 'Anonymous'));
 const file = rss.map((r, i) => r - (anon[i] ?? 0));
