@@ -93,8 +93,7 @@ export class Watchdog {
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
     this.history = deps.history ?? NO_HISTORY;
-    // healer's own container is read once, before the watchdog starts: its published ports cannot change
-    // while it runs (publishing other ports re-creates it, and the new healer reads them again).
+    // Published ports: read with healer's own container at start (a running container's cannot change).
     this.rules = probeRules(deps.loaded.config, undefined, deps.selfNetwork?.published);
     const { crashloops } = deps.loaded.config.swarm;
     this.slots = new TaskSlots({ state: deps.state, clock: deps.clock, alerter: deps.alerter, history: this.history, throttleMs: deps.loaded.config.alerts.throttle.window, crashloops, clusterCounts: () => this.cluster?.fallback !== true });
