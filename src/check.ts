@@ -42,16 +42,17 @@ export async function checkContainers(
   }
   // Routing is judged as healer judges it, from where this check runs (healer's container, or the host).
   const from = selfNetworkOf(await ownContainer(engine, self.ids));
+  const rules = probeRules(loaded.config, undefined, from.published);
   const watched = (id: string): ContainerInfo | undefined => {
     const owner = infos.get(id);
-    return owner && evaluate(owner, loaded, self).kind === 'watch' ? owner : undefined;
+    return owner && evaluate(owner, loaded, self, rules).kind === 'watch' ? owner : undefined;
   };
   for (const info of infos.values()) {
-    const verdict = evaluate(info, loaded, self);
+    const verdict = evaluate(info, loaded, self, rules);
     if (verdict.kind === 'ignore') continue;
     const saved = state.get(info.id);
     const history = verdict.kind === 'watch' && saved ? describeHistory(saved.budget, verdict.policy, now) : undefined;
-    const unroutable = verdict.kind === 'watch' ? await probeProblems(info, verdict.policy, from, watched, probeRules(loaded.config)) : [];
+    const unroutable = verdict.kind === 'watch' ? await probeProblems(info, verdict.policy, from, watched, rules) : [];
     rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable });
   }
   return rows.sort((a, b) => a.container.localeCompare(b.container));

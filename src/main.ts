@@ -151,9 +151,15 @@ async function connectEngine(target: LoadedConfig['config']['docker']): Promise<
   return { engine: new Engine(docker, info), apiVersion, engineVersion };
 }
 
-/** Where healer's own container is on the network, so an empty probe host picks an address healer can reach. */
+/**
+ * Where healer's own container is on the network, so an empty probe host picks an address healer can
+ * reach, and the host ports it publishes, which no label probe may use to reach healer's listener.
+ */
 async function ownNetwork(engine: Engine, ids: readonly string[], log: Logger): Promise<SelfNetwork> {
   const own = await ownContainer(engine, ids);
-  if (own) log.info({ id: own.id.slice(0, 12), networkMode: own.networkMode, networks: Object.keys(own.networks) }, 'healer runs in a container; it will never act on it');
+  if (own) {
+    const published = (own.published ?? []).map((p) => `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:${p.hostPort}${p.lastHostPort === p.hostPort ? '' : `-${p.lastHostPort}`}->${p.containerPort}/${p.protocol}`);
+    log.info({ id: own.id.slice(0, 12), networkMode: own.networkMode, networks: Object.keys(own.networks), published }, 'healer runs in a container; it will never act on it');
+  }
   return selfNetworkOf(own);
 }

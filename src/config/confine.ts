@@ -1,6 +1,9 @@
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import type { PublishedPort } from '../docker/types.ts';
 import type { ListenAddress } from './fields.ts';
+import { allowedByNet, explicitRule, familyOf, isLoopback, sameHost, unbracket, type HostRule } from './host-rules.ts';
+import { describeBinding, listenerBindings, publishedListenerAt } from './published.ts';
 import type { ProbeSpec } from './probe-spec.ts';
 import type { Config } from './schema.ts';
 
@@ -17,10 +20,7 @@ import type { Config } from './schema.ts';
  * answer can change between the check and the connection: rebinding).
  */
 
-/** One `probes.allow_hosts` entry: a name, or a network (a single IP is a /32 or /128). */
-export type HostRule =
-  | { readonly kind: 'name'; readonly name: string }
-  | { readonly kind: 'net'; readonly address: string; readonly prefix: number; readonly family: 'ipv4' | 'ipv6' };
+export { formatHostRule, parseHostRule, type HostRule } from './host-rules.ts';
 
 /** The watchdog.yml side: what the operator allows, and what healer must never be aimed at. */
 export interface ProbeRules {
@@ -37,6 +37,11 @@ export interface ProbeRules {
    * out: the listen host alone.
    */
   readonly listenerAddresses?: readonly string[] | undefined;
+  /**
+   * The host ports healer's own container publishes for its listener (config/published.ts): a host
+   * address on one of them is healer's listener too. Read with healer's own container, at start.
+   */
+  readonly publishedListener?: readonly PublishedPort[] | undefined;
   /** The longest restart timeout a label may set (guards.max_label_restart_timeout). */
   readonly maxRestartTimeoutMs: number;
 }
@@ -44,9 +49,14 @@ export interface ProbeRules {
 /**
  * The rules from a validated config; `interfaces` gives the addresses of healer's network namespace,
  * read again whenever the rules are judged (an address added after start, `docker network connect` or
- * a new bridge on the host network, is healer's own from then on).
+ * a new bridge on the host network, is healer's own from then on); `published`, the ports healer's own
+ * container publishes (none when it runs on the host or is not known).
  */
-export function probeRules(config: Config, interfaces: readonly string[] | (() => readonly string[]) = localAddresses): ProbeRules {
+export function probeRules(
+  config: Config,
+  interfaces: readonly string[] | (() => readonly string[]) = localAddresses,
+  published: readonly PublishedPort[] = [],
+): ProbeRules {
   const addresses = typeof interfaces === 'function' ? interfaces : () => interfaces;
   const m = /^(?:tcp|https?):\/\/(\[[^\]]+\]|[^:/[\]]+):(\d{1,5})/.exec(config.docker.host.trim());
   const l = config.server.listen;
@@ -60,6 +70,7 @@ export function probeRules(config: Config, interfaces: readonly string[] | (() =
     allowExec: config.probes.allow_exec,
     dockerApi: m ? { host: unbracket(m[1] ?? ''), port: Number(m[2]) } : undefined,
     listen: config.server.listen,
+    publishedListener: listenerBindings(published, config.server.listen),
     maxRestartTimeoutMs: config.guards.max_label_restart_timeout,
   };
 }
@@ -83,40 +94,6 @@ const DOCKER_PORTS = new Set([2375, 2376]);
 const LINK_LOCAL = new BlockList();
 LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
 LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
-// Loopback, and the unspecified addresses a connect() on Linux also sends to loopback (0.0.0.0, ::).
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addSubnet('0.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-LOOPBACK.addAddress('::', 'ipv6');
-
-/**
- * `db`, `10.0.0.5`, `10.0.0.0/8`, `fd00::/8`, `[::1]`: one allow-list entry, or an error sentence. Names
- * follow DNS rules (letters, digits, dashes, dots, underscores as compose uses them).
- */
-export function parseHostRule(text: string): { ok: true; rule: HostRule } | { ok: false; error: string } {
-  const t = text.trim().toLowerCase();
-  const bad = { ok: false as const, error: `${JSON.stringify(text)} is not a host name, IP address or CIDR (try db, 10.0.0.5 or 10.0.0.0/24)` };
-  const slash = t.indexOf('/');
-  const addr = unbracket(slash < 0 ? t : t.slice(0, slash));
-  const family = isIP(addr);
-  if (family !== 0) {
-    const max = family === 4 ? 32 : 128;
-    const bits = slash < 0 ? String(max) : t.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return bad;
-    return { ok: true, rule: { kind: 'net', address: addr, prefix: Number(bits), family: family === 4 ? 'ipv4' : 'ipv6' } };
-  }
-  if (slash >= 0 || t.length === 0 || t.length > 253) return bad;
-  if (!t.split('.').every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l))) return bad;
-  return { ok: true, rule: { kind: 'name', name: t } };
-}
-
-/** Renders a rule as it would be written, for messages. */
-export function formatHostRule(r: HostRule): string {
-  if (r.kind === 'name') return r.name;
-  const whole = r.prefix === (r.family === 'ipv4' ? 32 : 128);
-  return whole ? r.address : `${r.address}/${r.prefix}`;
-}
 
 /**
  * Whether a label's probe may run as written; undefined when it may, else why not and which
@@ -130,7 +107,7 @@ export function refuseProbe(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresse
   const key = `add ${host} to probes.allow_hosts in watchdog.yml to allow it`;
   // The empty host is the container's own address (127.0.0.1 for host-network containers).
   const effective = host === '' ? (own.loopback ? '127.0.0.1' : '') : host;
-  const forbidden = forbiddenTarget(effective, spec.port, rules);
+  const forbidden = forbiddenTarget(effective, spec.port, rules, own);
   if (forbidden !== undefined && !listed) {
     return `${forbidden}; healer never probes it for a label unless watchdog.yml lists the host explicitly (${host === '' ? 'set a host and add it to probes.allow_hosts' : key})`;
   }
@@ -154,7 +131,7 @@ export function pinsName(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresses):
  * listener, the Engine API or link-local), else why not.
  */
 export function refuseResolved(address: string, port: number, rules: ProbeRules, own: OwnAddresses): string | undefined {
-  const forbidden = forbiddenTarget(address, port, rules);
+  const forbidden = forbiddenTarget(address, port, rules, own);
   if (forbidden !== undefined) return forbidden;
   return isOwn(address, own) || allowedByNet(address, rules.allowHosts) ? undefined : `${address} is not one of the container's own addresses`;
 }
@@ -172,10 +149,12 @@ export function refuseMethod(method: string, rules: ProbeRules): string | undefi
 
 /**
  * Whether `host:port` is on the list no label may reach unless watchdog.yml names that exact host:
- * link-local addresses, the Engine API, healer's own listener. Also judged at each probe, on the
- * address a probe actually goes to (watchdog/probe-route.ts).
+ * link-local addresses, the Engine API, healer's own listener (also through a host port its container
+ * publishes, unless `host` is one of a bridge or overlay container's own IPs in `own`: that is the
+ * container's port, not the host's). Also judged at each probe, on the address a probe actually goes
+ * to (watchdog/probe-route.ts).
  */
-export function forbiddenTarget(host: string, port: number, rules: ProbeRules): string | undefined {
+export function forbiddenTarget(host: string, port: number, rules: ProbeRules, own?: OwnAddresses): string | undefined {
   const family = familyOf(host);
   if (family && LINK_LOCAL.check(host, family)) return `${host} is a link-local address (cloud metadata lives there)`;
   if (DOCKER_PORTS.has(port)) return `port ${port} is the Docker Engine API's`;
@@ -185,17 +164,15 @@ export function forbiddenTarget(host: string, port: number, rules: ProbeRules): 
   const l = rules.listen;
   const listener = (): boolean => isLoopback(host) || sameHost(host, l === false ? '' : l.host) || (rules.listenerAddresses ?? []).some((a) => sameHost(host, a));
   if (l !== false && port === l.port && listener()) return `${host}:${port} is healer's own listener (server.listen)`;
+  const bound = publishedListenerAt(host, port, rules.publishedListener ?? []);
+  const containerIp = own !== undefined && !own.loopback && own.ips.some((ip) => sameHost(host, ip));
+  if (bound && !containerIp) return `${host}:${port} is healer's own listener through the port healer's container publishes (${describeBinding(bound)})`;
   return undefined;
 }
 
-/** The same host, written either way (`10.0.0.5` and `::ffff:10.0.0.5`, names in any case). */
-function sameHost(a: string, b: string): boolean {
-  const fa = familyOf(a);
-  const fb = familyOf(b);
-  if (fa === undefined || fb === undefined) return a.toLowerCase() === b.toLowerCase();
-  const list = new BlockList();
-  list.addAddress(b, fb);
-  return list.check(a, fa);
+/** The own addresses of where an empty probe host led (docker/address.ts): loopback (the host network), else that container's IP. */
+export function ownAt(address: string): OwnAddresses {
+  return isLoopback(address) ? { loopback: true, ips: [] } : { loopback: false, ips: [address] };
 }
 
 /**
@@ -211,46 +188,6 @@ export function ownLoopback(spec: ProbeSpec, rules: ProbeRules, own: OwnAddresse
 function isOwn(host: string, own: OwnAddresses): boolean {
   if (own.loopback && isLoopback(host)) return true;
   return own.ips.includes(host);
-}
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  const family = familyOf(host);
-  return family !== undefined && LOOPBACK.check(host, family);
-}
-
-/** An entry that names this very host (a name, or a single address): the only way to reach a forbidden target. */
-function explicitRule(host: string, allow: readonly HostRule[]): boolean {
-  if (host === '') return false;
-  return allow.some((r) => (r.kind === 'name' ? r.name === host : r.prefix === (r.family === 'ipv4' ? 32 : 128) && sameAddress(r, host)));
-}
-
-function allowedByNet(host: string, allow: readonly HostRule[]): boolean {
-  const family = familyOf(host);
-  if (family === undefined) return false;
-  return allow.some((r) => {
-    if (r.kind !== 'net') return false;
-    const b = new BlockList();
-    b.addSubnet(r.address, r.prefix, r.family);
-    return b.check(host, family);
-  });
-}
-
-function sameAddress(r: Extract<HostRule, { kind: 'net' }>, host: string): boolean {
-  const family = familyOf(host);
-  if (family === undefined) return false;
-  const b = new BlockList();
-  b.addAddress(r.address, r.family);
-  return b.check(host, family);
-}
-
-function familyOf(host: string): 'ipv4' | 'ipv6' | undefined {
-  const f = isIP(host);
-  return f === 4 ? 'ipv4' : f === 6 ? 'ipv6' : undefined;
-}
-
-function unbracket(h: string): string {
-  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }
 
 let interfaces: { readonly at: number; readonly addresses: readonly string[] } | undefined;

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import './zod-en.ts';
 import { compileBodyPattern } from './body-pattern.ts';
-import { parseHostRule, type HostRule } from './confine.ts';
+import { parseHostRule, type HostRule } from './host-rules.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
 import { parseProbeSpec } from './probe-spec.ts';
 import { cron } from '../lazy.ts';

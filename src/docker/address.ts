@@ -1,4 +1,4 @@
-import type { ContainerInfo } from './types.ts';
+import type { ContainerInfo, PublishedPort } from './types.ts';
 
 export type AddressResult = { ok: true; address: string } | { ok: false; error: string };
 
@@ -7,13 +7,16 @@ export interface SelfNetwork {
   readonly inContainer: boolean;
   readonly hostNetwork: boolean;
   readonly networks: readonly string[];
+  /** The host ports healer's container publishes: through them the host's addresses lead to healer (config/published.ts). */
+  readonly published?: readonly PublishedPort[] | undefined;
 }
 
 export const OUTSIDE_DOCKER: SelfNetwork = { inContainer: false, hostNetwork: false, networks: [] };
 
 /** Where healer (or `healer check`) sits on the network, from its own container's inspect data (none: the host). */
 export function selfNetworkOf(own: ContainerInfo | undefined): SelfNetwork {
-  return own ? { inContainer: true, hostNetwork: own.networkMode === 'host', networks: Object.keys(own.networks) } : OUTSIDE_DOCKER;
+  if (!own) return OUTSIDE_DOCKER;
+  return { inContainer: true, hostNetwork: own.networkMode === 'host', networks: Object.keys(own.networks), published: own.published ?? [] };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { publishedPorts } from './ports.ts';
 import type { ContainerInfo, TaskInfo } from './types.ts';
 
 /** Reduces `docker inspect` JSON to ContainerInfo. Pure, so it is tested from recorded JSON. */
@@ -27,6 +28,7 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     stopSignal: (i.Config as { StopSignal?: string } | undefined)?.StopSignal || undefined,
     networkMode: i.HostConfig?.NetworkMode ?? 'default',
     networks,
+    published: publishedPorts(i.HostConfig?.NetworkMode ?? 'default', i.HostConfig?.PortBindings, i.NetworkSettings?.Ports),
     project: projectOf(labels),
     service: serviceOf(labels),
     task: swarmTask(labels),

@@ -24,6 +24,8 @@ export interface ContainerInfo {
   readonly networkMode: string;
   /** Network name → IPv4 address (empty string when none). */
   readonly networks: Readonly<Record<string, string>>;
+  /** The host ports it publishes (docker/ports.ts); read for healer's own container (the listener rule). */
+  readonly published?: readonly PublishedPort[] | undefined;
   /** Compose project, or the stack a Swarm task belongs to. */
   readonly project: string | undefined;
   /** Compose service, or the Swarm service of a task. */
@@ -33,6 +35,20 @@ export interface ContainerInfo {
    * healer must never restart or start it. Undefined for plain containers.
    */
   readonly task?: TaskInfo | undefined;
+}
+
+/**
+ * A host port (or range) a container publishes, the same for every engine. A connection to the host at
+ * `hostIp` (`''`: any of its addresses) on a port from `hostPort` to `lastHostPort` reaches the
+ * container's `containerPort`.
+ */
+export interface PublishedPort {
+  readonly containerPort: number;
+  /** tcp, udp, sctp. */
+  readonly protocol: string;
+  readonly hostIp: string;
+  readonly hostPort: number;
+  readonly lastHostPort: number;
 }
 
 /** Who owns a task container, in orchestrator-neutral terms. */

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.ts';
-import { ownAddresses, probeRules } from '../config/confine.ts';
+import { ownAddresses, probeRules, type ProbeRules } from '../config/confine.ts';
 import { optIn, policyFromLabels } from '../config/labels.ts';
 import type { Policy, ProbePolicy } from '../config/policy.ts';
 import { resolveAddress, type AddressResult, type SelfNetwork } from '../docker/address.ts';
@@ -13,9 +13,15 @@ export type Verdict =
 
 /**
  * Decides what healer does with one container: ignore it (itself, out of scope, not opted in), watch it
- * with an effective policy, or report its label problems. Shared by the watchdog and `healer check`.
+ * with an effective policy, or report its label problems. Shared by the watchdog and `healer check`,
+ * each passing the probe rules it built from healer's own container (its published ports).
  */
-export function evaluate(info: ContainerInfo, loaded: LoadedConfig, self: { ids: readonly string[]; hostname: string }): Verdict {
+export function evaluate(
+  info: ContainerInfo,
+  loaded: LoadedConfig,
+  self: { ids: readonly string[]; hostname: string },
+  rules: ProbeRules = probeRules(loaded.config),
+): Verdict {
   const { config, rawDefaults } = loaded;
   const prefix = config.discovery.label_prefix;
   if (isSelf(info.id, self)) return { kind: 'ignore', why: 'self' };
@@ -33,7 +39,7 @@ export function evaluate(info: ContainerInfo, loaded: LoadedConfig, self: { ids:
     rawDefaults,
     imageHasHealthcheck: info.hasHealthcheck,
     channels: loaded.channels.map((c) => c.name),
-    confine: { rules: probeRules(config), own: ownAddresses(info.networkMode, info.networks) },
+    confine: { rules, own: ownAddresses(info.networkMode, info.networks) },
   });
   return r.ok ? { kind: 'watch', policy: r.policy } : { kind: 'problem', errors: r.errors };
 }

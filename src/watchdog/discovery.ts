@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.ts';
+import type { ProbeRules } from '../config/confine.ts';
 import type { Policy } from '../config/policy.ts';
 import type { Engine } from '../docker/engine.ts';
 import type { ContainerInfo } from '../docker/types.ts';
@@ -38,6 +39,8 @@ export interface DiscoveryDeps {
   readonly engine: Engine;
   readonly loaded: LoadedConfig;
   readonly self: { readonly ids: readonly string[]; readonly hostname: string };
+  /** Where label probes may go (the watchdog's, with healer's published ports); from the config alone when not given. */
+  readonly rules?: ProbeRules;
   readonly state: StateFile;
   readonly clock: Clock;
   readonly log: Logger;
@@ -158,7 +161,7 @@ export class Discovery {
   }
 
   private consider(info: ContainerInfo): void {
-    const verdict = evaluate(info, this.deps.loaded, this.deps.self);
+    const verdict = evaluate(info, this.deps.loaded, this.deps.self, this.deps.rules);
     if (verdict.kind === 'ignore') return;
     if (verdict.kind === 'problem') {
       this.host.problems.set(info.id, { id: info.id, name: info.name, errors: verdict.errors });

@@ -1,4 +1,4 @@
-import { forbiddenTarget, ownAddresses, ownLoopback, refuseProbe, type OwnAddresses, type ProbeRules } from '../config/confine.ts';
+import { forbiddenTarget, ownAddresses, ownAt, ownLoopback, refuseProbe, type OwnAddresses, type ProbeRules } from '../config/confine.ts';
 import type { ProbePolicy } from '../config/policy.ts';
 import { redactProbeSpec } from '../config/probe-spec.ts';
 import type { AddressResult } from '../docker/address.ts';
@@ -40,7 +40,7 @@ export function routeProbe(
   if (spec.host === '') {
     if (!addr.ok) return unroutable();
     address = addr.address;
-    const why = forbiddenTarget(address, spec.port, rules);
+    const why = forbiddenTarget(address, spec.port, rules, ownAt(address));
     if (why !== undefined) return refused(why);
   } else {
     address = spec.host;

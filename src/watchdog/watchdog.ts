@@ -93,7 +93,8 @@ export class Watchdog {
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
     this.history = deps.history ?? NO_HISTORY;
-    this.rules = probeRules(deps.loaded.config);
+    // Published ports: read with healer's own container at start (a running container's cannot change).
+    this.rules = probeRules(deps.loaded.config, undefined, deps.selfNetwork?.published);
     const { crashloops } = deps.loaded.config.swarm;
     this.slots = new TaskSlots({ state: deps.state, clock: deps.clock, alerter: deps.alerter, history: this.history, throttleMs: deps.loaded.config.alerts.throttle.window, crashloops, clusterCounts: () => this.cluster?.fallback !== true });
     if (crashloops === 'cluster') {
@@ -131,7 +132,7 @@ export class Watchdog {
       context: (w) => this.effects.context(w),
     });
     this.orphans = new OrphanScan({ engine: deps.engine, clock: deps.clock, log: deps.log.child({ component: 'orphans' }) });
-    this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, state: deps.state, clock: deps.clock, log: deps.log }, this.registry);
+    this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, rules: this.rules, state: deps.state, clock: deps.clock, log: deps.log }, this.registry);
     this.events = new EventStream(
       deps.engine,
       {
