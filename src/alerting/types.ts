@@ -25,8 +25,9 @@ export interface Alert {
   readonly oom?: boolean;
   /**
    * What channels that keep alerts open (Alertmanager) know the alert by, when not by its container's
-   * id: a cluster crash loop's `cluster:<slot>@<task>` (watchdog/cluster-alert.ts). No watched container
-   * shares it, so the removal of the task's container on this node does not end the slot's alert.
+   * id: a service slot's crash loop, `<slot>@<task>` from a node's own count (watchdog/slot-watch.ts),
+   * `cluster:<slot>@<task>` from the leader's (watchdog/cluster-alert.ts). No watched container shares
+   * it, so Swarm removing the task's container (task history) does not end the slot's alert.
    */
   readonly key?: string;
   /** Last lines of the container's log, secrets redacted. */

@@ -9,10 +9,10 @@ import type { Policy } from '../config/policy.ts';
 import type { ClusterService, ClusterTask } from '../docker/swarm-view.ts';
 import type { AlertSink } from './actor.ts';
 import { taskAlert } from './alert-input.ts';
-import { CLUSTER_PREFIX, forgetStep, type SlotStep } from './cluster-slots.ts';
+import { CLUSTER_PREFIX, type SlotStep } from './cluster-slots.ts';
 import type { HistorySink } from './history.ts';
 import type { StateFile } from './state-file.ts';
-import { failed, lastExitCode, loopReason, type SlotRecord, type SlotRules } from './task-slots.ts';
+import { alertedAs, failed, forgetStep, lastExitCode, loopReason, type SlotRecord, type SlotRules } from './task-slots.ts';
 
 export interface ClusterSinks {
   readonly state: StateFile;
@@ -37,10 +37,10 @@ export function applyStep(sinks: ClusterSinks, key: string, before: SlotRecord |
   const t = step.last;
   // Its own identity (Alert.key), not the task container's id: the leader's own watchdog may watch that
   // container and end its alerts (alerter.containerGone) when Swarm removes it while the slot loops on.
-  const id = `${full}@${t.taskId}`;
   // The alert names the latest failed task: the one it named before is ended, or it would stay open.
-  if (before?.alertedId !== undefined && before.alertedId !== id) sinks.alerter.containerGone(before.alertedId);
-  sinks.state.setSlot(full, { ...step.record, alertedId: id });
+  const { record, key: id, ended } = alertedAs(step.record, full, t.taskId, before);
+  if (ended !== undefined) sinks.alerter.containerGone(ended);
+  sinks.state.setSlot(full, record);
   const where = nodeOf(t);
   const reason = `${loopReason(key, step.record, now, rules)}; the last failed on ${where}`;
   const exitCode = lastExitCode(step.record);

@@ -95,19 +95,6 @@ function withSeen(r: SlotRecord, listed: readonly string[], before: SlotRecord |
 }
 
 /**
- * A cluster record whose slot the manager no longer lists (its service removed or no longer watched,
- * `windowMs` undefined) or is not asked about (a follower, node mode): failures outside the window are
- * dropped, `seen` too (those tasks are no longer listed). `ended`: the open alert to end, once nothing is left.
- */
-export function forgetStep(r: SlotRecord, now: number, windowMs: number | undefined): { record: SlotRecord | undefined; ended: string | undefined } {
-  const kept = windowMs === undefined ? undefined : pruned(r, now, windowMs);
-  if (kept === undefined) return { record: undefined, ended: r.alertedId };
-  if (kept === r && r.seen === undefined) return { record: r, ended: undefined };
-  const { seen: _s, ...rest } = kept;
-  return { record: rest, ended: undefined };
-}
-
-/**
  * A cluster record while the manager does not answer (the leader cannot read the services or tasks this
  * poll): its open alert is ended once no failure is left in the window, but what it remembers is kept
  * (`seen`, the throttle), since the same tasks will be listed again when the manager answers. A record

@@ -6,7 +6,7 @@ import { CLUSTER_PREFIX } from './cluster-slots.ts';
 import { crashedExit } from './exits.ts';
 import type { HistorySink } from './history.ts';
 import type { StateFile } from './state-file.ts';
-import { alertDue, lastExitCode, loopReason, looping, pruned, slotKey, taskFailed, type Failure, type SlotRecord, type SlotRules } from './task-slots.ts';
+import { alertDue, alertedAs, forgetStep, lastExitCode, loopReason, looping, slotKey, taskFailed, type Failure, type SlotRecord, type SlotRules } from './task-slots.ts';
 
 export interface TaskSlotsDeps {
   readonly state: StateFile;
@@ -27,6 +27,11 @@ export interface TaskSlotsDeps {
    * `node`. Absent: always.
    */
   readonly clusterCounts?: () => boolean;
+  /**
+   * `defaults.crashloop.window`: the window an open slot alert a former run left (state file) is ended
+   * by, until a task of its slot tells its own. Absent: 10 minutes.
+   */
+  readonly defaultWindowMs?: number;
 }
 
 /**
@@ -38,11 +43,33 @@ export class TaskSlots {
   private readonly deps: TaskSlotsDeps;
   /** With `cluster`: when this node last let a `died` alert out per replicated slot (bounded: pruned past its crash-loop window). */
   private readonly diedAt = new Map<string, { at: number; windowMs: number }>();
+  /** This node's slots whose `crashloop` alert is open: when to look whether the slot is quiet, by which window (bounded by the looping slots). */
+  private readonly open = new Map<string, { timer: object; windowMs: number }>();
+  private stopped = false;
 
   constructor(deps: TaskSlotsDeps) {
     this.deps = deps;
     // With `node`, no cluster count runs here: records it left (swarm.crashloops was `cluster`) are dropped.
     if (deps.crashloops !== 'cluster') for (const key of deps.state.slotKeys()) if (key.startsWith(CLUSTER_PREFIX)) this.dropCluster(key);
+  }
+
+  /**
+   * Takes up the open alerts a former run left in the state file: each is ended once its slot is quiet.
+   * Called before discovery, so the records' open alerts are looked after from the start.
+   */
+  start(): void {
+    const windowMs = this.deps.defaultWindowMs ?? 600_000;
+    for (const key of this.deps.state.slotKeys()) {
+      const r = this.deps.state.slot(key);
+      if (!key.startsWith(CLUSTER_PREFIX) && r?.alertedId !== undefined) this.endWhenQuiet(key, r, windowMs);
+    }
+  }
+
+  /** healer stops: no more looks (the state file keeps what is open for the next run). */
+  stop(): void {
+    this.stopped = true;
+    for (const o of this.open.values()) this.deps.clock.clearTimeout(o.timer);
+    this.open.clear();
   }
 
   /**
@@ -102,15 +129,48 @@ export class TaskSlots {
     const before = this.deps.state.slot(key);
     const next = taskFailed(before, t.taskId, at, failure, rules.windowMs, now);
     if (next !== before) this.deps.state.setSlot(key, next);
+    const open = this.open.get(key);
+    if (open) open.windowMs = rules.windowMs;
     if (this.clusterAlerts(t)) return next;
     if (!alertDue(next, now, rules)) return next;
-    this.deps.state.setSlot(key, { ...next, alertedAt: now });
+    // Known by its own key, not by the container's id: Swarm removes the container as task history while
+    // the slot loops on, and the watchdog ends a removed container's alerts. One open alert per slot.
+    const { record, key: id, ended } = alertedAs({ ...next, alertedAt: now }, key, t.taskId, before);
+    if (ended !== undefined) this.deps.alerter.containerGone(ended);
+    this.deps.state.setSlot(key, record);
+    if (!open) this.endWhenQuiet(key, record, rules.windowMs);
     const reason = loopReason(key, next, now, rules);
     const exitCode = lastExitCode(next);
     w.log.error({ event: 'crashloop', slot: key, reason }, 'service slot crash loop');
     this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: 'crashloop', reason, exitCode });
-    this.deps.alerter.emit(containerAlert(w, 'crashloop', reason, now, exitCode !== undefined ? { exitCode } : {}));
+    this.deps.alerter.emit(containerAlert(w, 'crashloop', reason, now, { key: id, ...(exitCode !== undefined ? { exitCode } : {}) }));
     return next;
+  }
+
+  /**
+   * Looks at an alerted slot when its latest failure leaves the window: quiet then (nothing left), its
+   * alert is ended and the slot forgotten; still failing, it looks again at its new latest failure's
+   * end. A service removed, or no longer watched, fails no more here: it is forgotten so, within its
+   * window (a node has no list of services to ask: a worker cannot read one).
+   */
+  private endWhenQuiet(key: string, r: SlotRecord, windowMs: number): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    const last = r.failures.at(-1)?.at ?? now;
+    const timer = this.deps.clock.setTimeout(() => this.lookQuiet(key), Math.max(0, last + windowMs - now));
+    timer.unref?.();
+    this.open.set(key, { timer, windowMs });
+  }
+
+  private lookQuiet(key: string): void {
+    const o = this.open.get(key);
+    this.open.delete(key);
+    const r = this.deps.state.slot(key);
+    if (!o || !r) return;
+    const { record, ended } = forgetStep(r, this.deps.clock.now(), o.windowMs);
+    if (ended !== undefined) this.deps.alerter.containerGone(ended);
+    if (record !== r) this.deps.state.setSlot(key, record);
+    if (record?.alertedId !== undefined) this.endWhenQuiet(key, record, o.windowMs);
   }
 
   private rules(w: ContainerWatch): SlotRules {
@@ -119,15 +179,18 @@ export class TaskSlots {
 
   /**
    * Slots with nothing left in the window are forgotten: the records stay bounded by the slots that fail.
-   * The cluster count's records (cluster-watch.ts) are its own to prune.
+   * The cluster count's records (cluster-watch.ts) are its own to prune; a slot whose alert is open is
+   * left to its own look (endWhenQuiet: by its own window, ending the alert).
    */
   private prune(w: ContainerWatch): void {
     const now = this.deps.clock.now();
     for (const key of this.deps.state.slotKeys()) {
-      if (key.startsWith(CLUSTER_PREFIX)) continue;
+      if (key.startsWith(CLUSTER_PREFIX) || this.open.has(key)) continue;
       const r = this.deps.state.slot(key);
-      const kept = r && pruned(r, now, this.rules(w).windowMs);
-      if (r && kept !== r) this.deps.state.setSlot(key, kept);
+      if (!r) continue;
+      const { record, ended } = forgetStep(r, now, this.rules(w).windowMs);
+      if (ended !== undefined) this.deps.alerter.containerGone(ended);
+      if (record !== r) this.deps.state.setSlot(key, record);
     }
   }
 }

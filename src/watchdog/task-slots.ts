@@ -30,8 +30,9 @@ export interface SlotRecord {
    */
   readonly seen?: readonly string[];
   /**
-   * Cluster records only: the key of the open `crashloop` alert (`cluster:<slot>@<task>`, Alert.key), so
-   * it can be ended; a record from before keys were theirs holds the task's container id.
+   * The key of the slot's open `crashloop` alert (Alert.key, alertedAs), so it can be ended: a node's
+   * count's `<slot>@<task>`, the cluster count's `cluster:<slot>@<task>`; a cluster record from before
+   * keys were theirs holds the task's container id.
    */
   readonly alertedId?: string;
 }
@@ -113,4 +114,31 @@ export function lastExitCode(r: SlotRecord): number | undefined {
 export function pruned(r: SlotRecord, at: number, windowMs: number): SlotRecord | undefined {
   const kept = inWindow(r, at, windowMs);
   return kept.failures.length === 0 ? undefined : kept;
+}
+
+/**
+ * A slot's `crashloop` alert is known by its own key (Alert.key), `<record key>@<task id>`, never by the
+ * id of the task container it names: Swarm removes that container as task history while the slot loops
+ * on, and the watchdog ends a removed container's alerts. Task ids are unique across the swarm, so no
+ * two healers' keys collide. Returns the record marked with the key, the key, and the key of the alert
+ * the slot had open before when it named another task (to be ended: one open alert per slot).
+ */
+export function alertedAs(r: SlotRecord, recordKey: string, taskId: string, before: SlotRecord | undefined): { record: SlotRecord; key: string; ended: string | undefined } {
+  const key = `${recordKey}@${taskId}`;
+  const ended = before?.alertedId !== undefined && before.alertedId !== key ? before.alertedId : undefined;
+  return { record: { ...r, alertedId: key }, key, ended };
+}
+
+/**
+ * A record no count adds to now: a node's slot record whose alert is open (slot-watch.ts), or a cluster
+ * record whose slot the manager no longer lists (its service removed or no longer watched, `windowMs`
+ * undefined) or is not asked about (a follower, node mode). Failures outside the window are dropped,
+ * `seen` too (those tasks are no longer listed). `ended`: the open alert to end, once nothing is left.
+ */
+export function forgetStep(r: SlotRecord, now: number, windowMs: number | undefined): { record: SlotRecord | undefined; ended: string | undefined } {
+  const kept = windowMs === undefined ? undefined : pruned(r, now, windowMs);
+  if (kept === undefined) return { record: undefined, ended: r.alertedId };
+  if (kept === r && r.seen === undefined) return { record: r, ended: undefined };
+  const { seen: _s, ...rest } = kept;
+  return { record: rest, ended: undefined };
 }

@@ -96,7 +96,7 @@ export class Watchdog {
     // Published ports: read with healer's own container at start (a running container's cannot change).
     this.rules = probeRules(deps.loaded.config, undefined, deps.selfNetwork?.published);
     const { crashloops } = deps.loaded.config.swarm;
-    this.slots = new TaskSlots({ state: deps.state, clock: deps.clock, alerter: deps.alerter, history: this.history, throttleMs: deps.loaded.config.alerts.throttle.window, crashloops, clusterCounts: () => this.cluster?.fallback !== true });
+    this.slots = new TaskSlots({ state: deps.state, clock: deps.clock, alerter: deps.alerter, history: this.history, throttleMs: deps.loaded.config.alerts.throttle.window, crashloops, clusterCounts: () => this.cluster?.fallback !== true, defaultWindowMs: deps.loaded.config.defaults.crashloop.window });
     if (crashloops === 'cluster') {
       const swarm = deps.swarm ?? new SwarmView(deps.engine.docker);
       this.cluster = new ClusterCount({ swarm, loaded: deps.loaded, state: deps.state, clock: deps.clock, log: deps.log.child({ component: 'cluster' }), alerter: deps.alerter, history: this.history });
@@ -154,6 +154,7 @@ export class Watchdog {
 
   /** Connects to the event stream and discovers containers; rejects when the engine cannot be reached. */
   async start(): Promise<void> {
+    this.slots.start();
     await this.events.start();
     this.engineInfo = await this.deps.engine.describe();
     this.breaker.start();
@@ -164,6 +165,7 @@ export class Watchdog {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.breaker.stop();
+    this.slots.stop();
     const all = Promise.allSettled([this.events.stop(), this.cluster?.stop(), ...[...this.watches.values()].map((w) => w.close())]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);

@@ -168,6 +168,30 @@ describe('Docker Swarm', () => {
     expect(logged(logs, 'service slot crash loop')).toHaveLength(1);
   });
 
+  // swarm.crashloops: node. Swarm removes the task container the slot's alert names as task history
+  // (task-history-limit 5) while the slot loops on: the alert (its own key, not that container's id)
+  // stays open in Alertmanager, and ends once the slot is quiet for its window (here: service removed).
+  it('with swarm.crashloops: node, a looping slot stays firing in Alertmanager after Swarm removes the task container its alert names, and is resolved once the slot is quiet', async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const r = await receiver();
+    defer(() => r.close());
+    await start(`alerts:\n  channels:\n    - name: am\n      type: alertmanager\n      url: http://127.0.0.1:${r.port}\n`);
+    const svc = await service('amloop', { 'healer.enable': 'true', 'healer.crashloop.restarts': '2', 'healer.crashloop.window': '20s' }, ['sh', '-c', 'echo crashing; sleep 0.5; exit 3']);
+    const loops = () => r.got.flatMap((g) => g.body as { labels: Record<string, string>; endsAt?: string }[]).filter((a) => a.labels.alertname === 'HealerCrashLoop');
+    const name = (await waitFor('the crashloop alert firing', () => loops()[0], 60_000)).labels.container ?? '';
+    const named = await waitFor('its task container', async () => (await tasks(svc)).find((c) => c.Names.includes(`/${name}`)));
+    await waitFor('Swarm removing that container as task history', () => events.count('destroy', named.Id) === 1, 60_000);
+    const startsAtRemoval = events.ids('start').length;
+    await waitFor('the slot looping on: two more tasks', () => events.ids('start').length >= startsAtRemoval + 2, 30_000);
+    expect(loops().filter((a) => a.endsAt !== undefined)).toEqual([]);
+    expect(loops().every((a) => a.labels.container === name)).toBe(true);
+    // The slot quiets (its service removed): once its last failure has left the 20s window, it is resolved.
+    await cli('service', 'rm', svc);
+    const ended = await waitFor('the alert resolved', () => loops().find((a) => a.endsAt !== undefined), 45_000);
+    expect(ended.labels.container).toBe(name);
+  });
+
   it('with swarm.crashloops: cluster, the leader counts a replicated slot from its task list: one crashloop alert, sent by the leader path', async () => {
     runId = newRunId();
     const r = await receiver();

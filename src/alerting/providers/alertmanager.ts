@@ -57,7 +57,7 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
   // is sent as ended, never kept open (bounded: the oldest are forgotten first).
   const gone = new Set<string>();
   const post = (alerts: AmAlert[], signal: AbortSignal) => postJson(endpoint, JSON.stringify(alerts), { dispatcher, signal, headers: channel.headers });
-  // An alert's own key (a cluster crash loop's) stands for its container's id: only forget(key) ends it.
+  // An alert's own key (a service slot's crash loop's) stands for its container's id: only forget(key) ends it.
   const idOf = (a: Alert): string | undefined => a.key ?? a.container?.id;
   const key = (alertname: string, a: Alert) => JSON.stringify([alertname, a.host, idOf(a) ?? '']);
   const timer = setInterval(() => {
