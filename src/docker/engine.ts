@@ -4,57 +4,10 @@ import { engineKind, eventFilter, type EngineInfo } from './dialect.ts';
 import { toContainerInfo } from './inspect.ts';
 import { taskStanding, type TaskStanding } from './services.ts';
 import type { ContainerInfo } from './types.ts';
-import { tooOldHint } from './versions.ts';
+import { ANSWER_MS, EngineError, statusOf, unanswered, wrap } from './engine-error.ts';
 
 export { parseEvent } from './parse-event.ts';
-
-/** The engine refused or failed a call; `status` is the HTTP status when the engine answered. */
-export class EngineError extends Error {
-  readonly status: number | undefined;
-  constructor(message: string, status: number | undefined, cause: unknown) {
-    super(message, { cause });
-    this.name = 'EngineError';
-    this.status = status;
-  }
-}
-
-const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
-
-/**
- * What a socket proxy must allow for each call, in tecnativa/docker-socket-proxy's terms (the common
- * one); said when the call is refused with 403, so a missing permission is named, not guessed at.
- */
-const ALLOW: Readonly<Record<string, string>> = {
-  'GET /_ping': 'PING=1',
-  'GET /version': 'VERSION=1',
-  'GET /containers/json': 'CONTAINERS=1',
-  'GET /containers/{id}/json': 'CONTAINERS=1',
-  'GET /containers/{id}/logs': 'CONTAINERS=1',
-  'GET /events': 'EVENTS=1',
-  'POST /containers/{id}/restart': 'POST=1 and ALLOW_RESTARTS=1',
-  'POST /containers/{id}/start': 'POST=1 and ALLOW_START=1 (or CONTAINERS=1)',
-  'POST /containers/{id}/stop': 'POST=1 and ALLOW_STOP=1 (or ALLOW_RESTARTS=1)',
-  'DELETE /containers/{id}': 'POST=1 and CONTAINERS=1 (Swarm tasks only)',
-  'POST /containers/{id}/exec': 'POST=1, CONTAINERS=1 and EXEC=1 (exec probes only)',
-};
-
-function wrap(what: string, call: keyof typeof ALLOW, err: unknown): EngineError {
-  const status = statusOf(err);
-  const detail = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim().replace(/\s+/g, ' ');
-  const refused =
-    status === 400 && tooOldHint(detail) !== undefined
-      ? `; ${tooOldHint(detail) ?? ''}`
-      : status === 403 ? `; the Engine API call ${call} was refused (a socket proxy in front of the engine must allow it: ${ALLOW[call] ?? 'see the README'})` : '';
-  return new EngineError(`${what} failed${status ? ` with HTTP ${status}` : ''}: ${detail}${refused}`, status, err);
-}
-
-/** How long the engine may take to answer an action beyond the container's own stop grace. */
-export const ANSWER_MS = 10_000;
-
-/** An aborted call reads as what it was: the engine did not answer in time. */
-function unanswered(err: unknown, signal: AbortSignal, ms: number): unknown {
-  return signal.aborted ? new Error(`the engine did not answer within ${Math.round(ms / 1000)}s`, { cause: err }) : err;
-}
+export { ANSWER_MS, EngineError };
 
 /**
  * How long a read (ping, list, inspect, logs) may take. Every Engine API call has a bound: one hung
@@ -146,13 +99,36 @@ export class Engine {
     }
   }
 
+  /**
+   * Stops with `timeoutMs` of grace before SIGKILL; a container already stopped counts as stopped. A
+   * paused one is stopped too, on every engine: Docker stops it, Podman (4.3) refuses with HTTP 500
+   * ("is running or paused, refusing to clean up: container state improper") and leaves it paused, so
+   * there it is unpaused and stopped again (a pause that came between healer's inspect and its stop must
+   * not fail a quarantine on Podman alone).
+   */
   async stop(id: string, timeoutMs: number): Promise<void> {
+    const refused = await this.stopOnce(id, timeoutMs);
+    if (refused === undefined) return;
+    if (refused.status !== 500 || !(await this.inspect(id).catch(() => undefined))?.paused) throw refused;
+    const abortSignal = AbortSignal.timeout(ANSWER_MS);
+    try {
+      await this.docker.getContainer(id).unpause({ abortSignal });
+    } catch (err) {
+      throw wrap(`unpause ${id.slice(0, 12)} to stop it`, 'POST /containers/{id}/unpause', unanswered(err, abortSignal, ANSWER_MS));
+    }
+    const again = await this.stopOnce(id, timeoutMs);
+    if (again) throw again;
+  }
+
+  /** One stop call: undefined when stopped (or already), else the EngineError, its status kept. */
+  private async stopOnce(id: string, timeoutMs: number): Promise<EngineError | undefined> {
     const abortSignal = AbortSignal.timeout(timeoutMs + ANSWER_MS);
     try {
       await this.docker.getContainer(id).stop({ t: Math.ceil(timeoutMs / 1000), abortSignal });
+      return undefined;
     } catch (err) {
-      if (statusOf(err) === 304) return; // already stopped
-      throw wrap(`stop ${id.slice(0, 12)}`, 'POST /containers/{id}/stop', unanswered(err, abortSignal, timeoutMs + ANSWER_MS));
+      if (statusOf(err) === 304) return undefined; // already stopped
+      return wrap(`stop ${id.slice(0, 12)}`, 'POST /containers/{id}/stop', unanswered(err, abortSignal, timeoutMs + ANSWER_MS));
     }
   }
 

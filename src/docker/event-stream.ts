@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { EventNormaliser, realTimers, type Timers } from './dialect.ts';
+import { EventNormaliser, realTimers, type Timers } from './event-normaliser.ts';
 import { parseEvent, type Engine } from './engine.ts';
 import type { ContainerEvent } from './types.ts';
 

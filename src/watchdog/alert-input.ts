@@ -21,6 +21,14 @@ const SUMMARY: Record<AlertEvent, (name: string) => string> = {
 };
 
 /**
+ * A quarantine stop the engine refused is a `restart_failed` (the contract's one event for a failed
+ * action), but its summary says what failed: the stop, not a restart.
+ */
+export function stopFailedSummary(name: string): string {
+  return `stop of ${name} failed`;
+}
+
+/**
  * An alert about one container as plain data for alerting (which never sees a watch): identity, last
  * probe, restarts in the window.
  */

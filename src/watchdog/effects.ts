@@ -1,5 +1,5 @@
 import type { Actor, AlertSink } from './actor.ts';
-import { containerAlert } from './alert-input.ts';
+import { containerAlert, stopFailedSummary } from './alert-input.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { failingDependency } from './guards.ts';
@@ -43,6 +43,7 @@ export function watchEffects(h: EffectsHost): WatchEffects {
         const extra = {
           ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),
           ...(action.exitCode !== undefined ? { exitCode: action.exitCode, oom: action.oom ?? false } : {}),
+          ...(action.failed === 'stop' ? { summary: stopFailedSummary(w.name) } : {}),
         };
         h.alerter.emit(containerAlert(w, action.event, action.reason, h.clock.now(), extra));
       }

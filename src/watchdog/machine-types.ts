@@ -136,7 +136,8 @@ export type Action =
   | { readonly type: 'withheld'; readonly would: ActionKind; readonly why: 'dry-run'; readonly reason: string; readonly cause: Cause }
   /** Ask to be woken at `at`: for a backoff to end, or for the restart budget to reset. */
   | { readonly type: 'wake'; readonly at: number; readonly reason: string; readonly purpose: 'backoff' | 'reset' }
-  | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number; readonly exitCode?: number; readonly oom?: boolean };
+  /** `failed: 'stop'`: a restart_failed that is a quarantine stop's (the alert names the stop, not a restart). */
+  | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number; readonly exitCode?: number; readonly oom?: boolean; readonly failed?: 'stop' };
 
 export interface Step {
   readonly state: MachineState;

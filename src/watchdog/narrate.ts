@@ -17,7 +17,7 @@ export function describeAction(a: Action): { level: 'info' | 'warn' | 'error'; m
         case 'held':
           return { level: 'warn', msg: 'restart held by a failing dependency', fields: { event: a.event, reason: a.reason } };
         case 'restart_failed':
-          return { level: 'error', msg: 'restart failed', fields: { event: a.event, reason: a.reason } };
+          return { level: 'error', msg: a.failed === 'stop' ? 'quarantine stop failed' : 'restart failed', fields: { event: a.event, reason: a.reason } };
         default:
           return { level: 'warn', msg: `container ${a.event.replace('_', ' ')}`, fields: { event: a.event, reason: a.reason } };
       }

@@ -40,7 +40,11 @@ export class OrphanScan {
   /** Containers already reported as orphans by a scan: not asked about again while they run. */
   private readonly reported = new Set<string>();
   private told = false;
-  private scanning = false;
+  /** The scan under way, and the one more scan asked for while it runs (at most one, whatever the requests). */
+  private running: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
+  /** The watches of the newest request: what the follow-up scan looks at. */
+  private latest: ReadonlyMap<string, ContainerWatch> | undefined;
 
   constructor(deps: OrphanScanDeps) {
     this.deps = deps;
@@ -48,24 +52,33 @@ export class OrphanScan {
 
   /**
    * Looks at every running task container among `watches` not yet reported (by a scan, or by its own
-   * start event as it happened); never rejects. A scan asked for while one runs (a stream reconnecting
-   * again and again while the engine answers slowly) is skipped: the one under way looks at them all.
+   * start event as it happened); never rejects. A scan asked for while one runs is not dropped (the
+   * containers discovered since would go unasked until the next reconnect): all such requests become one
+   * more scan after the current one ends, and their promises settle when that one does.
    */
-  async scan(watches: ReadonlyMap<string, ContainerWatch>): Promise<void> {
-    if (this.scanning) return;
-    this.scanning = true;
-    try {
-      for (const id of this.reported) if (!watches.has(id)) this.reported.delete(id);
-      const [first, ...rest] = [...watches.values()].filter(
-        (w) => w.info.task && w.info.running && w.state.lifecycle === 'running' && !w.state.inFlight && !w.orphanSeen && !this.reported.has(w.id),
-      );
-      if (!first) return;
-      // The first answer tells whether this engine can answer at all: a worker is asked once, not per task.
-      const answers = await this.check(first, watches, true);
-      await Promise.all(rest.map((w) => this.asks.run(() => this.check(w, watches, answers))));
-    } finally {
-      this.scanning = false;
+  scan(watches: ReadonlyMap<string, ContainerWatch>): Promise<void> {
+    this.latest = watches;
+    if (!this.running) {
+      this.running = this.scanOnce(watches).finally(() => (this.running = undefined));
+      return this.running;
     }
+    // `running` is cleared before this runs (its finally comes first), so the next scan starts afresh.
+    this.next ??= this.running.then(() => {
+      this.next = undefined;
+      return this.scan(this.latest ?? watches);
+    });
+    return this.next;
+  }
+
+  private async scanOnce(watches: ReadonlyMap<string, ContainerWatch>): Promise<void> {
+    for (const id of this.reported) if (!watches.has(id)) this.reported.delete(id);
+    const [first, ...rest] = [...watches.values()].filter(
+      (w) => w.info.task && w.info.running && w.state.lifecycle === 'running' && !w.state.inFlight && !w.orphanSeen && !this.reported.has(w.id),
+    );
+    if (!first) return;
+    // The first answer tells whether this engine can answer at all: a worker is asked once, not per task.
+    const answers = await this.check(first, watches, true);
+    await Promise.all(rest.map((w) => this.asks.run(() => this.check(w, watches, answers))));
   }
 
   /** Judges one task container, asking the engine when `ask`; false: the engine cannot answer such questions. */

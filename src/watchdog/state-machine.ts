@@ -111,7 +111,7 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
 
 /** A quarantine stop the engine refused: said, and tried again after its backoff (nothing else would ask again). */
 function onStopFailed(s: MachineState, input: Extract<Input, { type: 'stop_failed' }>, rules: Rules): Step {
-  const failed: Action[] = input.draining ? [] : [{ type: 'notify', event: 'restart_failed', reason: `the engine refused to stop it: ${input.error}` }];
+  const failed: Action[] = input.draining ? [] : [{ type: 'notify', event: 'restart_failed', failed: 'stop', reason: `the engine refused to stop it: ${input.error}` }];
   if (s.lifecycle !== 'running' || rules.action !== 'stop') return { state: s, actions: failed };
   // Backs off as a refused restart does: initial, doubling, at most max.
   const due = input.at + Math.min(rules.backoff.maxMs, rules.backoff.initialMs * 2 ** Math.min(30, input.attempt - 1));

@@ -142,6 +142,8 @@ describe('Podman', () => {
     ['ignores SIGTERM (stopped by SIGKILL)', 'while true; do sleep 0.1; done', undefined],
     // ends as SIGTERM's default action would (143): Podman sends only `die`
     ['exits on SIGTERM as its default action does', 'trap "exit 143" TERM; while true; do sleep 0.1; done', 143],
+    // exits 7 on SIGTERM, a code of its own: only `die 7`, told from a crash by the stop's two cleanups
+    ['exits 7 on SIGTERM (a code of its own)', 'trap "exit 7" TERM; while true; do sleep 0.1; done', 7],
   ])('keeps a `podman stop` stopped, even with on_exit: an app that %s', async (_, script, exitCode) => {
     runId = newRunId();
     const events = await recordEvents();

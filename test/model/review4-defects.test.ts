@@ -78,5 +78,7 @@ describe('review4: a quarantine stop (healer.action: stop) the engine refuses on
     expect(w.wd.watches.get(c.id)?.state.lifecycle).toBe('stopped');
     const events = w.alerts.slice(before).map((a) => a.event);
     expect(events.filter((e) => e === 'restart_failed')).toHaveLength(1);
+    // The contract's event for a failed action, named for what failed: the stop, not a restart.
+    expect(w.alerts.slice(before).find((a) => a.event === 'restart_failed')).toMatchObject({ summary: `stop of ${c.name} failed`, reason: expect.stringMatching(/^the engine refused to stop it: stop [0-9a-f]{12} failed with HTTP 500/) as unknown });
   }, 30_000);
 });

@@ -1,51 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EventNormaliser, HOLD_MS, engineKind, eventFilter, type Timers } from '../../src/docker/dialect.ts';
-import { FOLLOWED_ACTIONS, parseEvent } from '../../src/docker/engine.ts';
+import { engineKind, eventFilter } from '../../src/docker/dialect.ts';
+import { HOLD_MS } from '../../src/docker/event-normaliser.ts';
 import type { ContainerEvent } from '../../src/docker/types.ts';
-
-/** Timers on a virtual clock, advanced to each replayed event's engine time. */
-class VirtualTimers implements Timers {
-  now = 0;
-  private next = 0;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  set(fn: () => void, ms: number): unknown {
-    const h = ++this.next;
-    this.pending.set(h, { at: this.now + ms, fn });
-    return h;
-  }
-  clear(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  advance(to: number): void {
-    for (;;) {
-      const due = [...this.pending.entries()].filter(([, t]) => t.at <= to).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.now = due[1].at;
-      due[1].fn();
-    }
-    this.now = to;
-  }
-}
-
-const fixture = (name: string): string[] => readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
-
-/** Replays recorded lines through the real parser and normaliser, as the event stream does. */
-function replay(kind: 'docker' | 'podman', lines: readonly string[]): ContainerEvent[] {
-  const out: ContainerEvent[] = [];
-  const timers = new VirtualTimers();
-  const n = new EventNormaliser(kind, (e) => out.push(e), timers);
-  const followed = new Set<string>(FOLLOWED_ACTIONS);
-  for (const line of lines) {
-    const ev = parseEvent(line);
-    if (!ev || !followed.has(ev.action)) continue; // what the engine's filter leaves out
-    timers.advance(ev.time);
-    n.push(ev);
-  }
-  timers.advance(Number.MAX_SAFE_INTEGER);
-  return out;
-}
+import { fixture, replay } from '../helpers/replay-events.ts';
 
 const brief = (e: ContainerEvent): string =>
   [e.action, e.health, e.exitCode, e.action === 'kill' ? (e.signal ?? 'no signal') : undefined].filter((x) => x !== undefined).join(' ');
@@ -113,8 +70,29 @@ describe('Podman 4.3, recorded here, reads as Docker', () => {
 });
 
 describe('podman stop of a container that exits on SIGTERM, recorded here', () => {
-  it('leaves only a die: exit 7 (the app chose it) stays an exit, as nothing tells it apart', () => {
-    expect(replay('podman', fixture('podman-4.3-stop-sigterm.jsonl')).map(brief)).toEqual(['start', 'die 7', 'start', 'die 7', 'destroy']);
+  it('leaves only a die (exit 7, the app chose it) and two cleanups: an operator stop, whatever the code', () => {
+    expect(replay('podman', fixture('podman-4.3-stop-sigterm.jsonl')).map(brief)).toEqual(['start', 'kill SIGTERM', 'die 7', 'start', 'kill SIGTERM', 'die 7', 'destroy']);
+  });
+});
+
+describe("Podman's cleanup events tell a stop from an exit (measured on 4.3: a stop leaves two, an exit one)", () => {
+  const at = (action: string, t: number, exitCode?: number) =>
+    JSON.stringify({ Type: 'container', Action: action, Actor: { ID: 'c1', Attributes: { name: 'c', ...(exitCode !== undefined ? { exitCode: String(exitCode) } : {}) } }, timeNano: t * 1e6 });
+
+  it.each([
+    ['a SIGKILL from outside the engine (die 137, one cleanup): an exit, as on Docker', 137, 1, ['die 137']],
+    ['an app that exits 143 on a SIGTERM from outside the engine: an exit', 143, 1, ['die 143']],
+    ['a stop that needed SIGKILL (die 137, two cleanups): a stop', 137, 2, ['kill SIGTERM', 'die 137']],
+    ['a stop of an app that exits 1 on SIGTERM: a stop', 1, 2, ['kill SIGTERM', 'die 1']],
+    ['a crash (die 3, one cleanup): an exit', 3, 1, ['die 3']],
+  ])('%s', (_, code, cleanups, read) => {
+    const lines = [at('die', 1000, code), ...Array.from({ length: cleanups }, (_x, i) => at('cleanup', 1010 + 60 * i))];
+    expect(replay('podman', lines).map(brief)).toEqual(read);
+  });
+
+  it('a stop is passed on at its second cleanup, not after the hold; cleanups themselves are never passed on', () => {
+    const out = replay('podman', [at('die', 1000, 137), at('cleanup', 1010), at('cleanup', 1050), at('start', 1100)]);
+    expect(out.map((e) => `${brief(e)} @${e.time}`)).toEqual(['kill SIGTERM @1000', 'die 137 @1000', 'start @1100']);
   });
 });
 
@@ -133,7 +111,7 @@ describe('Docker', () => {
     expect(engineKind(docker)).toBe('docker');
     expect(engineKind(podman)).toBe('podman');
     expect(engineKind({ Version: '4.3.1' }, { 'Libpod-Api-Version': '4.3.1' })).toBe('podman');
-    expect(eventFilter('podman', ['die', 'destroy'])).toEqual(['die', 'destroy', 'died', 'remove']);
+    expect(eventFilter('podman', ['die', 'destroy'])).toEqual(['die', 'destroy', 'died', 'remove', 'cleanup']);
     expect(eventFilter('docker', ['die', 'destroy'])).toEqual(['die', 'destroy']);
   });
 });

@@ -1,0 +1,53 @@
+import { tooOldHint } from './versions.ts';
+
+/** The engine refused or failed a call; `status` is the HTTP status when the engine answered. */
+export class EngineError extends Error {
+  readonly status: number | undefined;
+  constructor(message: string, status: number | undefined, cause: unknown) {
+    super(message, { cause });
+    this.name = 'EngineError';
+    this.status = status;
+  }
+}
+
+/** The HTTP status of a failed dockerode call, when the engine answered. */
+export const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
+
+/**
+ * What a socket proxy must allow for each call, in tecnativa/docker-socket-proxy's terms (the common
+ * one); said when the call is refused with 403, so a missing permission is named, not guessed at.
+ */
+const ALLOW: Readonly<Record<string, string>> = {
+  'GET /_ping': 'PING=1',
+  'GET /version': 'VERSION=1',
+  'GET /containers/json': 'CONTAINERS=1',
+  'GET /containers/{id}/json': 'CONTAINERS=1',
+  'GET /containers/{id}/logs': 'CONTAINERS=1',
+  'GET /events': 'EVENTS=1',
+  'POST /containers/{id}/restart': 'POST=1 and ALLOW_RESTARTS=1',
+  'POST /containers/{id}/start': 'POST=1 and ALLOW_START=1 (or CONTAINERS=1)',
+  'POST /containers/{id}/stop': 'POST=1 and ALLOW_STOP=1 (or ALLOW_RESTARTS=1)',
+  'POST /containers/{id}/unpause': 'POST=1 and CONTAINERS=1 (Podman: a paused container healer stops)',
+  'DELETE /containers/{id}': 'POST=1 and CONTAINERS=1 (Swarm tasks only)',
+  'POST /containers/{id}/exec': 'POST=1, CONTAINERS=1 and EXEC=1 (exec probes only)',
+};
+
+/** A failed call as an EngineError that names the call, the status, the engine's words and what a proxy must allow. */
+export function wrap(what: string, call: keyof typeof ALLOW, err: unknown): EngineError {
+  const status = statusOf(err);
+  const detail = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim().replace(/\s+/g, ' ');
+  const refused =
+    status === 400 && tooOldHint(detail) !== undefined
+      ? `; ${tooOldHint(detail) ?? ''}`
+      : status === 403 ? `; the Engine API call ${call} was refused (a socket proxy in front of the engine must allow it: ${ALLOW[call] ?? 'see the README'})` : '';
+  return new EngineError(`${what} failed${status ? ` with HTTP ${status}` : ''}: ${detail}${refused}`, status, err);
+}
+
+/** How long the engine may take to answer an action beyond the container's own stop grace. */
+export const ANSWER_MS = 10_000;
+
+/** An aborted call reads as what it was: the engine did not answer in time. */
+export function unanswered(err: unknown, signal: AbortSignal, ms: number): unknown {
+  return signal.aborted ? new Error(`the engine did not answer within ${Math.round(ms / 1000)}s`, { cause: err }) : err;
+}
+
