@@ -17,6 +17,14 @@ export const realTimers: Timers = {
  * before a `stop` even when another client syncs the container in between.
  */
 export const HOLD_MS = 1_000;
+/**
+ * How long a held `die` that one `cleanup` followed waits for a second, counted from the `die`. The second
+ * is conmon's: a `podman container cleanup` process of its own, which a slow or loaded host (a Raspberry
+ * Pi) may start well after HOLD_MS; taken for an exit on its own, an operator's stop would be restarted.
+ * An exit on its own is told this much later (a restart needs the container running, so nothing is done
+ * to a stopped container meanwhile).
+ */
+export const SECOND_CLEANUP_MS = 5_000;
 /** 128 + SIGTERM: the exit code of a process ended by SIGTERM's default action. */
 export const SIGTERM_EXIT = 143;
 /** 128 + SIGKILL. */
@@ -47,8 +55,8 @@ interface Held {
  *    only its `die`; one stopped by SIGKILL sometimes `stop` + `die`, sometimes only `die` 137), but a
  *    stop (CLI or API, whatever the exit code) is always followed by two `cleanup` events (the stop's
  *    own and conmon's, within ~150 ms), an exit on its own (a crash, a SIGKILL from outside the engine)
- *    by one. So a held `die` that a second `cleanup` follows gets the kill (an operator's stop), one
- *    that only one follows is an exit with its code (137 too: as on Docker, a SIGKILL healer's engine
+ *    by one. So a held `die` that a second `cleanup` follows (within SECOND_CLEANUP_MS) gets the kill
+ *    (an operator's stop), one that only one follows is an exit with its code (137 too: as on Docker, a SIGKILL healer's engine
  *    did not send is a crash). Only when no `cleanup` comes at all (a stream without them) does the
  *    code decide: 143 (SIGTERM) or 137 (SIGKILL, no `oom` since the start) is a stop, else an exit.
  *  - `kill` carries no signal: held HOLD_MS; when the container dies in that time it is delivered as
@@ -135,7 +143,7 @@ export class EventNormaliser {
         }
         this.releaseDie(h);
         h.cleanups = 0;
-        h.die = { ev, timer: this.timers.set(() => this.releaseDie(h), HOLD_MS) };
+        h.die = { ev, timer: this.timers.set(() => this.holdForSecondCleanup(h), HOLD_MS) };
         return;
       case 'destroy':
         if (h.die) {
@@ -201,6 +209,15 @@ export class EventNormaliser {
     const byCode = die.exitCode === SIGTERM_EXIT || (die.exitCode === SIGKILL_EXIT && !h.oom);
     if (!h.cleanups && byCode) this.emit(synthKill(die, die.time));
     this.emit(die);
+  }
+
+  /** HOLD_MS after a `die`: with one `cleanup` so far, a stop's second may still come (SECOND_CLEANUP_MS). */
+  private holdForSecondCleanup(h: Held): void {
+    if (h.die && h.cleanups === 1) {
+      h.die.timer = this.timers.set(() => this.releaseDie(h), SECOND_CLEANUP_MS - HOLD_MS);
+      return;
+    }
+    this.releaseDie(h);
   }
 
   private releaseStop(h: Held): void {

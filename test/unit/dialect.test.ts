@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { engineKind, eventFilter } from '../../src/docker/dialect.ts';
-import { HOLD_MS } from '../../src/docker/event-normaliser.ts';
+import { parseEvent } from '../../src/docker/engine.ts';
+import { EventNormaliser, HOLD_MS, SECOND_CLEANUP_MS } from '../../src/docker/event-normaliser.ts';
 import type { ContainerEvent } from '../../src/docker/types.ts';
-import { fixture, replay } from '../helpers/replay-events.ts';
+import { fixture, replay, VirtualTimers } from '../helpers/replay-events.ts';
 
 const brief = (e: ContainerEvent): string =>
   [e.action, e.health, e.exitCode, e.action === 'kill' ? (e.signal ?? 'no signal') : undefined].filter((x) => x !== undefined).join(' ');
@@ -88,6 +89,26 @@ describe("Podman's cleanup events tell a stop from an exit (measured on 4.3: a s
   ])('%s', (_, code, cleanups, read) => {
     const lines = [at('die', 1000, code), ...Array.from({ length: cleanups }, (_x, i) => at('cleanup', 1010 + 60 * i))];
     expect(replay('podman', lines).map(brief)).toEqual(read);
+  });
+
+  // The second cleanup is conmon's, a process of its own: on a slow host it may come after HOLD_MS, and a
+  // stop taken for an exit would be restarted by healer.
+  it('a stop whose second cleanup comes seconds late is still a stop; an exit is told at SECOND_CLEANUP_MS', () => {
+    const late = replay('podman', [at('die', 1000, 0), at('cleanup', 1010), at('cleanup', 4000), at('start', 9000)]);
+    expect(late.map((e) => `${brief(e)} @${e.time}`)).toEqual(['kill SIGTERM @1000', 'die 0 @1000', 'start @9000']);
+    const out: string[] = [];
+    const timers = new VirtualTimers();
+    const n = new EventNormaliser('podman', (e) => out.push(`${brief(e)} @${timers.now}`), timers);
+    for (const line of [at('die', 1000, 3), at('cleanup', 1100)]) {
+      const ev = parseEvent(line);
+      if (!ev) throw new Error(line);
+      timers.advance(ev.time);
+      n.push(ev);
+    }
+    timers.advance(1000 + SECOND_CLEANUP_MS - 1);
+    expect(out).toEqual([]);
+    timers.advance(1000 + SECOND_CLEANUP_MS);
+    expect(out).toEqual([`die 3 @${1000 + SECOND_CLEANUP_MS}`]);
   });
 
   it('a stop is passed on at its second cleanup, not after the hold; cleanups themselves are never passed on', () => {
