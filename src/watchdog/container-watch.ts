@@ -1,20 +1,18 @@
 import type { Logger } from 'pino';
 import type { Policy, ProbePolicy } from '../config/policy.ts';
-import { redactProbeSpec } from '../config/probe-spec.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
-import { startsAfterExit } from './action-policy.ts';
 import { EventReader } from './event-reader.ts';
 import type { HistorySink } from './history.ts';
-import { exitToResume } from './exits.ts';
 import type { Observer, WatchCounts, WatchEffects } from './watch-types.ts';
 import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
-import { probeOnce, type Route } from './probe-once.ts';
+import { countedResult, logProbe, probeOnce, type Route } from './probe-once.ts';
 import { nextRun } from './schedule.ts';
 import type { PersistedContainer } from './state-file.ts';
-import { initialState, resumeExited, step } from './state-machine.ts';
+import { resumeExited, step } from './state-machine.ts';
+import { countsAsFailing, watchRules, watchStartState } from './watch-rules.ts';
 
 export { NO_OBSERVER, type Observer, type WatchCounts, type WatchEffects } from './watch-types.ts';
 
@@ -84,26 +82,8 @@ export class ContainerWatch {
     this.policy = policy;
     this.deps = deps;
     this.persisted = persisted;
-    this.rules = {
-      liveness: policy.liveness && trackRules(policy.liveness),
-      readiness: policy.readiness && trackRules(policy.readiness),
-      action: policy.action,
-      dryRun: deps.dryRun,
-      restartOnExit: policy.restartOnExit,
-      engineRestarts: info.restartPolicy !== 'no',
-      task: info.task && { healthcheck: policy.task.healthcheck, orphans: policy.task.orphans },
-      backoff: policy.backoff,
-      crashloop: policy.crashloop,
-    };
-    const running = info.running && !info.restarting;
-    const now = deps.clock.now();
-    this.state = initialState({
-      running,
-      paused: info.running && info.paused,
-      startedAt: now,
-      ...(persisted ? { budget: persisted.budget } : {}),
-      lastExit: running ? undefined : exitToResume(info, persisted, now, policy.crashloop.windowMs),
-    });
+    this.rules = watchRules(policy, info, deps.dryRun);
+    this.state = watchStartState(info, policy, deps.clock.now(), persisted);
   }
 
   /** Whether fresh probe failures re-drive a deferred restart; if not, a context change must wake it. */
@@ -120,16 +100,7 @@ export class ContainerWatch {
 
   /** Whether this container counts as failing for the breaker and for its dependents. */
   get failing(): boolean {
-    const s = this.state;
-    // One healer gave up on, or parked, is alerted and left alone: it is no longer part of a host-wide failure.
-    if (this.error || s.budget.loop === 'gave_up') return false;
-    if (s.inFlight || s.lifecycle === 'restarting') return true;
-    if (s.lifecycle === 'exited') {
-      // A crash counts while healer would still start the container; one it leaves down stops counting.
-      return startsAfterExit(this.rules) && s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
-    }
-    if (s.lifecycle !== 'running') return false;
-    return s.liveness.up === false || s.liveness.failures > 0;
+    return countsAsFailing(this.state, this.rules, this.error !== undefined);
   }
 
   /**
@@ -273,34 +244,16 @@ export class ContainerWatch {
   private async probe(role: Role, p: ProbePolicy): Promise<void> {
     const kind = p.spec.kind as PolledKind;
     const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), this.slots[role]);
-    let result = outcome.result;
     if (this.closed) return;
-    // With the engine unreachable, a failing probe may only mean the engine took the container down
-    // with it, and nothing could be done about it anyway: reported, not counted, no action.
-    if (this.deps.engineUp?.() === false && !result.ok) result = { ...result, inconclusive: true, error: `docker engine unreachable (${result.error ?? 'probe failed'})` };
+    const result = countedResult(outcome.result, this.deps.engineUp?.());
     const at = this.deps.clock.now();
     this.last[role] = { ...result, at };
     this.counts.probes[role][result.inconclusive ? 'error' : result.ok ? 'success' : 'failure']++;
     this.deps.observer.probe(kind, result.latencyMs / 1000);
     if (!result.inconclusive) this.deps.history?.probe(this.id, this.name, role, result.ok, result.latencyMs, at);
     this.configProblem = outcome.problem;
-    if (result.inconclusive) {
-      // Said once per distinct reason, not on every interval; the state machine never sees it.
-      if (this.lastInconclusive !== result.error) this.deps.log.warn({ probe: role, kind, error: result.error }, 'probe inconclusive; not counted as a failure');
-      this.lastInconclusive = result.error;
-      return;
-    }
-    this.lastInconclusive = undefined;
-    if (!result.ok) {
-      this.deps.log.info(
-        { probe: role, kind, target: redactProbeSpec(p.spec), status: result.status, error: result.error, latencyMs: result.latencyMs },
-        'probe failed',
-      );
-    }
+    this.lastInconclusive = logProbe(this.deps.log, role, p, result, this.lastInconclusive);
+    if (result.inconclusive) return;
     this.feed({ type: 'probe', role, ok: result.ok, at });
   }
-}
-
-function trackRules(p: ProbePolicy): { failures: number; successes: number; startPeriodMs: number } {
-  return { failures: p.failures, successes: p.successes, startPeriodMs: p.startPeriodMs };
 }

@@ -1,5 +1,8 @@
+import type { Logger } from 'pino';
 import type { ProbePolicy } from '../config/policy.ts';
+import { redactProbeSpec } from '../config/probe-spec.ts';
 import type { Prober, ProbeResult, ProbeTarget } from '../probes/types.ts';
+import type { Role } from './machine-types.ts';
 
 /** Where a probe goes, or why healer cannot or may not send it there (a configuration problem). */
 export type Route = { readonly ok: true; readonly target: ProbeTarget } | { readonly ok: false; readonly error: string };
@@ -44,4 +47,28 @@ export async function probeOnce(
     clearTimeout(timer);
     slot.ctl = undefined;
   }
+}
+
+/**
+ * A probe's result as counted: with the engine unreachable, a failing probe may only mean the engine took
+ * the container down with it, and nothing could be done about it anyway: reported, not counted, no action.
+ */
+export function countedResult(result: ProbeResult, engineUp: boolean | undefined): ProbeResult {
+  if (engineUp !== false || result.ok) return result;
+  return { ...result, inconclusive: true, error: `docker engine unreachable (${result.error ?? 'probe failed'})` };
+}
+
+/**
+ * Logs a counted result: an inconclusive one once per distinct reason, not on every interval (the state
+ * machine never sees it), a failure every time with its target redacted. Returns the inconclusive reason
+ * to remember for the next one (undefined after a conclusive result).
+ */
+export function logProbe(log: Logger, role: Role, p: ProbePolicy, result: ProbeResult, lastInconclusive: string | undefined): string | undefined {
+  const kind = p.spec.kind;
+  if (result.inconclusive) {
+    if (lastInconclusive !== result.error) log.warn({ probe: role, kind, error: result.error }, 'probe inconclusive; not counted as a failure');
+    return result.error;
+  }
+  if (!result.ok) log.info({ probe: role, kind, target: redactProbeSpec(p.spec), status: result.status, error: result.error, latencyMs: result.latencyMs }, 'probe failed');
+  return undefined;
 }

@@ -1,0 +1,58 @@
+/**
+ * What a ContainerWatch is made of besides its I/O: the rules its state machine runs under, the state it
+ * starts in (from inspect data and the state file), and whether its state counts as failing. Pure, so
+ * container-watch.ts keeps only the schedules, the probes and the actions.
+ */
+import type { Policy, ProbePolicy } from '../config/policy.ts';
+import type { ContainerInfo } from '../docker/types.ts';
+import { startsAfterExit } from './action-policy.ts';
+import { exitToResume } from './exits.ts';
+import type { MachineState, Rules } from './machine-types.ts';
+import type { PersistedContainer } from './state-file.ts';
+import { initialState } from './state-machine.ts';
+
+/** The state machine's rules for one container, from its policy and its inspect data. */
+export function watchRules(policy: Policy, info: ContainerInfo, dryRun: boolean): Rules {
+  return {
+    liveness: policy.liveness && trackRules(policy.liveness),
+    readiness: policy.readiness && trackRules(policy.readiness),
+    action: policy.action,
+    dryRun,
+    restartOnExit: policy.restartOnExit,
+    engineRestarts: info.restartPolicy !== 'no',
+    task: info.task && { healthcheck: policy.task.healthcheck, orphans: policy.task.orphans },
+    backoff: policy.backoff,
+    crashloop: policy.crashloop,
+  };
+}
+
+/** Where a new watch starts: running or not as inspected, with the budget and last exit the state file kept. */
+export function watchStartState(info: ContainerInfo, policy: Policy, now: number, persisted: PersistedContainer | undefined): MachineState {
+  const running = info.running && !info.restarting;
+  return initialState({
+    running,
+    paused: info.running && info.paused,
+    startedAt: now,
+    ...(persisted ? { budget: persisted.budget } : {}),
+    lastExit: running ? undefined : exitToResume(info, persisted, now, policy.crashloop.windowMs),
+  });
+}
+
+/**
+ * Whether a container counts as failing for the breaker and for its dependents. One healer gave up on,
+ * or parked, is alerted and left alone: it is no longer part of a host-wide failure.
+ */
+export function countsAsFailing(s: MachineState, rules: Rules, parked: boolean): boolean {
+  if (parked || s.budget.loop === 'gave_up') return false;
+  if (s.inFlight || s.lifecycle === 'restarting') return true;
+  if (s.lifecycle === 'exited') {
+    // A crash counts while healer would still start the container; one it leaves down stops counting.
+    return startsAfterExit(rules) && s.lastExit !== undefined && (s.lastExit.exitCode !== 0 || s.lastExit.oom);
+  }
+  if (s.lifecycle !== 'running') return false;
+  return s.liveness.up === false || s.liveness.failures > 0;
+}
+
+function trackRules(p: ProbePolicy): { failures: number; successes: number; startPeriodMs: number } {
+  return { failures: p.failures, successes: p.successes, startPeriodMs: p.startPeriodMs };
+}
