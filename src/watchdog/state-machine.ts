@@ -5,11 +5,11 @@
  * `pending` and the machine asks for a `wake`; the loop feeds a `tick` then, and the decision is taken
  * again. The vocabulary lives in machine-types.ts.
  */
-import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, restartsInWindow, unhealthy, type Budget } from './budget.ts';
-import { actionFor, healthRules, startsAfterExit } from './action-policy.ts';
+import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, unhealthy, type Budget } from './budget.ts';
+import { healthRules, startsAfterExit } from './action-policy.ts';
 import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
-import { STOP_SIGNAL_WINDOW_MS } from './event-reader.ts';
-import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
+import { decide } from './decide.ts';
+import type { Action, Context, Exit, Input, MachineState, Role, Rules, Step, Track } from './machine-types.ts';
 
 export type * from './machine-types.ts';
 
@@ -235,49 +235,4 @@ function onVerdict(s: MachineState, role: Role, up: boolean, at: number, rules: 
   if (rules.action === 'notify') return { state: next, actions };
   const out = decide(next, { kind: 'restart', reason, cause: 'liveness' }, at, rules, ctx);
   return { state: out.state, actions: [...actions, ...out.actions] };
-}
-
-/** The one place a restart (or on-exit start, quarantine stop, task replacement) is allowed, deferred or refused. */
-function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
-  if (rules.action === 'notify') return { state: s, actions: [] };
-  // A paused container is frozen on purpose (a backup, `docker commit`): nothing is done to it.
-  if (s.lifecycle === 'paused') return { state: { ...s, pending: undefined }, actions: [] };
-  // An operator's (or orchestrator's) stop is under way: an app draining after SIGTERM fails its probes
-  // on purpose; the exit that follows is that stop's.
-  // Held, not dropped: a stop signal the container survives ends no stop, and a HEALTHCHECK verdict is not
-  // sent again; once the window is over the decision is taken up again (an exit meanwhile clears it).
-  if (ctx.stopping && want.kind !== 'start') {
-    return { state: { ...s, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: at + STOP_SIGNAL_WINDOW_MS, reason: want.reason, purpose: 'backoff' }] };
-  }
-  const kind = actionFor(want, rules);
-  if (kind === undefined) return { state: { ...s, pending: undefined }, actions: [] };
-  if (kind === 'stop') {
-    if (want.notBefore !== undefined && at < want.notBefore) return { state: { ...s, pending: want }, actions: [] };
-    if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason, cause: want.cause }] };
-    return { state: s, actions: [{ type: 'stop', reason: want.reason, cause: want.cause }] };
-  }
-  const budget = maybeReset(s.budget, at, rules).budget;
-  if (budget.loop === 'gave_up') return { state: { ...s, budget, pending: undefined }, actions: [] };
-  if (ctx.heldBy !== undefined) {
-    const actions: Action[] = s.heldBy === ctx.heldBy ? [] : [{ type: 'notify', event: 'held', reason: `dependency ${ctx.heldBy} is failing; not restarting until it recovers` }];
-    return { state: { ...s, budget, pending: want, heldBy: ctx.heldBy }, actions };
-  }
-  if (ctx.paused) return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [] };
-  const due = notBefore(budget, rules);
-  if (due !== undefined && at < due) {
-    return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: due, reason: want.reason, purpose: 'backoff' }] };
-  }
-  const count = restartsInWindow(budget, at, rules) + 1;
-  if (count > rules.crashloop.restarts && rules.crashloop.action === 'giveup') {
-    const gaveUp: Budget = { ...budget, loop: 'gave_up' };
-    return { state: { ...s, budget: gaveUp, pending: undefined, heldBy: undefined }, actions: [crashloopAlert(gaveUp, at, rules, 'failing again; giving up: healer will not restart it again')] };
-  }
-  if (rules.dryRun) return { state: { ...s, budget, pending: undefined, heldBy: undefined }, actions: [{ type: 'withheld', would: kind, why: 'dry-run', reason: want.reason, cause: want.cause }] };
-  const recorded = recordRestarts(budget, at, rules);
-  const actions: Action[] = [{ type: kind, reason: want.reason, cause: want.cause }];
-  if (recorded.opened) actions.unshift(crashloopAlert(recorded.budget, at, rules, 'retrying at the maximum backoff'));
-  return {
-    state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle },
-    actions,
-  };
 }
