@@ -21,6 +21,8 @@ export interface WatchDeps {
   readonly observer: Observer;
   readonly clock: Clock;
   readonly log: Logger;
+  /** The logger for a container's new name (`docker rename`): its lines follow the name, as status and alerts do. */
+  readonly relog?: (info: ContainerInfo) => Logger;
   readonly effects: WatchEffects;
   /** Where a probe goes now, or why it cannot or may not go there (watchdog/probe-route.ts). */
   readonly route: (watch: ContainerWatch, p: ProbePolicy, signal: AbortSignal) => Route | Promise<Route>;
@@ -40,7 +42,6 @@ export interface LastProbe extends ProbeResult {
  * machine, and carries out the actions it returns. All I/O for a container goes through here.
  */
 export class ContainerWatch {
-  info: ContainerInfo;
   readonly policy: Policy;
   state: MachineState;
   readonly last: { liveness?: LastProbe; readiness?: LastProbe } = {};
@@ -76,9 +77,12 @@ export class ContainerWatch {
   private wakeAt: number | undefined;
   private closed = false;
   private readonly persisted: PersistedContainer | undefined;
+  private current: ContainerInfo;
+  private logger: Logger;
 
   constructor(info: ContainerInfo, policy: Policy, deps: WatchDeps, persisted?: PersistedContainer) {
-    this.info = info;
+    this.current = info;
+    this.logger = deps.log;
     this.policy = policy;
     this.deps = deps;
     this.persisted = persisted;
@@ -113,6 +117,15 @@ export class ContainerWatch {
     return this.closed ? 0 : worst;
   }
 
+  /** The container as last inspected. A new name (`docker rename`, compose's rename) rebinds the log lines to it. */
+  get info(): ContainerInfo {
+    return this.current;
+  }
+  set info(info: ContainerInfo) {
+    if (info.name !== this.current.name && this.deps.relog) this.logger = this.deps.relog(info);
+    this.current = info;
+  }
+
   get id(): string {
     return this.info.id;
   }
@@ -120,7 +133,7 @@ export class ContainerWatch {
     return this.info.name;
   }
   get log(): Logger {
-    return this.deps.log;
+    return this.logger;
   }
 
   /** Starts the probe schedules; Docker health is read from the inspect data it was created with. */
@@ -177,7 +190,7 @@ export class ContainerWatch {
     const message = err instanceof Error ? err.message : String(err);
     this.error = { message, at: this.deps.clock.now() };
     this.deps.observer.watchError();
-    this.deps.log.error({ err: message, stack: err instanceof Error ? err.stack : undefined }, 'unexpected error; this container is no longer probed or acted on until it starts again');
+    this.log.error({ err: message, stack: err instanceof Error ? err.stack : undefined }, 'unexpected error; this container is no longer probed or acted on until it starts again');
     void this.close();
   }
 
@@ -187,7 +200,7 @@ export class ContainerWatch {
     const wasFailing = this.failing;
     const { state, actions } = fn(before, this.deps.effects.context(this));
     this.state = state;
-    if (before.lifecycle !== state.lifecycle) this.deps.log.debug({ from: before.lifecycle, to: state.lifecycle, input: why }, 'lifecycle');
+    if (before.lifecycle !== state.lifecycle) this.log.debug({ from: before.lifecycle, to: state.lifecycle, input: why }, 'lifecycle');
     if (state !== before) this.deps.effects.changed(this, before, wasFailing !== this.failing);
     for (const action of actions) this.dispatch(action);
   }
@@ -233,7 +246,7 @@ export class ContainerWatch {
     if (this.state.lifecycle !== 'running' || this.state.inFlight) return;
     const slot = this.slots[role];
     if (slot.run) {
-      this.deps.log.debug({ probe: role }, 'previous probe still running; skipped this tick');
+      this.log.debug({ probe: role }, 'previous probe still running; skipped this tick');
       return;
     }
     slot.run = this.probe(role, p)
@@ -252,7 +265,7 @@ export class ContainerWatch {
     this.deps.observer.probe(kind, result.latencyMs / 1000);
     if (!result.inconclusive) this.deps.history?.probe(this.id, this.name, role, result.ok, result.latencyMs, at);
     this.configProblem = outcome.problem;
-    this.lastInconclusive = logProbe(this.deps.log, role, p, result, this.lastInconclusive);
+    this.lastInconclusive = logProbe(this.log, role, p, result, this.lastInconclusive);
     if (result.inconclusive) return;
     this.feed({ type: 'probe', role, ok: result.ok, at });
   }

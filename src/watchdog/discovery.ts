@@ -139,9 +139,11 @@ export class Discovery {
   /** New inspect data for a watched container; on resync, what the event stream did not say. */
   private update(w: ContainerWatch, info: ContainerInfo, resync: boolean): void {
     const missed = info.restartCount - w.info.restartCount;
+    const renamed = info.name !== w.info.name;
     w.info = info;
     w.followRestartPolicy();
-    if (missed !== 0) this.persist(w);
+    // The state file names the container as it is now (a rename is read here, from its event).
+    if (missed !== 0 || renamed) this.persist(w);
     if (!resync) return;
     w.events.resync();
     const now = this.deps.clock.now();

@@ -38,6 +38,7 @@ export interface WatchFactoryDeps {
  * from what it already shows (a task found exited by a crash).
  */
 export function createWatch(info: ContainerInfo, policy: Policy, persisted: PersistedContainer | undefined, deps: WatchFactoryDeps): ContainerWatch {
+  const bind = (i: ContainerInfo): Logger => deps.log.child({ container: i.name, id: i.id.slice(0, 12), service: i.service, project: i.project });
   const watch = new ContainerWatch(
     info,
     policy,
@@ -45,7 +46,8 @@ export function createWatch(info: ContainerInfo, policy: Policy, persisted: Pers
       probers: deps.probers,
       observer: deps.observer,
       clock: deps.clock,
-      log: deps.log.child({ container: info.name, id: info.id.slice(0, 12), service: info.service, project: info.project }),
+      log: bind(info),
+      relog: bind,
       effects: deps.effects,
       route: (w, p, signal) => {
         const addr = probeAddress(w.info, w.policy, deps.selfNetwork ?? OUTSIDE_DOCKER, deps.info);
