@@ -12,6 +12,7 @@ import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
 import { evaluate, probeAddress, type Verdict } from './watchdog/discover.ts';
 import { routeProbe } from './watchdog/probe-route.ts';
 import type { StateFile } from './watchdog/state-file.ts';
+import { onExitNote } from './watchdog/watch-rules.ts';
 import { isoTime } from './iso-time.ts';
 
 export interface CheckRow {
@@ -24,6 +25,8 @@ export interface CheckRow {
   readonly history: string | undefined;
   /** Probes healer cannot route from where this check runs, or whose host name it may not use: inconclusive, never acted on. */
   readonly unroutable: readonly string[];
+  /** What `healer.restart.on_exit` does for it when that is not the plain start after a crash (--rm, a restart policy). */
+  readonly note?: string | undefined;
 }
 
 /** Evaluates every container the engine has, as the watchdog would at start-up. */
@@ -53,7 +56,8 @@ export async function checkContainers(
     const saved = state.get(info.id);
     const history = verdict.kind === 'watch' && saved ? describeHistory(saved.budget, verdict.policy, now) : undefined;
     const unroutable = verdict.kind === 'watch' ? await probeProblems(info, verdict.policy, from, watched, rules) : [];
-    rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable });
+    const note = verdict.kind === 'watch' ? onExitNote(verdict.policy, info) : undefined;
+    rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable, ...(note ? { note } : {}) });
   }
   return rows.sort((a, b) => a.container.localeCompare(b.container));
 }
@@ -123,6 +127,7 @@ export function formatCheck(rows: readonly CheckRow[]): string {
     out.push(`WATCH   ${r.container}${where}`);
     out.push(...formatPolicy(r.verdict.policy).map((l) => `  ${l}`));
     if (r.history) out.push(`  history:   ${r.history}`);
+    if (r.note) out.push(`  note:      ${r.note}`);
     for (const u of r.unroutable) out.push(`  PROBLEM:   ${u} (a configuration problem: never counted as a failure, never acted on)`);
   }
   const watched = rows.filter((r) => r.verdict.kind === 'watch').length;

@@ -51,3 +51,16 @@ export function unanswered(err: unknown, signal: AbortSignal, ms: number): unkno
   return signal.aborted ? new Error(`the engine did not answer within ${Math.round(ms / 1000)}s`, { cause: err }) : err;
 }
 
+
+/**
+ * The engine refused an action because the container is gone or going: 404, or 409 because it is being
+ * removed (`--rm` as it exits, `docker rm -f`, compose re-creating it). Docker says "marked for removal"
+ * or "removal of container ... is already in progress" (409 on a start, 500 on a restart); Podman answers 404. Not a failed action: there is
+ * nothing left to act on.
+ */
+export function containerGone(err: unknown): boolean {
+  const status = err instanceof EngineError ? err.status : statusOf(err);
+  if (status === 404) return true;
+  // Docker's restart of a container being removed answers 500 with the same words as its start's 409.
+  return (status === 409 || status === 500) && /marked for removal|removal of container .* in progress|no such container/i.test((err as Error).message);
+}

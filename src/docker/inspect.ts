@@ -23,6 +23,8 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     oomKilled: i.State?.OOMKilled === true,
     restartCount: i.RestartCount ?? 0,
     restartPolicy: i.HostConfig?.RestartPolicy?.Name || 'no',
+    restartRetries: i.HostConfig?.RestartPolicy?.MaximumRetryCount ?? 0,
+    autoRemove: i.HostConfig?.AutoRemove === true,
     health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
     hasHealthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',
     stopSignal: (i.Config as { StopSignal?: string } | undefined)?.StopSignal || undefined,

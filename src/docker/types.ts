@@ -16,6 +16,13 @@ export interface ContainerInfo {
   readonly restartCount: number;
   /** The engine's restart policy: no, always, unless-stopped, on-failure. */
   readonly restartPolicy: string;
+  /**
+   * on-failure:N's N (HostConfig.RestartPolicy.MaximumRetryCount, the same on Docker and Podman): the
+   * engine restarts a crash while restartCount < N, then leaves the container down. 0 or absent: no limit.
+   */
+  readonly restartRetries?: number | undefined;
+  /** Started with `--rm` (HostConfig.AutoRemove): the engine removes it as it exits, so it can never be started again. */
+  readonly autoRemove?: boolean | undefined;
   readonly health: 'starting' | 'healthy' | 'unhealthy' | undefined;
   readonly hasHealthcheck: boolean;
   /** The signal `docker stop` sends this container first (Config.StopSignal); undefined: SIGTERM. */

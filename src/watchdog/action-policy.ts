@@ -28,9 +28,9 @@ export function healthRules(rules: Rules): { rules: Rules; reason: string } {
 
 /**
  * Whether healer starts a container after a crash: only with `restart.on_exit`, when the engine's own
- * restart policy does not bring it back, and never a task (its orchestrator starts a new one; the exited
- * container is task history).
+ * restart policy does not bring it back (none, or an `on-failure:N` that has given up), and never a task
+ * (its orchestrator starts a new one; the exited container is task history).
  */
-export function startsAfterExit(rules: Pick<Rules, 'restartOnExit' | 'engineRestarts' | 'task'>): boolean {
-  return rules.restartOnExit && !rules.engineRestarts && !rules.task;
+export function startsAfterExit(rules: Pick<Rules, 'restartOnExit' | 'engineRestarts' | 'engineGaveUp' | 'task'>): boolean {
+  return rules.restartOnExit && (!rules.engineRestarts || rules.engineGaveUp === true) && !rules.task;
 }

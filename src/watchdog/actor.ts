@@ -3,6 +3,7 @@ import type { Alerter } from '../alerting/alerter.ts';
 /** What the watchdog asks of alerting: an alert to send, and a container whose open alerts end. */
 export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'>;
 import type { Engine } from '../docker/engine.ts';
+import { containerGone } from '../docker/engine-error.ts';
 import { isSelf } from '../docker/self.ts';
 import { containerAlert } from './alert-input.ts';
 import type { HistorySink } from './history.ts';
@@ -60,11 +61,12 @@ export class Actor {
   }
 
   async act(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void> {
-    let done: boolean;
+    let done: boolean | 'gone';
     try {
       done = await this.slots.run(() => this.perform(w, kind, reason));
     } catch (err) {
       const error = (err as Error).message;
+      if (containerGone(err)) return this.gone(w, kind, reason, error);
       if (kind === 'stop') return this.stopFailed(w, reason, cause, error);
       const down = w.events.endAction(false);
       // A hand-back whose stop signal reached the container: it drains, and its exit is that stop's.
@@ -81,6 +83,7 @@ export class Actor {
       void this.deps.state.flush();
       return;
     }
+    if (done === 'gone') return this.gone(w, kind, reason, 'no such container');
     const now = this.deps.clock.now();
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
     // Someone started it again while healer stopped it: it runs, and is read from its own events.
@@ -128,13 +131,21 @@ export class Actor {
     else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now, w.info.finishedAt > 0 ? w.info.finishedAt : now));
   }
 
+  /**
+   * The container is gone or being removed (`--rm` as it exits, `docker rm -f`, compose re-creating it):
+   * nothing failed and nothing is retried; its watch ends with its destroy event.
+   */
+  private gone(w: ContainerWatch, kind: ActionKind, reason: string, why: string): void {
+    w.events.endAction(false);
+    w.log.info({ action: kind, reason, err: why }, `${kind} skipped: the container is gone (removed)`);
+    // A quarantine stop took nothing from the budget and set nothing in flight: there is nothing to undo.
+    if (kind !== 'stop') w.feed({ type: 'restart_done', ok: false, gone: true, at: this.deps.clock.now() });
+  }
+
   /** One action on fresh information; false when the container is no longer in the state that called for it. */
-  private async perform(w: ContainerWatch, kind: ActionKind, reason: string): Promise<boolean> {
+  private async perform(w: ContainerWatch, kind: ActionKind, reason: string): Promise<boolean | 'gone'> {
     const fresh = await this.deps.engine.inspect(w.id);
-    if (!fresh) {
-      w.log.info({ reason }, `${kind} skipped: container is gone`);
-      return false;
-    }
+    if (!fresh) return 'gone';
     w.info = fresh;
     if (isSelf(fresh.id, this.deps.self)) return false;
     // An operator stopped it while this start waited (`docker stop` after an exit healer took for a crash).

@@ -12,7 +12,7 @@ import { countedResult, logProbe, probeOnce, type Route } from './probe-once.ts'
 import { nextRun } from './schedule.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { resumeExited, step } from './state-machine.ts';
-import { countsAsFailing, watchRules, watchStartState } from './watch-rules.ts';
+import { countsAsFailing, followPolicy, watchRules, watchStartState } from './watch-rules.ts';
 
 export { NO_OBSERVER, type Observer, type WatchCounts, type WatchEffects } from './watch-types.ts';
 
@@ -96,10 +96,18 @@ export class ContainerWatch {
     return kind !== undefined && kind !== 'docker' && this.state.pending?.kind === 'restart';
   }
 
-  /** `docker update --restart`: whether the engine brings the container back is read from fresh inspect data. */
+  /**
+   * Fresh inspect data: whether the engine brings the container back (`docker update --restart`), and
+   * whether its on-failure:N policy has given up on the crash healer holds: then the on-exit start is
+   * decided now (the exit itself decided nothing, as the engine was expected to restart it).
+   */
   followRestartPolicy(): void {
-    const engineRestarts = this.info.restartPolicy !== 'no';
-    if (engineRestarts !== this.rules.engineRestarts) this.rules = { ...this.rules, engineRestarts };
+    const before = this.rules;
+    this.rules = followPolicy(before, this.info);
+    const s = this.state;
+    if (this.rules.engineGaveUp === true && before.engineGaveUp !== true && s.lifecycle === 'exited' && !s.inFlight && !s.pending) {
+      this.guard(() => this.apply((st, ctx) => resumeExited(st, this.deps.clock.now(), this.rules, ctx), 'engine gave up'));
+    }
   }
 
   /** Whether this container counts as failing for the breaker and for its dependents. */
@@ -200,6 +208,8 @@ export class ContainerWatch {
     const wasFailing = this.failing;
     const { state, actions } = fn(before, this.deps.effects.context(this));
     this.state = state;
+    // The engine's give-up was about the exit just left behind; the next one is read afresh.
+    if (before.lifecycle === 'exited' && state.lifecycle !== 'exited' && this.rules.engineGaveUp === true) this.rules = { ...this.rules, engineGaveUp: false };
     if (before.lifecycle !== state.lifecycle) this.log.debug({ from: before.lifecycle, to: state.lifecycle, input: why }, 'lifecycle');
     if (state !== before) this.deps.effects.changed(this, before, wasFailing !== this.failing);
     for (const action of actions) this.dispatch(action);

@@ -1,3 +1,4 @@
+import { engineMayGiveUp } from '../docker/restart-policy.ts';
 import type { ContainerEvent } from '../docker/types.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
@@ -35,7 +36,9 @@ export function routeEvent(ev: ContainerEvent, h: EventHost): void {
     return;
   }
   w.guard(() => feedEvent(w, ev, now, h));
-  if (ev.action === 'start') h.discovery.later(ev.id);
+  // on-failure:N: whether the engine restarts this crash or has given up is read after it (inspect), and
+  // followed there (ContainerWatch.followRestartPolicy: healer's on-exit start once the engine gave up).
+  if (ev.action === 'start' || (ev.action === 'die' && w.policy.restartOnExit && engineMayGiveUp(w.info))) h.discovery.later(ev.id);
   if (ev.action === 'unpause') h.discovery.health(ev.id);
 }
 

@@ -69,6 +69,11 @@ export interface Rules extends BudgetRules {
   readonly restartOnExit: boolean;
   /** The engine's own restart policy brings this container back after an exit; healer only counts. */
   readonly engineRestarts: boolean;
+  /**
+   * The engine's `on-failure:N` policy has given up on the container's last crash (read from inspect
+   * data taken after it): healer's on-exit start applies again. Cleared when the container runs again.
+   */
+  readonly engineGaveUp?: boolean;
   /** Set for a container an orchestrator owns (a Swarm task): see TaskRules. */
   readonly task?: TaskRules | undefined;
 }
@@ -110,8 +115,11 @@ export type Input =
   | { readonly type: 'orphaned'; readonly at: number; readonly reason?: string }
   /** healer handed a task container back to its orchestrator (removed or stopped it). */
   | { readonly type: 'replaced'; readonly at: number }
-  /** healer's own action ended; a failed one is retried (`retry`) after the backoff. */
-  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly at: number }
+  /**
+   * healer's own action ended; a failed one is retried (`retry`) after the backoff. `gone`: the container
+   * was removed (or is being removed) under it: no failure, no retry.
+   */
+  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly gone?: boolean; readonly at: number }
   /**
    * healer's quarantine stop failed and the container still runs: the `attempt`th failure in a row (the
    * retry backs off, doubling); `draining` when its stop signal reached the container (no alert: its exit

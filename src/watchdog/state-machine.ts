@@ -103,6 +103,8 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
   // The container never ran again: the attempt backs off (level stays) but is no restart towards a crash
   // loop, so a few refused starts (a port taken for a moment) do not give a container up.
   const refused: MachineState = { ...base, lifecycle, budget: { ...s.budget, restarts: s.budget.restarts.slice(0, -1) } };
+  // Removed under healer's action: the end of its watch, not a failure (nothing alerted, nothing retried).
+  if (input.gone) return { state: { ...refused, lifecycle: s.lifecycle === 'restarting' ? 'exited' : s.lifecycle, pending: undefined }, actions: [] };
   if (!input.retry || rules.action === 'notify') return { state: refused, actions: [failed] };
   // Nothing else may ever ask again (Docker health events come only on a change): retry after the backoff.
   const due = Math.max(notBefore(s.budget, rules) ?? at, at + rules.backoff.initialMs);

@@ -12,6 +12,7 @@ import { probeAddress } from './discover.ts';
 import type { HistorySink } from './history.ts';
 import { routeProbe } from './probe-route.ts';
 import type { TaskSlots } from './slot-watch.ts';
+import { onExitNote } from './watch-rules.ts';
 import type { PersistedContainer } from './state-file.ts';
 
 /** What every watch shares: the watchdog's probers, clock, effects and views of the other watches. */
@@ -70,6 +71,8 @@ export function createWatch(info: ContainerInfo, policy: Policy, persisted: Pers
     },
     'watching container',
   );
+  const note = onExitNote(watch.policy, info);
+  if (note) watch.log.info(note);
   deps.slots.found(watch);
   return watch;
 }

@@ -4,6 +4,7 @@
  * container-watch.ts keeps only the schedules, the probes and the actions.
  */
 import type { Policy, ProbePolicy } from '../config/policy.ts';
+import { engineGaveUp, engineMayGiveUp, engineRestarts } from '../docker/restart-policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import { startsAfterExit } from './action-policy.ts';
 import { exitToResume } from './exits.ts';
@@ -18,12 +19,35 @@ export function watchRules(policy: Policy, info: ContainerInfo, dryRun: boolean)
     readiness: policy.readiness && trackRules(policy.readiness),
     action: policy.action,
     dryRun,
-    restartOnExit: policy.restartOnExit,
-    engineRestarts: info.restartPolicy !== 'no',
+    // A `--rm` container is removed by the engine as it exits: there is nothing left to start.
+    restartOnExit: policy.restartOnExit && info.autoRemove !== true,
+    engineRestarts: engineRestarts(info),
+    engineGaveUp: engineGaveUp(info),
     task: info.task && { healthcheck: policy.task.healthcheck, orphans: policy.task.orphans },
     backoff: policy.backoff,
     crashloop: policy.crashloop,
   };
+}
+
+/**
+ * The rules after fresh inspect data (`docker update --restart`, a restart count that moved, an exit the
+ * engine's on-failure:N policy gave up on); the same object when nothing changed.
+ */
+export function followPolicy(rules: Rules, info: ContainerInfo): Rules {
+  const next = { engineRestarts: engineRestarts(info), engineGaveUp: engineGaveUp(info) };
+  return next.engineRestarts === rules.engineRestarts && next.engineGaveUp === (rules.engineGaveUp === true) ? rules : { ...rules, ...next };
+}
+
+/**
+ * What `healer.restart.on_exit` does for this container, when that is not the plain "start it after a
+ * crash": said once in the log as the watch starts and by `healer check`.
+ */
+export function onExitNote(policy: Pick<Policy, 'restartOnExit'>, info: ContainerInfo): string | undefined {
+  if (!policy.restartOnExit) return undefined;
+  if (info.autoRemove === true) return 'healer.restart.on_exit does not apply: the container was started with --rm (AutoRemove), so the engine removes it as it exits and it cannot be started again; its crashes are alerted (died) only';
+  if (engineMayGiveUp(info)) return `healer.restart.on_exit applies once its restart policy on-failure:${String(info.restartRetries)} has given up (the engine restarts a crash ${String(info.restartRetries)} times first)`;
+  if (engineRestarts(info)) return `healer.restart.on_exit does not apply while its restart policy ${info.restartPolicy} brings it back (healer counts those restarts)`;
+  return undefined;
 }
 
 /** Where a new watch starts: running or not as inspected, with the budget and last exit the state file kept. */
