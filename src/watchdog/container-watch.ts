@@ -2,40 +2,16 @@ import type { Logger } from 'pino';
 import type { Policy, ProbePolicy } from '../config/policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
-import type { Prober, ProbeResult } from '../probes/types.ts';
-import type { Clock } from './clock.ts';
 import { EventReader } from './event-reader.ts';
-import type { HistorySink } from './history.ts';
-import type { Observer, WatchCounts, WatchEffects } from './watch-types.ts';
+import { newWatchCounts, type LastProbe, type WatchCounts, type WatchDeps } from './watch-types.ts';
 import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
-import { countedResult, logProbe, probeOnce, type Route } from './probe-once.ts';
-import { nextRun } from './schedule.ts';
+import { countedResult, logProbe, probeOnce } from './probe-once.ts';
+import { nextRun, Wake } from './schedule.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { resumeExited, step } from './state-machine.ts';
 import { countsAsFailing, followPolicy, watchRules, watchStartState } from './watch-rules.ts';
 
-export { NO_OBSERVER, type Observer, type WatchCounts, type WatchEffects } from './watch-types.ts';
-
-export interface WatchDeps {
-  readonly probers: Readonly<Record<PolledKind, Prober>>;
-  readonly observer: Observer;
-  readonly clock: Clock;
-  readonly log: Logger;
-  /** The logger for a container's new name (`docker rename`): its lines follow the name, as status and alerts do. */
-  readonly relog?: (info: ContainerInfo) => Logger;
-  readonly effects: WatchEffects;
-  /** Where a probe goes now, or why it cannot or may not go there (watchdog/probe-route.ts). */
-  readonly route: (watch: ContainerWatch, p: ProbePolicy, signal: AbortSignal) => Route | Promise<Route>;
-  readonly dryRun: boolean;
-  /** False while the engine cannot be reached: probe results then say nothing healer may act on. */
-  readonly engineUp?: () => boolean;
-  /** Probe results for the status page's per-minute summary. */
-  readonly history?: HistorySink;
-}
-
-export interface LastProbe extends ProbeResult {
-  readonly at: number;
-}
+export { NO_OBSERVER, type LastProbe, type Observer, type WatchCounts, type WatchDeps, type WatchEffects } from './watch-types.ts';
 
 /**
  * One watched container: runs its probes on schedule, feeds results and engine events to the state
@@ -45,11 +21,7 @@ export class ContainerWatch {
   readonly policy: Policy;
   state: MachineState;
   readonly last: { liveness?: LastProbe; readiness?: LastProbe } = {};
-  readonly counts: WatchCounts = {
-    probes: { liveness: { success: 0, failure: 0, error: 0 }, readiness: { success: 0, failure: 0, error: 0 } },
-    restarts: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
-    restartFailures: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
-  };
+  readonly counts: WatchCounts = newWatchCounts();
   /** What the engine's events between healer's inputs say (own actions, stop signals, OOM). */
   readonly events = new EventReader();
   /**
@@ -72,9 +44,8 @@ export class ContainerWatch {
     readiness: {},
   };
   private readonly pendingActions = new Set<Promise<void>>();
-  private wakeTimer: object | undefined;
+  private readonly wake: Wake;
   private lastInconclusive: string | undefined;
-  private wakeAt: number | undefined;
   private closed = false;
   private readonly persisted: PersistedContainer | undefined;
   private current: ContainerInfo;
@@ -85,6 +56,7 @@ export class ContainerWatch {
     this.logger = deps.log;
     this.policy = policy;
     this.deps = deps;
+    this.wake = new Wake(deps.clock);
     this.persisted = persisted;
     this.rules = watchRules(policy, info, deps.dryRun);
     this.state = watchStartState(info, policy, deps.clock.now(), persisted);
@@ -169,7 +141,7 @@ export class ContainerWatch {
       if (slot.timer) this.deps.clock.clearTimeout(slot.timer);
       slot.timer = undefined;
     }
-    if (this.wakeTimer) this.deps.clock.clearTimeout(this.wakeTimer);
+    this.wake.clear();
     for (const slot of [this.slots.liveness, this.slots.readiness]) slot.ctl?.abort(new Error('healer is stopping'));
     await Promise.allSettled([this.slots.liveness.run, this.slots.readiness.run, ...this.pendingActions]);
   }
@@ -217,15 +189,9 @@ export class ContainerWatch {
 
   private dispatch(action: Action): void {
     if (action.type === 'wake') {
-      if (this.wakeTimer && this.wakeAt === action.at) return; // already waiting for exactly this
+      if (this.wake.waitingFor(action.at)) return;
       this.deps.effects.notify(this, action);
-      if (this.wakeTimer) this.deps.clock.clearTimeout(this.wakeTimer);
-      this.wakeAt = action.at;
-      this.wakeTimer = this.deps.clock.setTimeout(() => {
-        this.wakeTimer = undefined;
-        this.wakeAt = undefined;
-        this.feed({ type: 'tick', at: this.deps.clock.now() });
-      }, Math.max(0, action.at - this.deps.clock.now()));
+      this.wake.set(action.at, () => this.feed({ type: 'tick', at: this.deps.clock.now() }));
       return;
     }
     this.deps.effects.notify(this, action);

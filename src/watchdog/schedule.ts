@@ -1,5 +1,6 @@
 import type { ProbePolicy } from '../config/policy.ts';
 import { cron } from '../lazy.ts';
+import type { Clock } from './clock.ts';
 
 /**
  * When a probe runs next. Intervals start at a random offset within the first interval (jitter), so
@@ -20,4 +21,39 @@ export function nextRun(
   const next = previousPlanned + policy.intervalMs;
   // Behind by more than a whole interval (machine suspended, event loop blocked): skip, do not burst.
   return next < now ? now + policy.intervalMs - ((now - previousPlanned) % policy.intervalMs) : next;
+}
+
+/**
+ * A watch's one pending wake-up (a backoff's end, a budget reset): a new time replaces the one waited
+ * for, so the state machine is woken once, at the time it last asked for.
+ */
+export class Wake {
+  private readonly clock: Clock;
+  private timer: object | undefined;
+  private at: number | undefined;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
+
+  /** Already waiting for exactly this time: nothing to ask again (or to say). */
+  waitingFor(at: number): boolean {
+    return this.timer !== undefined && this.at === at;
+  }
+
+  set(at: number, fn: () => void): void {
+    this.clear();
+    this.at = at;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.at = undefined;
+      fn();
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  clear(): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.at = undefined;
+  }
 }

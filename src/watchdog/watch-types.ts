@@ -1,5 +1,12 @@
+import type { Logger } from 'pino';
+import type { ProbePolicy } from '../config/policy.ts';
+import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
+import type { Prober, ProbeResult } from '../probes/types.ts';
+import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
+import type { HistorySink } from './history.ts';
+import type { Route } from './probe-once.ts';
 import type { Action, ActionKind, Cause, Context, MachineState, Role } from './machine-types.ts';
 
 /** What a watch asks of the watchdog: the actions that need the engine, and the host-wide view. */
@@ -34,4 +41,36 @@ export interface WatchCounts {
   readonly probes: Record<Role, { success: number; failure: number; error: number }>;
   readonly restarts: Record<Cause, number>;
   readonly restartFailures: Record<Cause, number>;
+}
+
+/** A watch's totals, all zero. */
+export function newWatchCounts(): WatchCounts {
+  return {
+    probes: { liveness: { success: 0, failure: 0, error: 0 }, readiness: { success: 0, failure: 0, error: 0 } },
+    restarts: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
+    restartFailures: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
+  };
+}
+
+/** What a watch is given: its probers, clock, logger, effects and where its probes go. */
+export interface WatchDeps {
+  readonly probers: Readonly<Record<PolledKind, Prober>>;
+  readonly observer: Observer;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The logger for a container's new name (`docker rename`): its lines follow the name, as status and alerts do. */
+  readonly relog?: (info: ContainerInfo) => Logger;
+  readonly effects: WatchEffects;
+  /** Where a probe goes now, or why it cannot or may not go there (watchdog/probe-route.ts). */
+  readonly route: (watch: ContainerWatch, p: ProbePolicy, signal: AbortSignal) => Route | Promise<Route>;
+  readonly dryRun: boolean;
+  /** False while the engine cannot be reached: probe results then say nothing healer may act on. */
+  readonly engineUp?: () => boolean;
+  /** Probe results for the status page's per-minute summary. */
+  readonly history?: HistorySink;
+}
+
+/** A probe's last result and when it came, for the status. */
+export interface LastProbe extends ProbeResult {
+  readonly at: number;
 }
