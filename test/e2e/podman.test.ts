@@ -161,6 +161,20 @@ describe('Podman', () => {
     expect(logged(logs, 'container died'), `exit ${exit}`).toHaveLength(0);
   });
 
+  it('starts an on-failure:1 container once Podman has given up on it (on_exit), never before (review11 #6)', async () => {
+    runId = newRunId();
+    const events = await recordEvents();
+    const { logs } = await start();
+    const labels = { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.on_exit': 'true', 'healer.backoff.initial': '400ms' };
+    const id = await run('onfail', labels, ['sh', '-c', 'sleep 0.3; exit 3'], ['--restart', 'on-failure:1']);
+    await waitFor('healer starting it', () => logged(logs, 'starting container').length > 0, 30_000);
+    const at = Number(logged(logs, 'starting container')[0]?.time ?? 0);
+    // Its own start and Podman's one retry, both before healer's start; then healer's, and no failure.
+    expect(events.starts(id).filter((t) => t < at)).toHaveLength(2);
+    await waitFor('healer start', () => events.starts(id).length >= 3);
+    expect(logged(logs, 'restart failed')).toEqual([]);
+  }, 60_000);
+
   it('leaves an unlabelled container alone', async () => {
     runId = newRunId();
     const events = await recordEvents();
