@@ -164,7 +164,7 @@ describe('target faults', () => {
     expect(events.count(app, 'restart')).toBe(0);
   }, 60_000);
 
-  it('a container removed while healer restarts it: the failure is reported, the container forgotten, nothing else disturbed', async () => {
+  it('a container removed while healer restarts it: taken as gone (no restart_failed), forgotten, nothing else disturbed', async () => {
     const runId = newRunId();
     const events = await recordEvents(runId);
     suite.defer(() => events.close());
@@ -184,7 +184,9 @@ describe('target faults', () => {
     await sleep(1000);
     const mine = logs.filter((l) => l.container === `doomed-${runId}`).map((l) => l.msg);
     expect(mine).toContain('container removed; no longer watched');
-    expect(mine.filter((m) => m === 'restart failed')).toHaveLength(1); // the engine's error, e.g. "marked for removal"
+    // The engine's answer ("marked for removal", 404) says the container is gone: the end of its watch, no failure (review11).
+    expect(mine.filter((m) => m === 'restart failed')).toEqual([]);
+    expect(mine.filter((m) => m === 'restart skipped: the container is gone (removed)')).toHaveLength(1);
     expect(healer.watchdog.status().containers.map((c) => c.name)).toEqual([`other-${runId}`]);
     expect(healer.watchdog.watches.get(other)?.state.liveness.up).toBe(true);
     expect(events.count(other, 'restart')).toBe(0);
