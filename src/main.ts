@@ -151,8 +151,12 @@ async function connectEngine(target: LoadedConfig['config']['docker']): Promise<
   return { engine: new Engine(docker, info), apiVersion, engineVersion };
 }
 
-/** Where healer's own container is on the network, so an empty probe host picks an address healer can reach. */
+/**
+ * Where healer's own container is on the network, so an empty probe host picks an address healer can
+ * reach; and, once, that the engine will not say which networks are bridges (networks.ts).
+ */
 async function ownNetwork(engine: Engine, ids: readonly string[], log: Logger): Promise<SelfNetwork> {
+  engine.networks.onRefused = (why) => log.warn({ call: 'GET /networks' }, why);
   const own = await ownContainer(engine, ids);
   if (own) log.info({ id: own.id.slice(0, 12), networkMode: own.networkMode, networks: Object.keys(own.networks) }, 'healer runs in a container; it will never act on it');
   return selfNetworkOf(own);

@@ -1,8 +1,11 @@
 import type Docker from 'dockerode';
-import type { ContainerInfo, TaskInfo } from './types.ts';
+import type { ContainerInfo, NetworkKind, TaskInfo } from './types.ts';
 
-/** Reduces `docker inspect` JSON to ContainerInfo. Pure, so it is tested from recorded JSON. */
-export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
+/**
+ * Reduces `docker inspect` JSON to ContainerInfo, with the kinds of its networks when known
+ * (networks.ts). Pure, so it is tested from recorded JSON.
+ */
+export function toContainerInfo(i: Docker.ContainerInspectInfo, networkKinds?: Readonly<Record<string, NetworkKind>>): ContainerInfo {
   const labels = i.Config?.Labels ?? {};
   const test = i.Config?.Healthcheck?.Test;
   const networks: Record<string, string> = {};
@@ -27,6 +30,7 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     stopSignal: (i.Config as { StopSignal?: string } | undefined)?.StopSignal || undefined,
     networkMode: i.HostConfig?.NetworkMode ?? 'default',
     networks,
+    ...(networkKinds !== undefined && Object.keys(networkKinds).length > 0 ? { networkKinds } : {}),
     project: projectOf(labels),
     service: serviceOf(labels),
     task: swarmTask(labels),
