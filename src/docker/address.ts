@@ -21,9 +21,10 @@ export function selfNetworkOf(own: ContainerInfo | undefined): SelfNetwork {
  * the container's IP on the network named by `healer.network`, else on a network healer shares with
  * it, else (healer outside Docker or on the host network, which reach a bridge but not an overlay, nor
  * a macvlan or ipvlan through its parent interface) its first bridge network by name, then its first
- * network of a driver healer does not know (or of none learned: networks.ts). A container sharing another's namespace (`container:<id>`) has no address
- * of its own; the caller resolves the owner and passes it in. A Swarm task on swarm networks is reached
- * only through a network healer shares with it. An address healer cannot reach from where it runs is an error (a configuration problem), never a guess.
+ * network of a driver healer does not know (or of none learned: networks.ts). A container sharing
+ * another's namespace (`container:<id>`) has no address of its own; the caller resolves the owner and
+ * passes it in. A Swarm task on swarm networks is reached only through a network healer shares with it.
+ * An address healer cannot reach from where it runs is an error (a configuration problem), never a guess.
  */
 export function resolveAddress(
   c: ContainerInfo,
