@@ -163,11 +163,20 @@ describe('Engine.inspect learns the network drivers once, by network id', () => 
     expect(paths).toEqual(['/containers/h/json']);
   });
 
-  it("finds Podman's networks by name (its compat API gives the name as NetworkID)", async () => {
+  // Podman 4.3's own answer to GET /networks (recorded from the service here): its default network, a
+  // bridge, listed as "bridge". Its compat inspect may give the network's name as NetworkID.
+  it("reads Podman's networks, by id or by name", async () => {
     const paths: string[] = [];
+    const podmanList = fixture('networks/podman-4.3.json') as { Name: string; Id: string }[];
+    const listed = podmanList[0];
+    if (!listed) throw new Error('empty fixture');
     const nets = inspectJson.NetworkSettings.Networks;
-    const podman = { ...inspectJson, NetworkSettings: { ...inspectJson.NetworkSettings, Networks: { 'b-br': { ...nets['b-br'], NetworkID: 'b-br' } } } } as Docker.ContainerInspectInfo;
-    const engine = await engineAnswering({ networks: () => networksJson, paths, inspect: () => podman });
-    expect((await engine.inspect('p'))?.networkKinds).toEqual({ 'b-br': { driver: 'bridge', scope: 'local' } });
+    const on = (NetworkID: string) => ({ ...inspectJson, NetworkSettings: { ...inspectJson.NetworkSettings, Networks: { [listed.Name]: { ...nets['b-br'], NetworkID } } } }) as Docker.ContainerInspectInfo;
+    let id = listed.Id;
+    const engine = await engineAnswering({ networks: () => podmanList, paths, inspect: () => on(id) });
+    expect((await engine.inspect('p'))?.networkKinds).toEqual({ [listed.Name]: { driver: 'bridge', scope: 'local' } });
+    id = listed.Name;
+    expect((await engine.inspect('p'))?.networkKinds).toEqual({ [listed.Name]: { driver: 'bridge', scope: 'local' } });
+    expect(paths.filter((p) => p === '/networks')).toHaveLength(1);
   });
 });
