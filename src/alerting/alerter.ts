@@ -25,6 +25,11 @@ export interface AlertInput {
   readonly taskId?: string | undefined;
   /** What channels that keep alerts open know it by, when not by its container's id (Alert.key). */
   readonly key?: string | undefined;
+  /**
+   * The container's own probe secrets (config/probe-secrets.ts): its app may log healer's probe
+   * requests, token and all, so they are cut from its log lines as channel secrets are.
+   */
+  readonly secrets?: readonly string[] | undefined;
 }
 
 /**
@@ -119,19 +124,20 @@ export class Alerter {
   }
 
   private async build(input: AlertInput, at: string): Promise<Alert> {
+    const secrets = input.secrets === undefined ? this.secrets : [...this.secrets, ...input.secrets];
     let logs: string[] | undefined;
     if (input.container && this.engine && this.logLines > 0) {
       try {
-        logs = (await this.engine.logs(input.container.id, this.logLines, input.taskId)).map((l) => redact(l, this.secrets).slice(0, 500));
+        logs = (await this.engine.logs(input.container.id, this.logLines, input.taskId)).map((l) => redact(l, secrets).slice(0, 500));
       } catch (err) {
         this.log.debug({ err: (err as Error).message }, 'no log lines for the alert');
       }
     }
-    const { channels: _c, taskId: _t, ...rest } = input;
+    const { channels: _c, taskId: _t, secrets: _s, ...rest } = input;
     return {
       ...rest,
-      summary: redact(input.summary, this.secrets),
-      reason: redact(input.reason, this.secrets),
+      summary: redact(input.summary, secrets),
+      reason: redact(input.reason, secrets),
       severity: SEVERITY[input.event],
       host: this.host,
       at,
