@@ -110,6 +110,7 @@ export class Watchdog {
       maxConcurrent: deps.loaded.config.guards.max_concurrent_restarts,
       history: this.history,
       watches: () => this.watches.values(),
+      context: (w) => this.effects.context(w),
     });
     this.effects = watchEffects({
       actor: this.actor,
