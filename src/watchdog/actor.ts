@@ -10,6 +10,7 @@ import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { Limit } from './limit.ts';
+import type { NamespaceChildren } from './namespace-children.ts';
 import type { ActionKind, Cause, Context } from './machine-types.ts';
 import type { StateFile } from './state-file.ts';
 
@@ -20,8 +21,8 @@ export interface ActorDeps {
   readonly state: StateFile;
   readonly self: { readonly ids: readonly string[]; readonly hostname: string };
   readonly maxConcurrent: number;
-  /** The watches, for the containers in a restarted container's network namespace. */
-  readonly watches: () => Iterable<ContainerWatch>;
+  /** The containers in a restarted container's network namespace, asked to restart after it. */
+  readonly namespace: Pick<NamespaceChildren, 'ownerStarted'>;
   /** Healer's own actions, for the status page's history. */
   readonly history: HistorySink;
   /** What the rest of the host says now (the breaker, dependencies): a queued action is judged again by it. */
@@ -230,10 +231,6 @@ export class Actor {
 
   /** Containers in X's network namespace lose their network when X goes down: restart them after it is back. */
   private restartNamespaceChildren(owner: ContainerWatch, how: string): void {
-    for (const child of this.deps.watches()) {
-      if (child.info.networkMode === `container:${owner.id}` && child.info.running) {
-        child.feed({ type: 'restart_requested', reason: `shares the network namespace of ${owner.name}, which was ${how}`, at: this.deps.clock.now() });
-      }
-    }
+    void this.deps.namespace.ownerStarted(owner.id, how);
   }
 }
