@@ -231,6 +231,6 @@ export class Actor {
 
   /** Containers in X's network namespace lose their network when X goes down: restart them after it is back. */
   private restartNamespaceChildren(owner: ContainerWatch, how: string): void {
-    void this.deps.namespace.ownerStarted(owner.id, how);
+    void this.deps.namespace.ownerStarted({ id: owner.id, name: owner.name }, how);
   }
 }

@@ -34,7 +34,7 @@ export class NamespaceChildren {
   /** The engine says X started (whoever started it): its children are looked at once things settle. */
   started(ownerId: string, ownerName: string): void {
     if (this.children(ownerId, ownerName).length === 0) return; // the common case: nobody shares it
-    const timer = this.deps.clock.setTimeout(() => void this.ownerStarted(ownerId, 'started again'), NAMESPACE_SETTLE_MS);
+    const timer = this.deps.clock.setTimeout(() => void this.ownerStarted({ id: ownerId, name: ownerName }, 'started again'), NAMESPACE_SETTLE_MS);
     timer.unref?.();
   }
 
@@ -42,8 +42,9 @@ export class NamespaceChildren {
    * X started again (`how`: what happened to it, for the reason): its children that still have its old
    * namespace are asked to restart. Errors (the engine unreachable) leave them as they are.
    */
-  async ownerStarted(ownerId: string, how: string): Promise<void> {
-    const owner = await this.deps.engine.inspect(ownerId).catch(() => undefined);
+  async ownerStarted(x: { readonly id: string; readonly name: string }, how: string): Promise<void> {
+    if (this.children(x.id, x.name).length === 0) return;
+    const owner = await this.deps.engine.inspect(x.id).catch(() => undefined);
     if (!owner || !owner.running || owner.restarting) return;
     // healer's own restart of X is under way: its end asks for the children (with its own reason).
     if ([...this.deps.watches()].some((w) => w.id === owner.id && w.state.inFlight)) return;
