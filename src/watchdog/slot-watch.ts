@@ -6,6 +6,7 @@ import { CLUSTER_PREFIX } from './cluster-slots.ts';
 import { crashedExit } from './exits.ts';
 import type { HistorySink } from './history.ts';
 import type { StateFile } from './state-file.ts';
+import { delayUntil } from './timer-limit.ts';
 import { alertDue, alertedAs, forgetStep, lastExitCode, loopReason, looping, slotKey, taskFailed, type Failure, type SlotRecord, type SlotRules } from './task-slots.ts';
 
 export interface TaskSlotsDeps {
@@ -157,7 +158,9 @@ export class TaskSlots {
     if (this.stopped) return;
     const now = this.deps.clock.now();
     const last = r.failures.at(-1)?.at ?? now;
-    const timer = this.deps.clock.setTimeout(() => this.lookQuiet(key), Math.max(0, last + windowMs - now));
+    // Capped at Node's timer limit (the state file's times may lie far ahead of the clock): looked at early,
+    // the slot is still in its window, and the look re-arms.
+    const timer = this.deps.clock.setTimeout(() => this.lookQuiet(key), delayUntil(last + windowMs, now));
     timer.unref?.();
     this.open.set(key, { timer, windowMs });
   }
