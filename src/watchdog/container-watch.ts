@@ -12,6 +12,7 @@ import { countedResult, logProbe, probeOnce, type Route } from './probe-once.ts'
 import { nextRun } from './schedule.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { resumeExited, step } from './state-machine.ts';
+import { timerAt } from './timer-limit.ts';
 import { countsAsFailing, watchRules, watchStartState } from './watch-rules.ts';
 
 export { NO_OBSERVER, type Observer, type WatchCounts, type WatchEffects } from './watch-types.ts';
@@ -198,11 +199,12 @@ export class ContainerWatch {
       this.deps.effects.notify(this, action);
       if (this.wakeTimer) this.deps.clock.clearTimeout(this.wakeTimer);
       this.wakeAt = action.at;
-      this.wakeTimer = this.deps.clock.setTimeout(() => {
+      // (At its time however far: a state file ahead of the clock puts a backoff past Node's timer limit.)
+      timerAt(this.deps.clock, action.at, () => {
         this.wakeTimer = undefined;
         this.wakeAt = undefined;
         this.feed({ type: 'tick', at: this.deps.clock.now() });
-      }, Math.max(0, action.at - this.deps.clock.now()));
+      }, (t) => (this.wakeTimer = t));
       return;
     }
     this.deps.effects.notify(this, action);
@@ -219,14 +221,15 @@ export class ContainerWatch {
     const slot = this.slots[role];
     const at = nextRun(p, now, slot.planned);
     slot.planned = at;
-    slot.timer = this.deps.clock.setTimeout(() => {
+    // (A cron schedule's next run can lie past Node's timer limit: a yearly one. Never probed early.)
+    timerAt(this.deps.clock, at, () => {
       slot.timer = undefined;
       this.guard(() => {
         this.deps.observer.drift(Math.max(0, this.deps.clock.now() - at) / 1000);
         this.tick(role, p);
         this.schedule(role, p);
       });
-    }, Math.max(0, at - now));
+    }, (t) => (slot.timer = t));
   }
 
   private tick(role: Role, p: ProbePolicy): void {
