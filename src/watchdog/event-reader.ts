@@ -41,8 +41,12 @@ export class EventReader {
   startedByOther = false;
   /** The new run has started since healer's action began: a die now is a crash of that run. */
   private startedSinceAction = false;
-  /** How the new run went down while healer's action was still being answered. */
-  private downWhileActing: Down | undefined;
+  /**
+   * What the new run did while healer's action was still being answered (the answer and the events come
+   * over two connections, in no set order): it went down, and maybe was started again (its restart
+   * policy, an operator's `docker restart`), in the order the events said.
+   */
+  private meanwhile: Input[] = [];
   /** A die before the new run started, taken for healer's own (its restart's kill, or a crash meanwhile). */
   private ownDie: Down | undefined;
   /**
@@ -66,7 +70,7 @@ export class EventReader {
     this.actingKind = kind;
     this.startedByOther = false;
     this.startedSinceAction = false;
-    this.downWhileActing = undefined;
+    this.meanwhile = [];
     this.ownDie = undefined;
     this.ownSignalAt = undefined;
     if (kind === 'restart') this.ownRestartEvents++;
@@ -86,23 +90,24 @@ export class EventReader {
   }
 
   /**
-   * healer's action was answered. Returns how the container went down meanwhile, when it did and is
-   * still down as far as the events say: after a successful action, a crash (or stop) of the new run;
-   * after a failed one, also a die healer had taken for its own (no new run came).
+   * healer's action was answered. Returns what the new run did meanwhile, as inputs in order: a crash (or
+   * stop) of it, and its start again when one followed (so a running container is not left taken for
+   * down). After a failed action, a die healer had taken for its own with no new run since is no crash:
+   * `downByOwnAction` says so.
    */
-  endAction(ok: boolean): Down | undefined {
+  endAction(ok: boolean): readonly Input[] {
     this.acting = false;
     this.actingKind = undefined;
-    this.downByOwnAction = !ok && this.ownDie !== undefined && this.downWhileActing === undefined;
+    this.downByOwnAction = !ok && this.ownDie !== undefined && this.meanwhile.length === 0;
     if (!ok) {
       this.ownRestartEvents = 0;
       // A failed hand-back leaves the container to be read as before: a later stop is someone's stop.
       this.handedBack = false;
     }
-    const down = this.downWhileActing;
-    this.downWhileActing = undefined;
+    const meanwhile = this.meanwhile;
+    this.meanwhile = [];
     this.ownDie = undefined;
-    return down;
+    return meanwhile;
   }
 
   /**
@@ -154,6 +159,8 @@ export class EventReader {
         this.lastDown = undefined;
         this.handedBack = false;
         if (ours) {
+          // The new run went down while healer waited and has started again: that start is kept too.
+          if (this.acting && this.meanwhile.length > 0) this.meanwhile.push({ type: 'started', at: now });
           this.startedSinceAction = true;
           this.ownDie = undefined;
           return undefined;
@@ -171,7 +178,7 @@ export class EventReader {
         }
         // A die after the new run started is that run's: a crash, or an operator's stop.
         if (this.acting) {
-          this.downWhileActing = down;
+          this.meanwhile.push(down);
           return undefined;
         }
         return down;
@@ -183,7 +190,10 @@ export class EventReader {
         const down: Down = { type: 'stopped', by: 'operator', at: now };
         this.lastDown = down;
         if (this.acting) {
-          this.downWhileActing = down;
+          // The stop that ends a die taken meanwhile says how that run went down (as one input, as before).
+          const last = this.meanwhile.at(-1);
+          if (last?.type === 'stopped') this.meanwhile[this.meanwhile.length - 1] = down;
+          else this.meanwhile.push(down);
           return undefined;
         }
         return down;
