@@ -119,8 +119,9 @@ export class Actor {
       this.restartNamespaceChildren(w, kind === 'restart' ? 'restarted' : 'started again');
       return;
     }
-    // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
-    w.feed({ type: 'restart_done', ok: true, at: now });
+    // Not done because the container changed meanwhile: clear the in-flight mark (the restart counted at
+    // the decision is taken back) and take its real state.
+    w.feed({ type: 'restart_done', ok: true, skipped: true, at: now });
     if (w.info.paused) w.feed({ type: 'paused', at: now });
     // Still running and unhealthy by its HEALTHCHECK (skipped for a stop signal it may survive): the engine
     // will not say so again, so the verdict is given again and decided (or held) anew.

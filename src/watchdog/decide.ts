@@ -49,7 +49,15 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   const actions: Action[] = [{ type: kind, reason: want.reason, cause: want.cause }];
   if (recorded.opened) actions.unshift(crashloopAlert(recorded.budget, at, rules, 'retrying at the maximum backoff'));
   return {
-    state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle },
+    state: {
+      ...s,
+      budget: recorded.budget,
+      counted: { at, before: budget },
+      pending: undefined,
+      heldBy: undefined,
+      inFlight: true,
+      lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle,
+    },
     actions,
   };
 }

@@ -5,7 +5,7 @@
  * `pending` and the machine asks for a `wake`; the loop feeds a `tick` then, and the decision is taken
  * again. The vocabulary lives in machine-types.ts.
  */
-import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, unhealthy, type Budget } from './budget.ts';
+import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, uncountRestart, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
 import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
 import { decide } from './decide.ts';
@@ -24,6 +24,7 @@ export function initialState(opts: { running: boolean; paused?: boolean; started
     liveness: FRESH,
     readiness: FRESH,
     inFlight: false,
+    counted: undefined,
     budget: opts.budget ?? EMPTY_BUDGET,
     pending: undefined,
     heldBy: undefined,
@@ -91,7 +92,12 @@ const settled = (t: Track): Track => (t.failures === 0 && t.successes === 0 ? t 
 
 function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_done' }>, rules: Rules): Step {
   const at = input.at;
-  const base: MachineState = { ...s, inFlight: false, liveness: { ...s.liveness, failures: 0, successes: 0 } };
+  const base: MachineState = { ...s, inFlight: false, counted: undefined, liveness: { ...s.liveness, failures: 0, successes: 0 } };
+  if (input.skipped) {
+    // Never sent: not a restart (crash-loop window, backoff level); the actor then feeds what it found.
+    const budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before, rules) : s.budget;
+    return { state: { ...base, budget, lifecycle: s.lifecycle === 'restarting' ? 'running' : s.lifecycle }, actions: [] };
+  }
   if (input.ok) {
     // The new run paused before the engine answered stays paused.
     const started: MachineState = { ...base, lifecycle: s.lifecycle === 'paused' ? 'paused' : 'running', startedAt: at };

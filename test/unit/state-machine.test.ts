@@ -65,6 +65,15 @@ describe('liveness', () => {
     expect(actions[2]).toMatchObject({ type: 'wake', at: 10_003 });
   });
 
+  // Review 11: a restart the actor skipped (the container was paused meanwhile) never happened.
+  it('takes back a restart the actor skipped: the next one is not backed off, none is in the window', () => {
+    const { types, state } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, skipped: true, at: 4 }, fail(5), fail(6), fail(7)]);
+    expect(types).toEqual(['unhealthy', 'restart', 'restart']);
+    expect(state.budget).toMatchObject({ restarts: [7], level: 1, lastRestartAt: 7 });
+    const skipped = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, skipped: true, at: 4 }]).state;
+    expect(skipped).toMatchObject({ lifecycle: 'running', inFlight: false, budget: { restarts: [], level: 0, lastRestartAt: undefined } });
+  });
+
   it('does not count failures during the start period after a start', () => {
     const r = rules({ liveness: { failures: 2, successes: 1, startPeriodMs: 5000 } });
     const start = initialState({ running: true, startedAt: 0 });
