@@ -54,6 +54,12 @@ export interface MachineState {
   /** The last crash (not an operator's stop). */
   readonly lastExit: Exit | undefined;
   /**
+   * healer's restart stopped the container and its start was refused: healer owes it a start, whatever
+   * `restart.on_exit` says, until it runs again or someone stops it. Persisted, so a healer restarted
+   * meanwhile still starts it (its exit code is that of healer's own stop, which reads as someone's stop).
+   */
+  readonly owedStart: Pending | undefined;
+  /**
    * An alert that only a `recovered` ends (restart_failed, crashloop) is open for a container with no
    * liveness probe to say it recovered: the next successful start, or the crash-loop reset, says it.
    */

@@ -295,6 +295,18 @@ describe('exits', () => {
     expect(resumeExited(s, 22_000, onExit).actions).toEqual([{ type: 'start', reason: 'exited with code 1', cause: 'exit' }]);
     expect(resumeExited({ ...s, lastExit: undefined }, 22_000, onExit).actions).toEqual([]);
   });
+
+  // Review 11: the start owed after healer's restart stopped the container and its start was refused is
+  // kept (and persisted) until the container runs again, and resumed by a healer restarted meanwhile.
+  it('owes a start after a restart whose start half was refused, with or without on_exit, until it runs', () => {
+    const refused: Input = { type: 'restart_done', ok: false, error: 'port is already allocated', retry: { kind: 'start', reason: '3 failed liveness probes in a row', cause: 'liveness' }, at: 4 };
+    const { state } = run([fail(1), fail(2), fail(3), refused]);
+    expect(state).toMatchObject({ lifecycle: 'exited', owedStart: { kind: 'start', cause: 'liveness' } });
+    expect(step(state, { type: 'started', at: 5 }, rules()).state.owedStart).toBeUndefined();
+    expect(step(state, { type: 'stopped', by: 'operator', at: 5 }, rules()).state.owedStart).toBeUndefined();
+    const resumed = initialState({ running: false, startedAt: 0, owedStart: { kind: 'start', reason: 'r', cause: 'liveness' } });
+    expect(resumeExited(resumed, 10, rules()).actions).toEqual([{ type: 'start', reason: 'r', cause: 'liveness' }]);
+  });
 });
 
 describe('dependencies and the breaker', () => {
