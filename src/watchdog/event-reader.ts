@@ -62,6 +62,15 @@ export class EventReader {
   private handedBack = false;
   /** When healer's own stop or hand-back sent its stop signal (the engine's kill event), during the action. */
   private ownSignalAt: number | undefined;
+  /** The last signal healer's restart sent the old run (its kill event), during the action. */
+  private restartKillAt: number | undefined;
+  /**
+   * A restart healer stopped waiting for (no answer) after it signalled the container, which has not died
+   * yet: the engine carries on with it (a process stuck in uninterruptible I/O dies late). Its die, stop,
+   * start and closing `restart` are that restart's, until this time (the stop-signal window after its
+   * last signal, the SIGKILL after the grace), its `restart` event, or a resync.
+   */
+  private lateRestartUntil: number | undefined;
 
   /** healer is about to restart, start, stop (quarantine) or hand back (a task: stop, remove) the container. */
   beginAction(kind: 'restart' | 'start' | 'stop' | 'replace'): void {
@@ -73,6 +82,7 @@ export class EventReader {
     this.meanwhile = [];
     this.ownDie = undefined;
     this.ownSignalAt = undefined;
+    this.restartKillAt = undefined;
     if (kind === 'restart') this.ownRestartEvents++;
   }
 
@@ -96,11 +106,14 @@ export class EventReader {
    * `downByOwnAction` says so.
    */
   endAction(ok: boolean): readonly Input[] {
+    const late = !ok && this.actingKind === 'restart' && this.restartKillAt !== undefined && this.ownDie === undefined && this.meanwhile.length === 0;
     this.acting = false;
     this.actingKind = undefined;
     this.downByOwnAction = !ok && this.ownDie !== undefined && this.meanwhile.length === 0;
     if (!ok) {
-      this.ownRestartEvents = 0;
+      // A restart the engine refused is over; one it signalled the container for may still finish.
+      this.ownRestartEvents = late ? 1 : 0;
+      this.lateRestartUntil = late && this.restartKillAt !== undefined ? this.restartKillAt + STOP_SIGNAL_WINDOW_MS : undefined;
       // A failed hand-back leaves the container to be read as before: a later stop is someone's stop.
       this.handedBack = false;
     }
@@ -117,8 +130,15 @@ export class EventReader {
   resync(): void {
     if (this.acting) return;
     this.ownRestartEvents = 0;
+    this.lateRestartUntil = undefined;
     // A hand-back finished in the gap; a start of it then (an orphan) was not seen: later events are not healer's.
     this.handedBack = false;
+  }
+
+  /** A late restart that never finished: its closing events are no longer awaited. */
+  private endLateRestart(): void {
+    this.lateRestartUntil = undefined;
+    if (this.ownRestartEvents > 0) this.ownRestartEvents--;
   }
 
   /** Someone else's stop signal reached the running container within the window and it has not exited. */
@@ -133,6 +153,8 @@ export class EventReader {
 
   /** The input an event means for the state machine, if any. `stopSignal` is the container's own. */
   read(ev: ContainerEvent, now: number, stopSignal: string | undefined): Input | undefined {
+    // A late restart that has not finished within its window is not coming: later events are not its.
+    if (this.lateRestartUntil !== undefined && now > this.lateRestartUntil) this.endLateRestart();
     // A start after a hand-back is someone else's (healer never starts a task): it ends the hand-back.
     const startOfOther = ev.action === 'start' && (this.actingKind === 'stop' || this.actingKind === 'replace');
     const ours = (this.acting && !startOfOther) || this.ownRestartEvents > 0 || (this.handedBack && ev.action !== 'start');
@@ -140,6 +162,11 @@ export class EventReader {
     switch (ev.action) {
       case 'restart':
         if (this.ownRestartEvents > 0) this.ownRestartEvents--;
+        // The late restart closes first (the engine does one at a time): the start seen was its, not the retry's.
+        if (this.lateRestartUntil !== undefined) {
+          this.lateRestartUntil = undefined;
+          this.startedSinceAction = false;
+        }
         return undefined;
       case 'kill': {
         const n = signalNumber(ev.signal);
@@ -147,6 +174,7 @@ export class EventReader {
         const stops = n === undefined || n === SIGKILL || n === SIGTERM || n === signalNumber(stopSignal);
         // healer's restart sends its kill before the new run starts; a kill after that is someone else's.
         if ((!ours || this.startedSinceAction) && stops) this.stopSignalAt = now;
+        else if (this.acting && this.actingKind === 'restart') this.restartKillAt = now;
         else if (this.acting && (this.actingKind === 'stop' || this.actingKind === 'replace') && stops) this.ownSignalAt = now;
         return undefined;
       }
@@ -163,7 +191,8 @@ export class EventReader {
           if (this.acting && this.meanwhile.length > 0) this.meanwhile.push({ type: 'started', at: now });
           this.startedSinceAction = true;
           this.ownDie = undefined;
-          return undefined;
+          // A late restart brought the container back: it runs afresh (no retry of that restart is needed).
+          return !this.acting && this.lateRestartUntil !== undefined ? { type: 'started', at: now } : undefined;
         }
         return { type: 'started', at: now };
       case 'die': {

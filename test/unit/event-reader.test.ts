@@ -91,6 +91,46 @@ describe('EventReader', () => {
     expect(r.endAction(true)).toEqual([{ type: 'stopped', by: 'exit', at: 6, exitCode: 3, oom: false }, { type: 'started', at: 7 }]);
   });
 
+  // Review 11: a restart healer gave up waiting for (no answer) after its signals, which the engine
+  // finishes later (the process was stuck in uninterruptible I/O): its events are that restart's.
+  it("reads a restart the engine finishes after healer stopped waiting as healer's: no crash, a start", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    expect(read(r, [[1, kill('15')], [2, kill('9')]])).toEqual([]);
+    expect(r.endAction(false)).toEqual([]);
+    expect(r.downByOwnAction).toBe(false);
+    expect(read(r, [[13, die(137)], [13, ev('stop')], [13, ev('start')], [13, ev('restart')]])).toEqual([{ type: 'started', at: 13 }]);
+    expect(read(r, [[20, die(3)]])).toEqual([{ type: 'stopped', by: 'exit', at: 20, exitCode: 3, oom: false }]);
+  });
+
+  it("keeps the retry's own events healer's when the late restart finishes while the retry waits behind it", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    read(r, [[1, kill('15')], [2, kill('9')]]);
+    r.endAction(false);
+    r.beginAction('restart'); // the retry, queued at the engine behind the late one
+    const late: [number, ContainerEvent][] = [[13, die(137)], [13, ev('stop')], [13, ev('start')], [13, ev('restart')]];
+    const retry: [number, ContainerEvent][] = [[14, kill('15')], [15, die(143)], [15, ev('stop')], [15, ev('start')], [15, ev('restart')]];
+    expect(read(r, [...late, ...retry])).toEqual([]);
+    expect(r.endAction(true)).toEqual([]);
+    expect(r.stopSignalled(16)).toBe(false);
+  });
+
+  it('stops awaiting a late restart after the stop-signal window: a die then is a crash', () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    read(r, [[1, kill('15')], [2, kill('9')]]);
+    r.endAction(false);
+    expect(read(r, [[3 + STOP_SIGNAL_WINDOW_MS, die(137)]])).toEqual([{ type: 'stopped', by: 'exit', at: 3 + STOP_SIGNAL_WINDOW_MS, exitCode: 137, oom: false }]);
+  });
+
+  it('does not await a refused restart that never signalled the container', () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    r.endAction(false);
+    expect(read(r, [[5, die(3)]])).toEqual([{ type: 'stopped', by: 'exit', at: 5, exitCode: 3, oom: false }]);
+  });
+
   // Review: `docker stop --signal SIGINT` (or an app exiting after the 60 s window) ends with a `stop` event.
   it('reads the stop event after any die as an operator stop', () => {
     expect(read(new EventReader(), [[1, kill('2')], [2, die(130)], [3, ev('stop')]])).toEqual([
