@@ -174,7 +174,7 @@ export class EventReader {
         const stops = n === undefined || n === SIGKILL || n === SIGTERM || n === signalNumber(stopSignal);
         // healer's restart sends its kill before the new run starts; a kill after that is someone else's.
         if ((!ours || this.startedSinceAction) && stops) this.stopSignalAt = now;
-        else if (this.acting && this.actingKind === 'restart') this.restartKillAt = now;
+        else if (this.acting && this.actingKind === 'restart' && stops) this.restartKillAt = now;
         else if (this.acting && (this.actingKind === 'stop' || this.actingKind === 'replace') && stops) this.ownSignalAt = now;
         return undefined;
       }
