@@ -69,7 +69,7 @@ export class Actor {
     } catch (err) {
       const error = (err as Error).message;
       if (kind === 'stop') return this.stopFailed(w, reason, cause, error);
-      const down = w.events.endAction(false);
+      const meanwhile = w.events.endAction(false);
       // A hand-back whose stop signal reached the container: it drains, and its exit is that stop's.
       if (kind === 'replace') w.events.keepOwnStopSignal();
       w.counts.restartFailures[cause]++;
@@ -79,7 +79,7 @@ export class Actor {
       // and retries after the backoff; unless the container went down meanwhile and stayed down: then
       // that is what happened to it (a crash gets its on-exit start, an operator's stop stays).
       w.feed({ type: 'restart_done', ok: false, error, retry: { kind: retryKind, reason, cause }, at: this.deps.clock.now() });
-      if (down) w.feed(down);
+      for (const input of meanwhile) w.feed(input);
       // The attempt was counted on disk as it was made; that it did not count goes to disk as soon.
       void this.deps.state.flush();
       return;
@@ -116,18 +116,19 @@ export class Actor {
       return;
     }
     if (done) {
-      const down = w.events.endAction(true);
+      const meanwhile = w.events.endAction(true);
       w.counts.restarts[cause]++;
       w.feed({ type: 'restart_done', ok: true, at: now });
       this.deps.alerter.emit(containerAlert(w, 'restarted', reason, now));
-      // The new run went down (a crash, an operator's stop) before the engine had answered: taken now.
-      if (down) w.feed(down);
+      // The new run went down (a crash, an operator's stop), and maybe started again, before the engine had answered: taken now.
+      for (const input of meanwhile) w.feed(input);
       // Brought back by healer (restart, or start after an exit): its namespace is new, the children's is gone.
       this.restartNamespaceChildren(w, kind === 'restart' ? 'restarted' : 'started again');
       return;
     }
-    // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
-    w.feed({ type: 'restart_done', ok: true, at: now });
+    // Not done because the container changed meanwhile: clear the in-flight mark (the restart counted at
+    // the decision is taken back) and take its real state.
+    w.feed({ type: 'restart_done', ok: true, skipped: true, at: now });
     if (w.info.paused) w.feed({ type: 'paused', at: now });
     // Still running and unhealthy by its HEALTHCHECK (skipped for a stop signal it may survive): the engine
     // will not say so again, so the verdict is given again and decided (or held) anew.
@@ -211,10 +212,10 @@ export class Actor {
    */
   private async stopFailed(w: ContainerWatch, reason: string, cause: Cause, error: string): Promise<void> {
     w.log.error({ action: 'stop', err: error, reason }, 'stop failed');
-    const down = w.events.endAction(false);
+    const meanwhile = w.events.endAction(false);
     const draining = w.events.keepOwnStopSignal();
     const now = (): number => this.deps.clock.now();
-    if (down) return w.feed(down);
+    if (meanwhile.length > 0) return meanwhile.forEach((input) => w.feed(input));
     const fresh = await this.deps.engine.inspect(w.id).catch(() => undefined);
     if (fresh) w.info = fresh;
     if (w.events.downByOwnAction || (fresh && !fresh.running)) {

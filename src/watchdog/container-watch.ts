@@ -137,7 +137,7 @@ export class ContainerWatch {
     if (this.policy.liveness?.spec.kind === 'docker' && this.info.health === 'unhealthy' && this.info.running) {
       this.feed({ type: 'health', status: 'unhealthy', at: this.deps.clock.now() });
     }
-    if (this.state.lastExit && this.state.lifecycle === 'exited') {
+    if ((this.state.lastExit || this.state.owedStart) && this.state.lifecycle === 'exited') {
       this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');
     }
   }

@@ -3,7 +3,7 @@
  * the machine wants passes here, and is allowed, deferred (backoff, a failing dependency, the breaker, an
  * operator's stop under way) or refused (notify only, paused, given up). Pure, as the machine is.
  */
-import { maybeReset, notBefore, recordRestarts, restartsInWindow, type Budget } from './budget.ts';
+import { maybeReset, notBefore, recordRestarts, restartsInWindow, uncountRestart, type Budget } from './budget.ts';
 import { actionFor } from './action-policy.ts';
 import { crashloopAlert } from './bookkeeping.ts';
 import { STOP_SIGNAL_WINDOW_MS } from './event-reader.ts';
@@ -49,7 +49,15 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   const actions: Action[] = [{ type: kind, reason: want.reason, cause: want.cause }];
   if (recorded.opened) actions.unshift(crashloopAlert(recorded.budget, at, rules, 'retrying at the maximum backoff'));
   return {
-    state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle },
+    state: {
+      ...s,
+      budget: recorded.budget,
+      counted: { at, before: budget },
+      pending: undefined,
+      heldBy: undefined,
+      inFlight: true,
+      lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle,
+    },
     actions,
   };
 }
@@ -61,8 +69,7 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
  */
 export function requeue(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
   if (!s.inFlight) return { state: s, actions: [] };
-  const restarts = s.budget.restarts.slice(0, -1);
-  const budget: Budget = { ...s.budget, restarts, level: Math.max(0, s.budget.level - 1), lastRestartAt: restarts.at(-1) };
+  const budget: Budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before, rules) : s.budget;
   const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
-  return decide({ ...s, inFlight: false, lifecycle, budget }, want, at, rules, ctx);
+  return decide({ ...s, inFlight: false, counted: undefined, lifecycle, budget }, want, at, rules, ctx);
 }

@@ -43,11 +43,22 @@ export interface MachineState {
   readonly readiness: Track;
   /** healer's own restart or start of this container is under way. */
   readonly inFlight: boolean;
+  /**
+   * The restart the action in flight was counted as (when, and the budget before): one the actor then
+   * skips (the container changed meanwhile: paused, stopped, gone) never happened and is taken back.
+   */
+  readonly counted: { readonly at: number; readonly before: Budget } | undefined;
   readonly budget: Budget;
   readonly pending: Pending | undefined;
   readonly heldBy: string | undefined;
   /** The last crash (not an operator's stop). */
   readonly lastExit: Exit | undefined;
+  /**
+   * healer's restart stopped the container and its start was refused: healer owes it a start, whatever
+   * `restart.on_exit` says, until it runs again or someone stops it. Persisted, so a healer restarted
+   * meanwhile still starts it (its exit code is that of healer's own stop, which reads as someone's stop).
+   */
+  readonly owedStart: Pending | undefined;
   /**
    * An alert that only a `recovered` ends (restart_failed, crashloop) is open for a container with no
    * liveness probe to say it recovered: the next successful start, or the crash-loop reset, says it.
@@ -110,8 +121,11 @@ export type Input =
   | { readonly type: 'orphaned'; readonly at: number; readonly reason?: string }
   /** healer handed a task container back to its orchestrator (removed or stopped it). */
   | { readonly type: 'replaced'; readonly at: number }
-  /** healer's own action ended; a failed one is retried (`retry`) after the backoff. */
-  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly at: number }
+  /**
+   * healer's own action ended; a failed one is retried (`retry`) after the backoff. `skipped`: not sent,
+   * the container was no longer in the state that called for it (not counted as a restart).
+   */
+  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly skipped?: boolean; readonly at: number }
   /**
    * healer's quarantine stop failed and the container still runs: the `attempt`th failure in a row (the
    * retry backs off, doubling); `draining` when its stop signal reached the container (no alert: its exit

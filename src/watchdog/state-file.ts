@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import * as z from 'zod/mini';
 import '../config/zod-en.ts';
 import type { Budget } from './budget.ts';
-import type { Exit, Lifecycle } from './machine-types.ts';
+import type { Cause, Exit, Lifecycle } from './machine-types.ts';
 import type { SlotRecord } from './task-slots.ts';
 
 /** What healer keeps of one container across its own restarts. */
@@ -16,6 +16,8 @@ export interface PersistedContainer {
   readonly lifecycle: Lifecycle;
   /** The engine's RestartCount when last seen, to count restarts healer missed. */
   readonly restartCount: number;
+  /** The start healer owes after its own restart took the container down (MachineState.owedStart). */
+  readonly owedStart?: { readonly reason: string; readonly cause: Cause } | undefined;
   /** Loaded from a file written at this time: what happened to the container after it is unknown. */
   readonly savedAt?: number | undefined;
 }
@@ -53,6 +55,7 @@ const fileSchema = z.object({
       lastExit: z.optional(z.object({ at: z.number(), exitCode: z.number(), oom: z.boolean() })),
       lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited', 'paused']),
       restartCount: z.int().check(z.minimum(0)),
+      owedStart: z.optional(z.object({ reason: z.string(), cause: z.enum(['liveness', 'exit', 'namespace', 'orphan']) })),
     }),
   ),
 });

@@ -5,11 +5,11 @@
  * `pending` and the machine asks for a `wake`; the loop feeds a `tick` then, and the decision is taken
  * again. The vocabulary lives in machine-types.ts.
  */
-import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, unhealthy, type Budget } from './budget.ts';
+import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, uncountRestart, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
 import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
 import { decide, requeue } from './decide.ts';
-import type { Action, Context, Exit, Input, MachineState, Role, Rules, Step, Track } from './machine-types.ts';
+import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
 
 export type * from './machine-types.ts';
 
@@ -17,17 +17,19 @@ const FRESH: Track = { failures: 0, successes: 0, up: undefined, failingSince: u
 const NO_CONTEXT: Context = { heldBy: undefined, paused: false };
 const NO_ACTIONS: readonly Action[] = [];
 
-export function initialState(opts: { running: boolean; paused?: boolean; startedAt: number; budget?: Budget; lastExit?: Exit | undefined }): MachineState {
+export function initialState(opts: { running: boolean; paused?: boolean; startedAt: number; budget?: Budget; lastExit?: Exit | undefined; owedStart?: Pending | undefined }): MachineState {
   return {
     lifecycle: opts.paused ? 'paused' : opts.running ? 'running' : 'exited',
     startedAt: opts.startedAt,
     liveness: FRESH,
     readiness: FRESH,
     inFlight: false,
+    counted: undefined,
     budget: opts.budget ?? EMPTY_BUDGET,
     pending: undefined,
     heldBy: undefined,
     lastExit: opts.lastExit,
+    owedStart: opts.owedStart,
     unresolved: false,
   };
 }
@@ -93,7 +95,12 @@ const settled = (t: Track): Track => (t.failures === 0 && t.successes === 0 ? t 
 
 function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_done' }>, rules: Rules): Step {
   const at = input.at;
-  const base: MachineState = { ...s, inFlight: false, liveness: { ...s.liveness, failures: 0, successes: 0 } };
+  const base: MachineState = { ...s, inFlight: false, counted: undefined, liveness: { ...s.liveness, failures: 0, successes: 0 } };
+  if (input.skipped) {
+    // Never sent: not a restart (crash-loop window, backoff level); the actor then feeds what it found.
+    const budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before, rules) : s.budget;
+    return { state: { ...base, budget, lifecycle: s.lifecycle === 'restarting' ? 'running' : s.lifecycle }, actions: [] };
+  }
   if (input.ok) {
     // The new run paused before the engine answered stays paused.
     const started: MachineState = { ...base, lifecycle: s.lifecycle === 'paused' ? 'paused' : 'running', startedAt: at };
@@ -104,7 +111,9 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
   const failed: Action = { type: 'notify', event: 'restart_failed', reason: input.error ?? 'the engine failed the restart' };
   // The container never ran again: the attempt backs off (level stays) but is no restart towards a crash
   // loop, so a few refused starts (a port taken for a moment) do not give a container up.
-  const refused: MachineState = { ...base, lifecycle, budget: { ...s.budget, restarts: s.budget.restarts.slice(0, -1) } };
+  // A start retried because healer's own restart took the container down is owed (kept until it runs).
+  const owedStart = input.retry?.kind === 'start' && (s.lifecycle === 'restarting' || s.owedStart) ? { kind: 'start' as const, reason: input.retry.reason, cause: input.retry.cause } : s.owedStart;
+  const refused: MachineState = { ...base, lifecycle, owedStart, budget: { ...s.budget, restarts: s.budget.restarts.slice(0, -1) } };
   if (!input.retry || rules.action === 'notify') return { state: refused, actions: [failed] };
   // Nothing else may ever ask again (Docker health events come only on a change): retry after the backoff.
   const due = Math.max(notBefore(s.budget, rules) ?? at, at + rules.backoff.initialMs);
@@ -181,6 +190,8 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
 
 /** healer (re)started while the container was down after a crash: take the on-exit decision again. */
 export function resumeExited(s: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+  // A start healer owed when it (re)started: the container is down because of healer's own restart.
+  if (s.lifecycle === 'exited' && s.owedStart) return decide(s, s.owedStart, at, rules, ctx);
   if (s.lifecycle !== 'exited' || !s.lastExit || !startsAfterExit(rules)) return { state: s, actions: [] };
   if (s.lastExit.exitCode === 0 && !s.lastExit.oom) return { state: s, actions: [] };
   const reason = s.lastExit.oom ? 'killed by the kernel (out of memory)' : `exited with code ${s.lastExit.exitCode}`;

@@ -6,7 +6,7 @@
 import type { Policy, ProbePolicy } from '../config/policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import { startsAfterExit } from './action-policy.ts';
-import { exitToResume } from './exits.ts';
+import { exitToResume, owedStartToResume } from './exits.ts';
 import type { MachineState, Rules } from './machine-types.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { initialState } from './state-machine.ts';
@@ -35,6 +35,7 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
     startedAt: now,
     ...(persisted ? { budget: persisted.budget } : {}),
     lastExit: running ? undefined : exitToResume(info, persisted, now, policy.crashloop.windowMs),
+    owedStart: running ? undefined : owedStartToResume(info, persisted),
   });
 }
 

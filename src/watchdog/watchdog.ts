@@ -263,7 +263,7 @@ export class Watchdog {
 
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
     const s = w.state;
-    if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit) this.discovery.persist(w);
+    if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit || s.owedStart !== before.owedStart) this.discovery.persist(w);
     if (failingFlipped) this.breaker.reassess();
   }
 }

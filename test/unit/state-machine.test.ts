@@ -65,6 +65,15 @@ describe('liveness', () => {
     expect(actions[2]).toMatchObject({ type: 'wake', at: 10_003 });
   });
 
+  // Review 11: a restart the actor skipped (the container was paused meanwhile) never happened.
+  it('takes back a restart the actor skipped: the next one is not backed off, none is in the window', () => {
+    const { types, state } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, skipped: true, at: 4 }, fail(5), fail(6), fail(7)]);
+    expect(types).toEqual(['unhealthy', 'restart', 'restart']);
+    expect(state.budget).toMatchObject({ restarts: [7], level: 1, lastRestartAt: 7 });
+    const skipped = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, skipped: true, at: 4 }]).state;
+    expect(skipped).toMatchObject({ lifecycle: 'running', inFlight: false, budget: { restarts: [], level: 0, lastRestartAt: undefined } });
+  });
+
   it('does not count failures during the start period after a start', () => {
     const r = rules({ liveness: { failures: 2, successes: 1, startPeriodMs: 5000 } });
     const start = initialState({ running: true, startedAt: 0 });
@@ -285,6 +294,18 @@ describe('exits', () => {
     expect(resumeExited(s, 5000, onExit).actions).toEqual([{ type: 'wake', at: 22_000, reason: 'exited with code 1', purpose: 'backoff' }]);
     expect(resumeExited(s, 22_000, onExit).actions).toEqual([{ type: 'start', reason: 'exited with code 1', cause: 'exit' }]);
     expect(resumeExited({ ...s, lastExit: undefined }, 22_000, onExit).actions).toEqual([]);
+  });
+
+  // Review 11: the start owed after healer's restart stopped the container and its start was refused is
+  // kept (and persisted) until the container runs again, and resumed by a healer restarted meanwhile.
+  it('owes a start after a restart whose start half was refused, with or without on_exit, until it runs', () => {
+    const refused: Input = { type: 'restart_done', ok: false, error: 'port is already allocated', retry: { kind: 'start', reason: '3 failed liveness probes in a row', cause: 'liveness' }, at: 4 };
+    const { state } = run([fail(1), fail(2), fail(3), refused]);
+    expect(state).toMatchObject({ lifecycle: 'exited', owedStart: { kind: 'start', cause: 'liveness' } });
+    expect(step(state, { type: 'started', at: 5 }, rules()).state.owedStart).toBeUndefined();
+    expect(step(state, { type: 'stopped', by: 'operator', at: 5 }, rules()).state.owedStart).toBeUndefined();
+    const resumed = initialState({ running: false, startedAt: 0, owedStart: { kind: 'start', reason: 'r', cause: 'liveness' } });
+    expect(resumeExited(resumed, 10, rules()).actions).toEqual([{ type: 'start', reason: 'r', cause: 'liveness' }]);
   });
 });
 
