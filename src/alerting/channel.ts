@@ -47,7 +47,11 @@ export class Channel {
   private readonly throttled = new Map<string, Throttled>();
   private readonly abort = new AbortController();
   private tokens: number;
-  private refilledAt = Date.now();
+  /**
+   * Throttle windows and the rate limit are durations, measured on monotonic time as the timers that end
+   * them are: on the wall clock, a step back put the bucket into debt for the step (no alert for an hour).
+   */
+  private refilledAt = performance.now();
   private working: Promise<void> | undefined;
   private idle: (() => void)[] = [];
 
@@ -68,7 +72,7 @@ export class Channel {
   push(alert: Alert): void {
     if (this.abort.signal.aborted) return this.drop(alert, 'healer is stopping');
     const key = `${alert.container?.id ?? 'host'}:${alert.event}`;
-    const now = Date.now();
+    const now = performance.now();
     const t = this.throttled.get(key);
     if (t && now < t.until) {
       t.suppressed++;
@@ -144,7 +148,7 @@ export class Channel {
 
   private async takeToken(): Promise<void> {
     for (;;) {
-      const now = Date.now();
+      const now = performance.now();
       this.tokens = Math.min(this.opts.perMinute, this.tokens + ((now - this.refilledAt) / 60_000) * this.opts.perMinute);
       this.refilledAt = now;
       if (this.tokens >= 1) {

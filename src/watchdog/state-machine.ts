@@ -8,6 +8,7 @@
 import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
 import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
+import { clampFuture } from './clock-step.ts';
 import { decide } from './decide.ts';
 import type { Action, Context, Exit, Input, MachineState, Role, Rules, Step, Track } from './machine-types.ts';
 
@@ -33,7 +34,7 @@ export function initialState(opts: { running: boolean; paused?: boolean; started
 }
 
 export function step(s: MachineState, input: Input, rules: Rules, ctx: Context = NO_CONTEXT): Step {
-  const out = decideInput(s, input, rules, ctx);
+  const out = decideInput(clampFuture(s, input.at, rules.backoff.maxMs), input, rules, ctx);
   return out.state === s ? out : bookkeeping(s, out, rules);
 }
 
@@ -178,7 +179,8 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
 }
 
 /** healer (re)started while the container was down after a crash: take the on-exit decision again. */
-export function resumeExited(s: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+export function resumeExited(state: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+  const s = clampFuture(state, at, rules.backoff.maxMs); // the state file may have been written on a clock ahead
   if (s.lifecycle !== 'exited' || !s.lastExit || !startsAfterExit(rules)) return { state: s, actions: [] };
   if (s.lastExit.exitCode === 0 && !s.lastExit.oom) return { state: s, actions: [] };
   const reason = s.lastExit.oom ? 'killed by the kernel (out of memory)' : `exited with code ${s.lastExit.exitCode}`;
