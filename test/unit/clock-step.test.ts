@@ -7,6 +7,8 @@ import { policyFromLabels } from '../../src/config/labels.ts';
 import type { Prober } from '../../src/probes/types.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
 import { ContainerWatch, NO_OBSERVER, type WatchEffects } from '../../src/watchdog/container-watch.ts';
+import type { ContainerEvent } from '../../src/docker/types.ts';
+import { EventReader } from '../../src/watchdog/event-reader.ts';
 import { nextRun } from '../../src/watchdog/schedule.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
 import { initialState, resumeExited, step, type Rules } from '../../src/watchdog/state-machine.ts';
@@ -154,6 +156,24 @@ describe('clock steps: the state machine', () => {
     const s = initialState({ running: true, startedAt: T - HOUR, budget });
     const out = step(s, { type: 'probe', role: 'liveness', ok: false, at: T + HOUR }, rules);
     expect(kinds(out.actions)).toEqual(['notify:unhealthy', 'restart']);
+  });
+});
+
+describe('clock steps: stop signals', () => {
+  const ev = (action: string, extra: Partial<ContainerEvent> = {}): ContainerEvent => ({ id: 'c1', name: 'api', action, health: undefined, exitCode: undefined, signal: undefined, labels: {}, time: 0, ...extra });
+
+  it('a stop signal the container survived, stamped before a step back, holds for its window from the step, not the hour', () => {
+    const r = new EventReader();
+    r.read(ev('kill', { signal: 'SIGTERM' }), T, undefined);
+    expect(r.stopSignalled(T - HOUR)).toBe(true); // a stop under way at the step is still one
+    expect(r.stopSignalled(T - HOUR + 61_000)).toBe(false);
+    expect(r.read(ev('die', { exitCode: 1 }), T - HOUR + 120_000, undefined)).toEqual({ type: 'stopped', by: 'exit', at: T - HOUR + 120_000, exitCode: 1, oom: false });
+  });
+
+  it('a die in the window after a step back is still an operator stop', () => {
+    const r = new EventReader();
+    r.read(ev('kill', { signal: 'SIGTERM' }), T, undefined);
+    expect(r.read(ev('die', { exitCode: 143 }), T - HOUR, undefined)).toEqual({ type: 'stopped', by: 'operator', at: T - HOUR });
   });
 });
 
