@@ -11,6 +11,7 @@ import type { ContainerEvent } from '../../src/docker/types.ts';
 import { EventReader } from '../../src/watchdog/event-reader.ts';
 import { nextRun } from '../../src/watchdog/schedule.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
+import { alertDue, pruned, taskFailed, type SlotRules } from '../../src/watchdog/task-slots.ts';
 import { initialState, resumeExited, step, type Rules } from '../../src/watchdog/state-machine.ts';
 import { syntheticContainer } from '../helpers/fake-engine.ts';
 
@@ -174,6 +175,23 @@ describe('clock steps: stop signals', () => {
     const r = new EventReader();
     r.read(ev('kill', { signal: 'SIGTERM' }), T, undefined);
     expect(r.read(ev('die', { exitCode: 143 }), T - HOUR, undefined)).toEqual({ type: 'stopped', by: 'operator', at: T - HOUR });
+  });
+});
+
+describe('clock steps: a Swarm slot', () => {
+  const slotRules: SlotRules = { restarts: 1, windowMs: 600_000, throttleMs: 60_000 };
+  const exit1 = { kind: 'exit', exitCode: 1 } as const;
+
+  it('a slot looping before a step back is forgotten a window after the step, and alerts again after the throttle', () => {
+    let r = taskFailed(undefined, 't1', T - 10_000, exit1, slotRules.windowMs);
+    r = { ...taskFailed(r, 't2', T, exit1, slotRules.windowMs), alertedAt: T };
+    // An hour back, a third task fails: the loop's alert is due after the throttle window from the step.
+    const at = T - HOUR;
+    const next = taskFailed(r, 't3', at, exit1, slotRules.windowMs);
+    expect(next.failures.map((f) => f.at)).toEqual([at, at, at]);
+    expect(alertDue(next, at, slotRules)).toBe(false);
+    expect(alertDue(next, at + 60_000, slotRules)).toBe(true);
+    expect(pruned(next, at + 600_000, slotRules.windowMs)).toBeUndefined();
   });
 });
 
