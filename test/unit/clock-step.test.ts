@@ -13,6 +13,8 @@ import { nextRun } from '../../src/watchdog/schedule.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
 import { alertDue, pruned, taskFailed, type SlotRules } from '../../src/watchdog/task-slots.ts';
 import { initialState, resumeExited, step, type Rules } from '../../src/watchdog/state-machine.ts';
+import { Metrics } from '../../src/metrics.ts';
+import { startServer } from '../../src/server.ts';
 import { syntheticContainer } from '../helpers/fake-engine.ts';
 
 // The wall clock stepped (chrony at boot, a restored VM, `date -s`), both ways: what healer must still do.
@@ -209,5 +211,23 @@ describe('clock steps: the state file', () => {
     file.set('a', entry(2));
     for (let i = 0; i < 40 && !(existsSync(path) && readFileSync(path, 'utf8').includes('"restartCount":2')); i++) await sleep(50);
     expect(readFileSync(path, 'utf8')).toContain('"restartCount":2');
+  });
+});
+
+describe('clock steps: the wrong-token limit', () => {
+  it('an address limited before a step back may try again a minute later, not an hour', async () => {
+    const c = steppedClock();
+    const sources = { watchdog: undefined, alerter: undefined };
+    const server = await startServer({ listen: { host: '127.0.0.1', port: 0 }, token: 'a-token-of-twenty-chars', metrics: new Metrics(sources), sources, clock: c.clock, log: pino({ level: 'silent' }) });
+    try {
+      const get = (token: string) => fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+      for (let i = 0; i < 11; i++) await get(`wrong-${i}`);
+      expect(await get('a-token-of-twenty-chars')).toBe(429);
+      c.step(-HOUR);
+      await c.pass(61_000);
+      expect(await get('a-token-of-twenty-chars')).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });
