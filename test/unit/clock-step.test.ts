@@ -131,6 +131,14 @@ describe('clock steps: the state machine', () => {
     expect(kinds(step(s, { type: 'probe', role: 'liveness', ok: false, at: T - HOUR + 31_000 }, rules).actions)).toEqual(['notify:unhealthy', 'restart']);
   });
 
+  it('leaves times kept a few seconds after an input that carries its event time (an exit read late) as they are', () => {
+    const budget = { restarts: [T], level: 1, lastRestartAt: T, loop: 'closed' as const, healthySince: undefined };
+    const s = initialState({ running: true, startedAt: T, budget });
+    const out = step(s, { type: 'stopped', by: 'exit', exitCode: 1, oom: false, at: T - 5_000 }, rules);
+    expect(out.state.budget.lastRestartAt).toBe(T);
+    expect(out.state.startedAt).toBe(T);
+  });
+
   it('resumes an exit from a state file written on a clock an hour ahead without holding the start for the hour', () => {
     const budget = { restarts: [T + HOUR], level: 1, lastRestartAt: T + HOUR, loop: 'closed' as const, healthySince: undefined };
     const s = initialState({ running: false, startedAt: T + HOUR - 60_000, budget, lastExit: { at: T + HOUR, exitCode: 1, oom: false } });
