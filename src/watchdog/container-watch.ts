@@ -12,6 +12,7 @@ import { countedResult, logProbe, probeOnce, type Route } from './probe-once.ts'
 import { nextRun } from './schedule.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { resumeExited, step } from './state-machine.ts';
+import { timerAt } from './timer-limit.ts';
 import { countsAsFailing, watchRules, watchStartState } from './watch-rules.ts';
 
 export { NO_OBSERVER, type Observer, type WatchCounts, type WatchEffects } from './watch-types.ts';
@@ -63,9 +64,8 @@ export class ContainerWatch {
   private readonly deps: WatchDeps;
   private rules: Rules;
   /**
-   * Per probe role: its timer, planned time (wall clock), when the timer is due (monotonic: how late it
-   * is must not move when the wall clock is stepped), run in flight and abort controller. Plain fields,
-   * set and cleared in place: Map/Set churn at every probe left garbage that lived until the next one.
+   * Per probe role: its timer, planned time, due time (monotonic), run in flight and abort controller.
+   * Plain fields, set and cleared in place: Map/Set churn at every probe left garbage until the next one.
    */
   private readonly slots: Record<Role, { timer?: object | undefined; planned?: number | undefined; due?: number | undefined; run?: Promise<void> | undefined; ctl?: AbortController | undefined }> = {
     liveness: {},
@@ -105,9 +105,8 @@ export class ContainerWatch {
   }
 
   /**
-   * How long the most overdue probe timer is past its due time (0 when all are on time), given the
-   * clock's monotonic time. A schedule that stops firing is a dead loop: /healthz reports it; a step of
-   * the wall clock is not one.
+   * How long the most overdue probe timer is past its due time, on monotonic time (0 when all are on
+   * time). A schedule that stops firing is a dead loop: /healthz reports it; a wall-clock step is not one.
    */
   overdueMs(mono: number): number {
     let worst = 0;
@@ -200,11 +199,12 @@ export class ContainerWatch {
       this.deps.effects.notify(this, action);
       if (this.wakeTimer) this.deps.clock.clearTimeout(this.wakeTimer);
       this.wakeAt = action.at;
-      this.wakeTimer = this.deps.clock.setTimeout(() => {
+      // (At its time however far: a state file ahead of the clock puts a backoff past Node's timer limit.)
+      timerAt(this.deps.clock, action.at, () => {
         this.wakeTimer = undefined;
         this.wakeAt = undefined;
         this.feed({ type: 'tick', at: this.deps.clock.now() });
-      }, Math.max(0, action.at - this.deps.clock.now()));
+      }, (t) => (this.wakeTimer = t));
       return;
     }
     this.deps.effects.notify(this, action);
@@ -220,18 +220,18 @@ export class ContainerWatch {
     const now = this.deps.clock.now();
     const slot = this.slots[role];
     const at = nextRun(p, now, slot.planned);
-    const delay = Math.max(0, at - now);
-    const due = monotonic(this.deps.clock) + delay;
+    const due = monotonic(this.deps.clock) + Math.max(0, at - now);
     slot.planned = at;
     slot.due = due;
-    slot.timer = this.deps.clock.setTimeout(() => {
+    // (A cron schedule's next run can lie past Node's timer limit: a yearly one. Never probed early.)
+    timerAt(this.deps.clock, at, () => {
       slot.timer = undefined;
       this.guard(() => {
         this.deps.observer.drift(Math.max(0, monotonic(this.deps.clock) - due) / 1000);
         this.tick(role, p);
         this.schedule(role, p);
       });
-    }, delay);
+    }, (t) => (slot.timer = t));
   }
 
   private tick(role: Role, p: ProbePolicy): void {

@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import type { Discovery } from './discovery.ts';
 import type { HistorySink } from './history.ts';
+import type { NamespaceChildren } from './namespace-children.ts';
 import type { TaskSlots } from './slot-watch.ts';
 
 /** What routing an engine event reaches: the watches, discovery, history and the service slots. */
@@ -12,6 +13,8 @@ export interface EventHost {
   readonly history: HistorySink;
   readonly slots: TaskSlots;
   readonly clock: Clock;
+  /** The containers sharing a started container's network namespace (namespace-children.ts). */
+  readonly namespace: Pick<NamespaceChildren, 'started'>;
 }
 
 /**
@@ -21,6 +24,8 @@ export interface EventHost {
 export function routeEvent(ev: ContainerEvent, h: EventHost): void {
   const w = h.watches.get(ev.id);
   if (ev.action === 'destroy') return void h.discovery.removed(ev.id);
+  // Whoever started it (healer, its restart policy, an operator), and watched or not: its children lost their network.
+  if (ev.action === 'start') h.namespace.started(ev.id, ev.name);
   if (!w) {
     if (ev.action === 'start') h.discovery.later(ev.id);
     return;

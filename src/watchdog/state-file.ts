@@ -38,6 +38,7 @@ const slotSchema = z.object({
   alertedAt: z.optional(z.number()),
   seen: z.optional(z.array(z.string())),
   alertedId: z.optional(z.string()),
+  windowMs: z.optional(z.number().check(z.positive())),
 });
 const fileSchema = z.object({
   version: z.literal(1),

@@ -35,6 +35,11 @@ export interface SlotRecord {
    * keys were theirs holds the task's container id.
    */
   readonly alertedId?: string;
+  /**
+   * A node's record: its slot's `healer.crashloop.window`, as its latest failed task told it. Kept so a
+   * restarted healer ends (and forgets) the slot by its own window, not `defaults.crashloop.window`.
+   */
+  readonly windowMs?: number;
 }
 
 export interface SlotRules {
