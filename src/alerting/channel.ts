@@ -41,7 +41,11 @@ export class Channel {
   private readonly throttle: ThrottleWindows;
   private readonly abort = new AbortController();
   private tokens: number;
-  private refilledAt = Date.now();
+  /**
+   * Throttle windows and the rate limit are durations, measured on monotonic time as the timers that end
+   * them are: on the wall clock, a step back put the bucket into debt for the step (no alert for an hour).
+   */
+  private refilledAt = performance.now();
   private working: Promise<void> | undefined;
   private idle: (() => void)[] = [];
 
@@ -124,7 +128,7 @@ export class Channel {
 
   private async takeToken(): Promise<void> {
     for (;;) {
-      const now = Date.now();
+      const now = performance.now();
       this.tokens = Math.min(this.opts.perMinute, this.tokens + ((now - this.refilledAt) / 60_000) * this.opts.perMinute);
       this.refilledAt = now;
       if (this.tokens >= 1) {

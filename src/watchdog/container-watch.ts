@@ -3,7 +3,7 @@ import type { Policy, ProbePolicy } from '../config/policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import type { Prober, ProbeResult } from '../probes/types.ts';
-import type { Clock } from './clock.ts';
+import { monotonic, type Clock } from './clock.ts';
 import { EventReader } from './event-reader.ts';
 import type { HistorySink } from './history.ts';
 import type { Observer, WatchCounts, WatchEffects } from './watch-types.ts';
@@ -64,10 +64,10 @@ export class ContainerWatch {
   private readonly deps: WatchDeps;
   private rules: Rules;
   /**
-   * Per probe role: its timer, planned time, run in flight and abort controller. Plain fields, set and
-   * cleared in place: Map/Set churn at every probe left garbage that lived until the next one.
+   * Per probe role: its timer, planned time, due time (monotonic), run in flight and abort controller.
+   * Plain fields, set and cleared in place: Map/Set churn at every probe left garbage until the next one.
    */
-  private readonly slots: Record<Role, { timer?: object | undefined; planned?: number | undefined; run?: Promise<void> | undefined; ctl?: AbortController | undefined }> = {
+  private readonly slots: Record<Role, { timer?: object | undefined; planned?: number | undefined; due?: number | undefined; run?: Promise<void> | undefined; ctl?: AbortController | undefined }> = {
     liveness: {},
     readiness: {},
   };
@@ -105,12 +105,12 @@ export class ContainerWatch {
   }
 
   /**
-   * How long the most overdue probe schedule is past its planned time (0 when all are on time). A
-   * schedule that stops firing is a dead loop: /healthz reports it.
+   * How long the most overdue probe timer is past its due time, on monotonic time (0 when all are on
+   * time). A schedule that stops firing is a dead loop: /healthz reports it; a wall-clock step is not one.
    */
-  overdueMs(now: number): number {
+  overdueMs(mono: number): number {
     let worst = 0;
-    for (const slot of [this.slots.liveness, this.slots.readiness]) if (slot.planned !== undefined) worst = Math.max(worst, now - slot.planned);
+    for (const slot of [this.slots.liveness, this.slots.readiness]) if (slot.due !== undefined) worst = Math.max(worst, mono - slot.due);
     return this.closed ? 0 : worst;
   }
 
@@ -220,12 +220,14 @@ export class ContainerWatch {
     const now = this.deps.clock.now();
     const slot = this.slots[role];
     const at = nextRun(p, now, slot.planned);
+    const due = monotonic(this.deps.clock) + Math.max(0, at - now);
     slot.planned = at;
+    slot.due = due;
     // (A cron schedule's next run can lie past Node's timer limit: a yearly one. Never probed early.)
     timerAt(this.deps.clock, at, () => {
       slot.timer = undefined;
       this.guard(() => {
-        this.deps.observer.drift(Math.max(0, this.deps.clock.now() - at) / 1000);
+        this.deps.observer.drift(Math.max(0, monotonic(this.deps.clock) - due) / 1000);
         this.tick(role, p);
         this.schedule(role, p);
       });

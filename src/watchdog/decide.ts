@@ -24,7 +24,8 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   const kind = actionFor(want, rules);
   if (kind === undefined) return { state: { ...s, pending: undefined }, actions: [] };
   if (kind === 'stop') {
-    if (want.notBefore !== undefined && at < want.notBefore) return { state: { ...s, pending: want }, actions: [] };
+    // Woken early (the wall clock was stepped back meanwhile): asks again, so the retry is never left unasked.
+    if (want.notBefore !== undefined && at < want.notBefore) return { state: { ...s, pending: want }, actions: [{ type: 'wake', at: want.notBefore, reason: want.reason, purpose: 'backoff' }] };
     if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason, cause: want.cause }] };
     return { state: s, actions: [{ type: 'stop', reason: want.reason, cause: want.cause }] };
   }

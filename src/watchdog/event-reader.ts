@@ -143,6 +143,9 @@ export class EventReader {
 
   /** Someone else's stop signal reached the running container within the window and it has not exited. */
   stopSignalled(now: number): boolean {
+    // A signal stamped after `now` (the wall clock was stepped back since): the window runs from now,
+    // so it neither lasts the step longer nor is dropped (a stop under way is not read as a crash).
+    if (this.stopSignalAt !== undefined && this.stopSignalAt > now) this.stopSignalAt = now;
     return this.stopSignalAt !== undefined && now - this.stopSignalAt <= STOP_SIGNAL_WINDOW_MS;
   }
 
@@ -196,7 +199,7 @@ export class EventReader {
         }
         return { type: 'started', at: now };
       case 'die': {
-        const byOperator = this.stopSignalAt !== undefined && now - this.stopSignalAt <= STOP_SIGNAL_WINDOW_MS;
+        const byOperator = this.stopSignalled(now);
         this.stopSignalAt = undefined;
         const down: Down = byOperator ? { type: 'stopped', by: 'operator', at: now } : { type: 'stopped', by: 'exit', at: now, exitCode: ev.exitCode ?? -1, oom: this.oom };
         this.lastDown = down;

@@ -107,7 +107,10 @@ export class TaskSlots {
     // in the window. A later, unrelated death (one earlier failure, minutes before) is still told.
     const key = slotKey(t);
     const rules = this.rules(w);
-    for (const [k, d] of this.diedAt) if (now - d.at >= d.windowMs) this.diedAt.delete(k);
+    for (const [k, d] of this.diedAt) {
+      if (d.at > now) d.at = now; // the clock was stepped back since: the window counts from here
+      if (now - d.at >= d.windowMs) this.diedAt.delete(k);
+    }
     if (this.diedAt.has(key) && r !== undefined && loopPace(r, t.taskId, now, rules)) return false;
     this.diedAt.set(key, { at: now, windowMs: rules.windowMs });
     return true;
@@ -163,7 +166,7 @@ export class TaskSlots {
   private endWhenQuiet(key: string, r: SlotRecord, windowMs: number): void {
     if (this.stopped) return;
     const now = this.deps.clock.now();
-    const last = r.failures.at(-1)?.at ?? now;
+    const last = Math.min(r.failures.at(-1)?.at ?? now, now); // (a time ahead: the clock was stepped back)
     // Capped at Node's timer limit (the state file's times may lie far ahead of the clock): looked at early,
     // the slot is still in its window, and the look re-arms.
     const timer = this.deps.clock.setTimeout(() => this.lookQuiet(key), delayUntil(last + windowMs, now));

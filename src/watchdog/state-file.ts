@@ -76,7 +76,8 @@ export class StateFile {
   private readonly slotEntries = new Map<string, SlotRecord>();
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
-  private lastWriteAt = 0;
+  /** Monotonic, as the write gap's timer: a wall-clock step back would hold writes for the step. */
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
   private chain: Promise<boolean> = Promise.resolve(true);
   writes = 0;
 
@@ -170,7 +171,7 @@ export class StateFile {
     this.timer = undefined;
     if (!this.dirty) return this.chain;
     this.dirty = false;
-    this.lastWriteAt = Date.now();
+    this.lastWriteAt = performance.now();
     // The snapshot is taken now, so later changes wait for the next write.
     const containers = Object.fromEntries([...this.entries].map(([id, { savedAt: _loaded, ...c }]) => [id, c]));
     const slots = this.slotEntries.size > 0 ? { slots: Object.fromEntries(this.slotEntries) } : {};
@@ -191,7 +192,7 @@ export class StateFile {
   private schedule(): void {
     this.dirty = true;
     if (this.timer) return;
-    const wait = Math.max(0, this.lastWriteAt + WRITE_GAP_MS - Date.now());
+    const wait = Math.max(0, this.lastWriteAt + WRITE_GAP_MS - performance.now());
     this.timer = setTimeout(() => void this.flush(), wait);
     this.timer.unref();
   }

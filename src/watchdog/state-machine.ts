@@ -8,6 +8,7 @@
 import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, uncountRestart, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
 import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
+import { clampFuture } from './clock-step.ts';
 import { decide, requeue } from './decide.ts';
 import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
 
@@ -35,7 +36,7 @@ export function initialState(opts: { running: boolean; paused?: boolean; started
 }
 
 export function step(s: MachineState, input: Input, rules: Rules, ctx: Context = NO_CONTEXT): Step {
-  const out = decideInput(s, input, rules, ctx);
+  const out = decideInput(clampFuture(s, input.at, rules.backoff.maxMs), input, rules, ctx);
   return out.state === s ? out : bookkeeping(s, out, rules);
 }
 
@@ -189,7 +190,8 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
 }
 
 /** healer (re)started while the container was down after a crash: take the on-exit decision again. */
-export function resumeExited(s: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+export function resumeExited(state: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+  const s = clampFuture(state, at, rules.backoff.maxMs); // the state file may have been written on a clock ahead
   // A start healer owed when it (re)started: the container is down because of healer's own restart.
   if (s.lifecycle === 'exited' && s.owedStart) return decide(s, s.owedStart, at, rules, ctx);
   if (s.lifecycle !== 'exited' || !s.lastExit || !startsAfterExit(rules)) return { state: s, actions: [] };

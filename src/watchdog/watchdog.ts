@@ -15,7 +15,7 @@ import type { Lookup } from '../probes/pin.ts';
 import type { Prober } from '../probes/types.ts';
 import { Actor } from './actor.ts';
 import { hostAlert } from './alert-input.ts';
-import type { Clock } from './clock.ts';
+import { monotonic, type Clock } from './clock.ts';
 import { NO_OBSERVER, type ContainerWatch, type Observer, type WatchEffects } from './container-watch.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
 import { Breaker } from './breaker.ts';
@@ -194,9 +194,9 @@ export class Watchdog {
   health(): { ok: true } | { ok: false; reason: string } {
     if (this.stopping) return { ok: false, reason: 'healer is stopping' };
     if (!this.engineReachable) return { ok: false, reason: 'docker engine unreachable' };
-    const now = this.deps.clock.now();
+    const mono = monotonic(this.deps.clock);
     for (const w of this.watches.values()) {
-      const late = w.overdueMs(now);
+      const late = w.overdueMs(mono);
       if (late > STALL_MS) return { ok: false, reason: `probe loop stalled: ${w.name}'s probe is ${Math.round(late / 1000)}s overdue` };
     }
     return { ok: true };
