@@ -8,7 +8,7 @@ import type { TaskSlots } from './slot-watch.ts';
 /** What routing an engine event reaches: the watches, discovery, history and the service slots. */
 export interface EventHost {
   readonly watches: ReadonlyMap<string, ContainerWatch>;
-  readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health'>;
+  readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health' | 'unwatched'>;
   readonly history: HistorySink;
   readonly slots: TaskSlots;
   readonly clock: Clock;
@@ -22,6 +22,8 @@ export function routeEvent(ev: ContainerEvent, h: EventHost): void {
   const w = h.watches.get(ev.id);
   if (ev.action === 'destroy') return void h.discovery.removed(ev.id);
   if (!w) {
+    // Held while its first inspect is out, for the watch that makes; a start (re)opens one.
+    h.discovery.unwatched(ev);
     if (ev.action === 'start') h.discovery.later(ev.id);
     return;
   }

@@ -243,6 +243,7 @@ export class Watchdog {
           info: (id) => this.watches.get(id)?.info,
           engineUp: () => this.engineReachable,
         }),
+      replay: (ev: ContainerEvent) => this.onEvent(ev),
       release: (w: ContainerWatch, removed: boolean) => {
         void w.close();
         if (removed) this.deps.alerter.containerGone(w.id);
