@@ -175,7 +175,8 @@ export class Discovery {
       w.feed(downFromInspect(info, now));
       return;
     }
-    if (info.running && s.lifecycle !== 'running' && s.lifecycle !== 'paused' && !s.inFlight) w.feed({ type: 'started', at: now });
+    // A start from an exit, when RestartCount grew: the restart policy's, counted just above.
+    if (info.running && s.lifecycle !== 'running' && s.lifecycle !== 'paused' && !s.inFlight) w.feed({ type: 'started', at: now, counted: missed > 0 });
     if (info.running && info.paused !== (w.state.lifecycle === 'paused')) w.feed({ type: info.paused ? 'paused' : 'unpaused', at: now });
     // Docker sends health_status only on a change: one missed while the stream was down is read here.
     if (info.running && w.policy.liveness?.spec.kind === 'docker' && (info.health === 'unhealthy' || info.health === 'healthy')) {

@@ -101,7 +101,11 @@ export type Input =
   | { readonly type: 'probe'; readonly role: Role; readonly ok: boolean; readonly at: number }
   /** Docker's own HEALTHCHECK verdict, from a health_status event or inspect. */
   | { readonly type: 'health'; readonly status: 'healthy' | 'unhealthy' | 'starting'; readonly at: number }
-  | { readonly type: 'started'; readonly at: number }
+  /**
+   * It runs. `counted`: the engine restarts that brought it back are counted already (the RestartCount
+   * growth read at a resync), so a restart-policy start from an exit is not counted again.
+   */
+  | { readonly type: 'started'; readonly at: number; readonly counted?: boolean }
   /** The container went down: an operator's stop, or an exit (crash or clean). */
   | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
   | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }

@@ -257,6 +257,14 @@ describe('crash loops', () => {
     expect(types).toEqual(['crashloop']);
     expect(state.budget.restarts).toHaveLength(6);
   });
+
+  it('does not count again the restart-policy start whose RestartCount growth a resync counted', () => {
+    const r = rules({ engineRestarts: true });
+    const died: Input = { type: 'stopped', by: 'exit', exitCode: 3, oom: false, at: 1 };
+    const { state } = run([died, { type: 'engine_restarts', count: 1, at: 5 }, { type: 'started', at: 5, counted: true }], r);
+    expect(state.budget.restarts).toEqual([5]);
+    expect(state.lifecycle).toBe('running');
+  });
 });
 
 describe('exits', () => {
