@@ -10,6 +10,7 @@ import { downFromInspect } from './exits.ts';
 import { evaluate } from './discover.ts';
 import { EarlyEvents } from './early-events.ts';
 import { Limit } from './limit.ts';
+import { takeInfo } from './reroute.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
 
 /** A container healer saw but cannot watch because of its labels. */
@@ -162,7 +163,8 @@ export class Discovery {
   /** New inspect data for a watched container; on resync, what the event stream did not say. */
   private update(w: ContainerWatch, info: ContainerInfo, resync: boolean): void {
     const missed = info.restartCount - w.info.restartCount;
-    w.info = info;
+    // Also how a network's connect or disconnect of it reaches its probes (event-router.ts).
+    takeInfo(w, info, this.deps.clock.now());
     w.followRestartPolicy();
     if (missed !== 0) this.persist(w);
     if (!resync) return;

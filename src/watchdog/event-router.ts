@@ -21,6 +21,8 @@ export interface EventHost {
 export function routeEvent(ev: ContainerEvent, h: EventHost): void {
   const w = h.watches.get(ev.id);
   if (ev.action === 'destroy') return void h.discovery.removed(ev.id);
+  // Joined or left a network: where its probes go is read again (discovery.ts update, reroute.ts).
+  if (ev.action === 'network_connect' || ev.action === 'network_disconnect') return w ? h.discovery.later(ev.id) : undefined;
   if (!w) {
     // Held while its first inspect is out, for the watch that makes; a start (re)opens one.
     h.discovery.unwatched(ev);

@@ -128,6 +128,11 @@ export type Input =
   | { readonly type: 'engine_restarts'; readonly count: number; readonly at: number }
   /** The container whose network namespace this one shares was restarted. */
   | { readonly type: 'restart_requested'; readonly reason: string; readonly at: number }
+  /**
+   * The container's networks changed (`docker network disconnect/connect`): the probes that failed went
+   * to an address no longer its own, so their run counts no more, nor a restart they called for.
+   */
+  | { readonly type: 'rerouted'; readonly at: number }
   /** `docker pause` / `docker unpause`. */
   | { readonly type: 'paused'; readonly at: number }
   | { readonly type: 'unpaused'; readonly at: number };

@@ -76,6 +76,9 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
     case 'restart_requested':
       if (s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
       return decide(s, { kind: 'restart', reason: input.reason, cause: 'namespace' }, at, rules, ctx);
+    case 'rerouted':
+      if (s.inFlight || (s.lifecycle !== 'running' && s.lifecycle !== 'paused')) return { state: s, actions: [] };
+      return { state: { ...s, liveness: settled(s.liveness), readiness: settled(s.readiness), pending: s.pending?.cause === 'liveness' ? undefined : s.pending }, actions: [] };
     case 'paused':
       // (While healer's own restart or start is answered, the pause is of the new run: kept.)
       if (s.lifecycle !== 'running' && s.lifecycle !== 'restarting' && !s.inFlight) return { state: s, actions: [] };

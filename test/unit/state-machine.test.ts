@@ -39,6 +39,18 @@ describe('liveness', () => {
     expect(state).toMatchObject({ lifecycle: 'restarting', inFlight: true });
   });
 
+  it('forgets the failures of probes sent to an address that is no longer the container\'s (networks changed)', () => {
+    // Two failures at the old address, then the move: a third failure is the first of a new run.
+    expect(run([fail(1), fail(2), { type: 'rerouted', at: 3 }, fail(4)]).types).toEqual([]);
+    expect(run([fail(1), fail(2), fail(4)]).types).toEqual(['unhealthy', 'restart']);
+    // A probe restart held back by its backoff is dropped with them; a move during healer's own action changes nothing.
+    const held = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, at: 4 }, fail(5), fail(6), fail(7)]);
+    expect(held.state.pending?.cause).toBe('liveness');
+    expect(step(held.state, { type: 'rerouted', at: 8 }, rules(), free).state.pending).toBeUndefined();
+    const inFlight = run([fail(1), fail(2), fail(3)]).state;
+    expect(step(inFlight, { type: 'rerouted', at: 4 }, rules(), free).state).toBe(inFlight);
+  });
+
   it('does not act on failures that are not in a row', () => {
     expect(run([fail(10), fail(20), pass(30), fail(40), fail(50)]).types).toEqual([]);
   });
