@@ -2,10 +2,11 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineKind, eventFilter, type EngineInfo } from './dialect.ts';
 import { toContainerInfo } from './inspect.ts';
+import { NetworkKinds } from './networks.ts';
 import { taskStanding, type TaskStanding } from './services.ts';
 import type { ContainerInfo } from './types.ts';
 import { ANSWER_MS, EngineError, statusOf, unanswered, wrap } from './engine-error.ts';
-import { demux, readBounded } from './read-stream.ts';
+import { demux, readBounded } from './streams.ts';
 
 export { parseEvent } from './parse-event.ts';
 export { ANSWER_MS, EngineError };
@@ -32,10 +33,13 @@ export const FOLLOWED_NETWORK_ACTIONS = ['connect', 'disconnect'] as const;
  */
 export class Engine {
   readonly docker: Docker;
+  /** The drivers of the networks containers are on, for the address an empty probe host stands for. */
+  readonly networks: NetworkKinds;
   private info: EngineInfo | undefined;
   /** `info` comes from connectDocker; without it the engine is recognised on the first openEvents. */
   constructor(docker: Docker, info?: EngineInfo) {
     this.docker = docker;
+    this.networks = new NetworkKinds(docker, Date.now, READ_MS);
     this.info = info;
   }
 
@@ -77,7 +81,8 @@ export class Engine {
   async inspect(id: string): Promise<ContainerInfo | undefined> {
     const abortSignal = AbortSignal.timeout(READ_MS);
     try {
-      return toContainerInfo(await this.docker.getContainer(id).inspect({ abortSignal }));
+      const raw = await this.docker.getContainer(id).inspect({ abortSignal });
+      return toContainerInfo(raw, await this.networks.of(raw.NetworkSettings?.Networks));
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw wrap(`inspect ${id.slice(0, 12)}`, 'GET /containers/{id}/json', unanswered(err, abortSignal, READ_MS));

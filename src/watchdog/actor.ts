@@ -12,7 +12,8 @@ import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { Limit } from './limit.ts';
 import { probedOverNetwork, sameRoute, takeInfo } from './reroute.ts';
-import type { ActionKind, Cause } from './machine-types.ts';
+import type { NamespaceChildren } from './namespace-children.ts';
+import type { ActionKind, Cause, Context } from './machine-types.ts';
 import type { StateFile } from './state-file.ts';
 
 export interface ActorDeps {
@@ -22,10 +23,12 @@ export interface ActorDeps {
   readonly state: StateFile;
   readonly self: { readonly ids: readonly string[]; readonly hostname: string };
   readonly maxConcurrent: number;
-  /** The watches, for the containers in a restarted container's network namespace. */
-  readonly watches: () => Iterable<ContainerWatch>;
+  /** The containers in a restarted container's network namespace, asked to restart after it. */
+  readonly namespace: Pick<NamespaceChildren, 'ownerStarted'>;
   /** Healer's own actions, for the status page's history. */
   readonly history: HistorySink;
+  /** What the rest of the host says now (the breaker, dependencies): a queued action is judged again by it. */
+  readonly context: (w: ContainerWatch) => Context;
 }
 
 const HISTORY_EVENT = { restart: 'restarted', start: 'started', stop: 'stopped', replace: 'replaced' } as const;
@@ -62,7 +65,7 @@ export class Actor {
   }
 
   async act(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void> {
-    let done: boolean;
+    let done: boolean | 'deferred';
     try {
       // The inspect data its probes were routed with when this was decided.
       const decidedOn = w.info;
@@ -86,6 +89,10 @@ export class Actor {
       return;
     }
     const now = this.deps.clock.now();
+    if (done === 'deferred') {
+      w.log.warn({ reason, action: kind }, `${kind} not sent: restarts are paused or held since it was decided; it waits as one decided now would`);
+      return w.feed({ type: 'requeued', want: { kind: kind === 'start' ? 'start' : 'restart', reason, cause }, at: now });
+    }
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
     // Someone started it again while healer stopped it: it runs, and is read from its own events.
     if ((kind === 'stop' || kind === 'replace') && done) {
@@ -132,8 +139,11 @@ export class Actor {
     else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now, w.info.finishedAt > 0 ? w.info.finishedAt : now));
   }
 
-  /** One action on fresh information; false when the container is no longer in the state that called for it. */
-  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo): Promise<boolean> {
+  /**
+   * One action on fresh information; false when the container is no longer in the state that called for
+   * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails).
+   */
+  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo): Promise<boolean | 'deferred'> {
     const fresh = await this.deps.engine.inspect(w.id);
     if (!fresh) {
       w.log.info({ reason }, `${kind} skipped: container is gone`);
@@ -154,6 +164,11 @@ export class Actor {
       w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
       return false;
     }
+    // Decided before the breaker opened (many containers failing together) and queued for a slot since:
+    // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
+    // stop is not held by the breaker (it restarts nothing).
+    const ctx = kind === 'stop' ? undefined : this.deps.context(w);
+    if (ctx && (ctx.paused || ctx.heldBy !== undefined)) return 'deferred';
     // The restart budget that counts this action goes to disk now (not waited for: an fsync on a busy
     // disk must not hold up the restart).
     void this.deps.state.flush();
@@ -225,10 +240,6 @@ export class Actor {
 
   /** Containers in X's network namespace lose their network when X goes down: restart them after it is back. */
   private restartNamespaceChildren(owner: ContainerWatch, how: string): void {
-    for (const child of this.deps.watches()) {
-      if (child.info.networkMode === `container:${owner.id}` && child.info.running) {
-        child.feed({ type: 'restart_requested', reason: `shares the network namespace of ${owner.name}, which was ${how}`, at: this.deps.clock.now() });
-      }
-    }
+    void this.deps.namespace.ownerStarted({ id: owner.id, name: owner.name }, how);
   }
 }

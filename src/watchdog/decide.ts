@@ -53,3 +53,16 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
     actions,
   };
 }
+
+/**
+ * An action decided earlier that waited for an engine slot and was not sent when its turn came (the
+ * breaker opened meanwhile): its decision is undone (the restart it recorded, the in-flight mark) and
+ * taken again now, so it waits exactly as one decided now would, and goes out when the breaker closes.
+ */
+export function requeue(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
+  if (!s.inFlight) return { state: s, actions: [] };
+  const restarts = s.budget.restarts.slice(0, -1);
+  const budget: Budget = { ...s.budget, restarts, level: Math.max(0, s.budget.level - 1), lastRestartAt: restarts.at(-1) };
+  const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
+  return decide({ ...s, inFlight: false, lifecycle, budget }, want, at, rules, ctx);
+}

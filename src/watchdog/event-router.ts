@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import type { Discovery } from './discovery.ts';
 import type { HistorySink } from './history.ts';
+import type { NamespaceChildren } from './namespace-children.ts';
 import type { TaskSlots } from './slot-watch.ts';
 
 /** What routing an engine event reaches: the watches, discovery, history and the service slots. */
@@ -12,6 +13,8 @@ export interface EventHost {
   readonly history: HistorySink;
   readonly slots: TaskSlots;
   readonly clock: Clock;
+  /** The containers sharing a started container's network namespace (namespace-children.ts). */
+  readonly namespace: Pick<NamespaceChildren, 'started'>;
 }
 
 /**
@@ -23,6 +26,8 @@ export function routeEvent(ev: ContainerEvent, h: EventHost): void {
   if (ev.action === 'destroy') return void h.discovery.removed(ev.id);
   // Joined or left a network: where its probes go is read again (discovery.ts update, reroute.ts).
   if (ev.action === 'network_connect' || ev.action === 'network_disconnect') return w ? h.discovery.later(ev.id) : undefined;
+  // Whoever started it (healer, its restart policy, an operator), and watched or not: its children lost their network.
+  if (ev.action === 'start') h.namespace.started(ev.id, ev.name);
   if (!w) {
     // Held while its first inspect is out, for the watch that makes; a start (re)opens one.
     h.discovery.unwatched(ev);

@@ -122,6 +122,11 @@ export type Input =
    * is awaited, and the retry held, for the stop-signal window).
    */
   | { readonly type: 'stop_failed'; readonly error: string; readonly retry: Pending; readonly attempt: number; readonly draining: boolean; readonly at: number }
+  /**
+   * healer's own action, decided earlier, was not sent when its turn for an engine slot came: the breaker
+   * opened (or a dependency failed) meanwhile. Undone, and `want` decided again now.
+   */
+  | { readonly type: 'requeued'; readonly want: Pending; readonly at: number }
   /** Time passed, or the context changed: take pending decisions again, reset the budget when due. */
   | { readonly type: 'tick'; readonly at: number }
   /** Restarts the engine did while healer could not see events (RestartCount grew). */

@@ -8,7 +8,7 @@
 import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
 import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
-import { decide } from './decide.ts';
+import { decide, requeue } from './decide.ts';
 import type { Action, Context, Exit, Input, MachineState, Role, Rules, Step, Track } from './machine-types.ts';
 
 export type * from './machine-types.ts';
@@ -71,6 +71,8 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       const next = { ...s, budget };
       return next.pending ? decide({ ...next, pending: undefined }, next.pending, at, rules, ctx) : { state: next, actions: [] };
     }
+    case 'requeued':
+      return requeue(s, input.want, at, rules, ctx);
     case 'engine_restarts':
       return countEngineRestarts(s, input.count, at, rules);
     case 'restart_requested':

@@ -23,6 +23,7 @@ import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, type HistorySink } from './history.ts';
 import { watchEffects } from './effects.ts';
 import { routeEvent } from './event-router.ts';
+import { NamespaceChildren } from './namespace-children.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
 import { OrphanScan } from './orphan-scan.ts';
 import { TaskSlots } from './slot-watch.ts';
@@ -76,6 +77,7 @@ export class Watchdog {
     return this.breaker.open;
   }
   private readonly breaker: Breaker;
+  private readonly namespace: NamespaceChildren;
   private readonly history: HistorySink;
   /** Where labels may aim probes (watchdog.yml's probes.*), judged at each probe too. */
   private readonly rules: ProbeRules;
@@ -101,6 +103,7 @@ export class Watchdog {
       const swarm = deps.swarm ?? new SwarmView(deps.engine.docker);
       this.cluster = new ClusterCount({ swarm, loaded: deps.loaded, state: deps.state, clock: deps.clock, log: deps.log.child({ component: 'cluster' }), alerter: deps.alerter, history: this.history });
     }
+    this.namespace = new NamespaceChildren({ engine: deps.engine, clock: deps.clock, watches: () => this.watches.values() });
     this.actor = new Actor({
       engine: deps.engine,
       clock: deps.clock,
@@ -109,7 +112,8 @@ export class Watchdog {
       self: deps.self,
       maxConcurrent: deps.loaded.config.guards.max_concurrent_restarts,
       history: this.history,
-      watches: () => this.watches.values(),
+      namespace: this.namespace,
+      context: (w) => this.effects.context(w),
     });
     this.effects = watchEffects({
       actor: this.actor,
@@ -255,7 +259,7 @@ export class Watchdog {
   /** Routes one engine event (event-router.ts); healer's own and those after stop() are dropped. */
   private onEvent(ev: ContainerEvent): void {
     if (this.stopping || isSelf(ev.id, this.deps.self)) return;
-    routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, slots: this.slots, clock: this.deps.clock });
+    routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, slots: this.slots, clock: this.deps.clock, namespace: this.namespace });
   }
 
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
