@@ -10,6 +10,7 @@ import { demux, readBounded } from './streams.ts';
 
 export { parseEvent } from './parse-event.ts';
 export { ANSWER_MS, EngineError };
+export { demux };
 
 /**
  * How long a read (ping, list, inspect, logs) may take. Every Engine API call has a bound: one hung
@@ -19,6 +20,12 @@ export const READ_MS = 10_000;
 
 /** Event actions the watchdog follows; the engine filters the stream to these. */
 export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename', 'pause', 'unpause', 'update'] as const;
+/**
+ * A network's events followed: a container joining or leaving one (`docker network disconnect`) changes
+ * the address its probes go to, and nothing else tells (its inspect data is otherwise read again only as
+ * it starts). Read as `network_connect`/`network_disconnect` of the container (parse-event.ts).
+ */
+export const FOLLOWED_NETWORK_ACTIONS = ['connect', 'disconnect'] as const;
 
 /**
  * The only code that talks to the Engine API. Every failure is an EngineError with the call named, so
@@ -210,13 +217,16 @@ export class Engine {
     return taskStanding(this.docker, taskId, containerId);
   }
 
-  /** Opens the container event stream from `since` (seconds), filtered to FOLLOWED_ACTIONS in the engine's names. */
+  /**
+   * Opens the event stream from `since` (seconds): container events filtered to FOLLOWED_ACTIONS in the
+   * engine's names, and networks' connect/disconnect (the engine matches any listed type and action).
+   */
   async openEvents(sinceSeconds: number | undefined): Promise<Readable> {
     const { engine } = await this.describe();
     try {
       return (await this.docker.getEvents({
         ...(sinceSeconds !== undefined ? { since: sinceSeconds } : {}),
-        filters: { type: ['container'], event: eventFilter(engine, FOLLOWED_ACTIONS) },
+        filters: { type: ['container', 'network'], event: [...eventFilter(engine, FOLLOWED_ACTIONS), ...FOLLOWED_NETWORK_ACTIONS] },
       })) as Readable;
     } catch (err) {
       throw wrap('follow events', 'GET /events', err);

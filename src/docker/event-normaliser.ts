@@ -80,6 +80,8 @@ export class EventNormaliser {
   }
 
   push(ev: ContainerEvent): void {
+    // Not part of a container's run (Podman's holds are of kill, die and stop): passed on as they come.
+    if (ev.action === 'network_connect' || ev.action === 'network_disconnect') return this.emit(ev);
     const h = this.state(ev.id);
     if (ev.action === 'health_status') {
       if (ev.health === h.health) return;

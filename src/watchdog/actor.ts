@@ -4,12 +4,14 @@ import type { Alerter } from '../alerting/alerter.ts';
 export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'>;
 import type { Engine } from '../docker/engine.ts';
 import { isSelf } from '../docker/self.ts';
+import type { ContainerInfo } from '../docker/types.ts';
 import { containerAlert } from './alert-input.ts';
 import type { HistorySink } from './history.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { Limit } from './limit.ts';
+import { probedOverNetwork, sameRoute, takeInfo } from './reroute.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { ActionKind, Cause, Context } from './machine-types.ts';
 import type { StateFile } from './state-file.ts';
@@ -65,7 +67,9 @@ export class Actor {
   async act(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void> {
     let done: boolean | 'deferred';
     try {
-      done = await this.slots.run(() => this.perform(w, kind, reason));
+      // The inspect data its probes were routed with when this was decided.
+      const decidedOn = w.info;
+      done = await this.slots.run(() => this.perform(w, kind, reason, cause, decidedOn));
     } catch (err) {
       const error = (err as Error).message;
       if (kind === 'stop') return this.stopFailed(w, reason, cause, error);
@@ -140,13 +144,18 @@ export class Actor {
    * One action on fresh information; false when the container is no longer in the state that called for
    * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails).
    */
-  private async perform(w: ContainerWatch, kind: ActionKind, reason: string): Promise<boolean | 'deferred'> {
+  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo): Promise<boolean | 'deferred'> {
     const fresh = await this.deps.engine.inspect(w.id);
     if (!fresh) {
       w.log.info({ reason }, `${kind} skipped: container is gone`);
       return false;
     }
-    w.info = fresh;
+    takeInfo(w, fresh, this.deps.clock.now());
+    // Its networks changed since (`docker network disconnect`): the failures were of another address.
+    if (kind !== 'start' && cause === 'liveness' && probedOverNetwork(w) && !sameRoute(decidedOn, fresh)) {
+      w.log.info({ reason }, `${kind} skipped: the container's networks changed since its probes failed`);
+      return false;
+    }
     if (isSelf(fresh.id, this.deps.self)) return false;
     // An operator stopped it while this start waited (`docker stop` after an exit healer took for a crash).
     // Or someone's stop signal reached it after the decision: its exit is theirs, a restart would undo it.

@@ -112,7 +112,11 @@ export type Input =
   | { readonly type: 'probe'; readonly role: Role; readonly ok: boolean; readonly at: number }
   /** Docker's own HEALTHCHECK verdict, from a health_status event or inspect. */
   | { readonly type: 'health'; readonly status: 'healthy' | 'unhealthy' | 'starting'; readonly at: number }
-  | { readonly type: 'started'; readonly at: number }
+  /**
+   * It runs. `counted`: the engine restarts that brought it back are counted already (the RestartCount
+   * growth read at a resync), so a restart-policy start from an exit is not counted again.
+   */
+  | { readonly type: 'started'; readonly at: number; readonly counted?: boolean }
   /** The container went down: an operator's stop, or an exit (crash or clean). */
   | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
   | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
@@ -143,6 +147,11 @@ export type Input =
   | { readonly type: 'engine_restarts'; readonly count: number; readonly at: number }
   /** The container whose network namespace this one shares was restarted. */
   | { readonly type: 'restart_requested'; readonly reason: string; readonly at: number }
+  /**
+   * The container's networks changed (`docker network disconnect/connect`): the probes that failed went
+   * to an address no longer its own, so their run counts no more, nor a restart they called for.
+   */
+  | { readonly type: 'rerouted'; readonly at: number }
   /** `docker pause` / `docker unpause`. */
   | { readonly type: 'paused'; readonly at: number }
   | { readonly type: 'unpaused'; readonly at: number };

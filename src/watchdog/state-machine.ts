@@ -51,7 +51,7 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       return onVerdict(s, 'liveness', input.status === 'healthy', at, h.rules, ctx, h.reason);
     }
     case 'started':
-      return onStarted(s, at, rules);
+      return onStarted(s, at, rules, input.counted === true);
     case 'stopped':
       // While an action is under way its own events are not inputs; an operator's stop is kept, so a
       // start not yet sent is dropped (the actor looks) and the container stays stopped after it.
@@ -81,6 +81,9 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
     case 'restart_requested':
       if (s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
       return decide(s, { kind: 'restart', reason: input.reason, cause: 'namespace' }, at, rules, ctx);
+    case 'rerouted':
+      if (s.inFlight || (s.lifecycle !== 'running' && s.lifecycle !== 'paused')) return { state: s, actions: [] };
+      return { state: { ...s, liveness: settled(s.liveness), readiness: settled(s.readiness), pending: s.pending?.cause === 'liveness' ? undefined : s.pending }, actions: [] };
     case 'paused':
       // (While healer's own restart or start is answered, the pause is of the new run: kept.)
       if (s.lifecycle !== 'running' && s.lifecycle !== 'restarting' && !s.inFlight) return { state: s, actions: [] };
@@ -130,7 +133,7 @@ function onStopFailed(s: MachineState, input: Extract<Input, { type: 'stop_faile
   return { state: { ...s, pending: { ...input.retry, notBefore: due } }, actions: [...failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
 }
 
-function onStarted(s: MachineState, at: number, rules: Rules): Step {
+function onStarted(s: MachineState, at: number, rules: Rules, counted: boolean): Step {
   const fresh: MachineState = {
     ...s,
     lifecycle: 'running',
@@ -145,6 +148,7 @@ function onStarted(s: MachineState, at: number, rules: Rules): Step {
   if (s.inFlight) return { state: { ...withHealth, lifecycle: s.lifecycle === 'exited' ? 'running' : withHealth.lifecycle }, actions: [] };
   // Back from an exit without healer: the engine's restart policy (counted), or an operator's start.
   if (s.lifecycle === 'exited' && rules.engineRestarts) {
+    if (counted) return { state: withHealth, actions: [] };
     const out = countEngineRestarts(withHealth, 1, at, rules);
     return rules.liveness ? out : { ...out, state: { ...out.state, budget: healthy(out.state.budget, at) } };
   }

@@ -247,6 +247,7 @@ export class Watchdog {
           info: (id) => this.watches.get(id)?.info,
           engineUp: () => this.engineReachable,
         }),
+      replay: (ev: ContainerEvent) => this.onEvent(ev, true),
       release: (w: ContainerWatch, removed: boolean) => {
         void w.close();
         if (removed) this.deps.alerter.containerGone(w.id);
@@ -256,9 +257,9 @@ export class Watchdog {
   }
 
   /** Routes one engine event (event-router.ts); healer's own and those after stop() are dropped. */
-  private onEvent(ev: ContainerEvent): void {
+  private onEvent(ev: ContainerEvent, replayed = false): void {
     if (this.stopping || isSelf(ev.id, this.deps.self)) return;
-    routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, slots: this.slots, clock: this.deps.clock, namespace: this.namespace });
+    routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, slots: this.slots, clock: this.deps.clock, namespace: this.namespace }, replayed);
   }
 
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {

@@ -39,6 +39,18 @@ describe('liveness', () => {
     expect(state).toMatchObject({ lifecycle: 'restarting', inFlight: true });
   });
 
+  it('forgets the failures of probes sent to an address that is no longer the container\'s (networks changed)', () => {
+    // Two failures at the old address, then the move: a third failure is the first of a new run.
+    expect(run([fail(1), fail(2), { type: 'rerouted', at: 3 }, fail(4)]).types).toEqual([]);
+    expect(run([fail(1), fail(2), fail(4)]).types).toEqual(['unhealthy', 'restart']);
+    // A probe restart held back by its backoff is dropped with them; a move during healer's own action changes nothing.
+    const held = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, at: 4 }, fail(5), fail(6), fail(7)]);
+    expect(held.state.pending?.cause).toBe('liveness');
+    expect(step(held.state, { type: 'rerouted', at: 8 }, rules(), free).state.pending).toBeUndefined();
+    const inFlight = run([fail(1), fail(2), fail(3)]).state;
+    expect(step(inFlight, { type: 'rerouted', at: 4 }, rules(), free).state).toBe(inFlight);
+  });
+
   it('does not act on failures that are not in a row', () => {
     expect(run([fail(10), fail(20), pass(30), fail(40), fail(50)]).types).toEqual([]);
   });
@@ -265,6 +277,14 @@ describe('crash loops', () => {
     const { types, state } = run([{ type: 'engine_restarts', count: 6, at: 5 }]);
     expect(types).toEqual(['crashloop']);
     expect(state.budget.restarts).toHaveLength(6);
+  });
+
+  it('does not count again the restart-policy start whose RestartCount growth a resync counted', () => {
+    const r = rules({ engineRestarts: true });
+    const died: Input = { type: 'stopped', by: 'exit', exitCode: 3, oom: false, at: 1 };
+    const { state } = run([died, { type: 'engine_restarts', count: 1, at: 5 }, { type: 'started', at: 5, counted: true }], r);
+    expect(state.budget.restarts).toEqual([5]);
+    expect(state.lifecycle).toBe('running');
   });
 });
 
