@@ -148,6 +148,8 @@ async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
   const listed = await serviceLabels(engine.docker);
   const prefix = loaded.config.discovery.label_prefix;
   const warnings = listed.services ? serviceLabelWarnings(listed.services, prefix) : [];
+  // Probe addresses were chosen without knowing bridges from overlays (a socket proxy without NETWORKS=1).
+  if (engine.networks.refused !== undefined) warnings.unshift(engine.networks.refused);
   const cluster = listed.services && loaded.config.swarm.crashloops === 'cluster' ? await new SwarmView(engine.docker).services() : undefined;
   if (cluster?.services) warnings.push(...imageLabelWarnings(cluster.services, prefix));
   if (cluster?.services && cluster.images !== undefined) warnings.push(`${cluster.images}: labels only in images are not seen, so services opted in by their image's labels alone are not counted by the Swarm leader`);

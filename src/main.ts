@@ -153,9 +153,11 @@ async function connectEngine(target: LoadedConfig['config']['docker']): Promise<
 
 /**
  * Where healer's own container is on the network, so an empty probe host picks an address healer can
- * reach, and the host ports it publishes, which no label probe may use to reach healer's listener.
+ * reach, and the host ports it publishes, which no label probe may use to reach healer's listener; and,
+ * once, that the engine will not say which networks are bridges (networks.ts).
  */
 async function ownNetwork(engine: Engine, ids: readonly string[], log: Logger): Promise<SelfNetwork> {
+  engine.networks.onRefused = (why) => log.warn({ call: 'GET /networks' }, why);
   const own = await ownContainer(engine, ids);
   if (own) {
     const published = (own.published ?? []).map((p) => `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:${p.hostPort}${p.lastHostPort === p.hostPort ? '' : `-${p.lastHostPort}`}->${p.containerPort}/${p.protocol}`);

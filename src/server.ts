@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { HistoryQueries } from './history/queries.ts';
 import type { Metrics } from './metrics.ts';
 import { VERSION } from './version.ts';
-import type { Clock } from './watchdog/clock.ts';
+import { monotonic, systemClock, type Clock } from './watchdog/clock.ts';
 import type { Watchdog } from './watchdog/watchdog.ts';
 import { handleWeb, type WebContext } from './web/routes.ts';
 import { hasSession } from './web/session.ts';
@@ -41,7 +41,8 @@ export async function startServer(opts: {
   const { metrics, sources, log, token } = opts;
   const expected = token === undefined ? undefined : digest(token);
 
-  const throttle = new WrongTokenThrottle(() => (opts.clock ?? Date).now());
+  // Monotonic: on the wall clock a step back would lock an address out for the step.
+  const throttle = new WrongTokenThrottle(() => monotonic(opts.clock ?? systemClock));
   const client = (req: IncomingMessage): string => req.socket.remoteAddress ?? '';
   const authorised = (req: IncomingMessage): boolean => {
     if (expected === undefined || (token !== undefined && hasSession(req, token))) return true;

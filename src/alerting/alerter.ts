@@ -25,11 +25,18 @@ export interface AlertInput {
   readonly taskId?: string | undefined;
   /** What channels that keep alerts open know it by, when not by its container's id (Alert.key). */
   readonly key?: string | undefined;
+  /**
+   * The container's own probe secrets (config/probe-secrets.ts): its app may log healer's probe
+   * requests, token and all, so they are cut from its log lines as channel secrets are.
+   */
+  readonly secrets?: readonly string[] | undefined;
 }
 
 /**
  * Routes alerts to channels. `emit` never waits: the container's last log lines are fetched and the
- * alert queued in the background, in order, so alerting can never delay healing.
+ * alert queued in the background, so alerting can never delay healing. Each container has its own
+ * chain (an alert and its resolution stay in order), so logs the engine is slow to give for one
+ * container never hold up another's alerts.
  */
 export class Alerter {
   readonly channels: readonly Channel[];
@@ -38,7 +45,11 @@ export class Alerter {
   private readonly logLines: number;
   private readonly secrets: readonly string[];
   private readonly host = hostname();
-  private chain: Promise<void> = Promise.resolve();
+  /**
+   * The last piece of work queued per id: what channels that keep alerts open know an alert by (its key,
+   * else its container's id; '' host-wide), which is also what containerGone names.
+   */
+  private readonly chains = new Map<string, Promise<void>>();
 
   constructor(opts: { specs: readonly ResolvedChannel[]; config: Config['alerts']; secrets: readonly string[]; dispatcher: Dispatcher; engine?: Engine; log: Logger }) {
     const { config } = opts;
@@ -61,7 +72,7 @@ export class Alerter {
     const targets = this.channels.filter((c) => c.accepts(input.event) && (input.channels === undefined || input.channels.includes(c.name)));
     if (targets.length === 0) return;
     const at = isoTime(Date.now());
-    this.chain = this.chain.then(async () => {
+    this.after(input.key ?? input.container?.id ?? '', async () => {
       const alert = await this.build(input, at);
       for (const c of targets) c.push(alert);
     });
@@ -72,7 +83,7 @@ export class Alerter {
    * any alert about it still being built.
    */
   containerGone(id: string): void {
-    this.chain = this.chain.then(() => {
+    this.after(id, () => {
       for (const c of this.channels) c.forget(id);
     });
   }
@@ -97,24 +108,36 @@ export class Alerter {
 
   /** SIGTERM: pending alerts get `graceMs` to go out; what is left is counted as dropped. */
   async flush(graceMs: number): Promise<void> {
-    await this.chain;
+    await Promise.all(this.chains.values());
     await Promise.all(this.channels.map((c) => c.flush(graceMs)));
   }
 
+  /** Runs `work` after what is queued for the same container; the entry goes once its chain is idle. */
+  private after(id: string, work: () => Promise<void> | void): void {
+    const next = (this.chains.get(id) ?? Promise.resolve()).then(work).catch((err: unknown) => {
+      this.log.error({ err: (err as Error).message }, 'building an alert failed');
+    });
+    this.chains.set(id, next);
+    void next.then(() => {
+      if (this.chains.get(id) === next) this.chains.delete(id);
+    });
+  }
+
   private async build(input: AlertInput, at: string): Promise<Alert> {
+    const secrets = input.secrets === undefined ? this.secrets : [...this.secrets, ...input.secrets];
     let logs: string[] | undefined;
     if (input.container && this.engine && this.logLines > 0) {
       try {
-        logs = (await this.engine.logs(input.container.id, this.logLines, input.taskId)).map((l) => redact(l, this.secrets).slice(0, 500));
+        logs = (await this.engine.logs(input.container.id, this.logLines, input.taskId)).map((l) => redact(l, secrets).slice(0, 500));
       } catch (err) {
         this.log.debug({ err: (err as Error).message }, 'no log lines for the alert');
       }
     }
-    const { channels: _c, taskId: _t, ...rest } = input;
+    const { channels: _c, taskId: _t, secrets: _s, ...rest } = input;
     return {
       ...rest,
-      summary: redact(input.summary, this.secrets),
-      reason: redact(input.reason, this.secrets),
+      summary: redact(input.summary, secrets),
+      reason: redact(input.reason, secrets),
       severity: SEVERITY[input.event],
       host: this.host,
       at,

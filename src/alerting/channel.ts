@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { ThrottleWindows } from './throttle-windows.ts';
 import { DeliveryError, type Alert, type AlertEvent, type Notifier } from './types.ts';
 
 export interface ChannelOptions {
@@ -23,13 +24,6 @@ export interface ChannelCounters {
   suppressed: number;
 }
 
-interface Throttled {
-  readonly until: number;
-  suppressed: number;
-  sample: Alert;
-  timer: NodeJS.Timeout;
-}
-
 /**
  * One alert channel's delivery: a bounded queue worked by one async loop, so a slow or dead receiver
  * only ever delays its own queue, never probes or restarts. Retries network errors, 5xx and 429 with
@@ -44,10 +38,14 @@ export class Channel {
   private readonly opts: ChannelOptions;
   private readonly log: Logger;
   private readonly queue: Alert[] = [];
-  private readonly throttled = new Map<string, Throttled>();
+  private readonly throttle: ThrottleWindows;
   private readonly abort = new AbortController();
   private tokens: number;
-  private refilledAt = Date.now();
+  /**
+   * Throttle windows and the rate limit are durations, measured on monotonic time as the timers that end
+   * them are: on the wall clock, a step back put the bucket into debt for the step (no alert for an hour).
+   */
+  private refilledAt = performance.now();
   private working: Promise<void> | undefined;
   private idle: (() => void)[] = [];
 
@@ -58,6 +56,9 @@ export class Channel {
     this.opts = opts;
     this.log = log;
     this.tokens = opts.perMinute;
+    this.throttle = new ThrottleWindows(opts.windowMs, (alerts) => {
+      for (const a of alerts) this.enqueue(a);
+    });
   }
 
   accepts(event: AlertEvent): boolean {
@@ -67,19 +68,12 @@ export class Channel {
   /** Queues an alert unless the throttle holds it back or the queue is full. Never waits. */
   push(alert: Alert): void {
     if (this.abort.signal.aborted) return this.drop(alert, 'healer is stopping');
-    const key = `${alert.container?.id ?? 'host'}:${alert.event}`;
-    const now = Date.now();
-    const t = this.throttled.get(key);
-    if (t && now < t.until) {
-      t.suppressed++;
-      t.sample = alert;
+    const admitted = this.throttle.admit(alert);
+    if (!admitted.deliver) {
       this.counters.suppressed++;
-      this.log.debug({ event: alert.event, container: alert.container?.name, suppressed: t.suppressed }, 'alert suppressed by the throttle window');
+      this.log.debug({ event: alert.event, container: alert.container?.name, suppressed: admitted.suppressed }, 'alert suppressed by the throttle window');
       return;
     }
-    const timer = setTimeout(() => this.endWindow(key), this.opts.windowMs);
-    timer.unref();
-    this.throttled.set(key, { until: now + this.opts.windowMs, suppressed: 0, sample: alert, timer });
     this.enqueue(alert);
   }
 
@@ -90,8 +84,7 @@ export class Channel {
 
   /** At shutdown: waits up to `graceMs` for the queue to drain, then gives up on what is left (counted). */
   async flush(graceMs: number): Promise<void> {
-    for (const t of this.throttled.values()) clearTimeout(t.timer);
-    this.throttled.clear();
+    this.throttle.clear();
     if (this.working) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((r) => this.idle.push(r)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
@@ -106,15 +99,6 @@ export class Channel {
   /** The container is gone: the provider ends what it still shows open for it. */
   forget(containerId: string): void {
     this.notifier.forget?.(containerId);
-  }
-
-  private endWindow(key: string): void {
-    const t = this.throttled.get(key);
-    this.throttled.delete(key);
-    if (!t || t.suppressed === 0) return;
-    const s = t.sample;
-    const who = s.container ? ` for ${s.container.name}` : '';
-    this.enqueue({ ...s, suppressed: t.suppressed, summary: `${s.summary} (and ${t.suppressed} more ${s.event} alerts${who} in the throttle window)` });
   }
 
   private enqueue(alert: Alert): void {
@@ -144,7 +128,7 @@ export class Channel {
 
   private async takeToken(): Promise<void> {
     for (;;) {
-      const now = Date.now();
+      const now = performance.now();
       this.tokens = Math.min(this.opts.perMinute, this.tokens + ((now - this.refilledAt) / 60_000) * this.opts.perMinute);
       this.refilledAt = now;
       if (this.tokens >= 1) {

@@ -28,9 +28,27 @@ export function facts(a: Alert): [string, string][] {
   return out;
 }
 
-export function logBlock(a: Alert, maxChars: number): string | undefined {
+/** The last log lines as one text of at most `maxChars`, each line first put through `line` (escaping). */
+export function logBlock(a: Alert, maxChars: number, line: (l: string) => string = (l) => l): string | undefined {
   if (!a.logs || a.logs.length === 0) return undefined;
-  let text = a.logs.join('\n');
+  let text = a.logs.map(line).join('\n');
   if (text.length > maxChars) text = `…${text.slice(text.length - maxChars + 1)}`;
   return text;
+}
+
+/**
+ * A log line to show inside a ``` fence: the app writes its log, so a ``` in it would end the fence
+ * early and the rest would be read as markup (Slack: `<!channel>`, links). A zero-width space after
+ * every backtick keeps backticks from running together while they still show as written.
+ */
+export function fenceSafe(line: string): string {
+  return line.replace(/`/g, '`\u200b');
+}
+
+/**
+ * Text for a Slack mrkdwn field: Slack reads `<...>` as links and mentions (`<!channel>`) and requires
+ * &, < and > to be escaped in any text, so nothing a container writes becomes a mention or a link.
+ */
+export function mrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

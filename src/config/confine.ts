@@ -197,7 +197,7 @@ let interfaces: { readonly at: number; readonly addresses: readonly string[] } |
  * every 10 s: the rules are built for each container discovery looks at, and the addresses rarely change.
  */
 function localAddresses(): readonly string[] {
-  const now = Date.now();
+  const now = performance.now(); // monotonic: a wall-clock step back would keep a stale list for the step
   if (!interfaces || now - interfaces.at > 10_000) {
     interfaces = { at: now, addresses: Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)) };
   }

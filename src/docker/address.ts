@@ -1,4 +1,4 @@
-import type { ContainerInfo, PublishedPort } from './types.ts';
+import type { ContainerInfo, NetworkKind, PublishedPort } from './types.ts';
 
 export type AddressResult = { ok: true; address: string } | { ok: false; error: string };
 
@@ -22,10 +22,12 @@ export function selfNetworkOf(own: ContainerInfo | undefined): SelfNetwork {
 /**
  * The address an empty probe host stands for. Host-network containers answer on 127.0.0.1. Otherwise
  * the container's IP on the network named by `healer.network`, else on a network healer shares with
- * it, else (healer outside Docker or on the host network, which reach every bridge) its only or first
- * network with an address. A container sharing another's namespace (`container:<id>`) has no address
- * of its own; the caller resolves the owner and passes it in. A Swarm task on swarm networks is reached
- * only through a network healer shares with it. An address healer cannot reach from where it runs is an error (a configuration problem), never a guess.
+ * it, else (healer outside Docker or on the host network, which reach a bridge but not an overlay, nor
+ * a macvlan or ipvlan through its parent interface) its first bridge network by name, then its first
+ * network of a driver healer does not know (or of none learned: networks.ts). A container sharing
+ * another's namespace (`container:<id>`) has no address of its own; the caller resolves the owner and
+ * passes it in. A Swarm task on swarm networks is reached only through a network healer shares with it.
+ * An address healer cannot reach from where it runs is an error (a configuration problem), never a guess.
  */
 export function resolveAddress(
   c: ContainerInfo,
@@ -50,10 +52,18 @@ export function resolveAddress(
     ok: false,
     error: `is a Swarm task on ${names.join(', ')} (swarm networks, which healer reaches only from a container on the same network); attach healer to one of them (an attachable overlay) or set a probe host`,
   });
+  // From the host's network namespace (healer outside Docker or on the host network).
+  const fromHost = !self.inContainer || self.hostNetwork;
+  const reach = (name: string): Reach => reachOf(c.networkKinds?.[name]);
   if (opts.network !== undefined) {
     const ip = c.networks[opts.network];
     if (!ip) return { ok: false, error: `has no address on network "${opts.network}" (healer.network)` };
     if (swarmNetworks && !self.networks.includes(opts.network)) return overlay([opts.network]);
+    // A macvlan or ipvlan named here is taken as asked: a host with a shim interface reaches it.
+    const kind = c.networkKinds?.[opts.network];
+    if (fromHost && !self.networks.includes(opts.network) && kind !== undefined && isSwarmScoped(kind)) {
+      return { ok: false, error: `is probed on network "${opts.network}" (healer.network), ${describe(kind)}, which healer on the host network or outside Docker cannot reach; name a bridge network in healer.network, set a probe host, or run healer in a container attached to "${opts.network}"` };
+    }
     return { ok: true, address: ip };
   }
   const shared = withIp.find(([name]) => self.networks.includes(name));
@@ -63,7 +73,31 @@ export function resolveAddress(
     return { ok: false, error: `shares no network with healer (it is on ${withIp.map(([n]) => n).join(', ')}); attach healer to one of them or set healer.network` };
   }
   const sorted = withIp.sort(([a], [b]) => a.localeCompare(b));
-  const first = sorted[0];
+  const first = sorted.find(([n]) => reach(n) === 'bridge') ?? sorted.find(([n]) => reach(n) === 'unknown');
   if (first) return { ok: true, address: first[1] };
+  if (sorted.length > 0) {
+    const on = sorted.map(([n]) => `"${n}" (${describe(c.networkKinds?.[n])})`).join(', ');
+    return { ok: false, error: `is only on networks healer on the host network or outside Docker cannot reach: ${on}; set healer.network to a bridge network it is also on, set a probe host, or run healer in a container attached to one of them` };
+  }
   return { ok: false, error: `has no network address (network mode "${c.networkMode}"); set a probe host or healer.network` };
+}
+
+/** How the host's network namespace reaches a network: a bridge, never (overlay, macvlan, ipvlan), or unknown (a plugin's driver, or not learned). */
+type Reach = 'bridge' | 'none' | 'unknown';
+
+const UNREACHABLE_DRIVERS = new Set(['overlay', 'macvlan', 'ipvlan']);
+
+function reachOf(kind: NetworkKind | undefined): Reach {
+  if (kind === undefined) return 'unknown';
+  if (isSwarmScoped(kind) || UNREACHABLE_DRIVERS.has(kind.driver)) return 'none';
+  return kind.driver === 'bridge' ? 'bridge' : 'unknown';
+}
+
+/** An overlay (or any swarm-scoped network): it has no interface in the host's network namespace at all. */
+function isSwarmScoped(kind: NetworkKind): boolean {
+  return kind.scope === 'swarm' || kind.driver === 'overlay';
+}
+
+function describe(kind: NetworkKind | undefined): string {
+  return kind ? `driver ${kind.driver}${kind.scope ? `, scope ${kind.scope}` : ''}` : 'driver unknown';
 }

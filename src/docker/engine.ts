@@ -2,12 +2,15 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineKind, eventFilter, type EngineInfo } from './dialect.ts';
 import { toContainerInfo } from './inspect.ts';
+import { NetworkKinds } from './networks.ts';
 import { taskStanding, type TaskStanding } from './services.ts';
 import type { ContainerInfo } from './types.ts';
 import { ANSWER_MS, EngineError, statusOf, unanswered, wrap } from './engine-error.ts';
+import { demux, readBounded } from './streams.ts';
 
 export { parseEvent } from './parse-event.ts';
 export { ANSWER_MS, EngineError };
+export { demux };
 
 /**
  * How long a read (ping, list, inspect, logs) may take. Every Engine API call has a bound: one hung
@@ -17,6 +20,12 @@ export const READ_MS = 10_000;
 
 /** Event actions the watchdog follows; the engine filters the stream to these. */
 export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename', 'pause', 'unpause', 'update'] as const;
+/**
+ * A network's events followed: a container joining or leaving one (`docker network disconnect`) changes
+ * the address its probes go to, and nothing else tells (its inspect data is otherwise read again only as
+ * it starts). Read as `network_connect`/`network_disconnect` of the container (parse-event.ts).
+ */
+export const FOLLOWED_NETWORK_ACTIONS = ['connect', 'disconnect'] as const;
 
 /**
  * The only code that talks to the Engine API. Every failure is an EngineError with the call named, so
@@ -24,10 +33,13 @@ export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'res
  */
 export class Engine {
   readonly docker: Docker;
+  /** The drivers of the networks containers are on, for the address an empty probe host stands for. */
+  readonly networks: NetworkKinds;
   private info: EngineInfo | undefined;
   /** `info` comes from connectDocker; without it the engine is recognised on the first openEvents. */
   constructor(docker: Docker, info?: EngineInfo) {
     this.docker = docker;
+    this.networks = new NetworkKinds(docker, Date.now, READ_MS);
     this.info = info;
   }
 
@@ -69,7 +81,8 @@ export class Engine {
   async inspect(id: string): Promise<ContainerInfo | undefined> {
     const abortSignal = AbortSignal.timeout(READ_MS);
     try {
-      return toContainerInfo(await this.docker.getContainer(id).inspect({ abortSignal }));
+      const raw = await this.docker.getContainer(id).inspect({ abortSignal });
+      return toContainerInfo(raw, await this.networks.of(raw.NetworkSettings?.Networks));
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw wrap(`inspect ${id.slice(0, 12)}`, 'GET /containers/{id}/json', unanswered(err, abortSignal, READ_MS));
@@ -204,55 +217,19 @@ export class Engine {
     return taskStanding(this.docker, taskId, containerId);
   }
 
-  /** Opens the container event stream from `since` (seconds), filtered to FOLLOWED_ACTIONS in the engine's names. */
+  /**
+   * Opens the event stream from `since` (seconds): container events filtered to FOLLOWED_ACTIONS in the
+   * engine's names, and networks' connect/disconnect (the engine matches any listed type and action).
+   */
   async openEvents(sinceSeconds: number | undefined): Promise<Readable> {
     const { engine } = await this.describe();
     try {
       return (await this.docker.getEvents({
         ...(sinceSeconds !== undefined ? { since: sinceSeconds } : {}),
-        filters: { type: ['container'], event: eventFilter(engine, FOLLOWED_ACTIONS) },
+        filters: { type: ['container', 'network'], event: [...eventFilter(engine, FOLLOWED_ACTIONS), ...FOLLOWED_NETWORK_ACTIONS] },
       })) as Readable;
     } catch (err) {
       throw wrap('follow events', 'GET /events', err);
     }
   }
-}
-
-/** Reads a stream to its end, keeping at most `max` bytes, rejecting when the signal aborts. */
-function readBounded(stream: Readable, signal: AbortSignal, max: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onAbort = (): void => {
-      stream.destroy();
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    stream.on('data', (c: Buffer) => {
-      if (size < max) chunks.push(c.subarray(0, max - size));
-      size += c.length;
-    });
-    stream.once('error', (e) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(e);
-    });
-    stream.once('end', () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-  });
-}
-
-/** Docker multiplexes stdout/stderr of containers without a TTY in 8-byte-header frames; TTY output is raw. */
-export function demux(buf: Buffer): string {
-  const framed = buf.length >= 8 && buf[0] !== undefined && buf[0] <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
-  if (!framed) return buf.toString('utf8');
-  const parts: Buffer[] = [];
-  let at = 0;
-  while (at + 8 <= buf.length) {
-    const size = buf.readUInt32BE(at + 4);
-    parts.push(buf.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
 }

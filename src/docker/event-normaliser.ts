@@ -18,11 +18,11 @@ export const realTimers: Timers = {
  */
 export const HOLD_MS = 1_000;
 /**
- * How long a held `die` that one `cleanup` followed waits for a second, counted from the `die`. The second
- * is conmon's: a `podman container cleanup` process of its own, which a slow or loaded host (a Raspberry
- * Pi) may start well after HOLD_MS; taken for an exit on its own, an operator's stop would be restarted.
- * An exit on its own is told this much later (a restart needs the container running, so nothing is done
- * to a stopped container meanwhile).
+ * How long a held `die` waits for the `cleanup` events that tell a stop (two) from an exit on its own (one),
+ * counted from the `die`. Both kinds' last cleanup is conmon's: a `podman container cleanup` process of its
+ * own, which a slow or loaded host (a Raspberry Pi) may start well after HOLD_MS; a stop read as an exit
+ * would be started again with on_exit. An exit on its own is told this much later (a restart needs the
+ * container running, so nothing is done to a stopped container meanwhile).
  */
 export const SECOND_CLEANUP_MS = 5_000;
 /** 128 + SIGTERM: the exit code of a process ended by SIGTERM's default action. */
@@ -49,16 +49,17 @@ interface Held {
  * language. For every engine: repeated identical health states are dropped (Podman sends one per check).
  * On Podman only (Docker already speaks this way):
  *  - `stop` without a `kill` (`podman stop`, API stop): a `kill` (signal SIGTERM) is put before it and the
- *    `stop` is held until its `die`, giving Docker's kill, die, stop; a `die` is held HOLD_MS to see
- *    whether a `stop` (or a removal: `podman rm -f`) follows it, and then gets the same kill before it.
+ *    `stop` is held until its `die`, giving Docker's kill, die, stop; a `die` is held (SECOND_CLEANUP_MS)
+ *    to see whether a `stop` (or a removal: `podman rm -f`) follows it, and then gets the same kill.
  *    Measured on podman 4.3: the `stop` event is not reliable (a container that exits on SIGTERM leaves
  *    only its `die`; one stopped by SIGKILL sometimes `stop` + `die`, sometimes only `die` 137), but a
  *    stop (CLI or API, whatever the exit code) is always followed by two `cleanup` events (the stop's
- *    own and conmon's, within ~150 ms), an exit on its own (a crash, a SIGKILL from outside the engine)
- *    by one. So a held `die` that a second `cleanup` follows (within SECOND_CLEANUP_MS) gets the kill
- *    (an operator's stop), one that only one follows is an exit with its code (137 too: as on Docker, a SIGKILL healer's engine
- *    did not send is a crash). Only when no `cleanup` comes at all (a stream without them) does the
- *    code decide: 143 (SIGTERM) or 137 (SIGKILL, no `oom` since the start) is a stop, else an exit.
+ *    own and conmon's, within ~150 ms here), an exit on its own (a crash, a SIGKILL from outside the
+ *    engine) by one. So a held `die` that a second `cleanup` follows gets the kill (an operator's stop);
+ *    one that only one follows in SECOND_CLEANUP_MS is an exit with its code (137 too: as on Docker, a
+ *    SIGKILL healer's engine did not send is a crash). When the cleanups cannot tell (none at all: a
+ *    stream without them; or the die released early, by another event or a lost stream) the code
+ *    decides: 143 (SIGTERM) or 137 (SIGKILL, no `oom` since the start) is a stop, else an exit.
  *  - `kill` carries no signal: held HOLD_MS; when the container dies in that time it is delivered as
  *    SIGKILL (it stopped the container), otherwise without a signal.
  *  - `restart` comes before the die/start it stands for (and no kill): it is held until the next
@@ -79,6 +80,8 @@ export class EventNormaliser {
   }
 
   push(ev: ContainerEvent): void {
+    // Not part of a container's run (Podman's holds are of kill, die and stop): passed on as they come.
+    if (ev.action === 'network_connect' || ev.action === 'network_disconnect') return this.emit(ev);
     const h = this.state(ev.id);
     if (ev.action === 'health_status') {
       if (ev.health === h.health) return;
@@ -143,7 +146,7 @@ export class EventNormaliser {
         }
         this.releaseDie(h);
         h.cleanups = 0;
-        h.die = { ev, timer: this.timers.set(() => this.holdForSecondCleanup(h), HOLD_MS) };
+        h.die = { ev, timer: this.timers.set(() => this.releaseDie(h, true), SECOND_CLEANUP_MS) };
         return;
       case 'destroy':
         if (h.die) {
@@ -199,25 +202,19 @@ export class EventNormaliser {
   }
 
   /**
-   * A held exit no stop explained. After one `cleanup` it is an exit on its own. With none seen (the
-   * stream has no cleanups), the code decides: 143 is what SIGTERM's default action leaves, 137 what the
-   * SIGKILL at the end of a stop's grace leaves (unless the kernel's OOM killer sent it): someone's stop.
+   * A held exit no stop explained. Released by its timer (`waited`) after exactly one `cleanup`, it is an
+   * exit on its own. Otherwise the cleanups cannot tell (none came: a stream without them; or it is released
+   * early, by another event of the container or a lost stream, when a stop's second may still be on its
+   * way), and the code decides: 143 is what SIGTERM's default action leaves, 137 what the SIGKILL at the end
+   * of a stop's grace leaves (unless the kernel's OOM killer sent it): someone's stop.
    */
-  private releaseDie(h: Held): void {
+  private releaseDie(h: Held, waited = false): void {
     if (!h.die) return;
     const die = this.take(h, 'die');
     const byCode = die.exitCode === SIGTERM_EXIT || (die.exitCode === SIGKILL_EXIT && !h.oom);
-    if (!h.cleanups && byCode) this.emit(synthKill(die, die.time));
+    const oneCleanupTold = waited && h.cleanups === 1;
+    if (!oneCleanupTold && byCode) this.emit(synthKill(die, die.time));
     this.emit(die);
-  }
-
-  /** HOLD_MS after a `die`: with one `cleanup` so far, a stop's second may still come (SECOND_CLEANUP_MS). */
-  private holdForSecondCleanup(h: Held): void {
-    if (h.die && h.cleanups === 1) {
-      h.die.timer = this.timers.set(() => this.releaseDie(h), SECOND_CLEANUP_MS - HOLD_MS);
-      return;
-    }
-    this.releaseDie(h);
   }
 
   private releaseStop(h: Held): void {

@@ -124,7 +124,7 @@ export class EventStream {
           if (line === '') continue;
           const ev = parseEvent(line);
           if (ev) this.normaliser?.push(ev);
-          else this.log.warn({ line: line.slice(0, 200) }, 'ignored an event healer could not read');
+          else if (ev === undefined) this.log.warn({ line: line.slice(0, 200) }, 'ignored an event healer could not read');
         }
         if (buf.length > MAX_LINE) {
           this.log.warn({ bytes: buf.length }, 'ignored an oversized event line');

@@ -1,9 +1,12 @@
 import type Docker from 'dockerode';
 import { publishedPorts } from './ports.ts';
-import type { ContainerInfo, TaskInfo } from './types.ts';
+import type { ContainerInfo, NetworkKind, TaskInfo } from './types.ts';
 
-/** Reduces `docker inspect` JSON to ContainerInfo. Pure, so it is tested from recorded JSON. */
-export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
+/**
+ * Reduces `docker inspect` JSON to ContainerInfo, with the kinds of its networks when known
+ * (networks.ts). Pure, so it is tested from recorded JSON.
+ */
+export function toContainerInfo(i: Docker.ContainerInspectInfo, networkKinds?: Readonly<Record<string, NetworkKind>>): ContainerInfo {
   const labels = i.Config?.Labels ?? {};
   const test = i.Config?.Healthcheck?.Test;
   const networks: Record<string, string> = {};
@@ -31,6 +34,7 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     networkMode: i.HostConfig?.NetworkMode ?? 'default',
     networks,
     published: publishedPorts(i.HostConfig?.NetworkMode ?? 'default', i.HostConfig?.PortBindings, i.NetworkSettings?.Ports),
+    ...(networkKinds !== undefined && Object.keys(networkKinds).length > 0 ? { networkKinds } : {}),
     project: projectOf(labels),
     service: serviceOf(labels),
     task: swarmTask(labels),

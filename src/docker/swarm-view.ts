@@ -139,12 +139,13 @@ function refusal(call: string, allow: string, err: unknown): { why: string } {
 /**
  * A manager's view of the swarm: who leads, which services exist, where their tasks stand. Three or four
  * bounded Engine API calls per look (`/info`, `/nodes/{id}`, `/services`, `/tasks`), plus the image
- * lookups (image-labels.ts); never throws. `now` times how long an absent image is remembered.
+ * lookups (image-labels.ts); never throws. `now` times how long an absent image is remembered (monotonic:
+ * a wall-clock step back must not keep it absent for the step).
  */
 export class SwarmView {
   private readonly docker: Docker;
   private readonly images: ImageLabels;
-  constructor(docker: Docker, now: () => number = Date.now) {
+  constructor(docker: Docker, now: () => number = () => performance.now()) {
     this.docker = docker;
     this.images = new ImageLabels(docker, now);
   }

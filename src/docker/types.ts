@@ -33,6 +33,12 @@ export interface ContainerInfo {
   readonly networks: Readonly<Record<string, string>>;
   /** The host ports it publishes (docker/ports.ts); read for healer's own container (the listener rule). */
   readonly published?: readonly PublishedPort[] | undefined;
+  /**
+   * Network name → its driver and scope, for the networks with an address (networks.ts): what tells a
+   * bridge healer reaches from the host from an overlay or macvlan it cannot. Undefined or partial when
+   * the engine would not say; a network left out is chosen as before the kinds were known.
+   */
+  readonly networkKinds?: Readonly<Record<string, NetworkKind>> | undefined;
   /** Compose project, or the stack a Swarm task belongs to. */
   readonly project: string | undefined;
   /** Compose service, or the Swarm service of a task. */
@@ -56,6 +62,12 @@ export interface PublishedPort {
   readonly hostIp: string;
   readonly hostPort: number;
   readonly lastHostPort: number;
+}
+
+/** A network's driver (`bridge`, `overlay`, `macvlan`, `ipvlan`, a plugin's) and scope (`local`, `swarm`), as `GET /networks` says. */
+export interface NetworkKind {
+  readonly driver: string;
+  readonly scope: string;
 }
 
 /** Who owns a task container, in orchestrator-neutral terms. */

@@ -5,13 +5,16 @@ export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'>;
 import type { Engine } from '../docker/engine.ts';
 import { containerGone } from '../docker/engine-error.ts';
 import { isSelf } from '../docker/self.ts';
+import type { ContainerInfo } from '../docker/types.ts';
 import { containerAlert } from './alert-input.ts';
 import type { HistorySink } from './history.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { Limit } from './limit.ts';
-import type { ActionKind, Cause } from './machine-types.ts';
+import { probedOverNetwork, sameRoute, takeInfo } from './reroute.ts';
+import type { NamespaceChildren } from './namespace-children.ts';
+import type { ActionKind, Cause, Context } from './machine-types.ts';
 import type { StateFile } from './state-file.ts';
 
 export interface ActorDeps {
@@ -21,10 +24,12 @@ export interface ActorDeps {
   readonly state: StateFile;
   readonly self: { readonly ids: readonly string[]; readonly hostname: string };
   readonly maxConcurrent: number;
-  /** The watches, for the containers in a restarted container's network namespace. */
-  readonly watches: () => Iterable<ContainerWatch>;
+  /** The containers in a restarted container's network namespace, asked to restart after it. */
+  readonly namespace: Pick<NamespaceChildren, 'ownerStarted'>;
   /** Healer's own actions, for the status page's history. */
   readonly history: HistorySink;
+  /** What the rest of the host says now (the breaker, dependencies): a queued action is judged again by it. */
+  readonly context: (w: ContainerWatch) => Context;
 }
 
 const HISTORY_EVENT = { restart: 'restarted', start: 'started', stop: 'stopped', replace: 'replaced' } as const;
@@ -61,14 +66,16 @@ export class Actor {
   }
 
   async act(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void> {
-    let done: boolean | 'gone';
+    let done: boolean | 'deferred' | 'gone';
     try {
-      done = await this.slots.run(() => this.perform(w, kind, reason));
+      // The inspect data its probes were routed with when this was decided.
+      const decidedOn = w.info;
+      done = await this.slots.run(() => this.perform(w, kind, reason, cause, decidedOn));
     } catch (err) {
       const error = (err as Error).message;
       if (containerGone(err)) return this.gone(w, kind, reason, error);
       if (kind === 'stop') return this.stopFailed(w, reason, cause, error);
-      const down = w.events.endAction(false);
+      const meanwhile = w.events.endAction(false);
       // A hand-back whose stop signal reached the container: it drains, and its exit is that stop's.
       if (kind === 'replace') w.events.keepOwnStopSignal();
       w.counts.restartFailures[cause]++;
@@ -78,13 +85,17 @@ export class Actor {
       // and retries after the backoff; unless the container went down meanwhile and stayed down: then
       // that is what happened to it (a crash gets its on-exit start, an operator's stop stays).
       w.feed({ type: 'restart_done', ok: false, error, retry: { kind: retryKind, reason, cause }, at: this.deps.clock.now() });
-      if (down) w.feed(down);
+      for (const input of meanwhile) w.feed(input);
       // The attempt was counted on disk as it was made; that it did not count goes to disk as soon.
       void this.deps.state.flush();
       return;
     }
     if (done === 'gone') return this.gone(w, kind, reason, 'no such container');
     const now = this.deps.clock.now();
+    if (done === 'deferred') {
+      w.log.warn({ reason, action: kind }, `${kind} not sent: restarts are paused or held since it was decided; it waits as one decided now would`);
+      return w.feed({ type: 'requeued', want: { kind: kind === 'start' ? 'start' : 'restart', reason, cause }, at: now });
+    }
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
     // Someone started it again while healer stopped it: it runs, and is read from its own events.
     if ((kind === 'stop' || kind === 'replace') && done) {
@@ -112,18 +123,19 @@ export class Actor {
       return;
     }
     if (done) {
-      const down = w.events.endAction(true);
+      const meanwhile = w.events.endAction(true);
       w.counts.restarts[cause]++;
       w.feed({ type: 'restart_done', ok: true, at: now });
       this.deps.alerter.emit(containerAlert(w, 'restarted', reason, now));
-      // The new run went down (a crash, an operator's stop) before the engine had answered: taken now.
-      if (down) w.feed(down);
+      // The new run went down (a crash, an operator's stop), and maybe started again, before the engine had answered: taken now.
+      for (const input of meanwhile) w.feed(input);
       // Brought back by healer (restart, or start after an exit): its namespace is new, the children's is gone.
       this.restartNamespaceChildren(w, kind === 'restart' ? 'restarted' : 'started again');
       return;
     }
-    // Not done because the container changed meanwhile: clear the in-flight mark and take its real state.
-    w.feed({ type: 'restart_done', ok: true, at: now });
+    // Not done because the container changed meanwhile: clear the in-flight mark (the restart counted at
+    // the decision is taken back) and take its real state.
+    w.feed({ type: 'restart_done', ok: true, skipped: true, at: now });
     if (w.info.paused) w.feed({ type: 'paused', at: now });
     // Still running and unhealthy by its HEALTHCHECK (skipped for a stop signal it may survive): the engine
     // will not say so again, so the verdict is given again and decided (or held) anew.
@@ -142,11 +154,19 @@ export class Actor {
     if (kind !== 'stop') w.feed({ type: 'restart_done', ok: false, gone: true, at: this.deps.clock.now() });
   }
 
-  /** One action on fresh information; false when the container is no longer in the state that called for it. */
-  private async perform(w: ContainerWatch, kind: ActionKind, reason: string): Promise<boolean | 'gone'> {
+  /**
+   * One action on fresh information; false when the container is no longer in the state that called for
+   * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone' when it was removed.
+   */
+  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo): Promise<boolean | 'deferred' | 'gone'> {
     const fresh = await this.deps.engine.inspect(w.id);
     if (!fresh) return 'gone';
-    w.info = fresh;
+    takeInfo(w, fresh, this.deps.clock.now());
+    // Its networks changed since (`docker network disconnect`): the failures were of another address.
+    if (kind !== 'start' && cause === 'liveness' && probedOverNetwork(w) && !sameRoute(decidedOn, fresh)) {
+      w.log.info({ reason }, `${kind} skipped: the container's networks changed since its probes failed`);
+      return false;
+    }
     if (isSelf(fresh.id, this.deps.self)) return false;
     // An operator stopped it while this start waited (`docker stop` after an exit healer took for a crash).
     // Or someone's stop signal reached it after the decision: its exit is theirs, a restart would undo it.
@@ -156,6 +176,11 @@ export class Actor {
       w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
       return false;
     }
+    // Decided before the breaker opened (many containers failing together) and queued for a slot since:
+    // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
+    // stop is not held by the breaker (it restarts nothing).
+    const ctx = kind === 'stop' ? undefined : this.deps.context(w);
+    if (ctx && (ctx.paused || ctx.heldBy !== undefined)) return 'deferred';
     // The restart budget that counts this action goes to disk now (not waited for: an fsync on a busy
     // disk must not hold up the restart).
     void this.deps.state.flush();
@@ -207,10 +232,10 @@ export class Actor {
    */
   private async stopFailed(w: ContainerWatch, reason: string, cause: Cause, error: string): Promise<void> {
     w.log.error({ action: 'stop', err: error, reason }, 'stop failed');
-    const down = w.events.endAction(false);
+    const meanwhile = w.events.endAction(false);
     const draining = w.events.keepOwnStopSignal();
     const now = (): number => this.deps.clock.now();
-    if (down) return w.feed(down);
+    if (meanwhile.length > 0) return meanwhile.forEach((input) => w.feed(input));
     const fresh = await this.deps.engine.inspect(w.id).catch(() => undefined);
     if (fresh) w.info = fresh;
     if (w.events.downByOwnAction || (fresh && !fresh.running)) {
@@ -227,10 +252,6 @@ export class Actor {
 
   /** Containers in X's network namespace lose their network when X goes down: restart them after it is back. */
   private restartNamespaceChildren(owner: ContainerWatch, how: string): void {
-    for (const child of this.deps.watches()) {
-      if (child.info.networkMode === `container:${owner.id}` && child.info.running) {
-        child.feed({ type: 'restart_requested', reason: `shares the network namespace of ${owner.name}, which was ${how}`, at: this.deps.clock.now() });
-      }
-    }
+    void this.deps.namespace.ownerStarted({ id: owner.id, name: owner.name }, how);
   }
 }

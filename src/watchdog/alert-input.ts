@@ -1,5 +1,6 @@
 import type { AlertInput } from '../alerting/alerter.ts';
 import type { AlertEvent } from '../alerting/types.ts';
+import { probeSecrets } from '../config/probe-secrets.ts';
 import { restartsInWindow } from './budget.ts';
 import type { ContainerWatch } from './container-watch.ts';
 
@@ -30,12 +31,13 @@ export function stopFailedSummary(name: string): string {
 
 /**
  * An alert about one container as plain data for alerting (which never sees a watch): identity, last
- * probe, restarts in the window.
+ * probe, restarts in the window, and its probes' secrets, which its app may have logged.
  */
 export function containerAlert(w: ContainerWatch, event: AlertEvent, reason: string, now: number, extra: Partial<AlertInput> = {}): AlertInput {
   const last = w.last.liveness ?? w.last.readiness;
   const role = w.last.liveness ? 'liveness' : 'readiness';
   const kind = w.policy[role]?.spec.kind;
+  const secrets = [...probeSecrets(w.policy.liveness), ...probeSecrets(w.policy.readiness)];
   return {
     event,
     summary: SUMMARY[event](w.name),
@@ -44,6 +46,7 @@ export function containerAlert(w: ContainerWatch, event: AlertEvent, reason: str
     ...(last && kind ? { probe: { role, kind, status: last.status, error: last.error, latencyMs: last.latencyMs } } : {}),
     restartsInWindow: restartsInWindow(w.state.budget, now, w.policy),
     channels: w.policy.alert,
+    ...(secrets.length > 0 ? { secrets } : {}),
     ...extra,
   };
 }

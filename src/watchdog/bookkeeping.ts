@@ -15,6 +15,8 @@ import type { Action, MachineState, Rules, Step } from './machine-types.ts';
 export function bookkeeping(before: MachineState, out: Step, rules: Rules): Step {
   let { state } = out;
   let actions = out.actions;
+  // A start healer owed is settled once the container is no longer down (started, or stopped by someone).
+  if (state.owedStart && state.lifecycle !== 'exited') state = { ...state, owedStart: undefined };
   if (!rules.liveness) {
     if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop'))) state = { ...state, unresolved: true };
     else if (state.unresolved && state.lifecycle === 'running' && !state.inFlight && state.budget.loop === 'closed' && !state.pending) {

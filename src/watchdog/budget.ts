@@ -52,6 +52,19 @@ export function recordRestarts(b: Budget, at: number, r: BudgetRules, count = 1)
 }
 
 /**
+ * Takes back a restart recorded at `at` (the budget was `before`) that was never made (skipped): as if
+ * not recorded, keeping what was counted since (the engine's restarts).
+ */
+export function uncountRestart(b: Budget, at: number, before: Budget, r: BudgetRules): Budget {
+  const i = b.restarts.lastIndexOf(at);
+  const restarts = i < 0 ? b.restarts : [...b.restarts.slice(0, i), ...b.restarts.slice(i + 1)];
+  const lastRestartAt = b.lastRestartAt === at ? before.lastRestartAt : b.lastRestartAt;
+  // A loop this restart opened is closed again, unless the restarts left still make one.
+  const loop = b.loop === 'open' && before.loop === 'closed' && restarts.length <= r.crashloop.restarts ? 'closed' : b.loop;
+  return { ...b, restarts, level: Math.max(0, b.level - 1), lastRestartAt, loop };
+}
+
+/**
  * After `resetMs` healthy without a break, backoff and the crash-loop state start afresh: the restarts
  * before it no longer count towards a crash loop (with `backoff.reset` shorter than the crash-loop window,
  * one crash after a long healthy run would otherwise re-open, or give up, at once).

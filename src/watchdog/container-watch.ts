@@ -2,11 +2,13 @@ import type { Logger } from 'pino';
 import type { Policy, ProbePolicy } from '../config/policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
+import { monotonic } from './clock.ts';
 import { EventReader } from './event-reader.ts';
 import { newWatchCounts, type LastProbe, type WatchCounts, type WatchDeps } from './watch-types.ts';
 import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
 import { countedResult, logProbe, probeOnce } from './probe-once.ts';
 import { nextRun, Wake } from './schedule.ts';
+import { timerAt } from './timer-limit.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { resumeExited, step } from './state-machine.ts';
 import { countsAsFailing, followPolicy, watchRules, watchStartState } from './watch-rules.ts';
@@ -36,10 +38,10 @@ export class ContainerWatch {
   private readonly deps: WatchDeps;
   private rules: Rules;
   /**
-   * Per probe role: its timer, planned time, run in flight and abort controller. Plain fields, set and
-   * cleared in place: Map/Set churn at every probe left garbage that lived until the next one.
+   * Per probe role: its timer, planned time, due time (monotonic), run in flight and abort controller.
+   * Plain fields, set and cleared in place: Map/Set churn at every probe left garbage until the next one.
    */
-  private readonly slots: Record<Role, { timer?: object | undefined; planned?: number | undefined; run?: Promise<void> | undefined; ctl?: AbortController | undefined }> = {
+  private readonly slots: Record<Role, { timer?: object | undefined; planned?: number | undefined; due?: number | undefined; run?: Promise<void> | undefined; ctl?: AbortController | undefined }> = {
     liveness: {},
     readiness: {},
   };
@@ -88,12 +90,12 @@ export class ContainerWatch {
   }
 
   /**
-   * How long the most overdue probe schedule is past its planned time (0 when all are on time). A
-   * schedule that stops firing is a dead loop: /healthz reports it.
+   * How long the most overdue probe timer is past its due time, on monotonic time (0 when all are on
+   * time). A schedule that stops firing is a dead loop: /healthz reports it; a wall-clock step is not one.
    */
-  overdueMs(now: number): number {
+  overdueMs(mono: number): number {
     let worst = 0;
-    for (const slot of [this.slots.liveness, this.slots.readiness]) if (slot.planned !== undefined) worst = Math.max(worst, now - slot.planned);
+    for (const slot of [this.slots.liveness, this.slots.readiness]) if (slot.due !== undefined) worst = Math.max(worst, mono - slot.due);
     return this.closed ? 0 : worst;
   }
 
@@ -129,7 +131,7 @@ export class ContainerWatch {
     if (this.policy.liveness?.spec.kind === 'docker' && this.info.health === 'unhealthy' && this.info.running) {
       this.feed({ type: 'health', status: 'unhealthy', at: this.deps.clock.now() });
     }
-    if (this.state.lastExit && this.state.lifecycle === 'exited') {
+    if ((this.state.lastExit || this.state.owedStart) && this.state.lifecycle === 'exited') {
       this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');
     }
   }
@@ -191,6 +193,7 @@ export class ContainerWatch {
     if (action.type === 'wake') {
       if (this.wake.waitingFor(action.at)) return;
       this.deps.effects.notify(this, action);
+      // (At its time however far: a state file ahead of the clock puts a backoff past Node's timer limit.)
       this.wake.set(action.at, () => this.feed({ type: 'tick', at: this.deps.clock.now() }));
       return;
     }
@@ -207,15 +210,18 @@ export class ContainerWatch {
     const now = this.deps.clock.now();
     const slot = this.slots[role];
     const at = nextRun(p, now, slot.planned);
+    const due = monotonic(this.deps.clock) + Math.max(0, at - now);
     slot.planned = at;
-    slot.timer = this.deps.clock.setTimeout(() => {
+    slot.due = due;
+    // (A cron schedule's next run can lie past Node's timer limit: a yearly one. Never probed early.)
+    timerAt(this.deps.clock, at, () => {
       slot.timer = undefined;
       this.guard(() => {
-        this.deps.observer.drift(Math.max(0, this.deps.clock.now() - at) / 1000);
+        this.deps.observer.drift(Math.max(0, monotonic(this.deps.clock) - due) / 1000);
         this.tick(role, p);
         this.schedule(role, p);
       });
-    }, Math.max(0, at - now));
+    }, (t) => (slot.timer = t));
   }
 
   private tick(role: Role, p: ProbePolicy): void {

@@ -3,7 +3,7 @@
  * the machine wants passes here, and is allowed, deferred (backoff, a failing dependency, the breaker, an
  * operator's stop under way) or refused (notify only, paused, given up). Pure, as the machine is.
  */
-import { maybeReset, notBefore, recordRestarts, restartsInWindow, type Budget } from './budget.ts';
+import { maybeReset, notBefore, recordRestarts, restartsInWindow, uncountRestart, type Budget } from './budget.ts';
 import { actionFor } from './action-policy.ts';
 import { crashloopAlert } from './bookkeeping.ts';
 import { STOP_SIGNAL_WINDOW_MS } from './event-reader.ts';
@@ -24,7 +24,8 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   const kind = actionFor(want, rules);
   if (kind === undefined) return { state: { ...s, pending: undefined }, actions: [] };
   if (kind === 'stop') {
-    if (want.notBefore !== undefined && at < want.notBefore) return { state: { ...s, pending: want }, actions: [] };
+    // Woken early (the wall clock was stepped back meanwhile): asks again, so the retry is never left unasked.
+    if (want.notBefore !== undefined && at < want.notBefore) return { state: { ...s, pending: want }, actions: [{ type: 'wake', at: want.notBefore, reason: want.reason, purpose: 'backoff' }] };
     if (rules.dryRun) return { state: s, actions: [{ type: 'withheld', would: 'stop', why: 'dry-run', reason: want.reason, cause: want.cause }] };
     return { state: s, actions: [{ type: 'stop', reason: want.reason, cause: want.cause }] };
   }
@@ -49,7 +50,27 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   const actions: Action[] = [{ type: kind, reason: want.reason, cause: want.cause }];
   if (recorded.opened) actions.unshift(crashloopAlert(recorded.budget, at, rules, 'retrying at the maximum backoff'));
   return {
-    state: { ...s, budget: recorded.budget, pending: undefined, heldBy: undefined, inFlight: true, lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle },
+    state: {
+      ...s,
+      budget: recorded.budget,
+      counted: { at, before: budget },
+      pending: undefined,
+      heldBy: undefined,
+      inFlight: true,
+      lifecycle: kind === 'restart' || kind === 'replace' ? 'restarting' : s.lifecycle,
+    },
     actions,
   };
+}
+
+/**
+ * An action decided earlier that waited for an engine slot and was not sent when its turn came (the
+ * breaker opened meanwhile): its decision is undone (the restart it recorded, the in-flight mark) and
+ * taken again now, so it waits exactly as one decided now would, and goes out when the breaker closes.
+ */
+export function requeue(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
+  if (!s.inFlight) return { state: s, actions: [] };
+  const budget: Budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before, rules) : s.budget;
+  const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
+  return decide({ ...s, inFlight: false, counted: undefined, lifecycle, budget }, want, at, rules, ctx);
 }

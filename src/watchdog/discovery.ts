@@ -3,12 +3,14 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { ProbeRules } from '../config/confine.ts';
 import type { Policy } from '../config/policy.ts';
 import type { Engine } from '../docker/engine.ts';
-import type { ContainerInfo } from '../docker/types.ts';
+import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { evaluate } from './discover.ts';
+import { EarlyEvents } from './early-events.ts';
 import { Limit } from './limit.ts';
+import { takeInfo } from './reroute.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
 
 /** A container healer saw but cannot watch because of its labels. */
@@ -33,6 +35,8 @@ export interface DiscoveryHost {
   create(info: ContainerInfo, policy: Policy, persisted: PersistedContainer | undefined): ContainerWatch;
   /** The watch is gone (container removed, or re-made): close it; `removed` when the container is. */
   release(w: ContainerWatch, removed: boolean): void;
+  /** Routes an event held while the container's first inspect was out, now that its watch exists. */
+  replay(ev: ContainerEvent): void;
 }
 
 export interface DiscoveryDeps {
@@ -56,6 +60,7 @@ export class Discovery {
   private readonly host: DiscoveryHost;
   private readonly inspects = new Limit(INSPECT_CONCURRENCY);
   private readonly serial = new Map<string, Promise<void>>();
+  private readonly early = new EarlyEvents();
   private synced = false;
 
   constructor(deps: DiscoveryDeps, host: DiscoveryHost) {
@@ -97,6 +102,14 @@ export class Discovery {
     });
   }
 
+  /**
+   * An event of a container with no watch: kept while its first inspect is out (early-events.ts), for
+   * the watch that inspect makes; otherwise there is nothing to give it to.
+   */
+  unwatched(ev: ContainerEvent): void {
+    if (this.serial.has(ev.id) && !this.host.watches.has(ev.id)) this.early.hold(ev);
+  }
+
   /** The container was removed. */
   removed(id: string): Promise<void> {
     return this.inOrder(id, () => Promise.resolve(this.forget(id)));
@@ -115,8 +128,19 @@ export class Discovery {
     return next;
   }
 
-  /** Inspects a container and creates, keeps or drops its watch; on resync, takes in what it missed. */
+  /**
+   * Inspects a container and creates, keeps or drops its watch; on resync, takes in what it missed. A
+   * watch it makes is then given the events held meanwhile that its inspect data does not show.
+   */
   private async refresh(id: string, resync = false): Promise<void> {
+    try {
+      await this.look(id, resync);
+    } finally {
+      for (const ev of this.early.take(id, this.host.watches.get(id)?.info)) this.host.replay(ev);
+    }
+  }
+
+  private async look(id: string, resync: boolean): Promise<void> {
     if (this.host.stopping) return;
     // A SIGTERM while hundreds of inspects wait for a slot: the ones not yet sent are not sent.
     const info = await this.inspects.run(() => (this.host.stopping ? Promise.resolve(null) : this.deps.engine.inspect(id)));
@@ -140,7 +164,8 @@ export class Discovery {
   private update(w: ContainerWatch, info: ContainerInfo, resync: boolean): void {
     const missed = info.restartCount - w.info.restartCount;
     const renamed = info.name !== w.info.name;
-    w.info = info;
+    // Also how a network's connect or disconnect of it reaches its probes (event-router.ts).
+    takeInfo(w, info, this.deps.clock.now());
     w.followRestartPolicy();
     // The state file names the container as it is now (a rename is read here, from its event).
     if (missed !== 0 || renamed) this.persist(w);
@@ -154,7 +179,8 @@ export class Discovery {
       w.feed(downFromInspect(info, now));
       return;
     }
-    if (info.running && s.lifecycle !== 'running' && s.lifecycle !== 'paused' && !s.inFlight) w.feed({ type: 'started', at: now });
+    // A start from an exit, when RestartCount grew: the restart policy's, counted just above.
+    if (info.running && s.lifecycle !== 'running' && s.lifecycle !== 'paused' && !s.inFlight) w.feed({ type: 'started', at: now, counted: missed > 0 });
     if (info.running && info.paused !== (w.state.lifecycle === 'paused')) w.feed({ type: info.paused ? 'paused' : 'unpaused', at: now });
     // Docker sends health_status only on a change: one missed while the stream was down is read here.
     if (info.running && w.policy.liveness?.spec.kind === 'docker' && (info.health === 'unhealthy' || info.health === 'healthy')) {
@@ -193,6 +219,7 @@ export class Discovery {
 
   persist(w: ContainerWatch): void {
     const s = w.state;
-    this.deps.state.set(w.id, { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount });
+    const owedStart = s.owedStart && { reason: s.owedStart.reason, cause: s.owedStart.cause };
+    this.deps.state.set(w.id, { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart });
   }
 }

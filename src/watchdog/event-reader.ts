@@ -41,8 +41,12 @@ export class EventReader {
   startedByOther = false;
   /** The new run has started since healer's action began: a die now is a crash of that run. */
   private startedSinceAction = false;
-  /** How the new run went down while healer's action was still being answered. */
-  private downWhileActing: Down | undefined;
+  /**
+   * What the new run did while healer's action was still being answered (the answer and the events come
+   * over two connections, in no set order): it went down, and maybe was started again (its restart
+   * policy, an operator's `docker restart`), in the order the events said.
+   */
+  private meanwhile: Input[] = [];
   /** A die before the new run started, taken for healer's own (its restart's kill, or a crash meanwhile). */
   private ownDie: Down | undefined;
   /**
@@ -58,6 +62,15 @@ export class EventReader {
   private handedBack = false;
   /** When healer's own stop or hand-back sent its stop signal (the engine's kill event), during the action. */
   private ownSignalAt: number | undefined;
+  /** The last signal healer's restart sent the old run (its kill event), during the action. */
+  private restartKillAt: number | undefined;
+  /**
+   * A restart healer stopped waiting for (no answer) after it signalled the container, which has not died
+   * yet: the engine carries on with it (a process stuck in uninterruptible I/O dies late). Its die, stop,
+   * start and closing `restart` are that restart's, until this time (the stop-signal window after its
+   * last signal, the SIGKILL after the grace), its `restart` event, or a resync.
+   */
+  private lateRestartUntil: number | undefined;
 
   /** healer is about to restart, start, stop (quarantine) or hand back (a task: stop, remove) the container. */
   beginAction(kind: 'restart' | 'start' | 'stop' | 'replace'): void {
@@ -66,9 +79,10 @@ export class EventReader {
     this.actingKind = kind;
     this.startedByOther = false;
     this.startedSinceAction = false;
-    this.downWhileActing = undefined;
+    this.meanwhile = [];
     this.ownDie = undefined;
     this.ownSignalAt = undefined;
+    this.restartKillAt = undefined;
     if (kind === 'restart') this.ownRestartEvents++;
   }
 
@@ -86,23 +100,27 @@ export class EventReader {
   }
 
   /**
-   * healer's action was answered. Returns how the container went down meanwhile, when it did and is
-   * still down as far as the events say: after a successful action, a crash (or stop) of the new run;
-   * after a failed one, also a die healer had taken for its own (no new run came).
+   * healer's action was answered. Returns what the new run did meanwhile, as inputs in order: a crash (or
+   * stop) of it, and its start again when one followed (so a running container is not left taken for
+   * down). After a failed action, a die healer had taken for its own with no new run since is no crash:
+   * `downByOwnAction` says so.
    */
-  endAction(ok: boolean): Down | undefined {
+  endAction(ok: boolean): readonly Input[] {
+    const late = !ok && this.actingKind === 'restart' && this.restartKillAt !== undefined && this.ownDie === undefined && this.meanwhile.length === 0;
     this.acting = false;
     this.actingKind = undefined;
-    this.downByOwnAction = !ok && this.ownDie !== undefined && this.downWhileActing === undefined;
+    this.downByOwnAction = !ok && this.ownDie !== undefined && this.meanwhile.length === 0;
     if (!ok) {
-      this.ownRestartEvents = 0;
+      // A restart the engine refused is over; one it signalled the container for may still finish.
+      this.ownRestartEvents = late ? 1 : 0;
+      this.lateRestartUntil = late && this.restartKillAt !== undefined ? this.restartKillAt + STOP_SIGNAL_WINDOW_MS : undefined;
       // A failed hand-back leaves the container to be read as before: a later stop is someone's stop.
       this.handedBack = false;
     }
-    const down = this.downWhileActing;
-    this.downWhileActing = undefined;
+    const meanwhile = this.meanwhile;
+    this.meanwhile = [];
     this.ownDie = undefined;
-    return down;
+    return meanwhile;
   }
 
   /**
@@ -112,12 +130,22 @@ export class EventReader {
   resync(): void {
     if (this.acting) return;
     this.ownRestartEvents = 0;
+    this.lateRestartUntil = undefined;
     // A hand-back finished in the gap; a start of it then (an orphan) was not seen: later events are not healer's.
     this.handedBack = false;
   }
 
+  /** A late restart that never finished: its closing events are no longer awaited. */
+  private endLateRestart(): void {
+    this.lateRestartUntil = undefined;
+    if (this.ownRestartEvents > 0) this.ownRestartEvents--;
+  }
+
   /** Someone else's stop signal reached the running container within the window and it has not exited. */
   stopSignalled(now: number): boolean {
+    // A signal stamped after `now` (the wall clock was stepped back since): the window runs from now,
+    // so it neither lasts the step longer nor is dropped (a stop under way is not read as a crash).
+    if (this.stopSignalAt !== undefined && this.stopSignalAt > now) this.stopSignalAt = now;
     return this.stopSignalAt !== undefined && now - this.stopSignalAt <= STOP_SIGNAL_WINDOW_MS;
   }
 
@@ -128,6 +156,8 @@ export class EventReader {
 
   /** The input an event means for the state machine, if any. `stopSignal` is the container's own. */
   read(ev: ContainerEvent, now: number, stopSignal: string | undefined): Input | undefined {
+    // A late restart that has not finished within its window is not coming: later events are not its.
+    if (this.lateRestartUntil !== undefined && now > this.lateRestartUntil) this.endLateRestart();
     // A start after a hand-back is someone else's (healer never starts a task): it ends the hand-back.
     const startOfOther = ev.action === 'start' && (this.actingKind === 'stop' || this.actingKind === 'replace');
     const ours = (this.acting && !startOfOther) || this.ownRestartEvents > 0 || (this.handedBack && ev.action !== 'start');
@@ -135,6 +165,11 @@ export class EventReader {
     switch (ev.action) {
       case 'restart':
         if (this.ownRestartEvents > 0) this.ownRestartEvents--;
+        // The late restart closes first (the engine does one at a time): the start seen was its, not the retry's.
+        if (this.lateRestartUntil !== undefined) {
+          this.lateRestartUntil = undefined;
+          this.startedSinceAction = false;
+        }
         return undefined;
       case 'kill': {
         const n = signalNumber(ev.signal);
@@ -142,6 +177,7 @@ export class EventReader {
         const stops = n === undefined || n === SIGKILL || n === SIGTERM || n === signalNumber(stopSignal);
         // healer's restart sends its kill before the new run starts; a kill after that is someone else's.
         if ((!ours || this.startedSinceAction) && stops) this.stopSignalAt = now;
+        else if (this.acting && this.actingKind === 'restart' && stops) this.restartKillAt = now;
         else if (this.acting && (this.actingKind === 'stop' || this.actingKind === 'replace') && stops) this.ownSignalAt = now;
         return undefined;
       }
@@ -154,13 +190,16 @@ export class EventReader {
         this.lastDown = undefined;
         this.handedBack = false;
         if (ours) {
+          // The new run went down while healer waited and has started again: that start is kept too.
+          if (this.acting && this.meanwhile.length > 0) this.meanwhile.push({ type: 'started', at: now });
           this.startedSinceAction = true;
           this.ownDie = undefined;
-          return undefined;
+          // A late restart brought the container back: it runs afresh (no retry of that restart is needed).
+          return !this.acting && this.lateRestartUntil !== undefined ? { type: 'started', at: now } : undefined;
         }
         return { type: 'started', at: now };
       case 'die': {
-        const byOperator = this.stopSignalAt !== undefined && now - this.stopSignalAt <= STOP_SIGNAL_WINDOW_MS;
+        const byOperator = this.stopSignalled(now);
         this.stopSignalAt = undefined;
         const down: Down = byOperator ? { type: 'stopped', by: 'operator', at: now } : { type: 'stopped', by: 'exit', at: now, exitCode: ev.exitCode ?? -1, oom: this.oom };
         this.lastDown = down;
@@ -171,7 +210,7 @@ export class EventReader {
         }
         // A die after the new run started is that run's: a crash, or an operator's stop.
         if (this.acting) {
-          this.downWhileActing = down;
+          this.meanwhile.push(down);
           return undefined;
         }
         return down;
@@ -183,7 +222,10 @@ export class EventReader {
         const down: Down = { type: 'stopped', by: 'operator', at: now };
         this.lastDown = down;
         if (this.acting) {
-          this.downWhileActing = down;
+          // The stop that ends a die taken meanwhile says how that run went down (as one input, as before).
+          const last = this.meanwhile.at(-1);
+          if (last?.type === 'stopped') this.meanwhile[this.meanwhile.length - 1] = down;
+          else this.meanwhile.push(down);
           return undefined;
         }
         return down;

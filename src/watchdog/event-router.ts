@@ -4,25 +4,35 @@ import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import type { Discovery } from './discovery.ts';
 import type { HistorySink } from './history.ts';
+import type { NamespaceChildren } from './namespace-children.ts';
 import type { TaskSlots } from './slot-watch.ts';
 
 /** What routing an engine event reaches: the watches, discovery, history and the service slots. */
 export interface EventHost {
   readonly watches: ReadonlyMap<string, ContainerWatch>;
-  readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health'>;
+  readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health' | 'unwatched'>;
   readonly history: HistorySink;
   readonly slots: TaskSlots;
   readonly clock: Clock;
+  /** The containers sharing a started container's network namespace (namespace-children.ts). */
+  readonly namespace: Pick<NamespaceChildren, 'started'>;
 }
 
 /**
  * Routes one engine event (not healer's own, not while stopping: the caller looks): to discovery when
- * it changes which containers exist or how one is to be watched, else to its watch.
+ * it changes which containers exist or how one is to be watched, else to its watch. `replayed`: held
+ * while the container's first inspect was out (early-events.ts), so routed once already up to the hold.
  */
-export function routeEvent(ev: ContainerEvent, h: EventHost): void {
+export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): void {
   const w = h.watches.get(ev.id);
   if (ev.action === 'destroy') return void h.discovery.removed(ev.id);
+  // Joined or left a network: where its probes go is read again (discovery.ts update, reroute.ts).
+  if (ev.action === 'network_connect' || ev.action === 'network_disconnect') return w ? h.discovery.later(ev.id) : undefined;
+  // Whoever started it (healer, its restart policy, an operator), and watched or not: its children lost their network.
+  if (ev.action === 'start' && !replayed) h.namespace.started(ev.id, ev.name);
   if (!w) {
+    // Held while its first inspect is out, for the watch that makes; a start (re)opens one.
+    h.discovery.unwatched(ev);
     if (ev.action === 'start') h.discovery.later(ev.id);
     return;
   }

@@ -1,5 +1,5 @@
 import type { ContainerInfo } from '../docker/types.ts';
-import type { Input } from './machine-types.ts';
+import type { Input, Pending } from './machine-types.ts';
 import type { PersistedContainer } from './state-file.ts';
 
 /** Exit codes `docker stop` leaves behind (clean, SIGKILL after the grace, SIGTERM). */
@@ -16,6 +16,16 @@ export function crashedExit(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>)
  */
 export function downFromInspect(info: Pick<ContainerInfo, 'exitCode' | 'oomKilled'>, at: number, exitAt = at): Extract<Input, { type: 'stopped' }> {
   return crashedExit(info) ? { type: 'stopped', by: 'exit', at: exitAt, exitCode: info.exitCode, oom: info.oomKilled } : { type: 'stopped', by: 'operator', at };
+}
+
+/**
+ * The start healer owed when it last saved (its own restart took the container down, the start was
+ * refused), when the container is still down and nobody started it since: its exit is healer's own stop.
+ */
+export function owedStartToResume(info: Pick<ContainerInfo, 'startedAt'>, persisted: PersistedContainer | undefined): Pending | undefined {
+  if (!persisted?.owedStart || persisted.lifecycle !== 'exited') return undefined;
+  if (persisted.savedAt !== undefined && info.startedAt >= persisted.savedAt) return undefined;
+  return { kind: 'start', ...persisted.owedStart };
 }
 
 /**

@@ -43,11 +43,22 @@ export interface MachineState {
   readonly readiness: Track;
   /** healer's own restart or start of this container is under way. */
   readonly inFlight: boolean;
+  /**
+   * The restart the action in flight was counted as (when, and the budget before): one the actor then
+   * skips (the container changed meanwhile: paused, stopped, gone) never happened and is taken back.
+   */
+  readonly counted: { readonly at: number; readonly before: Budget } | undefined;
   readonly budget: Budget;
   readonly pending: Pending | undefined;
   readonly heldBy: string | undefined;
   /** The last crash (not an operator's stop). */
   readonly lastExit: Exit | undefined;
+  /**
+   * healer's restart stopped the container and its start was refused: healer owes it a start, whatever
+   * `restart.on_exit` says, until it runs again or someone stops it. Persisted, so a healer restarted
+   * meanwhile still starts it (its exit code is that of healer's own stop, which reads as someone's stop).
+   */
+  readonly owedStart: Pending | undefined;
   /**
    * An alert that only a `recovered` ends (restart_failed, crashloop) is open for a container with no
    * liveness probe to say it recovered: the next successful start, or the crash-loop reset, says it.
@@ -106,7 +117,11 @@ export type Input =
   | { readonly type: 'probe'; readonly role: Role; readonly ok: boolean; readonly at: number }
   /** Docker's own HEALTHCHECK verdict, from a health_status event or inspect. */
   | { readonly type: 'health'; readonly status: 'healthy' | 'unhealthy' | 'starting'; readonly at: number }
-  | { readonly type: 'started'; readonly at: number }
+  /**
+   * It runs. `counted`: the engine restarts that brought it back are counted already (the RestartCount
+   * growth read at a resync), so a restart-policy start from an exit is not counted again.
+   */
+  | { readonly type: 'started'; readonly at: number; readonly counted?: boolean }
   /** The container went down: an operator's stop, or an exit (crash or clean). */
   | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
   | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
@@ -116,22 +131,33 @@ export type Input =
   /** healer handed a task container back to its orchestrator (removed or stopped it). */
   | { readonly type: 'replaced'; readonly at: number }
   /**
-   * healer's own action ended; a failed one is retried (`retry`) after the backoff. `gone`: the container
-   * was removed (or is being removed) under it: no failure, no retry.
+   * healer's own action ended; a failed one is retried (`retry`) after the backoff. `skipped`: not sent,
+   * the container was no longer in the state that called for it (not counted as a restart). `gone`: the
+   * container was removed (or is being removed) under it: no failure, no retry.
    */
-  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly gone?: boolean; readonly at: number }
+  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly skipped?: boolean; readonly gone?: boolean; readonly at: number }
   /**
    * healer's quarantine stop failed and the container still runs: the `attempt`th failure in a row (the
    * retry backs off, doubling); `draining` when its stop signal reached the container (no alert: its exit
    * is awaited, and the retry held, for the stop-signal window).
    */
   | { readonly type: 'stop_failed'; readonly error: string; readonly retry: Pending; readonly attempt: number; readonly draining: boolean; readonly at: number }
+  /**
+   * healer's own action, decided earlier, was not sent when its turn for an engine slot came: the breaker
+   * opened (or a dependency failed) meanwhile. Undone, and `want` decided again now.
+   */
+  | { readonly type: 'requeued'; readonly want: Pending; readonly at: number }
   /** Time passed, or the context changed: take pending decisions again, reset the budget when due. */
   | { readonly type: 'tick'; readonly at: number }
   /** Restarts the engine did while healer could not see events (RestartCount grew). */
   | { readonly type: 'engine_restarts'; readonly count: number; readonly at: number }
   /** The container whose network namespace this one shares was restarted. */
   | { readonly type: 'restart_requested'; readonly reason: string; readonly at: number }
+  /**
+   * The container's networks changed (`docker network disconnect/connect`): the probes that failed went
+   * to an address no longer its own, so their run counts no more, nor a restart they called for.
+   */
+  | { readonly type: 'rerouted'; readonly at: number }
   /** `docker pause` / `docker unpause`. */
   | { readonly type: 'paused'; readonly at: number }
   | { readonly type: 'unpaused'; readonly at: number };

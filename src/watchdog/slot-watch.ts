@@ -6,6 +6,7 @@ import { CLUSTER_PREFIX } from './cluster-slots.ts';
 import { crashedExit } from './exits.ts';
 import type { HistorySink } from './history.ts';
 import type { StateFile } from './state-file.ts';
+import { delayUntil } from './timer-limit.ts';
 import { alertDue, alertedAs, forgetStep, lastExitCode, loopReason, looping, slotKey, taskFailed, type Failure, type SlotRecord, type SlotRules } from './task-slots.ts';
 
 export interface TaskSlotsDeps {
@@ -29,7 +30,8 @@ export interface TaskSlotsDeps {
   readonly clusterCounts?: () => boolean;
   /**
    * `defaults.crashloop.window`: the window an open slot alert a former run left (state file) is ended
-   * by, until a task of its slot tells its own. Absent: 10 minutes.
+   * by when its record keeps none (written by a healer before records kept their slot's window), until a
+   * task of its slot tells its own. Absent: 10 minutes.
    */
   readonly defaultWindowMs?: number;
 }
@@ -61,7 +63,9 @@ export class TaskSlots {
     const windowMs = this.deps.defaultWindowMs ?? 600_000;
     for (const key of this.deps.state.slotKeys()) {
       const r = this.deps.state.slot(key);
-      if (!key.startsWith(CLUSTER_PREFIX) && r?.alertedId !== undefined) this.endWhenQuiet(key, r, windowMs);
+      // By the slot's own window (kept with its record): by the default one, a slot whose own is longer
+      // would be forgotten while it still loops, its next task's `died` alert sent as the first.
+      if (!key.startsWith(CLUSTER_PREFIX) && r?.alertedId !== undefined) this.endWhenQuiet(key, r, r.windowMs ?? windowMs);
     }
   }
 
@@ -103,7 +107,10 @@ export class TaskSlots {
     // in the window. A later, unrelated death (one earlier failure, minutes before) is still told.
     const key = slotKey(t);
     const rules = this.rules(w);
-    for (const [k, d] of this.diedAt) if (now - d.at >= d.windowMs) this.diedAt.delete(k);
+    for (const [k, d] of this.diedAt) {
+      if (d.at > now) d.at = now; // the clock was stepped back since: the window counts from here
+      if (now - d.at >= d.windowMs) this.diedAt.delete(k);
+    }
     if (this.diedAt.has(key) && r !== undefined && loopPace(r, t.taskId, now, rules)) return false;
     this.diedAt.set(key, { at: now, windowMs: rules.windowMs });
     return true;
@@ -127,7 +134,10 @@ export class TaskSlots {
     const key = slotKey(t);
     const rules = this.rules(w);
     const before = this.deps.state.slot(key);
-    const next = taskFailed(before, t.taskId, at, failure, rules.windowMs, now);
+    const counted = taskFailed(before, t.taskId, at, failure, rules.windowMs, now);
+    // The slot's window is kept with it: a healer restarted, or a look at the slot by another service's
+    // watch, prunes and forgets it by its own window, not by one it never had.
+    const next = counted.windowMs === rules.windowMs ? counted : { ...counted, windowMs: rules.windowMs };
     if (next !== before) this.deps.state.setSlot(key, next);
     const open = this.open.get(key);
     if (open) open.windowMs = rules.windowMs;
@@ -156,8 +166,10 @@ export class TaskSlots {
   private endWhenQuiet(key: string, r: SlotRecord, windowMs: number): void {
     if (this.stopped) return;
     const now = this.deps.clock.now();
-    const last = r.failures.at(-1)?.at ?? now;
-    const timer = this.deps.clock.setTimeout(() => this.lookQuiet(key), Math.max(0, last + windowMs - now));
+    const last = Math.min(r.failures.at(-1)?.at ?? now, now); // (a time ahead: the clock was stepped back)
+    // Capped at Node's timer limit (the state file's times may lie far ahead of the clock): looked at early,
+    // the slot is still in its window, and the look re-arms.
+    const timer = this.deps.clock.setTimeout(() => this.lookQuiet(key), delayUntil(last + windowMs, now));
     timer.unref?.();
     this.open.set(key, { timer, windowMs });
   }
@@ -180,7 +192,8 @@ export class TaskSlots {
   /**
    * Slots with nothing left in the window are forgotten: the records stay bounded by the slots that fail.
    * The cluster count's records (cluster-watch.ts) are its own to prune; a slot whose alert is open is
-   * left to its own look (endWhenQuiet: by its own window, ending the alert).
+   * left to its own look (endWhenQuiet: by its own window, ending the alert). Each by its own window, as
+   * kept with its record; one that keeps none (an older state file's) by the found task's.
    */
   private prune(w: ContainerWatch): void {
     const now = this.deps.clock.now();
@@ -188,7 +201,7 @@ export class TaskSlots {
       if (key.startsWith(CLUSTER_PREFIX) || this.open.has(key)) continue;
       const r = this.deps.state.slot(key);
       if (!r) continue;
-      const { record, ended } = forgetStep(r, now, this.rules(w).windowMs);
+      const { record, ended } = forgetStep(r, now, r.windowMs ?? this.rules(w).windowMs);
       if (ended !== undefined) this.deps.alerter.containerGone(ended);
       if (record !== r) this.deps.state.setSlot(key, record);
     }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import * as z from 'zod/mini';
 import '../config/zod-en.ts';
 import type { Budget } from './budget.ts';
-import type { Exit, Lifecycle } from './machine-types.ts';
+import type { Cause, Exit, Lifecycle } from './machine-types.ts';
 import type { SlotRecord } from './task-slots.ts';
 
 /** What healer keeps of one container across its own restarts. */
@@ -16,6 +16,8 @@ export interface PersistedContainer {
   readonly lifecycle: Lifecycle;
   /** The engine's RestartCount when last seen, to count restarts healer missed. */
   readonly restartCount: number;
+  /** The start healer owes after its own restart took the container down (MachineState.owedStart). */
+  readonly owedStart?: { readonly reason: string; readonly cause: Cause } | undefined;
   /** Loaded from a file written at this time: what happened to the container after it is unknown. */
   readonly savedAt?: number | undefined;
 }
@@ -38,6 +40,7 @@ const slotSchema = z.object({
   alertedAt: z.optional(z.number()),
   seen: z.optional(z.array(z.string())),
   alertedId: z.optional(z.string()),
+  windowMs: z.optional(z.number().check(z.positive())),
 });
 const fileSchema = z.object({
   version: z.literal(1),
@@ -52,6 +55,7 @@ const fileSchema = z.object({
       lastExit: z.optional(z.object({ at: z.number(), exitCode: z.number(), oom: z.boolean() })),
       lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited', 'paused']),
       restartCount: z.int().check(z.minimum(0)),
+      owedStart: z.optional(z.object({ reason: z.string(), cause: z.enum(['liveness', 'exit', 'namespace', 'orphan']) })),
     }),
   ),
 });
@@ -72,7 +76,8 @@ export class StateFile {
   private readonly slotEntries = new Map<string, SlotRecord>();
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
-  private lastWriteAt = 0;
+  /** Monotonic, as the write gap's timer: a wall-clock step back would hold writes for the step. */
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
   private chain: Promise<boolean> = Promise.resolve(true);
   writes = 0;
 
@@ -166,7 +171,7 @@ export class StateFile {
     this.timer = undefined;
     if (!this.dirty) return this.chain;
     this.dirty = false;
-    this.lastWriteAt = Date.now();
+    this.lastWriteAt = performance.now();
     // The snapshot is taken now, so later changes wait for the next write.
     const containers = Object.fromEntries([...this.entries].map(([id, { savedAt: _loaded, ...c }]) => [id, c]));
     const slots = this.slotEntries.size > 0 ? { slots: Object.fromEntries(this.slotEntries) } : {};
@@ -187,7 +192,7 @@ export class StateFile {
   private schedule(): void {
     this.dirty = true;
     if (this.timer) return;
-    const wait = Math.max(0, this.lastWriteAt + WRITE_GAP_MS - Date.now());
+    const wait = Math.max(0, this.lastWriteAt + WRITE_GAP_MS - performance.now());
     this.timer = setTimeout(() => void this.flush(), wait);
     this.timer.unref();
   }

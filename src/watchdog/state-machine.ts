@@ -5,11 +5,12 @@
  * `pending` and the machine asks for a `wake`; the loop feeds a `tick` then, and the decision is taken
  * again. The vocabulary lives in machine-types.ts.
  */
-import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, unhealthy, type Budget } from './budget.ts';
+import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, uncountRestart, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
 import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
-import { decide } from './decide.ts';
-import type { Action, Context, Exit, Input, MachineState, Role, Rules, Step, Track } from './machine-types.ts';
+import { clampFuture } from './clock-step.ts';
+import { decide, requeue } from './decide.ts';
+import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
 
 export type * from './machine-types.ts';
 
@@ -17,23 +18,25 @@ const FRESH: Track = { failures: 0, successes: 0, up: undefined, failingSince: u
 const NO_CONTEXT: Context = { heldBy: undefined, paused: false };
 const NO_ACTIONS: readonly Action[] = [];
 
-export function initialState(opts: { running: boolean; paused?: boolean; startedAt: number; budget?: Budget; lastExit?: Exit | undefined }): MachineState {
+export function initialState(opts: { running: boolean; paused?: boolean; startedAt: number; budget?: Budget; lastExit?: Exit | undefined; owedStart?: Pending | undefined }): MachineState {
   return {
     lifecycle: opts.paused ? 'paused' : opts.running ? 'running' : 'exited',
     startedAt: opts.startedAt,
     liveness: FRESH,
     readiness: FRESH,
     inFlight: false,
+    counted: undefined,
     budget: opts.budget ?? EMPTY_BUDGET,
     pending: undefined,
     heldBy: undefined,
     lastExit: opts.lastExit,
+    owedStart: opts.owedStart,
     unresolved: false,
   };
 }
 
 export function step(s: MachineState, input: Input, rules: Rules, ctx: Context = NO_CONTEXT): Step {
-  const out = decideInput(s, input, rules, ctx);
+  const out = decideInput(clampFuture(s, input.at, rules.backoff.maxMs), input, rules, ctx);
   return out.state === s ? out : bookkeeping(s, out, rules);
 }
 
@@ -48,7 +51,7 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       return onVerdict(s, 'liveness', input.status === 'healthy', at, h.rules, ctx, h.reason);
     }
     case 'started':
-      return onStarted(s, at, rules);
+      return onStarted(s, at, rules, input.counted === true);
     case 'stopped':
       // While an action is under way its own events are not inputs; an operator's stop is kept, so a
       // start not yet sent is dropped (the actor looks) and the container stays stopped after it.
@@ -71,11 +74,16 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       const next = { ...s, budget };
       return next.pending ? decide({ ...next, pending: undefined }, next.pending, at, rules, ctx) : { state: next, actions: [] };
     }
+    case 'requeued':
+      return requeue(s, input.want, at, rules, ctx);
     case 'engine_restarts':
       return countEngineRestarts(s, input.count, at, rules);
     case 'restart_requested':
       if (s.lifecycle !== 'running' || s.inFlight) return { state: s, actions: [] };
       return decide(s, { kind: 'restart', reason: input.reason, cause: 'namespace' }, at, rules, ctx);
+    case 'rerouted':
+      if (s.inFlight || (s.lifecycle !== 'running' && s.lifecycle !== 'paused')) return { state: s, actions: [] };
+      return { state: { ...s, liveness: settled(s.liveness), readiness: settled(s.readiness), pending: s.pending?.cause === 'liveness' ? undefined : s.pending }, actions: [] };
     case 'paused':
       // (While healer's own restart or start is answered, the pause is of the new run: kept.)
       if (s.lifecycle !== 'running' && s.lifecycle !== 'restarting' && !s.inFlight) return { state: s, actions: [] };
@@ -91,7 +99,14 @@ const settled = (t: Track): Track => (t.failures === 0 && t.successes === 0 ? t 
 
 function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_done' }>, rules: Rules): Step {
   const at = input.at;
-  const base: MachineState = { ...s, inFlight: false, liveness: { ...s.liveness, failures: 0, successes: 0 } };
+  const base: MachineState = { ...s, inFlight: false, counted: undefined, liveness: { ...s.liveness, failures: 0, successes: 0 } };
+  if (input.skipped || input.gone) {
+    // Never sent: not a restart (crash-loop window, backoff level); the actor then feeds what it found.
+    const budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before, rules) : s.budget;
+    // Removed under healer's action: the end of its watch, not a failure (nothing alerted, retried or owed).
+    if (input.gone) return { state: { ...base, budget, owedStart: undefined, pending: undefined, lifecycle: s.lifecycle === 'restarting' ? 'exited' : s.lifecycle }, actions: [] };
+    return { state: { ...base, budget, lifecycle: s.lifecycle === 'restarting' ? 'running' : s.lifecycle }, actions: [] };
+  }
   if (input.ok) {
     // The new run paused before the engine answered stays paused.
     const started: MachineState = { ...base, lifecycle: s.lifecycle === 'paused' ? 'paused' : 'running', startedAt: at };
@@ -102,9 +117,9 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
   const failed: Action = { type: 'notify', event: 'restart_failed', reason: input.error ?? 'the engine failed the restart' };
   // The container never ran again: the attempt backs off (level stays) but is no restart towards a crash
   // loop, so a few refused starts (a port taken for a moment) do not give a container up.
-  const refused: MachineState = { ...base, lifecycle, budget: { ...s.budget, restarts: s.budget.restarts.slice(0, -1) } };
-  // Removed under healer's action: the end of its watch, not a failure (nothing alerted, nothing retried).
-  if (input.gone) return { state: { ...refused, lifecycle: s.lifecycle === 'restarting' ? 'exited' : s.lifecycle, pending: undefined }, actions: [] };
+  // A start retried because healer's own restart took the container down is owed (kept until it runs).
+  const owedStart = input.retry?.kind === 'start' && (s.lifecycle === 'restarting' || s.owedStart) ? { kind: 'start' as const, reason: input.retry.reason, cause: input.retry.cause } : s.owedStart;
+  const refused: MachineState = { ...base, lifecycle, owedStart, budget: { ...s.budget, restarts: s.budget.restarts.slice(0, -1) } };
   if (!input.retry || rules.action === 'notify') return { state: refused, actions: [failed] };
   // Nothing else may ever ask again (Docker health events come only on a change): retry after the backoff.
   const due = Math.max(notBefore(s.budget, rules) ?? at, at + rules.backoff.initialMs);
@@ -120,7 +135,7 @@ function onStopFailed(s: MachineState, input: Extract<Input, { type: 'stop_faile
   return { state: { ...s, pending: { ...input.retry, notBefore: due } }, actions: [...failed, { type: 'wake', at: due, reason: input.retry.reason, purpose: 'backoff' }] };
 }
 
-function onStarted(s: MachineState, at: number, rules: Rules): Step {
+function onStarted(s: MachineState, at: number, rules: Rules, counted: boolean): Step {
   const fresh: MachineState = {
     ...s,
     lifecycle: 'running',
@@ -135,6 +150,7 @@ function onStarted(s: MachineState, at: number, rules: Rules): Step {
   if (s.inFlight) return { state: { ...withHealth, lifecycle: s.lifecycle === 'exited' ? 'running' : withHealth.lifecycle }, actions: [] };
   // Back from an exit without healer: the engine's restart policy (counted), or an operator's start.
   if (s.lifecycle === 'exited' && rules.engineRestarts) {
+    if (counted) return { state: withHealth, actions: [] };
     const out = countEngineRestarts(withHealth, 1, at, rules);
     return rules.liveness ? out : { ...out, state: { ...out.state, budget: healthy(out.state.budget, at) } };
   }
@@ -180,7 +196,10 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
 }
 
 /** healer (re)started while the container was down after a crash: take the on-exit decision again. */
-export function resumeExited(s: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+export function resumeExited(state: MachineState, at: number, rules: Rules, ctx: Context = NO_CONTEXT): Step {
+  const s = clampFuture(state, at, rules.backoff.maxMs); // the state file may have been written on a clock ahead
+  // A start healer owed when it (re)started: the container is down because of healer's own restart.
+  if (s.lifecycle === 'exited' && s.owedStart) return decide(s, s.owedStart, at, rules, ctx);
   if (s.lifecycle !== 'exited' || !s.lastExit || !startsAfterExit(rules)) return { state: s, actions: [] };
   if (s.lastExit.exitCode === 0 && !s.lastExit.oom) return { state: s, actions: [] };
   const reason = s.lastExit.oom ? 'killed by the kernel (out of memory)' : `exited with code ${s.lastExit.exitCode}`;

@@ -35,6 +35,11 @@ export interface SlotRecord {
    * keys were theirs holds the task's container id.
    */
   readonly alertedId?: string;
+  /**
+   * A node's record: its slot's `healer.crashloop.window`, as its latest failed task told it. Kept so a
+   * restarted healer ends (and forgets) the slot by its own window, not `defaults.crashloop.window`.
+   */
+  readonly windowMs?: number;
 }
 
 export interface SlotRules {
@@ -67,8 +72,20 @@ export function taskFailed(r: SlotRecord | undefined, task: string, at: number, 
 }
 
 function inWindow(r: SlotRecord, at: number, windowMs: number): SlotRecord {
-  const failures = r.failures.filter((f) => at - f.at < windowMs);
-  return failures.length === r.failures.length ? r : { ...r, failures };
+  const base = notAhead(r, at);
+  const failures = base.failures.filter((f) => at - f.at < windowMs);
+  return failures.length === base.failures.length ? base : { ...base, failures };
+}
+
+/**
+ * Times after `at` (the wall clock was stepped back since, or the record was kept on a clock ahead) taken
+ * as `at`: the window then ends a window after the step, and alerts are throttled as long, not the step
+ * longer (kept, so the record ages from there).
+ */
+function notAhead(r: SlotRecord, at: number): SlotRecord {
+  const alertedAhead = r.alertedAt !== undefined && r.alertedAt > at;
+  if (!alertedAhead && !r.failures.some((f) => f.at > at)) return r;
+  return { ...r, failures: r.failures.map((f) => (f.at > at ? { ...f, at } : f)), alertedAt: alertedAhead ? at : r.alertedAt };
 }
 
 /** Failed tasks within the window. */

@@ -7,7 +7,7 @@ import type { Policy, ProbePolicy } from '../config/policy.ts';
 import { engineGaveUp, engineMayGiveUp, engineRestarts } from '../docker/restart-policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import { startsAfterExit } from './action-policy.ts';
-import { exitToResume } from './exits.ts';
+import { exitToResume, owedStartToResume } from './exits.ts';
 import type { MachineState, Rules } from './machine-types.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { initialState } from './state-machine.ts';
@@ -59,6 +59,7 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
     startedAt: now,
     ...(persisted ? { budget: persisted.budget } : {}),
     lastExit: running ? undefined : exitToResume(info, persisted, now, policy.crashloop.windowMs),
+    owedStart: running ? undefined : owedStartToResume(info, persisted),
   });
 }
 

@@ -15,7 +15,7 @@ import type { Lookup } from '../probes/pin.ts';
 import type { Prober } from '../probes/types.ts';
 import { Actor } from './actor.ts';
 import { hostAlert } from './alert-input.ts';
-import type { Clock } from './clock.ts';
+import { monotonic, type Clock } from './clock.ts';
 import { NO_OBSERVER, type ContainerWatch, type Observer, type WatchEffects } from './container-watch.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
 import { Breaker } from './breaker.ts';
@@ -23,6 +23,7 @@ import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, type HistorySink } from './history.ts';
 import { watchEffects } from './effects.ts';
 import { routeEvent } from './event-router.ts';
+import { NamespaceChildren } from './namespace-children.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
 import { OrphanScan } from './orphan-scan.ts';
 import { TaskSlots } from './slot-watch.ts';
@@ -76,6 +77,7 @@ export class Watchdog {
     return this.breaker.open;
   }
   private readonly breaker: Breaker;
+  private readonly namespace: NamespaceChildren;
   private readonly history: HistorySink;
   /** Where labels may aim probes (watchdog.yml's probes.*), judged at each probe too. */
   private readonly rules: ProbeRules;
@@ -101,6 +103,7 @@ export class Watchdog {
       const swarm = deps.swarm ?? new SwarmView(deps.engine.docker);
       this.cluster = new ClusterCount({ swarm, loaded: deps.loaded, state: deps.state, clock: deps.clock, log: deps.log.child({ component: 'cluster' }), alerter: deps.alerter, history: this.history });
     }
+    this.namespace = new NamespaceChildren({ engine: deps.engine, clock: deps.clock, watches: () => this.watches.values() });
     this.actor = new Actor({
       engine: deps.engine,
       clock: deps.clock,
@@ -109,7 +112,8 @@ export class Watchdog {
       self: deps.self,
       maxConcurrent: deps.loaded.config.guards.max_concurrent_restarts,
       history: this.history,
-      watches: () => this.watches.values(),
+      namespace: this.namespace,
+      context: (w) => this.effects.context(w),
     });
     this.effects = watchEffects({
       actor: this.actor,
@@ -190,9 +194,9 @@ export class Watchdog {
   health(): { ok: true } | { ok: false; reason: string } {
     if (this.stopping) return { ok: false, reason: 'healer is stopping' };
     if (!this.engineReachable) return { ok: false, reason: 'docker engine unreachable' };
-    const now = this.deps.clock.now();
+    const mono = monotonic(this.deps.clock);
     for (const w of this.watches.values()) {
-      const late = w.overdueMs(now);
+      const late = w.overdueMs(mono);
       if (late > STALL_MS) return { ok: false, reason: `probe loop stalled: ${w.name}'s probe is ${Math.round(late / 1000)}s overdue` };
     }
     return { ok: true };
@@ -243,6 +247,7 @@ export class Watchdog {
           info: (id) => this.watches.get(id)?.info,
           engineUp: () => this.engineReachable,
         }),
+      replay: (ev: ContainerEvent) => this.onEvent(ev, true),
       release: (w: ContainerWatch, removed: boolean) => {
         void w.close();
         if (removed) this.deps.alerter.containerGone(w.id);
@@ -252,14 +257,14 @@ export class Watchdog {
   }
 
   /** Routes one engine event (event-router.ts); healer's own and those after stop() are dropped. */
-  private onEvent(ev: ContainerEvent): void {
+  private onEvent(ev: ContainerEvent, replayed = false): void {
     if (this.stopping || isSelf(ev.id, this.deps.self)) return;
-    routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, slots: this.slots, clock: this.deps.clock });
+    routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, slots: this.slots, clock: this.deps.clock, namespace: this.namespace }, replayed);
   }
 
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
     const s = w.state;
-    if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit) this.discovery.persist(w);
+    if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit || s.owedStart !== before.owedStart) this.discovery.persist(w);
     if (failingFlipped) this.breaker.reassess();
   }
 }

@@ -122,11 +122,12 @@ describe('Podman', () => {
     runId = newRunId();
     const events = await recordEvents();
     const { healer, logs } = await start();
-    // backoff from 2 s: a crash's exit reaches healer 5 s late on Podman (held for a stop's second cleanup,
-    // SECOND_CLEANUP_MS), so the gaps grow once the backoff passes 5 s: ~5.3, 5.3, 8.3, 16.3 s
-    const labels = { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.on_exit': 'true', 'healer.backoff.initial': '2s', 'healer.backoff.max': '30s', 'healer.crashloop.window': '2m', 'healer.crashloop.restarts': '3' };
+    // A crash's exit reaches healer 5 s after it on Podman (held for the cleanups that tell it from a stop,
+    // SECOND_CLEANUP_MS), and healer's first start is at once: backoff from 6 s, so every later gap is the
+    // backoff's (~6, 12, 24 s), clear of the hold.
+    const labels = { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.on_exit': 'true', 'healer.backoff.initial': '6s', 'healer.backoff.max': '30s', 'healer.crashloop.window': '5m', 'healer.crashloop.restarts': '3' };
     const id = await run('crash', labels, ['sh', '-c', 'sleep 0.3; exit 3']);
-    await waitFor('5 starts', () => events.starts(id).length >= 5, 60_000);
+    await waitFor('5 starts', () => events.starts(id).length >= 5, 90_000);
     await waitFor('the crash loop', () => logged(logs, 'crash loop').length === 1, 20_000);
     const gaps = events.starts(id).slice(1).map((t, i) => t - (events.starts(id)[i] ?? 0)).slice(1);
     expect(gaps[1]).toBeGreaterThan(gaps[0] ?? 0);
@@ -136,7 +137,7 @@ describe('Podman', () => {
       const c = healer.watchdog.status().containers[0];
       return c?.crashLoop === 'open' && c.lastExit?.exitCode === 3;
     });
-  }, 120_000);
+  }, 150_000);
 
   it.each([
     // PID 1 without a handler ignores SIGTERM: the stop ends in SIGKILL, and Podman sends `stop` then `die`

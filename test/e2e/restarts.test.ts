@@ -178,6 +178,28 @@ describe('dependencies, namespaces and the breaker', () => {
     expect(logs.find((l) => l.msg === 'restarting container' && l.container === `child-${runId}`)?.reason).toBe(`shares the network namespace of owner-${runId}, which was restarted`);
   });
 
+  it("restarts a container in X's network namespace after X's own restart policy brought it back (X not watched)", async () => {
+    const { events, start } = await setup();
+    // X crashes when told to; the engine's restart policy starts it again, in a new network namespace.
+    const owner = await runContainer({
+      runId, name: 'owner', networkMode: 'none', restartPolicy: 'always', labels: {},
+      cmd: ['sh', '-c', 'trap "exit 0" TERM; while [ ! -f /tmp/crash ]; do sleep 0.1; done; rm /tmp/crash; exit 1'],
+    });
+    const child = await runContainer({ runId, name: 'child', networkMode: `container:${owner}`, cmd: IDLE, labels: { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.timeout': '1s' } });
+    const { logs, healer } = await start();
+    await waitFor('child watched', () => healer.watchdog.watches.get(child)?.state.lifecycle === 'running');
+    const { execIn } = await import('../helpers/engine.ts');
+    await execIn(owner, ['touch', '/tmp/crash']);
+    await waitFor('child restarted', () => events.count(child, 'restart') >= 1, 15_000);
+    const ownerStart = events.events.filter((e) => e.id === owner && e.action === 'start').at(-1)?.at ?? Infinity;
+    const childAt = events.events.find((e) => e.id === child && e.action === 'restart')?.at ?? -Infinity;
+    expect(childAt).toBeGreaterThanOrEqual(ownerStart);
+    expect(logs.find((l) => l.msg === 'restarting container' && l.container === `child-${runId}`)?.reason).toBe(`shares the network namespace of owner-${runId}, which was started again`);
+    // Once: the child's own restart starts nothing further.
+    await sleep(2_000);
+    expect(events.count(child, 'restart')).toBe(1);
+  });
+
   it('pauses all restarts while more than half of 4 containers fail at once, and resumes', async () => {
     const { events, start } = await setup();
     const sw = await switchboard();

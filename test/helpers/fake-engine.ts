@@ -14,6 +14,8 @@ export function fakeEngine(containers: readonly ContainerInfo[]): { engine: Engi
   const inspects = { inFlight: 0, max: 0 };
   const count = (name: string): void => void calls.set(name, (calls.get(name) ?? 0) + 1);
   const engine = {
+    // Its containers' addresses are given, not resolved: no network drivers to learn (main.ts sets onRefused).
+    networks: { onRefused: undefined, refused: undefined },
     ping: () => (count('ping'), Promise.resolve()),
     describe: () => Promise.resolve({ engine: 'docker', version: 'in-memory', apiVersion: '1.41' }),
     listIds: () => (count('list'), Promise.resolve([...byId.keys()])),

@@ -48,7 +48,8 @@ describe('providers against a real receiver', () => {
         { type: 'header', text: { type: 'plain_text', text: '🟠 api restarted' } },
         { type: 'section', text: { type: 'mrkdwn', text: '3 failed liveness probes in a row' } },
         { type: 'section', fields: FACTS.map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}` })) },
-        { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${LOGS}\`\`\`` } },
+        // Slack requires &, < and > escaped in mrkdwn (else `<...>` is a link or a mention).
+        { type: 'section', text: { type: 'mrkdwn', text: '```listening on :8080\ndb connection lost "quoted" &lt;tag&gt; &amp; more```' } },
         { type: 'context', elements: [{ type: 'mrkdwn', text: 'healer · 2026-11-22T18:00:00.000Z' }] },
       ],
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../src/docker/connect.ts';
-import { Engine, FOLLOWED_ACTIONS } from '../../src/docker/engine.ts';
+import { Engine, FOLLOWED_ACTIONS, FOLLOWED_NETWORK_ACTIONS } from '../../src/docker/engine.ts';
 import { EventStream } from '../../src/docker/event-stream.ts';
 import type { ContainerEvent } from '../../src/docker/types.ts';
 
@@ -89,7 +89,8 @@ describe('Docker Engine 29 (API 1.52), documented formats', () => {
     expect(events[0]?.labels).toEqual({ 'healer.enable': 'true' });
     expect(e.seen.paths.filter((p) => p.startsWith('/v1.52/')).length).toBeGreaterThanOrEqual(3);
     const filter = decodeURIComponent(e.seen.paths.find((p) => p.startsWith('/v1.52/events')) ?? '');
-    expect(filter).toContain(JSON.stringify([...FOLLOWED_ACTIONS]));
+    expect(filter).toContain(JSON.stringify([...FOLLOWED_ACTIONS, ...FOLLOWED_NETWORK_ACTIONS]));
+    expect(filter).toContain('"type":["container","network"]');
   });
 
   it("explains the engine's refusal of the version with both versions and the fix", async () => {

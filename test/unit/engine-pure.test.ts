@@ -29,12 +29,25 @@ describe('parseEvent', () => {
     });
   });
 
+  // Recorded on this test bed (`docker network disconnect none c`, Engine 20.10; `podman network
+  // disconnect podman c` through Podman 4.3's Docker API): the actor is the network on Docker, the container on Podman.
+  it.each([
+    ['Docker', { Type: 'network', Action: 'disconnect', Actor: { ID: 'd964bb08a774', Attributes: { container: id, name: 'none', type: 'null' } }, timeNano: 1_795_485_062_814_018_000 }, ''],
+    ['Podman', { status: 'disconnect', id, Type: 'network', Action: 'disconnect', Actor: { ID: id, Attributes: { containerExitCode: '0', image: '', name: 'web', podId: '' } }, timeNano: 1_795_485_062_814_018_000 }, 'web'],
+  ])("reads %s's network disconnect as the container's", (_engine, raw, name) => {
+    expect(parseEvent(JSON.stringify(raw))).toEqual({ id, name, action: 'network_disconnect', health: undefined, exitCode: undefined, signal: undefined, labels: {}, time: 1_795_485_062_814 });
+  });
+
+  it.each(['destroy', 'create', 'remove'])('reads a network %s as an event it does not follow (null: not logged as unreadable)', (action) => {
+    expect(parseEvent(JSON.stringify({ Type: 'network', Action: action, Actor: { ID: 'n1', Attributes: { name: 'shop_default' } } }))).toBeNull();
+  });
+
   it('reads the exit code of a die event', () => {
     const ev = parseEvent(JSON.stringify({ Type: 'container', Action: 'die', Actor: { ID: id, Attributes: { name: 'web', exitCode: '137' } }, time: 5 }));
     expect(ev).toMatchObject({ action: 'die', exitCode: 137, time: 5000 });
   });
 
-  it.each(['', 'not json', '{}', '[]', 'null', JSON.stringify({ Type: 'network', Action: 'connect', Actor: { ID: 'x' } }), JSON.stringify({ Type: 'container', Action: 3 })])(
+  it.each(['', 'not json', '{}', '[]', 'null', JSON.stringify({ Type: 'image', Action: 'pull', Actor: { ID: 'x' } }), JSON.stringify({ Type: 'container', Action: 3 })])(
     'ignores %j',
     (line) => {
       expect(parseEvent(line)).toBeUndefined();

@@ -62,7 +62,7 @@ describe('EventReader', () => {
     const r = new EventReader();
     r.beginAction('restart');
     expect(read(r, [[1, kill('15')], [2, die(143)], [3, ev('stop')], [4, ev('start')], [5, ev('restart')]])).toEqual([]);
-    expect(r.endAction(true)).toBeUndefined();
+    expect(r.endAction(true)).toEqual([]);
     expect(read(r, [[10, die(3)]])).toEqual([{ type: 'stopped', by: 'exit', at: 10, exitCode: 3, oom: false }]);
   });
 
@@ -71,7 +71,7 @@ describe('EventReader', () => {
     const r = new EventReader();
     r.beginAction('start');
     expect(read(r, [[1, ev('start')], [2, die(3)]])).toEqual([]);
-    expect(r.endAction(true)).toEqual({ type: 'stopped', by: 'exit', at: 2, exitCode: 3, oom: false });
+    expect(r.endAction(true)).toEqual([{ type: 'stopped', by: 'exit', at: 2, exitCode: 3, oom: false }]);
   });
 
   // Review: an operator's `docker stop` while healer's start was being answered was taken for a crash.
@@ -79,7 +79,56 @@ describe('EventReader', () => {
     const r = new EventReader();
     r.beginAction('start');
     expect(read(r, [[1, ev('start')], [2, kill('15')], [3, die(143)], [4, ev('stop')]])).toEqual([]);
-    expect(r.endAction(true)).toEqual({ type: 'stopped', by: 'operator', at: 4 });
+    expect(r.endAction(true)).toEqual([{ type: 'stopped', by: 'operator', at: 4 }]);
+  });
+
+  // Review 11: the new run crashed and its restart policy (or an operator's `docker restart`) started it
+  // again before healer read its restart's answer: it runs, so the down is followed by that start.
+  it("keeps a start that follows a crash of the new run during healer's restart", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    expect(read(r, [[1, kill('15')], [2, die(143)], [3, ev('stop')], [4, ev('start')], [5, ev('restart')], [6, die(3)], [7, ev('start')]])).toEqual([]);
+    expect(r.endAction(true)).toEqual([{ type: 'stopped', by: 'exit', at: 6, exitCode: 3, oom: false }, { type: 'started', at: 7 }]);
+  });
+
+  // Review 11: a restart healer gave up waiting for (no answer) after its signals, which the engine
+  // finishes later (the process was stuck in uninterruptible I/O): its events are that restart's.
+  it("reads a restart the engine finishes after healer stopped waiting as healer's: no crash, a start", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    expect(read(r, [[1, kill('15')], [2, kill('9')]])).toEqual([]);
+    expect(r.endAction(false)).toEqual([]);
+    expect(r.downByOwnAction).toBe(false);
+    expect(read(r, [[13, die(137)], [13, ev('stop')], [13, ev('start')], [13, ev('restart')]])).toEqual([{ type: 'started', at: 13 }]);
+    expect(read(r, [[20, die(3)]])).toEqual([{ type: 'stopped', by: 'exit', at: 20, exitCode: 3, oom: false }]);
+  });
+
+  it("keeps the retry's own events healer's when the late restart finishes while the retry waits behind it", () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    read(r, [[1, kill('15')], [2, kill('9')]]);
+    r.endAction(false);
+    r.beginAction('restart'); // the retry, queued at the engine behind the late one
+    const late: [number, ContainerEvent][] = [[13, die(137)], [13, ev('stop')], [13, ev('start')], [13, ev('restart')]];
+    const retry: [number, ContainerEvent][] = [[14, kill('15')], [15, die(143)], [15, ev('stop')], [15, ev('start')], [15, ev('restart')]];
+    expect(read(r, [...late, ...retry])).toEqual([]);
+    expect(r.endAction(true)).toEqual([]);
+    expect(r.stopSignalled(16)).toBe(false);
+  });
+
+  it('stops awaiting a late restart after the stop-signal window: a die then is a crash', () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    read(r, [[1, kill('15')], [2, kill('9')]]);
+    r.endAction(false);
+    expect(read(r, [[3 + STOP_SIGNAL_WINDOW_MS, die(137)]])).toEqual([{ type: 'stopped', by: 'exit', at: 3 + STOP_SIGNAL_WINDOW_MS, exitCode: 137, oom: false }]);
+  });
+
+  it('does not await a refused restart that never signalled the container', () => {
+    const r = new EventReader();
+    r.beginAction('restart');
+    r.endAction(false);
+    expect(read(r, [[5, die(3)]])).toEqual([{ type: 'stopped', by: 'exit', at: 5, exitCode: 3, oom: false }]);
   });
 
   // Review: `docker stop --signal SIGINT` (or an app exiting after the 60 s window) ends with a `stop` event.
@@ -96,11 +145,11 @@ describe('EventReader', () => {
     const r = new EventReader();
     r.beginAction('restart');
     expect(read(r, [[1, kill('15')], [2, die(143)], [3, ev('stop')]])).toEqual([]);
-    expect(r.endAction(false)).toBeUndefined(); // no crash to report: healer starts it again
+    expect(r.endAction(false)).toEqual([]); // no crash to report: healer starts it again
     expect(r.downByOwnAction).toBe(true);
     expect(r.down).toEqual({ type: 'stopped', by: 'exit', at: 2, exitCode: 143, oom: false });
     r.beginAction('start');
-    expect(r.endAction(true)).toBeUndefined();
+    expect(r.endAction(true)).toEqual([]);
     expect(r.downByOwnAction).toBe(false);
   });
 
@@ -110,7 +159,7 @@ describe('EventReader', () => {
     const r = new EventReader();
     r.beginAction('restart');
     expect(read(r, [[1, kill('15')], [2, die(0)], [3, ev('stop')]])).toEqual([]);
-    expect(r.endAction(true)).toBeUndefined();
+    expect(r.endAction(true)).toEqual([]);
     expect(read(r, [[4, ev('start')], [5, ev('restart')]])).toEqual([]);
   });
 

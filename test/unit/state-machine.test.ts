@@ -39,6 +39,18 @@ describe('liveness', () => {
     expect(state).toMatchObject({ lifecycle: 'restarting', inFlight: true });
   });
 
+  it('forgets the failures of probes sent to an address that is no longer the container\'s (networks changed)', () => {
+    // Two failures at the old address, then the move: a third failure is the first of a new run.
+    expect(run([fail(1), fail(2), { type: 'rerouted', at: 3 }, fail(4)]).types).toEqual([]);
+    expect(run([fail(1), fail(2), fail(4)]).types).toEqual(['unhealthy', 'restart']);
+    // A probe restart held back by its backoff is dropped with them; a move during healer's own action changes nothing.
+    const held = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, at: 4 }, fail(5), fail(6), fail(7)]);
+    expect(held.state.pending?.cause).toBe('liveness');
+    expect(step(held.state, { type: 'rerouted', at: 8 }, rules(), free).state.pending).toBeUndefined();
+    const inFlight = run([fail(1), fail(2), fail(3)]).state;
+    expect(step(inFlight, { type: 'rerouted', at: 4 }, rules(), free).state).toBe(inFlight);
+  });
+
   it('does not act on failures that are not in a row', () => {
     expect(run([fail(10), fail(20), pass(30), fail(40), fail(50)]).types).toEqual([]);
   });
@@ -63,6 +75,15 @@ describe('liveness', () => {
     const { types, actions } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, at: 4 }, fail(5), fail(6), fail(7), { type: 'tick', at: 10_003 }]);
     expect(types).toEqual(['unhealthy', 'restart', 'wake', 'restart']);
     expect(actions[2]).toMatchObject({ type: 'wake', at: 10_003 });
+  });
+
+  // Review 11: a restart the actor skipped (the container was paused meanwhile) never happened.
+  it('takes back a restart the actor skipped: the next one is not backed off, none is in the window', () => {
+    const { types, state } = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, skipped: true, at: 4 }, fail(5), fail(6), fail(7)]);
+    expect(types).toEqual(['unhealthy', 'restart', 'restart']);
+    expect(state.budget).toMatchObject({ restarts: [7], level: 1, lastRestartAt: 7 });
+    const skipped = run([fail(1), fail(2), fail(3), { type: 'restart_done', ok: true, skipped: true, at: 4 }]).state;
+    expect(skipped).toMatchObject({ lifecycle: 'running', inFlight: false, budget: { restarts: [], level: 0, lastRestartAt: undefined } });
   });
 
   it('does not count failures during the start period after a start', () => {
@@ -257,6 +278,14 @@ describe('crash loops', () => {
     expect(types).toEqual(['crashloop']);
     expect(state.budget.restarts).toHaveLength(6);
   });
+
+  it('does not count again the restart-policy start whose RestartCount growth a resync counted', () => {
+    const r = rules({ engineRestarts: true });
+    const died: Input = { type: 'stopped', by: 'exit', exitCode: 3, oom: false, at: 1 };
+    const { state } = run([died, { type: 'engine_restarts', count: 1, at: 5 }, { type: 'started', at: 5, counted: true }], r);
+    expect(state.budget.restarts).toEqual([5]);
+    expect(state.lifecycle).toBe('running');
+  });
 });
 
 describe('exits', () => {
@@ -285,6 +314,18 @@ describe('exits', () => {
     expect(resumeExited(s, 5000, onExit).actions).toEqual([{ type: 'wake', at: 22_000, reason: 'exited with code 1', purpose: 'backoff' }]);
     expect(resumeExited(s, 22_000, onExit).actions).toEqual([{ type: 'start', reason: 'exited with code 1', cause: 'exit' }]);
     expect(resumeExited({ ...s, lastExit: undefined }, 22_000, onExit).actions).toEqual([]);
+  });
+
+  // Review 11: the start owed after healer's restart stopped the container and its start was refused is
+  // kept (and persisted) until the container runs again, and resumed by a healer restarted meanwhile.
+  it('owes a start after a restart whose start half was refused, with or without on_exit, until it runs', () => {
+    const refused: Input = { type: 'restart_done', ok: false, error: 'port is already allocated', retry: { kind: 'start', reason: '3 failed liveness probes in a row', cause: 'liveness' }, at: 4 };
+    const { state } = run([fail(1), fail(2), fail(3), refused]);
+    expect(state).toMatchObject({ lifecycle: 'exited', owedStart: { kind: 'start', cause: 'liveness' } });
+    expect(step(state, { type: 'started', at: 5 }, rules()).state.owedStart).toBeUndefined();
+    expect(step(state, { type: 'stopped', by: 'operator', at: 5 }, rules()).state.owedStart).toBeUndefined();
+    const resumed = initialState({ running: false, startedAt: 0, owedStart: { kind: 'start', reason: 'r', cause: 'liveness' } });
+    expect(resumeExited(resumed, 10, rules()).actions).toEqual([{ type: 'start', reason: 'r', cause: 'liveness' }]);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { facts, logBlock, title } from '../format.ts';
+import { facts, fenceSafe, logBlock, title } from '../format.ts';
 import { postJson } from '../post.ts';
 import type { Alert, Notifier } from '../types.ts';
 
@@ -7,7 +7,7 @@ const COLOUR = { critical: 0xd83c3e, warning: 0xf2a33a, info: 0x2eb67d } as cons
 
 /** Discord webhook: `content` (≤ 2000 characters) plus one embed with the facts and log lines. */
 export function discordPayload(a: Alert): object {
-  const logs = logBlock(a, 1000);
+  const logs = logBlock(a, 1000, fenceSafe);
   return {
     content: title(a).slice(0, 2000),
     allowed_mentions: { parse: [] },
