@@ -1,22 +1,14 @@
-import type { Logger } from 'pino';
-import type { AlertSink } from './actor.ts';
-import type { LoadedConfig } from '../config/load.ts';
 import { probeRules, type ProbeRules } from '../config/confine.ts';
 import type { Policy } from '../config/policy.ts';
-import type { SelfNetwork } from '../docker/address.ts';
 import type { EngineInfo } from '../docker/dialect.ts';
-import type { Engine } from '../docker/engine.ts';
 import { EventStream } from '../docker/event-stream.ts';
 import { isSelf } from '../docker/self.ts';
 import { SwarmView } from '../docker/swarm-view.ts';
 import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
-import type { PolledKind } from '../probes/index.ts';
-import type { Lookup } from '../probes/pin.ts';
-import type { Prober } from '../probes/types.ts';
 import { Actor } from './actor.ts';
 import { hostAlert } from './alert-input.ts';
-import { monotonic, type Clock } from './clock.ts';
-import { NO_OBSERVER, type ContainerWatch, type Observer, type WatchEffects } from './container-watch.ts';
+import { monotonic } from './clock.ts';
+import { NO_OBSERVER, type ContainerWatch, type WatchEffects } from './container-watch.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
 import { Breaker } from './breaker.ts';
 import type { MachineState } from './machine-types.ts';
@@ -24,35 +16,17 @@ import { NO_HISTORY, type HistorySink } from './history.ts';
 import { watchEffects } from './effects.ts';
 import { routeEvent } from './event-router.ts';
 import { NamespaceChildren } from './namespace-children.ts';
-import type { PersistedContainer, StateFile } from './state-file.ts';
+import type { PersistedContainer } from './state-file.ts';
 import { OrphanScan } from './orphan-scan.ts';
 import { TaskSlots } from './slot-watch.ts';
 import { ClusterCount } from './cluster-watch.ts';
 import { containerStatus, type ContainerStatus } from './status.ts';
 import { createWatch } from './watch-factory.ts';
+import type { WatchdogDeps } from './watchdog-deps.ts';
 
 export type { LabelProblem };
 
-export interface WatchdogDeps {
-  readonly engine: Engine;
-  readonly loaded: LoadedConfig;
-  readonly log: Logger;
-  readonly clock: Clock;
-  readonly probers: Readonly<Record<PolledKind, Prober>>;
-  readonly self: { readonly ids: readonly string[]; readonly hostname: string };
-  /** Where healer's own container is on the network, for resolving an empty probe host. */
-  readonly selfNetwork?: SelfNetwork;
-  readonly state: StateFile;
-  readonly alerter: AlertSink;
-  /** Where transitions and probe results are recorded for the status page; none by default. */
-  readonly history?: HistorySink;
-  /** Histograms for the metrics; per-container totals are read from the watches. */
-  readonly observer?: Observer;
-  /** The Swarm manager's view for `swarm.crashloops: cluster` (tests give a recording); the engine's by default. */
-  readonly swarm?: Pick<SwarmView, 'leadership' | 'services' | 'tasks'>;
-  /** The resolver for label probe hosts that are names (tests give their own); the system's by default. */
-  readonly lookup?: Lookup;
-}
+export type { WatchdogDeps };
 
 /** A probe schedule this late means the loop that runs them is stuck: /healthz turns 503. */
 export const STALL_MS = 15_000;
