@@ -7,7 +7,9 @@
 // Prometheus would (the scrape's cost is part of the figures).
 // BENCH_FLAGS adds node flags after healer's own (to weigh a V8 flag: BENCH_FLAGS=--no-opt).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { NODE_ENV_VARS, NODE_FLAGS } from './flags.ts';
 import { fakeEngineApi } from './engine-api.ts';
@@ -68,7 +70,9 @@ async function once(targetPort: number): Promise<CostRun> {
     'healer.liveness': `http://127.0.0.1:${targetPort}/${i}`,
     'healer.liveness.interval': '1s',
   }));
-  const statePath = `/tmp/healer-bench-cost-${process.pid}.json`;
+  // The state file and the history database beside it, in a directory of their own removed after the run.
+  const stateDir = mkdtempSync(join(tmpdir(), 'healer-bench-cost-'));
+  const statePath = join(stateDir, 'state.json');
   const child = spawn(process.execPath, [...NODE_FLAGS, ...(process.env.BENCH_FLAGS ?? '').split(' ').filter(Boolean), new URL('../dist/cli.js', import.meta.url).pathname], {
     env: { PATH: process.env.PATH, DOCKER_HOST: `unix://${engine.socketPath}`, HEALER_SERVER_LISTEN: '127.0.0.1:0', HEALER_STATE_PATH: statePath, HEALER_LOG_FORMAT: 'json', ...NODE_ENV_VARS },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -111,7 +115,7 @@ async function once(targetPort: number): Promise<CostRun> {
     child.kill('SIGTERM');
     await exited;
     await engine.close();
-    rmSync(statePath, { force: true });
+    rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
