@@ -106,7 +106,9 @@ export class EventReader {
    * `downByOwnAction` says so.
    */
   endAction(ok: boolean): readonly Input[] {
-    const late = !ok && this.actingKind === 'restart' && this.restartKillAt !== undefined && this.ownDie === undefined && this.meanwhile.length === 0;
+    // Late: the restart signalled the container and its die has not come. One whose start came already
+    // (its die was taken by that start) finished, answer lost: nothing more of it will come.
+    const late = !ok && this.actingKind === 'restart' && this.restartKillAt !== undefined && this.ownDie === undefined && this.meanwhile.length === 0 && !this.startedSinceAction;
     this.acting = false;
     this.actingKind = undefined;
     this.downByOwnAction = !ok && this.ownDie !== undefined && this.meanwhile.length === 0;
