@@ -53,14 +53,20 @@ export function unanswered(err: unknown, signal: AbortSignal, ms: number): unkno
 
 
 /**
- * The engine refused an action because the container is gone or going: 404, or 409 because it is being
- * removed (`--rm` as it exits, `docker rm -f`, compose re-creating it). Docker says "marked for removal"
- * or "removal of container ... is already in progress" (409 on a start, 500 on a restart); Podman answers 404. Not a failed action: there is
- * nothing left to act on.
+ * The engine refused an action because this container is gone or going: it is being removed (`--rm` as it
+ * exits, `docker rm -f`, compose re-creating it: Docker says "marked for removal" or "removal of container
+ * ... is already in progress", 409 on a start, 500 on a restart), or the engine names it as missing
+ * (Docker: `No such container: <id>`; Podman: `no container with name or ID "<id>" found`). Not a failed
+ * action: there is nothing left to act on. A 404 or "no such container" about anything else (its network
+ * removed: `network x not found`; the owner of the namespace it shares) is a failure: the container is
+ * still there, and its refused start is alerted and retried.
  */
-export function containerGone(err: unknown): boolean {
+export function containerGone(err: unknown, self: { readonly id: string; readonly name: string }): boolean {
   const status = err instanceof EngineError ? err.status : statusOf(err);
-  if (status === 404) return true;
-  // Docker's restart of a container being removed answers 500 with the same words as its start's 409.
-  return (status === 409 || status === 500) && /marked for removal|removal of container .* in progress|no such container/i.test((err as Error).message);
+  const message = err instanceof Error ? err.message : String(err);
+  if ((status === 409 || status === 500) && /marked for removal|removal of container .* in progress/i.test(message)) return true;
+  if (status !== 404 && status !== 500) return false;
+  const missing = /no such container: ?([\w.-]+)/i.exec(message)?.[1] ?? /no container with (?:name or )?id "([^"]+)"/i.exec(message)?.[1];
+  if (missing === undefined) return false;
+  return missing === self.name || missing === `/${self.name}` || (missing.length >= 12 && self.id.startsWith(missing));
 }

@@ -73,7 +73,7 @@ export class Actor {
       done = await this.slots.run(() => this.perform(w, kind, reason, cause, decidedOn));
     } catch (err) {
       const error = (err as Error).message;
-      if (containerGone(err)) return this.gone(w, kind, reason, error);
+      if (containerGone(err, w)) return this.gone(w, kind, reason, error);
       if (kind === 'stop') return this.stopFailed(w, reason, cause, error);
       const meanwhile = w.events.endAction(false);
       // A hand-back whose stop signal reached the container: it drains, and its exit is that stop's.

@@ -43,16 +43,17 @@ describe('inspect: on-failure:N and --rm, as Docker and Podman report them', () 
 
 describe('an action the engine refuses because the container is gone', () => {
   const err = (status: number, message: string) => new EngineError(`start abc failed with HTTP ${status}: ${message}`, status, undefined);
+  const abc = { id: `abc${'0'.repeat(61)}`, name: 'abc' };
   it('is gone on 404, and on 409/500 "marked for removal" (Docker start/restart of a --rm container, docker rm -f)', () => {
-    expect(containerGone(err(404, 'no container with name or ID "abc" found: no such container'))).toBe(true);
-    expect(containerGone(err(409, 'container is marked for removal and cannot be started'))).toBe(true);
-    expect(containerGone(err(500, 'Cannot restart container abc: container is marked for removal and cannot be started'))).toBe(true);
-    expect(containerGone(err(409, 'removal of container abc is already in progress'))).toBe(true);
+    expect(containerGone(err(404, 'no container with name or ID "abc" found: no such container'), abc)).toBe(true);
+    expect(containerGone(err(409, 'container is marked for removal and cannot be started'), abc)).toBe(true);
+    expect(containerGone(err(500, 'Cannot restart container abc: container is marked for removal and cannot be started'), abc)).toBe(true);
+    expect(containerGone(err(409, 'removal of container abc is already in progress'), abc)).toBe(true);
   });
   it('is a failure otherwise', () => {
-    expect(containerGone(err(409, 'cannot start a paused container, try unpause instead'))).toBe(false);
-    expect(containerGone(err(500, 'driver failed programming external connectivity: port is already allocated'))).toBe(false);
-    expect(containerGone(new Error('connect ECONNREFUSED /var/run/docker.sock'))).toBe(false);
+    expect(containerGone(err(409, 'cannot start a paused container, try unpause instead'), abc)).toBe(false);
+    expect(containerGone(err(500, 'driver failed programming external connectivity: port is already allocated'), abc)).toBe(false);
+    expect(containerGone(new Error('connect ECONNREFUSED /var/run/docker.sock'), abc)).toBe(false);
   });
   it('ends the action without an alert or a retry', () => {
     const labels = { 'healer.restart.on_exit': 'true' };
