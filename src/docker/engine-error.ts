@@ -56,7 +56,8 @@ export function unanswered(err: unknown, signal: AbortSignal, ms: number): unkno
  * The engine refused an action because this container is gone or going: it is being removed (`--rm` as it
  * exits, `docker rm -f`, compose re-creating it: Docker says "marked for removal" or "removal of container
  * ... is already in progress", 409 on a start, 500 on a restart), or the engine names it as missing
- * (Docker: `No such container: <id>`; Podman: `no container with name or ID "<id>" found`). Not a failed
+ * (Docker: `No such container: <id>`; Podman: `no container with name or ID "<id>" found`, or 500 `no
+ * container with ID <id> found in database` / `container <id> does not exist in database`). Not a failed
  * action: there is nothing left to act on. A 404 or "no such container" about anything else (its network
  * removed: `network x not found`; the owner of the namespace it shares) is a failure: the container is
  * still there, and its refused start is alerted and retried.
@@ -66,7 +67,11 @@ export function containerGone(err: unknown, self: { readonly id: string; readonl
   const message = err instanceof Error ? err.message : String(err);
   if ((status === 409 || status === 500) && /marked for removal|removal of container .* in progress/i.test(message)) return true;
   if (status !== 404 && status !== 500) return false;
-  const missing = /no such container: ?([\w.-]+)/i.exec(message)?.[1] ?? /no container with (?:name or )?id "([^"]+)"/i.exec(message)?.[1];
+  const missing =
+    /no such container: ?([\w.-]+)/i.exec(message)?.[1] ??
+    /no container with (?:name or )?id "([^"]+)"/i.exec(message)?.[1] ??
+    // Podman's 500 for a container removed while the start waited on its lock: 5 (sqlite), 4 (boltdb).
+    /(?:no container with ID|container) ([0-9a-f]{12,64}) (?:found in|does not exist in) database/i.exec(message)?.[1];
   if (missing === undefined) return false;
   return missing === self.name || missing === `/${self.name}` || (missing.length >= 12 && self.id.startsWith(missing));
 }

@@ -47,6 +47,15 @@ describe('review13: a start refused with 404 "network ... not found" is a failur
     const err = wrap('restart r13k', 'POST /containers/{id}/restart', dockerodeError(500, `Cannot restart container r13k: No such container: ${OWNER}`));
     expect(containerGone(err, r13k)).toBe(false);
   });
+  // Podman 5 (sqlite) and 4 (boltdb) answer a start of a container removed while the start waited on its
+  // lock (a --rm container's cleanup, podman rm -f) with 500 naming it as missing from the database.
+  it("Podman's 500 naming this container as missing from its database is gone; naming another is not", () => {
+    const id = 'c'.repeat(64);
+    for (const m of [`no container with ID ${id} found in database: no such container`, `container ${id} does not exist in database: no such container`]) {
+      expect(containerGone(wrap('start r13c', 'POST /containers/{id}/start', dockerodeError(500, m)), r13c)).toBe(true);
+      expect(containerGone(wrap('start r13k', 'POST /containers/{id}/start', dockerodeError(500, m)), r13k)).toBe(false);
+    }
+  });
   it('a 404 that names the container itself stays gone', () => {
     const err = wrap('start r13c', 'POST /containers/{id}/start', dockerodeError(404, 'No such container: r13c'));
     expect(containerGone(err, r13c)).toBe(true);
