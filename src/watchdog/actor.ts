@@ -66,11 +66,11 @@ export class Actor {
   }
 
   async act(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void> {
-    let done: boolean | 'deferred' | 'gone';
+    let done: boolean | 'deferred' | 'gone' | 'recovered';
     try {
       // The inspect data its probes were routed with when this was decided.
       const decidedOn = w.info;
-      done = await this.slots.run(() => this.perform(w, kind, reason, cause, decidedOn));
+      done = await this.slots.run((waited) => this.perform(w, kind, reason, cause, decidedOn, waited));
     } catch (err) {
       const error = (err as Error).message;
       if (containerGone(err, w)) return this.gone(w, kind, reason, error);
@@ -95,6 +95,11 @@ export class Actor {
     if (done === 'deferred') {
       w.log.warn({ reason, action: kind }, `${kind} not sent: restarts are paused or held since it was decided; it waits as one decided now would`);
       return w.feed({ type: 'requeued', want: { kind: kind === 'start' ? 'start' : 'restart', reason, cause }, at: now });
+    }
+    if (done === 'recovered') {
+      // The restart counted at the decision is taken back, and the pass it found is counted.
+      w.feed({ type: 'restart_done', ok: true, skipped: true, at: now });
+      return w.feed(w.policy.liveness?.spec.kind === 'docker' ? { type: 'health', status: 'healthy', at: now } : { type: 'probe', role: 'liveness', ok: true, at: now });
     }
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
     // Someone started it again while healer stopped it: it runs, and is read from its own events.
@@ -159,9 +164,10 @@ export class Actor {
 
   /**
    * One action on fresh information; false when the container is no longer in the state that called for
-   * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone' when it was removed.
+   * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone' when it was
+   * removed, 'recovered' when a restart for failing probes finds them passing again (`waited`: for a slot).
    */
-  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo): Promise<boolean | 'deferred' | 'gone'> {
+  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered'> {
     const fresh = await this.deps.engine.inspect(w.id);
     if (!fresh) return 'gone';
     takeInfo(w, fresh, this.deps.clock.now());
@@ -178,6 +184,12 @@ export class Actor {
     if (!ready) {
       w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
       return false;
+    }
+    // Healthy again by its HEALTHCHECK, or (after waiting for a slot) by a probe run now: no longer needed.
+    const docker = w.policy.liveness?.spec.kind === 'docker';
+    if (kind === 'restart' && cause === 'liveness' && (w.state.liveness.up === true || (docker ? fresh.health === 'healthy' : waited && (await w.passesNow())))) {
+      w.log.info({ reason }, `${kind} skipped: the container recovered while it waited`);
+      return 'recovered';
     }
     // Decided before the breaker opened (many containers failing together) and queued for a slot since:
     // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
