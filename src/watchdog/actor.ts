@@ -145,7 +145,8 @@ export class Actor {
     // Still running and unhealthy by its HEALTHCHECK (skipped for a stop signal it may survive): the engine
     // will not say so again, so the verdict is given again and decided (or held) anew.
     else if (w.info.running && w.policy.liveness?.spec.kind === 'docker' && w.info.health === 'unhealthy') w.feed({ type: 'health', status: 'unhealthy', at: now });
-    else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now, w.info.finishedAt > 0 ? w.info.finishedAt : now));
+    // (At healer's time of seeing it: its FinishedAt is on the engine's clock, which may be minutes off.)
+    else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now));
     // Running while taken for down: an earlier start of healer's whose answer was lost (its start event was
     // read as healer's own), so nothing else will say it runs.
     else if (w.state.lifecycle !== 'running' && w.state.lifecycle !== 'paused') w.feed({ type: 'started', at: now });
