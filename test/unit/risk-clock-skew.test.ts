@@ -72,4 +72,17 @@ describe('risk 4: an engine whose clock is off from healer\'s', () => {
     expect(w.engine.actions.filter((a) => a.id === c.id && a.kind === 'start').length, 'started after its crashes').toBeGreaterThanOrEqual(6);
     expect(w.alerts.some((a) => a.event === 'crashloop'), 'crash loop alerted').toBe(true);
   }, 60_000);
+
+  it.each(SKEWS)('skew %i ms: a container failing its probes in its start period is not restarted before the period ends', async (skew) => {
+    const w = await World.create();
+    worlds.push(w);
+    w.engine.skewMs = skew;
+    const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.liveness.start_period': '30s' };
+    const c = w.engine.create('slow', labels, { app: 'hang' });
+    w.engine.startNow(c);
+    await w.clock.advance(25_000, () => w.settle());
+    expect(w.engine.actions.filter((a) => a.id === c.id), 'nothing in the start period').toEqual([]);
+    await w.clock.advance(10_000, () => w.settle());
+    expect(w.engine.actions.filter((a) => a.id === c.id).map((a) => a.kind), 'restarted after it').toContain('restart');
+  }, 60_000);
 });
