@@ -12,6 +12,7 @@ import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { Limit } from './limit.ts';
+import { feedRecovered, recoveredMeanwhile } from './recheck.ts';
 import { probedOverNetwork, sameRoute, takeInfo } from './reroute.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { ActionKind, Cause, Context } from './machine-types.ts';
@@ -96,11 +97,7 @@ export class Actor {
       w.log.warn({ reason, action: kind }, `${kind} not sent: restarts are paused or held since it was decided; it waits as one decided now would`);
       return w.feed({ type: 'requeued', want: { kind: kind === 'start' ? 'start' : 'restart', reason, cause }, at: now });
     }
-    if (done === 'recovered') {
-      // The restart counted at the decision is taken back, and the pass it found is counted.
-      w.feed({ type: 'restart_done', ok: true, skipped: true, at: now });
-      return w.feed(w.policy.liveness?.spec.kind === 'docker' ? { type: 'health', status: 'healthy', at: now } : { type: 'probe', role: 'liveness', ok: true, at: now });
-    }
+    if (done === 'recovered') return feedRecovered(w, now);
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
     // Someone started it again while healer stopped it: it runs, and is read from its own events.
     if ((kind === 'stop' || kind === 'replace') && done) {
@@ -186,12 +183,7 @@ export class Actor {
       w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
       return false;
     }
-    // Healthy again by its HEALTHCHECK, or (after waiting for a slot) by a probe run now: no longer needed.
-    const docker = w.policy.liveness?.spec.kind === 'docker';
-    if (kind === 'restart' && cause === 'liveness' && (w.state.liveness.up === true || (docker ? fresh.health === 'healthy' : waited && (await w.passesNow())))) {
-      w.log.info({ reason }, `${kind} skipped: the container recovered while it waited`);
-      return 'recovered';
-    }
+    if (kind === 'restart' && cause === 'liveness' && (await recoveredMeanwhile(w, fresh, waited))) return 'recovered';
     // Decided before the breaker opened (many containers failing together) and queued for a slot since:
     // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
     // stop is not held by the breaker (it restarts nothing).
