@@ -220,6 +220,6 @@ export class Discovery {
   persist(w: ContainerWatch): void {
     const s = w.state;
     const owedStart = s.owedStart && { reason: s.owedStart.reason, cause: s.owedStart.cause };
-    this.deps.state.set(w.id, { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart });
+    this.deps.state.set(w.id, { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart, startedAt: w.info.startedAt });
   }
 }
