@@ -7,7 +7,7 @@
  */
 import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, uncountRestart, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
-import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
+import { bookkeeping, crashloopAlert, endedByStop } from './bookkeeping.ts';
 import { clampFuture } from './clock-step.ts';
 import { decide, requeue } from './decide.ts';
 import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
@@ -57,8 +57,8 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       // start not yet sent is dropped (the actor looks) and the container stays stopped after it.
       if (s.inFlight) return { state: input.by === 'operator' && s.lifecycle === 'exited' ? { ...s, lifecycle: 'stopped' } : s, actions: [] };
       if (input.by === 'operator') {
-        const tracks = input.ended ? { liveness: unjudged(s.liveness), readiness: unjudged(s.readiness) } : {};
-        return { state: { ...s, ...tracks, lifecycle: 'stopped', pending: undefined, heldBy: undefined, budget: unhealthy(s.budget) }, actions: [] };
+        const stopped: MachineState = { ...s, lifecycle: 'stopped', pending: undefined, heldBy: undefined, budget: unhealthy(s.budget) };
+        return { state: input.ended ? endedByStop(stopped) : stopped, actions: [] };
       }
       return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx);
     case 'restart_done':
@@ -97,8 +97,6 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
 
 /** A track whose run of results is forgotten (a pause, a start): the next results judge afresh. */
 const settled = (t: Track): Track => (t.failures === 0 && t.successes === 0 ? t : { ...t, failures: 0, successes: 0 });
-/** A track whose condition was ended from outside (an operator's stop): no verdict until probed again. */
-const unjudged = (t: Track): Track => ({ ...settled(t), up: undefined, failingSince: undefined });
 
 function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_done' }>, rules: Rules): Step {
   const at = input.at;
