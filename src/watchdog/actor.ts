@@ -1,7 +1,8 @@
 import type { Alerter } from '../alerting/alerter.ts';
 
 /** What the watchdog asks of alerting: an alert to send, and a container whose open alerts end. */
-export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'>;
+/** `containerStopped` is optional so that sinks which keep nothing open (tests' recorders) need not have it. */
+export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'> & Partial<Pick<Alerter, 'containerStopped'>>;
 import type { Engine } from '../docker/engine.ts';
 import { containerGone } from '../docker/engine-error.ts';
 import { isSelf } from '../docker/self.ts';

@@ -4,7 +4,7 @@
  * crash-loop alert's wording.
  */
 import { restartsInWindow, type Budget } from './budget.ts';
-import type { Action, MachineState, Rules, Step } from './machine-types.ts';
+import type { Action, MachineState, Rules, Step, Track } from './machine-types.ts';
 
 /**
  * What every step owes beyond its own decision: an alert only `recovered` ends is remembered for
@@ -36,4 +36,16 @@ export function crashloopAlert(b: Budget, at: number, rules: Rules, then: string
   const n = restartsInWindow(b, at, rules);
   const window = `${Math.round(rules.crashloop.windowMs / 1000)}s`;
   return { type: 'notify', event: 'crashloop', reason: `${n} restarts within ${window} (limit ${rules.crashloop.restarts}); ${then}` };
+}
+
+/**
+ * Someone else stopped the container, which ended its open alerts (event-router.ts): what those alerts
+ * stood for is forgotten, so that once started again it is judged afresh. Failing again fires `unhealthy`
+ * (a crash loop still in its window, `crashloop`) anew instead of staying silent under an ended alert;
+ * passing is no recovery of a condition already ended. Restarts in the window and the backoff stay.
+ */
+export function endedByStop(s: MachineState): MachineState {
+  const unjudged = (t: Track): Track => ({ ...t, failures: 0, successes: 0, up: undefined, failingSince: undefined });
+  const budget = s.budget.loop === 'open' ? { ...s.budget, loop: 'closed' as const } : s.budget;
+  return { ...s, liveness: unjudged(s.liveness), readiness: unjudged(s.readiness), unresolved: false, budget };
 }
