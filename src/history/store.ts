@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Clock } from '../watchdog/clock.ts';
+import { CLOCK_SLACK_MS } from '../watchdog/clock-step.ts';
 import type { HistorySink, Transition } from '../watchdog/history.ts';
 import type { Role } from '../watchdog/state-machine.ts';
 import { ProbeMinutes, type MinuteRow } from './minutes.ts';
@@ -46,6 +47,7 @@ export class HistoryStore implements HistorySink {
   private readonly insertTransition: StatementSync;
   private readonly upsertMinute: StatementSync;
   private readonly upsertHour: StatementSync;
+  private readonly clampTransitions: StatementSync;
   private timer: object | undefined;
   private closed = false;
 
@@ -65,6 +67,7 @@ export class HistoryStore implements HistorySink {
       );
     this.upsertMinute = upsert('probe_minutes');
     this.upsertHour = upsert('probe_hours');
+    this.clampTransitions = this.db.prepare('UPDATE transitions SET at = ? WHERE at > ?');
   }
 
   /** Flushes once a minute from now on; the timer does not keep the process alive. */
@@ -81,6 +84,7 @@ export class HistoryStore implements HistorySink {
   transition(t: Transition): void {
     if (this.closed) return;
     try {
+      this.clampFuture();
       this.insertTransition.run(t.at, t.container, t.project ?? null, t.event, t.reason, t.recoveryMs ?? null, t.exitCode ?? null, t.oom === undefined ? null : t.oom ? 1 : 0);
     } catch (err) {
       this.failed('record a transition', err);
@@ -140,8 +144,20 @@ export class HistoryStore implements HistorySink {
     }
   }
 
+  /**
+   * Transitions stamped ahead of now (CLOCK_SLACK_MS) were written while the wall clock ran ahead and was
+   * since stepped back: they are stamped now, so 'last recovery' and the newest-first timeline are what
+   * happened last, not what the clock that was ahead stamped. An index range that is empty unless the
+   * clock stepped back; run before each transition and each flush.
+   */
+  private clampFuture(): void {
+    const now = this.opts.clock.now();
+    this.clampTransitions.run(now, now + CLOCK_SLACK_MS);
+  }
+
   /** Age first, then size: the oldest minute rows go, then the oldest transitions and hours, in steps. */
   prune(): void {
+    this.clampFuture();
     const now = this.opts.clock.now();
     const cutoff = now - this.opts.retentionMs;
     this.db.prepare('DELETE FROM transitions WHERE at < ?').run(cutoff);
