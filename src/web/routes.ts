@@ -74,7 +74,8 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
       res.setHeader('WWW-Authenticate', 'Bearer realm="healer"');
       return json(res, 401, { error: 'a bearer token or a login is required (server.token_file)' });
     }
-    if (!ctx.history) return json(res, 404, { error: 'history is off (history.path: off)' });
+    // `history: 'off'` tells the page (and any client) that this is no unknown path: it shows states only.
+    if (!ctx.history) return json(res, 404, { error: "history is off (history.path: off, or its file could not be opened: see healer's log)", history: 'off' });
     const url = new URL(req.url ?? '/', 'http://healer');
     const now = ctx.now();
     const since = parseSince(url.searchParams.get('since'), now);
