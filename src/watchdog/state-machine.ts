@@ -5,7 +5,7 @@
  * `pending` and the machine asks for a `wake`; the loop feeds a `tick` then, and the decision is taken
  * again. The vocabulary lives in machine-types.ts.
  */
-import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, uncountRestart, unhealthy, type Budget } from './budget.ts';
+import { EMPTY_BUDGET, healthy, loopIfMade, maybeReset, notBefore, recordRestarts, uncountRestart, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
 import { bookkeeping, crashloopAlert } from './bookkeeping.ts';
 import { clampFuture } from './clock-step.ts';
@@ -102,15 +102,18 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
   const base: MachineState = { ...s, inFlight: false, counted: undefined, liveness: { ...s.liveness, failures: 0, successes: 0 } };
   if (input.skipped || input.gone) {
     // Never sent: not a restart (crash-loop window, backoff level); the actor then feeds what it found.
-    const budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before, rules) : s.budget;
+    const budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before) : s.budget;
     // Removed under healer's action: the end of its watch, not a failure (nothing alerted, retried or owed).
     if (input.gone) return { state: { ...base, budget, owedStart: undefined, pending: undefined, lifecycle: s.lifecycle === 'restarting' ? 'exited' : s.lifecycle }, actions: [] };
     return { state: { ...base, budget, lifecycle: s.lifecycle === 'restarting' ? 'running' : s.lifecycle }, actions: [] };
   }
   if (input.ok) {
+    // Made: the crash loop it makes opens now (not when it was decided: a restart taken back is none).
+    const made = s.counted ? loopIfMade(s.budget, s.counted.at, rules) : { budget: s.budget, opened: false };
+    const actions: Action[] = made.opened && s.counted ? [crashloopAlert(made.budget, s.counted.at, rules, 'retrying at the maximum backoff')] : [];
     // The new run paused before the engine answered stays paused.
-    const started: MachineState = { ...base, lifecycle: s.lifecycle === 'paused' ? 'paused' : 'running', startedAt: at };
-    return { state: rules.liveness ? started : { ...started, budget: healthy(started.budget, at) }, actions: [] };
+    const started: MachineState = { ...base, budget: made.budget, lifecycle: s.lifecycle === 'paused' ? 'paused' : 'running', startedAt: at };
+    return { state: rules.liveness ? started : { ...started, budget: healthy(started.budget, at) }, actions };
   }
   // A restart that failed after its stop ran leaves the container down: a start is retried then.
   const lifecycle = s.lifecycle === 'restarting' ? (input.retry?.kind === 'start' ? 'exited' : 'running') : s.lifecycle;
