@@ -82,6 +82,19 @@ describe('a restart taken back', () => {
     expect(state.budget.loop).toBe('open');
   });
 
+  it("the engine's restart while healer's waits: the loop opens only with restarts made", () => {
+    // One restart made, healer's second decided, the engine's own counted meanwhile: 2 made, the limit.
+    const one = feed(initialState({ running: true, startedAt: 0 }), [[fail(1_000)], [{ type: 'restart_done', ok: true, at: 1_100 }]]).state;
+    const waiting = feed(one, [[fail(10_000)], [{ type: 'engine_restarts', count: 1, at: 10_050 }]]);
+    expect(waiting.events).not.toContain('crashloop');
+    const skipped = feed(waiting.state, [[{ type: 'restart_done', ok: true, skipped: true, at: 10_100 }]]);
+    expect(skipped.events).not.toContain('crashloop');
+    expect(skipped.state.budget).toMatchObject({ loop: 'closed', restarts: [1_000, 10_050] });
+    const made = feed(waiting.state, [[{ type: 'restart_done', ok: true, at: 10_100 }]]);
+    expect(made.events).toEqual(['crashloop']);
+    expect(made.state.budget.loop).toBe('open');
+  });
+
   it('a restart carried out that makes the loop alerts once, before its `restarted`, as the loop opens', () => {
     const { state, events } = feed(atTheLimit(), [[fail(10_000)], [{ type: 'restart_done', ok: true, at: 10_100 }], [fail(80_000)], [{ type: 'restart_done', ok: true, at: 80_100 }]]);
     expect(events.filter((e) => e === 'crashloop')).toHaveLength(1);
