@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { World } from '../model/harness.ts';
 import { initialState, step, type Action, type Context, type Input, type MachineState, type Rules } from '../../src/watchdog/state-machine.ts';
@@ -149,5 +150,24 @@ describe('a restart skipped because the container was paused meanwhile, on the w
     expect(watch()?.counts.restarts.liveness, 'second restart made').toBe(2);
     expect(w.alerts.filter((a) => a.event === 'crashloop')).toHaveLength(1);
     expect(watch()?.state.budget.loop).toBe('open');
+  }, 30_000);
+});
+
+describe('a crash loop that opens as its restart is made', () => {
+  it('is on disk at once: a healer killed just after finds it open (and does not alert it again)', async () => {
+    const w = await World.create();
+    worlds.push(w);
+    const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '1', 'healer.crashloop.restarts': '1' };
+    const c = w.engine.create('api', labels);
+    w.engine.startNow(c);
+    await w.settle();
+    await w.clock.advance(3_000, () => w.settle());
+    const watch = () => w.wd.watches.get(c.id);
+    w.engine.setApp(c, 'hang');
+    for (let i = 0; i < 200 && watch()?.state.budget.loop !== 'open'; i++) await w.clock.advance(100, () => w.settle());
+    expect(w.alerts.filter((a) => a.event === 'crashloop')).toHaveLength(1);
+    await w.killHealer(); // SIGKILL at once: only writes already under way finish
+    const saved = JSON.parse(readFileSync(w.state.path, 'utf8')) as { containers: Record<string, { budget: { loop: string } }> };
+    expect(saved.containers[c.id]?.budget.loop).toBe('open');
   }, 30_000);
 });
