@@ -8,7 +8,15 @@ if docker info >/dev/null 2>&1; then
 fi
 command -v dockerd >/dev/null || { echo "engine: dockerd is not installed (apt-get install docker.io)" >&2; exit 1; }
 log=${DOCKERD_LOG:-/tmp/dockerd.log}
-setsid dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false >"$log" 2>&1 < /dev/null &
+# the engine outlives this script: it must not inherit any other descriptor (e.g. the engine lock of
+# `flock /tmp/healer-engine.lock scripts/engine-up.sh`, which it and containerd would then hold forever)
+(
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+  done
+  exec setsid dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false >"$log" 2>&1 </dev/null
+) &
 echo $! > /tmp/dockerd.pid
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then

@@ -7,8 +7,15 @@ swarm_engine_start() {
   local d=$1
   mkdir -p "$d"
   export DOCKER_HOST="unix://$d/d.sock"
-  DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid dockerd --data-root "$d/root" --exec-root "$d/exec" --pidfile "$d/d.pid" \
-    -H "unix://$d/d.sock" --bridge=none --iptables=false --ip-forward=false --ip-masq=false >"$d/dockerd.log" 2>&1 </dev/null &
+  # no inherited descriptor (the engine lock of a `flock` caller) may outlive this script in dockerd
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 exec setsid dockerd --data-root "$d/root" --exec-root "$d/exec" --pidfile "$d/d.pid" \
+      -H "unix://$d/d.sock" --bridge=none --iptables=false --ip-forward=false --ip-masq=false >"$d/dockerd.log" 2>&1 </dev/null
+  ) &
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
     sleep 0.5

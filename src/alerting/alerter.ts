@@ -93,6 +93,17 @@ export class Alerter {
     });
   }
 
+  /**
+   * An operator stopped a watched container: channels that keep alerts open (Alertmanager) end its
+   * alerts, after any alert about it still being built. Nothing is sent to chat channels: the stop is
+   * the operator's own doing (history records it), and it pages no one.
+   */
+  containerStopped(id: string): void {
+    this.after(id, () => {
+      for (const c of this.channels) c.end(id);
+    });
+  }
+
   /** The alert `healer notify --test` sends. */
   testAlert(): Alert {
     return {

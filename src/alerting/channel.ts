@@ -82,9 +82,13 @@ export class Channel {
     await this.notifier.send(alert, AbortSignal.timeout(this.opts.timeoutMs));
   }
 
-  /** At shutdown: waits up to `graceMs` for the queue to drain, then gives up on what is left (counted). */
+  /**
+   * At shutdown: the throttle windows end early, their summaries queued (a flapping container's latest
+   * state held back must still go out); waits up to `graceMs` for the queue to drain, then gives up on
+   * what is left (counted and logged).
+   */
   async flush(graceMs: number): Promise<void> {
-    this.throttle.clear();
+    this.throttle.endAll();
     if (this.working) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((r) => this.idle.push(r)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
@@ -101,6 +105,11 @@ export class Channel {
     this.notifier.forget?.(containerId);
   }
 
+  /** An operator stopped the container: the provider ends what it still shows open for it. */
+  end(containerId: string): void {
+    this.notifier.end?.(containerId);
+  }
+
   private enqueue(alert: Alert): void {
     if (this.queue.length >= this.opts.queue) return this.drop(alert, `queue full (${this.opts.queue})`);
     this.queue.push(alert);
@@ -113,6 +122,7 @@ export class Channel {
   private drop(alert: Alert, reason: string): void {
     this.counters.dropped++;
     this.log.error({ channel: this.name, event: alert.event, container: alert.container?.name, reason }, 'alert dropped');
+    this.notifier.lost?.(alert);
   }
 
   private async work(): Promise<void> {
@@ -160,6 +170,7 @@ export class Channel {
           this.counters.failed++;
           const why = e.retryable ? `gave up after ${attempt + 1} attempts` : 'not retried';
           this.log.error({ channel: this.name, event: alert.event, container: alert.container?.name, err: e.message, status: e.status }, `alert delivery failed (${why})`);
+          this.notifier.lost?.(alert);
           return true;
         }
         const backoff = Math.min(base * 2 ** attempt, max) * (0.5 + random());

@@ -74,10 +74,12 @@ export class ThrottleWindows {
     return { deliver: true };
   }
 
-  /** At shutdown: every window ends, nothing is summarised. */
-  clear(): void {
-    for (const w of this.open.values()) clearTimeout(w.timer);
-    this.open.clear();
+  /**
+   * At shutdown: every window ends now, summarised as when its time is up, so what was held back (a
+   * flapping container's latest state) still goes out within the shutdown grace.
+   */
+  endAll(): void {
+    for (const w of [...this.open.values()]) if (this.open.has(w.key)) this.end(w.sample.container?.id, w.sample.event);
   }
 
   /** One window's time is up: it and the other windows of its family for the same container end now. */

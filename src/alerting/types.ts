@@ -72,6 +72,16 @@ export interface Notifier {
   close?(): void;
   /** The container is gone: end whatever this channel still shows open for it (Alertmanager). */
   forget?(containerId: string): void;
+  /**
+   * An operator stopped the container: end what this channel shows open for it, as `forget` does, but
+   * a later alert about it (started again, failing again) fires as usual.
+   */
+  end?(containerId: string): void;
+  /**
+   * The channel could not deliver this alert (dropped, or failed for good): a provider that keeps
+   * conditions open (Alertmanager) must not go on firing one this alert ended.
+   */
+  lost?(alert: Alert): void;
 }
 
 /** A failed delivery: whether trying again may help, and when the receiver asked us to. */

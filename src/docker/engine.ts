@@ -169,15 +169,18 @@ export class Engine {
 
   /**
    * Runs a command inside the container and returns its exit code and (bounded) output. The engine
-   * cannot kill an exec'd process, so on abort healer stops waiting and closes the stream.
+   * cannot kill an exec'd process, so on abort healer stops waiting and closes the stream. `phase` is told
+   * when the command is started (the exec created) and when its output ended (its exit code is asked next).
    */
-  async exec(id: string, argv: readonly string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
+  async exec(id: string, argv: readonly string[], signal: AbortSignal, phase?: (p: 'command' | 'inspect') => void): Promise<{ exitCode: number; output: string }> {
     let stream: Readable | undefined;
     try {
       const exec = await this.docker.getContainer(id).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal: signal });
       signal.throwIfAborted();
+      phase?.('command');
       stream = await exec.start({ hijack: true, stdin: false, abortSignal: signal });
       const output = await readBounded(stream, signal, 4096);
+      phase?.('inspect');
       const info = await exec.inspect({ abortSignal: signal });
       return { exitCode: info.ExitCode ?? -1, output };
     } catch (err) {

@@ -3,15 +3,23 @@ import type { Engine } from '../docker/engine.ts';
 import { abortReason, type Prober, type ProbeResult, type ProbeTarget } from './types.ts';
 
 /** Exec probe: runs the command inside the container through the Engine's exec API; exit 0 is success. */
-export function execProber(engine: Engine): Prober {
+export function execProber(engine: Pick<Engine, 'exec'>): Prober {
   return {
-    async run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
+    async run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal, rearm?: () => void): Promise<ProbeResult> {
       const spec = policy.spec;
       if (spec.kind !== 'exec') throw new Error(`exec prober given a ${spec.kind} probe`);
       const started = performance.now();
       const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
+      // The timeout measures the command; the exec create before it and the inspect after it are engine
+      // calls, each given the whole timeout of its own (rearm), and one the engine does not answer in it is
+      // an engine too slow to run the probe (under load), not a failure of the container.
+      let phase = 'create' as 'create' | 'command' | 'inspect';
+      const next = (p: 'command' | 'inspect'): void => {
+        phase = p;
+        rearm?.();
+      };
       try {
-        const { exitCode, output } = await engine.exec(target.containerId, spec.argv, signal);
+        const { exitCode, output } = await engine.exec(target.containerId, spec.argv, signal, next);
         if (exitCode === 0) return { ok: true, latencyMs: elapsed(), status: 0 };
         // The output is never shown: `mysqladmin -p…`, `redis-cli -a …` and friends echo what they were
         // given, and probe results reach /api/status, logs and alerts (SECURITY.md). Its size is a hint.
@@ -20,6 +28,10 @@ export function execProber(engine: Engine): Prober {
       } catch (err) {
         // A command that does not finish in time is the container's failure; an exec call the engine
         // (or a socket proxy) refuses or fails is not: that is reported, never acted on.
+        const timedOut = signal.aborted && signal.reason instanceof Error && signal.reason.name === 'TimeoutError';
+        if (timedOut && phase !== 'command') {
+          return { ok: false, latencyMs: elapsed(), error: `could not run the probe: the engine did not answer the exec ${phase} within ${policy.timeoutMs}ms`, inconclusive: true };
+        }
         if (signal.aborted) return { ok: false, latencyMs: elapsed(), error: abortReason(signal, policy.timeoutMs) };
         return { ok: false, latencyMs: elapsed(), error: `could not run the probe: ${(err as Error).message}`, inconclusive: true };
       }

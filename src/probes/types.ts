@@ -24,9 +24,13 @@ export interface ProbeTarget {
   readonly connectTo?: string | undefined;
 }
 
-/** A probe kind: one file, registered in index.ts. `signal` aborts at the probe's timeout or on shutdown. */
+/**
+ * A probe kind: one file, registered in index.ts. `signal` aborts at the probe's timeout or on shutdown;
+ * `rearm` starts the timeout afresh (an exec probe's engine calls each get the whole of it: the timeout
+ * measures the command, not an engine slow to set it up).
+ */
 export interface Prober {
-  run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult>;
+  run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal, rearm?: () => void): Promise<ProbeResult>;
 }
 
 /** Turns an abort into the reason users see. */

@@ -1,7 +1,8 @@
 import type { Alerter } from '../alerting/alerter.ts';
 
 /** What the watchdog asks of alerting: an alert to send, and a container whose open alerts end. */
-export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'>;
+/** `containerStopped` is optional so that sinks which keep nothing open (tests' recorders) need not have it. */
+export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'> & Partial<Pick<Alerter, 'containerStopped'>>;
 import type { Engine } from '../docker/engine.ts';
 import { containerGone } from '../docker/engine-error.ts';
 import { isSelf } from '../docker/self.ts';
@@ -12,6 +13,7 @@ import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { Limit } from './limit.ts';
+import { feedRecovered, recoveredMeanwhile } from './recheck.ts';
 import { probedOverNetwork, sameRoute, takeInfo } from './reroute.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { ActionKind, Cause, Context } from './machine-types.ts';
@@ -66,11 +68,11 @@ export class Actor {
   }
 
   async act(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void> {
-    let done: boolean | 'deferred' | 'gone';
+    let done: boolean | 'deferred' | 'gone' | 'recovered';
     try {
       // The inspect data its probes were routed with when this was decided.
       const decidedOn = w.info;
-      done = await this.slots.run(() => this.perform(w, kind, reason, cause, decidedOn));
+      done = await this.slots.run((waited) => this.perform(w, kind, reason, cause, decidedOn, waited));
     } catch (err) {
       const error = (err as Error).message;
       if (containerGone(err, w)) return this.gone(w, kind, reason, error);
@@ -96,6 +98,7 @@ export class Actor {
       w.log.warn({ reason, action: kind }, `${kind} not sent: restarts are paused or held since it was decided; it waits as one decided now would`);
       return w.feed({ type: 'requeued', want: { kind: kind === 'start' ? 'start' : 'restart', reason, cause }, at: now });
     }
+    if (done === 'recovered') return feedRecovered(w, now);
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
     // Someone started it again while healer stopped it: it runs, and is read from its own events.
     if ((kind === 'stop' || kind === 'replace') && done) {
@@ -140,7 +143,8 @@ export class Actor {
     // Still running and unhealthy by its HEALTHCHECK (skipped for a stop signal it may survive): the engine
     // will not say so again, so the verdict is given again and decided (or held) anew.
     else if (w.info.running && w.policy.liveness?.spec.kind === 'docker' && w.info.health === 'unhealthy') w.feed({ type: 'health', status: 'unhealthy', at: now });
-    else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now, w.info.finishedAt > 0 ? w.info.finishedAt : now));
+    // (At healer's time of seeing it: its FinishedAt is on the engine's clock, which may be minutes off.)
+    else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now));
     // Running while taken for down: an earlier start of healer's whose answer was lost (its start event was
     // read as healer's own), so nothing else will say it runs.
     else if (w.state.lifecycle !== 'running' && w.state.lifecycle !== 'paused') w.feed({ type: 'started', at: now });
@@ -159,9 +163,10 @@ export class Actor {
 
   /**
    * One action on fresh information; false when the container is no longer in the state that called for
-   * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone' when it was removed.
+   * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone' when it was
+   * removed, 'recovered' when a restart for failing probes finds them passing again (`waited`: for a slot).
    */
-  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo): Promise<boolean | 'deferred' | 'gone'> {
+  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered'> {
     const fresh = await this.deps.engine.inspect(w.id);
     if (!fresh) return 'gone';
     takeInfo(w, fresh, this.deps.clock.now());
@@ -179,6 +184,7 @@ export class Actor {
       w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
       return false;
     }
+    if (kind === 'restart' && cause === 'liveness' && (await recoveredMeanwhile(w, fresh, waited))) return 'recovered';
     // Decided before the breaker opened (many containers failing together) and queued for a slot since:
     // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
     // stop is not held by the breaker (it restarts nothing).

@@ -4,7 +4,7 @@
  * crash loop opens and how its alert reads.
  */
 import { loopIfMade, recordRestarts, restartsInWindow, type Budget } from './budget.ts';
-import type { Action, MachineState, Rules, Step } from './machine-types.ts';
+import type { Action, MachineState, Rules, Step, Track } from './machine-types.ts';
 
 /**
  * What every step owes beyond its own decision: an alert only `recovered` ends is remembered for
@@ -57,4 +57,16 @@ export function countEngineRestarts(s: MachineState, count: number, at: number, 
   const budget = recorded.opened && !opened ? { ...recorded.budget, loop: s.budget.loop } : recorded.budget;
   const actions: Action[] = opened ? [crashloopAlert(budget, at, rules, 'the engine keeps restarting it')] : [];
   return { state: { ...s, budget }, actions };
+}
+
+/**
+ * Someone else stopped the container, which ended its open alerts (event-router.ts): what those alerts
+ * stood for is forgotten, so that once started again it is judged afresh. Failing again fires `unhealthy`
+ * (a crash loop still in its window, `crashloop`) anew instead of staying silent under an ended alert;
+ * passing is no recovery of a condition already ended. Restarts in the window and the backoff stay.
+ */
+export function endedByStop(s: MachineState): MachineState {
+  const unjudged = (t: Track): Track => ({ ...t, failures: 0, successes: 0, up: undefined, failingSince: undefined });
+  const budget = s.budget.loop === 'open' ? { ...s.budget, loop: 'closed' as const } : s.budget;
+  return { ...s, liveness: unjudged(s.liveness), readiness: unjudged(s.readiness), unresolved: false, budget };
 }

@@ -205,6 +205,14 @@ export class ContainerWatch {
     }
   }
 
+  /** Whether its liveness probe passes now (run once, off schedule): a restart that waited for a slot asks. */
+  async passesNow(): Promise<boolean> {
+    const p = this.policy.liveness;
+    if (!p || p.spec.kind === 'docker' || this.closed) return false;
+    const { result } = await probeOnce(p, this.deps.probers[p.spec.kind], (signal) => this.deps.route(this, p, signal), {});
+    return result.ok && result.inconclusive !== true;
+  }
+
   private schedule(role: Role, p: ProbePolicy): void {
     if (this.closed) return;
     const now = this.deps.clock.now();

@@ -4,6 +4,7 @@ import type { ProbeRules } from '../config/confine.ts';
 import type { Policy } from '../config/policy.ts';
 import type { Engine } from '../docker/engine.ts';
 import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
+import type { AlertSink } from './actor.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
@@ -48,6 +49,8 @@ export interface DiscoveryDeps {
   readonly state: StateFile;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Ends a container's open alerts when a resync finds it stopped by someone (event-router.ts does it as it happens). */
+  readonly alerter?: AlertSink;
 }
 
 /**
@@ -175,8 +178,10 @@ export class Discovery {
     const s = w.state;
     if (missed > 0) w.feed({ type: 'engine_restarts', count: missed, at: now });
     if (!info.running && (s.lifecycle === 'running' || s.lifecycle === 'paused') && !s.inFlight) {
-      // An exit nobody saw: a crash by its exit code, otherwise someone's stop.
-      w.feed(downFromInspect(info, now));
+      // An exit nobody saw: a crash by its exit code, otherwise someone's stop (which ends its open alerts).
+      const down = downFromInspect(info, now);
+      w.feed(down.by === 'operator' ? { ...down, ended: true } : down);
+      if (down.by === 'operator') this.deps.alerter?.containerStopped?.(w.id);
       return;
     }
     // A start from an exit, when RestartCount grew: the restart policy's, counted just above.
@@ -220,6 +225,6 @@ export class Discovery {
   persist(w: ContainerWatch): void {
     const s = w.state;
     const owedStart = s.owedStart && { reason: s.owedStart.reason, cause: s.owedStart.cause };
-    this.deps.state.set(w.id, { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart });
+    this.deps.state.set(w.id, { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart, startedAt: w.info.startedAt });
   }
 }

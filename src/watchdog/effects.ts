@@ -38,7 +38,10 @@ export function watchEffects(h: EffectsHost): WatchEffects {
       recordAction(h.history, w, action, h.clock.now());
       // A task's failure counts in its service slot; while the slot loops, its crashloop alert speaks for it.
       if (action.type === 'replace' && action.cause !== 'orphan') h.slots.failed(w, { kind: 'replaced' });
-      const quiet = action.type === 'notify' && action.event === 'died' && !h.slots.failed(w, { kind: 'exit', exitCode: action.exitCode ?? -1 });
+      const died = action.type === 'notify' && action.event === 'died';
+      // A clean exit (code 0, not OOM-killed) is a job that did its work: logged and in the history, never paged.
+      const clean = died && action.exitCode === 0 && action.oom !== true;
+      const quiet = died && (!h.slots.failed(w, { kind: 'exit', exitCode: action.exitCode ?? -1 }) || clean);
       if (action.type === 'notify' && !quiet) {
         const extra = {
           ...(action.recoveryMs !== undefined ? { recoveryMs: action.recoveryMs } : {}),

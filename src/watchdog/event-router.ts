@@ -1,5 +1,6 @@
 import { engineMayGiveUp } from '../docker/restart-policy.ts';
 import type { ContainerEvent } from '../docker/types.ts';
+import type { AlertSink } from './actor.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import type { Discovery } from './discovery.ts';
@@ -12,6 +13,7 @@ export interface EventHost {
   readonly watches: ReadonlyMap<string, ContainerWatch>;
   readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health' | 'unwatched'>;
   readonly history: HistorySink;
+  readonly alerter: AlertSink;
   readonly slots: TaskSlots;
   readonly clock: Clock;
   /** The containers sharing a started container's network namespace (namespace-children.ts). */
@@ -54,7 +56,12 @@ export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): 
 
 /** A lifecycle event, read against healer's own actions (EventReader), as the watch's input. */
 function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventHost): void {
-  const input = w.events.read(ev, now, w.info.stopSignal);
+  const read = w.events.read(ev, now, w.info.stopSignal);
+  // Someone else's stop ends what healer had open about the container (README, Alerts): Alertmanager would
+  // otherwise go on firing `unhealthy` for a container parked on purpose. Not while healer's own action
+  // is under way: the machine keeps that action's view, and so do the alerts.
+  const ends = read?.type === 'stopped' && read.by === 'operator' && w.state.lifecycle !== 'stopped' && !w.state.inFlight;
+  const input = ends && read?.type === 'stopped' && read.by === 'operator' ? { ...read, ended: true as const } : read;
   if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
     w.log.info('container stopped by an operator; it stays stopped');
     // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
@@ -67,6 +74,7 @@ function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventH
   if (restarted) h.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
   if (input?.type === 'paused' || input?.type === 'unpaused') w.log.info({ event: input.type }, input.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
   if (input) w.feed(input);
+  if (ends) h.alerter.containerStopped?.(w.id);
   // Seen as it happens: a task container that runs again was started by someone, not its orchestrator.
   if (restarted && w.info.task) w.feed({ type: 'orphaned', at: now });
 }

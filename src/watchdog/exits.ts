@@ -24,7 +24,7 @@ export function downFromInspect(info: Pick<ContainerInfo, 'exitCode' | 'oomKille
  */
 export function owedStartToResume(info: Pick<ContainerInfo, 'startedAt'>, persisted: PersistedContainer | undefined): Pending | undefined {
   if (!persisted?.owedStart || persisted.lifecycle !== 'exited') return undefined;
-  if (persisted.savedAt !== undefined && info.startedAt >= persisted.savedAt) return undefined;
+  if (startedSince(info, persisted)) return undefined;
   return { kind: 'start', ...persisted.owedStart };
 }
 
@@ -38,12 +38,20 @@ export function exitToResume(info: ContainerInfo, persisted: PersistedContainer 
   // Stopped by an operator, as far as healer knew: unless the container was started again after healer
   // last saved what it knew (healer was down, or SIGKILLed before it wrote), when its exit is judged afresh.
   // (A start at the very moment of the save still came after the stop it saved.)
-  const startedSince = persisted?.savedAt !== undefined && info.startedAt >= persisted.savedAt;
-  if (persisted?.lifecycle === 'stopped' && !startedSince) return undefined;
+  if (persisted?.lifecycle === 'stopped' && !startedSince(info, persisted)) return undefined;
   // The exit healer saw is the one the engine reports (same code, no later exit): a later run that an
   // operator stopped before healer saved it (SIGKILLed at that moment) leaves a stop's code instead.
   const seen = persisted?.lifecycle === 'exited' ? persisted.lastExit : undefined;
   if (seen && seen.at >= info.finishedAt - 1000 && seen.exitCode === info.exitCode) return seen;
   if (!crashedExit(info) || info.finishedAt <= 0 || now - info.finishedAt > windowMs) return undefined;
   return { at: info.finishedAt, exitCode: info.exitCode, oom: info.oomKilled };
+}
+
+/**
+ * Whether the container was started after healer last saved what it knew: its StartedAt is later than
+ * the one saved (both the engine's clock). A file without it (older healer) falls back to the save time.
+ */
+function startedSince(info: Pick<ContainerInfo, 'startedAt'>, persisted: PersistedContainer): boolean {
+  if (persisted.startedAt !== undefined) return info.startedAt > persisted.startedAt;
+  return persisted.savedAt !== undefined && info.startedAt >= persisted.savedAt;
 }

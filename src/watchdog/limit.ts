@@ -12,11 +12,13 @@ export class Limit {
   get queued(): number {
     return this.waiting.length;
   }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** `fn` learns whether it waited for its turn (what it was decided on may have changed meanwhile). */
+  async run<T>(fn: (waited: boolean) => Promise<T>): Promise<T> {
+    const waited = this.active >= this.max;
+    if (waited) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
     try {
-      return await fn();
+      return await fn(waited);
     } finally {
       const next = this.waiting.shift();
       if (next) next();

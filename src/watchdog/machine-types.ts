@@ -123,7 +123,12 @@ export type Input =
    */
   | { readonly type: 'started'; readonly at: number; readonly counted?: boolean }
   /** The container went down: an operator's stop, or an exit (crash or clean). */
-  | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number }
+  /**
+   * `ended`: someone else's stop (not healer's quarantine), which ends what healer had open about the
+   * container (its alerts are ended by the router): its next run is judged afresh, so failing again
+   * fires anew and passing is no recovery of a condition already ended.
+   */
+  | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number; readonly ended?: true }
   | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
   /** A task container was started again outside its orchestrator, which no longer tracks it. */
   /** `reason`: how it was found, when not by its own start (its orchestrator says the task is over). */

@@ -11,6 +11,7 @@ export function describeAction(a: Action): { level: 'info' | 'warn' | 'error'; m
         case 'ready':
           return { level: 'info', msg: 'container ready', fields: { event: a.event } };
         case 'died':
+          if (a.exitCode === 0 && a.oom !== true) return { level: 'info', msg: 'container exited cleanly (code 0); not alerted', fields: { event: a.event, exitCode: 0, reason: a.reason } };
           return { level: 'warn', msg: 'container died', fields: { event: a.event, exitCode: a.exitCode, oom: a.oom, reason: a.reason } };
         case 'crashloop':
           return { level: 'error', msg: 'crash loop', fields: { event: a.event, reason: a.reason } };

@@ -42,7 +42,11 @@ export async function probeOnce(
       const error = `cannot be probed: ${r.error}`;
       return { result: { ok: false, inconclusive: true, latencyMs: 0, error }, problem: error };
     }
-    return { result: await prober.run(p, r.target, ctl.signal), problem: undefined };
+    const rearm = (): void => {
+      clearTimeout(timer);
+      if (!ctl.signal.aborted) timer = setTimeout(expire, p.timeoutMs);
+    };
+    return { result: await prober.run(p, r.target, ctl.signal, rearm), problem: undefined };
   } finally {
     clearTimeout(timer);
     slot.ctl = undefined;

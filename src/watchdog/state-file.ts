@@ -18,6 +18,11 @@ export interface PersistedContainer {
   readonly restartCount: number;
   /** The start healer owes after its own restart took the container down (MachineState.owedStart). */
   readonly owedStart?: { readonly reason: string; readonly cause: Cause } | undefined;
+  /**
+   * The StartedAt of the run healer knew, on the engine's clock: a run started since has a later one (never
+   * compared with healer's own clock, which a remote engine's may be minutes off).
+   */
+  readonly startedAt?: number | undefined;
   /** Loaded from a file written at this time: what happened to the container after it is unknown. */
   readonly savedAt?: number | undefined;
 }
@@ -56,6 +61,7 @@ const fileSchema = z.object({
       lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited', 'paused']),
       restartCount: z.int().check(z.minimum(0)),
       owedStart: z.optional(z.object({ reason: z.string(), cause: z.enum(['liveness', 'exit', 'namespace', 'orphan']) })),
+      startedAt: z.optional(z.number()),
     }),
   ),
 });

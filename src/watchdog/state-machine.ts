@@ -7,7 +7,7 @@
  */
 import { EMPTY_BUDGET, healthy, maybeReset, notBefore, uncountRestart, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
-import { bookkeeping, countEngineRestarts, loopOnMade } from './bookkeeping.ts';
+import { bookkeeping, countEngineRestarts, endedByStop, loopOnMade } from './bookkeeping.ts';
 import { clampFuture } from './clock-step.ts';
 import { decide, requeue } from './decide.ts';
 import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
@@ -57,7 +57,8 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       // start not yet sent is dropped (the actor looks) and the container stays stopped after it.
       if (s.inFlight) return { state: input.by === 'operator' && s.lifecycle === 'exited' ? { ...s, lifecycle: 'stopped' } : s, actions: [] };
       if (input.by === 'operator') {
-        return { state: { ...s, lifecycle: 'stopped', pending: undefined, heldBy: undefined, budget: unhealthy(s.budget) }, actions: [] };
+        const stopped: MachineState = { ...s, lifecycle: 'stopped', pending: undefined, heldBy: undefined, budget: unhealthy(s.budget) };
+        return { state: input.ended ? endedByStop(stopped) : stopped, actions: [] };
       }
       return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx);
     case 'restart_done':

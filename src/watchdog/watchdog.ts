@@ -110,7 +110,7 @@ export class Watchdog {
       context: (w) => this.effects.context(w),
     });
     this.orphans = new OrphanScan({ engine: deps.engine, clock: deps.clock, log: deps.log.child({ component: 'orphans' }) });
-    this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, rules: this.rules, state: deps.state, clock: deps.clock, log: deps.log }, this.registry);
+    this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, rules: this.rules, state: deps.state, clock: deps.clock, log: deps.log, alerter: deps.alerter }, this.registry);
     this.events = new EventStream(
       deps.engine,
       {
@@ -233,7 +233,7 @@ export class Watchdog {
   /** Routes one engine event (event-router.ts); healer's own and those after stop() are dropped. */
   private onEvent(ev: ContainerEvent, replayed = false): void {
     if (this.stopping || isSelf(ev.id, this.deps.self)) return;
-    routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, slots: this.slots, clock: this.deps.clock, namespace: this.namespace }, replayed);
+    routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, alerter: this.deps.alerter, slots: this.slots, clock: this.deps.clock, namespace: this.namespace }, replayed);
   }
 
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {

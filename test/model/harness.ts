@@ -69,6 +69,8 @@ export class World {
   readonly alerts: AlertInput[] = [];
   /** Called when healer ends a removed container's alerts (a fault can be planted here). */
   onContainerGone: (name: string) => void = () => undefined;
+  /** Ids of containers whose open alerts healer ended because someone stopped them (Alerter.containerStopped). */
+  readonly stopsEnded: string[] = [];
   readonly kinds = new Map<string, Kind>();
   readonly log: string[] = [];
   gen = 0;
@@ -127,7 +129,7 @@ export class World {
     const gen = ++this.gen;
     this.state = new StateFile(this.loaded.config.state.path, pino({ level: 'silent' }), () => this.clock.now());
     this.state.load();
-    const alerter: AlertSink = { emit: (a: AlertInput) => void this.alerts.push(a), containerGone: (name) => this.onContainerGone(name) };
+    const alerter: AlertSink = { emit: (a: AlertInput) => void this.alerts.push(a), containerGone: (name) => this.onContainerGone(name), containerStopped: (id) => void this.stopsEnded.push(id) };
     this.wd = new Watchdog({
       engine: this.engine.connect(gen),
       loaded: this.loaded,

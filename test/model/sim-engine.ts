@@ -55,6 +55,8 @@ export class SimEngine {
   /** Engine actions of each healer process being carried out (a call counted from arrival to answer). */
   private readonly inFlight = new Map<number, number>();
   maxInFlight = 0;
+  /** How far the engine's clock is ahead of healer's (behind when negative): its StartedAt, FinishedAt, event times. */
+  skewMs = 0;
   /** Refuse the next restart/start call with HTTP 500. */
   refuseNext = 0;
   /** The next restart/start/stop call takes this long (simulated) to answer. */
@@ -236,8 +238,8 @@ export class SimEngine {
       Type: 'container',
       Action: fullAction,
       Actor: { ID: c.id, Attributes: { ...c.labels, name: c.name, image: 'sim:1', ...attrs } },
-      time: Math.floor(this.now() / 1000),
-      timeNano: this.now() * 1e6,
+      time: Math.floor((this.now() + this.skewMs) / 1000),
+      timeNano: (this.now() + this.skewMs) * 1e6,
     });
     for (const set of this.streams.values()) for (const s of set) s.write(`${line}\n`);
   }
@@ -277,8 +279,8 @@ export class SimEngine {
       running: c.running,
       paused: c.paused,
       restarting: false,
-      startedAt: c.startedAt,
-      finishedAt: c.finishedAt,
+      startedAt: c.startedAt > 0 ? c.startedAt + this.skewMs : 0,
+      finishedAt: c.finishedAt > 0 ? c.finishedAt + this.skewMs : 0,
       exitCode: c.exitCode,
       oomKilled: false,
       restartCount: c.restartCount,

@@ -24,7 +24,7 @@ describe('ThrottleWindows', () => {
     t = new ThrottleWindows(10_000, (alerts) => sent.push(...alerts));
   });
   afterEach(() => {
-    t.clear();
+    t.endAll();
     vi.useRealTimers();
   });
 
