@@ -2,11 +2,10 @@ import { close, existsSync, fsync, mkdirSync, open, readFileSync, rename, writeF
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import * as z from 'zod/mini';
-import '../config/zod-en.ts';
 import type { Budget } from './budget.ts';
 import type { Cause, Exit, Lifecycle } from './machine-types.ts';
 import type { SlotRecord } from './task-slots.ts';
+import { readState, type ReadState } from './state-schema.ts';
 
 /** What healer keeps of one container across its own restarts. */
 export interface PersistedContainer {
@@ -21,44 +20,6 @@ export interface PersistedContainer {
   /** Loaded from a file written at this time: what happened to the container after it is unknown. */
   readonly savedAt?: number | undefined;
 }
-
-const budgetSchema = z.object({
-  restarts: z.array(z.number()),
-  level: z.int().check(z.minimum(0)),
-  lastRestartAt: z.optional(z.number()),
-  loop: z.enum(['closed', 'open', 'gave_up']),
-  healthySince: z.optional(z.number()),
-});
-const slotSchema = z.object({
-  failures: z.array(
-    z.discriminatedUnion('kind', [
-      z.object({ task: z.string(), at: z.number(), kind: z.literal('exit'), exitCode: z.number() }),
-      z.object({ task: z.string(), at: z.number(), kind: z.enum(['unhealthy', 'replaced']) }),
-      z.object({ task: z.string(), at: z.number(), kind: z.literal('failed'), err: z.optional(z.string()) }),
-    ]),
-  ),
-  alertedAt: z.optional(z.number()),
-  seen: z.optional(z.array(z.string())),
-  alertedId: z.optional(z.string()),
-  windowMs: z.optional(z.number().check(z.positive())),
-});
-const fileSchema = z.object({
-  version: z.literal(1),
-  savedAt: z.number(),
-  /** Crash-loop history of orchestrated service slots (task-slots.ts); absent in files before it. */
-  slots: z.optional(z.record(z.string(), slotSchema)),
-  containers: z.record(
-    z.string(),
-    z.object({
-      name: z.string(),
-      budget: budgetSchema,
-      lastExit: z.optional(z.object({ at: z.number(), exitCode: z.number(), oom: z.boolean() })),
-      lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited', 'paused']),
-      restartCount: z.int().check(z.minimum(0)),
-      owedStart: z.optional(z.object({ reason: z.string(), cause: z.enum(['liveness', 'exit', 'namespace', 'orphan']) })),
-    }),
-  ),
-});
 
 /** The shortest gap between two writes of the state file. */
 export const WRITE_GAP_MS = 250;
@@ -100,18 +61,21 @@ export class StateFile {
       else this.log.error({ path: this.path, err: (err as Error).message }, 'cannot read the state file; starting with no restart history');
       return;
     }
-    let parsed: z.infer<typeof fileSchema>;
+    let parsed: ReadState;
     try {
-      const result = fileSchema.safeParse(JSON.parse(text));
-      if (!result.success) throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      parsed = result.data;
+      parsed = readState(text);
     } catch (err) {
       const why = (err as Error).message;
       this.log.error({ path: this.path, err: why.slice(0, 500) }, 'the state file is corrupt; it will be replaced; restart history starts afresh');
       return;
     }
-    for (const [id, c] of Object.entries(parsed.containers)) this.entries.set(id, { ...(c as PersistedContainer), savedAt: parsed.savedAt });
-    for (const [key, r] of Object.entries(parsed.slots ?? {})) this.slotEntries.set(key, { ...r, alertedAt: r.alertedAt });
+    // Values this version does not know (a newer healer wrote them): that entry is left out, the rest kept.
+    for (const d of parsed.dropped) {
+      const { kept: what, why, ...at } = d;
+      this.log.warn({ path: this.path, ...at, err: why.slice(0, 300) }, `the state file holds a value this healer does not know; ${what} is left out, the rest is kept`);
+    }
+    for (const [id, c] of parsed.containers) this.entries.set(id, { ...c, savedAt: parsed.savedAt });
+    for (const [key, r] of parsed.slots) this.slotEntries.set(key, r);
     this.log.info({ path: this.path, containers: this.entries.size }, 'restart history loaded');
   }
 
