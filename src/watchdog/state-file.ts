@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { Budget } from './budget.ts';
-import type { Cause, Exit, Lifecycle } from './machine-types.ts';
+import type { Cause, Exit, Lifecycle, MachineState } from './machine-types.ts';
 import type { SlotRecord } from './task-slots.ts';
 import { readState, type ReadState } from './state-schema.ts';
 
@@ -15,10 +15,29 @@ export interface PersistedContainer {
   readonly lifecycle: Lifecycle;
   /** The engine's RestartCount when last seen, to count restarts healer missed. */
   readonly restartCount: number;
-  /** The start healer owes after its own restart took the container down (MachineState.owedStart). */
-  readonly owedStart?: { readonly reason: string; readonly cause: Cause } | undefined;
+  /**
+   * The start healer owes after its own restart took the container down (MachineState.owedStart). With
+   * `at`: written as healer sent a restart (RestartSent), before its stop half could take the container
+   * down, and cleared when the engine answers; found on disk, healer was killed between the two halves.
+   */
+  readonly owedStart?: { readonly reason: string; readonly cause: Cause; readonly at?: number | undefined } | undefined;
   /** Loaded from a file written at this time: what happened to the container after it is unknown. */
   readonly savedAt?: number | undefined;
+}
+
+/** healer's restart of a container, sent at `at` and not answered yet: a start is owed if healer dies now. */
+export interface RestartSent {
+  readonly reason: string;
+  readonly cause: Cause;
+  readonly at: number;
+}
+
+/** What is kept of one watched container: its state, and the start owed by a restart under way. */
+export function persistedEntry(w: { readonly name: string; readonly state: MachineState; readonly info: { readonly restartCount: number }; readonly restartSent: RestartSent | undefined }): PersistedContainer {
+  const s = w.state;
+  const sent = s.inFlight && s.lifecycle === 'restarting' ? w.restartSent : undefined;
+  const owedStart = s.owedStart ? { reason: s.owedStart.reason, cause: s.owedStart.cause } : sent && { reason: sent.reason, cause: sent.cause, at: sent.at };
+  return { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart };
 }
 
 /** The shortest gap between two writes of the state file. */
