@@ -14,7 +14,21 @@ const self = { id: 'a'.repeat(64), name: 's23' };
 const dockerodeError = (statusCode: number, message: string): Error =>
   Object.assign(new Error(`(HTTP code ${statusCode}) server error - ${message} `), { statusCode, json: { cause: message, message, response: statusCode } });
 
+// Triggered for real on this test bed's Podman 4.3 service (2026-11-24): a compat POST
+// /containers/s23pm/restart?t=10 of a container slow to stop, raced 50 ms later by DELETE
+// /containers/s23pm?force=true&t=0, answers
+//   500 {"cause":"container has already been removed","message":"saving container af20e616fae3...(64 hex)
+//   state: container has already been removed","response":500}
+// (stop, start and kill raced the same way answered 204 here: the removal waited for them).
+const recorded = `saving container ${self.id} state: container has already been removed`;
+
 describe("s23: Podman's 500 'container has already been removed' is the container gone", () => {
+  it('the recorded restart answer naming this container is gone; naming another is not', () => {
+    expect(containerGone(wrap('restart s23', 'POST /containers/{id}/restart', dockerodeError(500, recorded)), self)).toBe(true);
+    expect(containerGone(wrap('restart s23', 'POST /containers/{id}/restart', dockerodeError(500, recorded)), { id: 'b'.repeat(64), name: 'other' })).toBe(false);
+    expect(containerGone(wrap('restart s23', 'POST /containers/{id}/restart', dockerodeError(500, 'saving state: container has already been removed')), self)).toBe(false);
+  });
+
   it.each([
     ['start', 'POST /containers/{id}/start'],
     ['stop', 'POST /containers/{id}/stop'],
