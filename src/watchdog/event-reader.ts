@@ -1,6 +1,9 @@
-import { constants } from 'node:os';
+import { signalNumber } from '../docker/signals.ts';
 import type { ContainerEvent } from '../docker/types.ts';
 import type { Input } from './machine-types.ts';
+
+/** Re-exported: the engine's signal spellings are read in docker/signals.ts. */
+export { signalNumber };
 
 /** A container going down, as the state machine takes it: a crash (exit) or an operator's stop. */
 export type Down = Extract<Input, { type: 'stopped' }>;
@@ -11,15 +14,6 @@ export type Down = Extract<Input, { type: 'stopped' }>;
  * whole grace is still covered; a signal the container survived does not mark its next crash.
  */
 export const STOP_SIGNAL_WINDOW_MS = 60_000;
-
-/** A signal as the engine names it (`15`, `SIGTERM`, `TERM`) → its number; undefined when unknown. */
-export function signalNumber(signal: string | undefined): number | undefined {
-  if (signal === undefined) return undefined;
-  const s = signal.trim().toUpperCase();
-  if (/^\d+$/.test(s)) return Number(s);
-  const name = (s.startsWith('SIG') ? s : `SIG${s}`) as keyof typeof constants.signals;
-  return constants.signals[name];
-}
 
 const SIGKILL = 9;
 const SIGTERM = 15;
