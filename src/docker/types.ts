@@ -27,6 +27,13 @@ export interface ContainerInfo {
   readonly hasHealthcheck: boolean;
   /** The signal `docker stop` sends this container first (Config.StopSignal); undefined: SIGTERM. */
   readonly stopSignal: string | undefined;
+  /**
+   * How long `docker stop` (no `-t`) waits for it to exit before SIGKILL, in ms: its Config.StopTimeout
+   * (`--stop-timeout`, compose's `stop_grace_period`; Podman always reports one, 10 s by default), the
+   * engine's 10 s when unset, Infinity for a negative one (the engine waits for ever). A stop under way
+   * lasts that long.
+   */
+  readonly stopTimeoutMs?: number | undefined;
   /** `host`, `bridge`, a network name, `container:<id>`, `none`. */
   readonly networkMode: string;
   /** Network name → IPv4 address (empty string when none). */

@@ -54,7 +54,13 @@ export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): 
 
 /** A lifecycle event, read against healer's own actions (EventReader), as the watch's input. */
 function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventHost): void {
-  const input = w.events.read(ev, now, w.info.stopSignal);
+  const heldUntil = w.events.stopUntil;
+  const input = w.events.read(ev, now, w.info.stopSignal, w.info.stopTimeoutMs);
+  const until = w.events.stopUntil;
+  if (ev.action === 'kill' && until !== undefined && until !== heldUntil && w.events.stopSignalled(now)) {
+    const holdS = Number.isFinite(until) ? Math.round((until - now) / 1000) : undefined;
+    w.log.info({ signal: ev.signal, holdS: holdS ?? 'until it exits' }, 'stop signal sent to the container: no restart while its stop is under way (its stop grace)');
+  }
   if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
     w.log.info('container stopped by an operator; it stays stopped');
     // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
