@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { healthcheckTiming, healthRuns } from './health.ts';
 import { publishedPorts } from './ports.ts';
 import type { ContainerInfo, NetworkKind, TaskInfo } from './types.ts';
 
@@ -30,6 +31,8 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo, networkKinds?: R
     autoRemove: i.HostConfig?.AutoRemove === true,
     health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
     hasHealthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',
+    healthcheck: healthcheckTiming(i.Config?.Healthcheck),
+    healthLog: healthRuns(i.State?.Health),
     stopSignal: (i.Config as { StopSignal?: string } | undefined)?.StopSignal || undefined,
     stopTimeoutMs: stopTimeoutMs((i.Config as { StopTimeout?: number | null } | undefined)?.StopTimeout),
     networkMode: i.HostConfig?.NetworkMode ?? 'default',

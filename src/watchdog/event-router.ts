@@ -10,7 +10,7 @@ import type { TaskSlots } from './slot-watch.ts';
 /** What routing an engine event reaches: the watches, discovery, history and the service slots. */
 export interface EventHost {
   readonly watches: ReadonlyMap<string, ContainerWatch>;
-  readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health' | 'unwatched'>;
+  readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health' | 'unwatched' | 'afterUnpause'>;
   readonly history: HistorySink;
   readonly slots: TaskSlots;
   readonly clock: Clock;
@@ -41,6 +41,8 @@ export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): 
   const now = h.clock.now();
   if (ev.action === 'health_status') {
     if (w.policy.liveness?.spec.kind === 'docker' && (ev.health === 'healthy' || ev.health === 'unhealthy' || ev.health === 'starting')) {
+      // Shortly after an unpause, an `unhealthy` may be the pause's: judged by the checks made since.
+      if (h.discovery.afterUnpause.event(ev.id, ev.health)) return;
       w.feed({ type: 'health', status: ev.health, at: now });
     }
     return;
@@ -49,7 +51,7 @@ export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): 
   // on-failure:N: whether the engine restarts this crash or has given up is read after it (inspect), and
   // followed there (ContainerWatch.followRestartPolicy: healer's on-exit start once the engine gave up).
   if (ev.action === 'start' || (ev.action === 'die' && w.policy.restartOnExit && engineMayGiveUp(w.info))) h.discovery.later(ev.id);
-  if (ev.action === 'unpause') h.discovery.health(ev.id);
+  if (ev.action === 'unpause') h.discovery.health(ev.id, ev.time || now);
 }
 
 /** A lifecycle event, read against healer's own actions (EventReader), as the watch's input. */
