@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { healthcheckTiming, healthRuns } from './health.ts';
 import { publishedPorts } from './ports.ts';
 import type { ContainerInfo, NetworkKind, TaskInfo } from './types.ts';
 
@@ -30,7 +31,10 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo, networkKinds?: R
     autoRemove: i.HostConfig?.AutoRemove === true,
     health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
     hasHealthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',
+    healthcheck: healthcheckTiming(i.Config?.Healthcheck),
+    healthLog: healthRuns(i.State?.Health),
     stopSignal: (i.Config as { StopSignal?: string } | undefined)?.StopSignal || undefined,
+    stopTimeoutMs: stopTimeoutMs((i.Config as { StopTimeout?: number | null } | undefined)?.StopTimeout),
     networkMode: i.HostConfig?.NetworkMode ?? 'default',
     networks,
     published: publishedPorts(i.HostConfig?.NetworkMode ?? 'default', i.HostConfig?.PortBindings, i.NetworkSettings?.Ports),
@@ -39,6 +43,15 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo, networkKinds?: R
     service: serviceOf(labels),
     task: swarmTask(labels),
   };
+}
+
+/** Docker's stop grace when a container sets none (moby's defaultStopTimeout on Linux; Podman's default too). */
+const DEFAULT_STOP_TIMEOUT_S = 10;
+
+/** Config.StopTimeout (seconds; Docker omits it when unset, Podman always gives it) in ms; see ContainerInfo. */
+function stopTimeoutMs(seconds: number | null | undefined): number {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return DEFAULT_STOP_TIMEOUT_S * 1000;
+  return seconds < 0 ? Infinity : seconds * 1000;
 }
 
 /**

@@ -25,8 +25,19 @@ export interface ContainerInfo {
   readonly autoRemove?: boolean | undefined;
   readonly health: 'starting' | 'healthy' | 'unhealthy' | undefined;
   readonly hasHealthcheck: boolean;
+  /** Its HEALTHCHECK's interval, timeout and retries (engine defaults filled in); undefined without one. */
+  readonly healthcheck?: HealthcheckTiming | undefined;
+  /** Its last health checks as the engine logged them (State.Health.Log); undefined when not given. */
+  readonly healthLog?: readonly HealthRun[] | undefined;
   /** The signal `docker stop` sends this container first (Config.StopSignal); undefined: SIGTERM. */
   readonly stopSignal: string | undefined;
+  /**
+   * How long `docker stop` (no `-t`) waits for it to exit before SIGKILL, in ms: its Config.StopTimeout
+   * (`--stop-timeout`, compose's `stop_grace_period`; Podman always reports one, 10 s by default), the
+   * engine's 10 s when unset, Infinity for a negative one (the engine waits for ever). A stop under way
+   * lasts that long.
+   */
+  readonly stopTimeoutMs?: number | undefined;
   /** `host`, `bridge`, a network name, `container:<id>`, `none`. */
   readonly networkMode: string;
   /** Network name → IPv4 address (empty string when none). */
@@ -62,6 +73,21 @@ export interface PublishedPort {
   readonly hostIp: string;
   readonly hostPort: number;
   readonly lastHostPort: number;
+}
+
+/** A HEALTHCHECK's timing in ms, the engine's defaults filled in (health.ts). */
+export interface HealthcheckTiming {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Failures in a row that make the container `unhealthy`. */
+  readonly retries: number;
+}
+
+/** One health check the engine ran: when (engine time, ms) and whether it passed. */
+export interface HealthRun {
+  readonly start: number;
+  readonly end: number;
+  readonly ok: boolean;
 }
 
 /** A network's driver (`bridge`, `overlay`, `macvlan`, `ipvlan`, a plugin's) and scope (`local`, `swarm`), as `GET /networks` says. */

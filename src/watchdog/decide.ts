@@ -6,7 +6,7 @@
 import { maybeReset, notBefore, recordDecided, restartsInWindow, uncountRestart, type Budget } from './budget.ts';
 import { actionFor } from './action-policy.ts';
 import { crashloopAlert } from './bookkeeping.ts';
-import { STOP_SIGNAL_WINDOW_MS } from './event-reader.ts';
+import { STOP_SIGNAL_WINDOW_MS } from './stop-window.ts';
 import type { Action, Context, MachineState, Pending, Rules, Step } from './machine-types.ts';
 
 /** The one place a restart (or on-exit start, quarantine stop, task replacement) is allowed, deferred or refused. */
@@ -17,9 +17,12 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   // An operator's (or orchestrator's) stop is under way: an app draining after SIGTERM fails its probes
   // on purpose; the exit that follows is that stop's.
   // Held, not dropped: a stop signal the container survives ends no stop, and a HEALTHCHECK verdict is not
-  // sent again; once the window is over the decision is taken up again (an exit meanwhile clears it).
+  // sent again; once the window is over the decision is taken up again (an exit meanwhile clears it). The
+  // window lasts the container's own stop grace when that is longer (a database's --stop-timeout 90);
+  // one with no end is looked at again every STOP_SIGNAL_WINDOW_MS, and held again.
   if (ctx.stopping && want.kind !== 'start') {
-    return { state: { ...s, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: at + STOP_SIGNAL_WINDOW_MS, reason: want.reason, purpose: 'backoff' }] };
+    const until = ctx.stopUntil !== undefined && Number.isFinite(ctx.stopUntil) && ctx.stopUntil > at ? ctx.stopUntil + 1 : at + STOP_SIGNAL_WINDOW_MS;
+    return { state: { ...s, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: until, reason: want.reason, purpose: 'backoff' }] };
   }
   const kind = actionFor(want, rules);
   if (kind === undefined) return { state: { ...s, pending: undefined }, actions: [] };

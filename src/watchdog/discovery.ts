@@ -12,6 +12,7 @@ import { evaluate } from './discover.ts';
 import { EarlyEvents } from './early-events.ts';
 import { Limit } from './limit.ts';
 import { takeInfo } from './reroute.ts';
+import { UnpauseHealth } from './unpause-health.ts';
 import { persistedEntry, type PersistedContainer, type StateFile } from './state-file.ts';
 
 /** A container healer saw but cannot watch because of its labels. */
@@ -65,10 +66,18 @@ export class Discovery {
   private readonly serial = new Map<string, Promise<void>>();
   private readonly early = new EarlyEvents();
   private synced = false;
+  /** A HEALTHCHECK container's health after an unpause, judged by the checks made since (unpause-health.ts). */
+  readonly afterUnpause: UnpauseHealth;
 
   constructor(deps: DiscoveryDeps, host: DiscoveryHost) {
     this.deps = deps;
     this.host = host;
+    this.afterUnpause = new UnpauseHealth({
+      clock: deps.clock,
+      inspect: (id) => deps.engine.inspect(id),
+      watch: (id) => (host.stopping ? undefined : host.watches.get(id)),
+      inOrder: (id, fn) => this.inOrder(id, fn),
+    });
   }
 
   /** Lists every container and brings the watches in line with it. */
@@ -91,18 +100,14 @@ export class Discovery {
   }
 
   /**
-   * Reads Docker's health of a HEALTHCHECK container again (after an unpause): the engine reports health
-   * only on a change, so a verdict that stayed `unhealthy` through a pause would never come again.
+   * Reads Docker's health of a HEALTHCHECK container again after its unpause at `unpausedAt` (engine
+   * time): the engine reports health only on a change, so a verdict that stayed `unhealthy` through a
+   * pause would never come again; and one the pause itself caused (the engine's checks are refused while
+   * it is paused) counts only once checks made since the unpause confirm it (unpause-health.ts).
    */
-  health(id: string): void {
-    void this.inOrder(id, async () => {
-      const w = this.host.watches.get(id);
-      if (!w || w.policy.liveness?.spec.kind !== 'docker') return;
-      const info = await this.deps.engine.inspect(id);
-      if (!info || !info.running || info.paused || this.host.watches.get(id) !== w) return;
-      w.info = info;
-      if (info.health === 'unhealthy' || info.health === 'healthy') w.feed({ type: 'health', status: info.health, at: this.deps.clock.now() });
-    });
+  health(id: string, unpausedAt: number): void {
+    const w = this.host.watches.get(id);
+    if (w && w.policy.liveness?.spec.kind === 'docker') this.afterUnpause.unpaused(w, unpausedAt);
   }
 
   /**
@@ -186,7 +191,10 @@ export class Discovery {
     }
     // A start from an exit, when RestartCount grew: the restart policy's, counted just above.
     if (info.running && s.lifecycle !== 'running' && s.lifecycle !== 'paused' && !s.inFlight) w.feed({ type: 'started', at: now, counted: missed > 0 });
+    const unpaused = info.running && !info.paused && w.state.lifecycle === 'paused';
     if (info.running && info.paused !== (w.state.lifecycle === 'paused')) w.feed({ type: info.paused ? 'paused' : 'unpaused', at: now });
+    // Unpaused while the stream was down: its health is judged by checks made from now on.
+    if (unpaused && w.policy.liveness?.spec.kind === 'docker') return this.afterUnpause.unpaused(w, now);
     // Docker sends health_status only on a change: one missed while the stream was down is read here.
     if (info.running && w.policy.liveness?.spec.kind === 'docker' && (info.health === 'unhealthy' || info.health === 'healthy')) {
       w.feed({ type: 'health', status: info.health, at: now });
@@ -212,6 +220,7 @@ export class Discovery {
 
   /** The container is gone: its watch, label problem and restart history go with it. */
   forget(id: string): void {
+    this.afterUnpause.forget(id);
     const w = this.host.watches.get(id);
     this.host.watches.delete(id);
     this.host.problems.delete(id);

@@ -62,6 +62,7 @@ export function watchEffects(h: EffectsHost): WatchEffects {
             ),
       paused: h.paused(),
       stopping: w.events.stopSignalled(h.clock.now()),
+      stopUntil: w.events.stopUntil,
     }),
     changed: (w, before, failingFlipped) => h.changed(w, before, failingFlipped),
   };

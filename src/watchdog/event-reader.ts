@@ -1,25 +1,16 @@
-import { constants } from 'node:os';
+import { signalNumber } from '../docker/signals.ts';
 import type { ContainerEvent } from '../docker/types.ts';
 import type { Input } from './machine-types.ts';
+import { STOP_SIGNAL_WINDOW_MS, stopWindowMs } from './stop-window.ts';
+
+/** Re-exported: the engine's signal spellings are read in docker/signals.ts. */
+export { signalNumber };
 
 /** A container going down, as the state machine takes it: a crash (exit) or an operator's stop. */
 export type Down = Extract<Input, { type: 'stopped' }>;
 
-/**
- * How long after an operator's stop signal the exit still counts as that operator's stop. `docker stop`
- * sends the stop signal, then SIGKILL after its grace (a second `kill` event), so a stop that takes its
- * whole grace is still covered; a signal the container survived does not mark its next crash.
- */
-export const STOP_SIGNAL_WINDOW_MS = 60_000;
-
-/** A signal as the engine names it (`15`, `SIGTERM`, `TERM`) → its number; undefined when unknown. */
-export function signalNumber(signal: string | undefined): number | undefined {
-  if (signal === undefined) return undefined;
-  const s = signal.trim().toUpperCase();
-  if (/^\d+$/.test(s)) return Number(s);
-  const name = (s.startsWith('SIG') ? s : `SIG${s}`) as keyof typeof constants.signals;
-  return constants.signals[name];
-}
+/** Re-exported for the readers of stop signals (decide.ts, the tests). */
+export { STOP_SIGNAL_WINDOW_MS };
 
 const SIGKILL = 9;
 const SIGTERM = 15;
@@ -57,6 +48,8 @@ export class EventReader {
   /** The last time the container went down as read from its events, until it starts again. */
   private lastDown: Down | undefined;
   private stopSignalAt: number | undefined;
+  /** How long the stop signalled at stopSignalAt may last: the container's own grace (stop-window.ts). */
+  private stopWindow = STOP_SIGNAL_WINDOW_MS;
   private oom = false;
   /** healer handed this (task) container back: every kill, die and stop from now on is healer's. */
   private handedBack = false;
@@ -96,6 +89,7 @@ export class EventReader {
     this.ownSignalAt = undefined;
     if (at === undefined) return false;
     this.stopSignalAt = at;
+    this.stopWindow = STOP_SIGNAL_WINDOW_MS;
     return true;
   }
 
@@ -148,7 +142,12 @@ export class EventReader {
     // A signal stamped after `now` (the wall clock was stepped back since): the window runs from now,
     // so it neither lasts the step longer nor is dropped (a stop under way is not read as a crash).
     if (this.stopSignalAt !== undefined && this.stopSignalAt > now) this.stopSignalAt = now;
-    return this.stopSignalAt !== undefined && now - this.stopSignalAt <= STOP_SIGNAL_WINDOW_MS;
+    return this.stopSignalAt !== undefined && now - this.stopSignalAt <= this.stopWindow;
+  }
+
+  /** When the stop under way stops being one (stopSignalled turns false), for a held decision's wake. */
+  get stopUntil(): number | undefined {
+    return this.stopSignalAt === undefined ? undefined : this.stopSignalAt + this.stopWindow;
   }
 
   /** How the container last went down (undefined once it started again): what a skipped action found. */
@@ -156,8 +155,11 @@ export class EventReader {
     return this.lastDown;
   }
 
-  /** The input an event means for the state machine, if any. `stopSignal` is the container's own. */
-  read(ev: ContainerEvent, now: number, stopSignal: string | undefined): Input | undefined {
+  /**
+   * The input an event means for the state machine, if any. `stopSignal` and `stopTimeoutMs` are the
+   * container's own (inspect): the signal `docker stop` sends, and how long it then waits before SIGKILL.
+   */
+  read(ev: ContainerEvent, now: number, stopSignal: string | undefined, stopTimeoutMs?: number): Input | undefined {
     // A late restart that has not finished within its window is not coming: later events are not its.
     if (this.lateRestartUntil !== undefined && now > this.lateRestartUntil) this.endLateRestart();
     // A start after a hand-back is someone else's (healer never starts a task): it ends the hand-back.
@@ -178,7 +180,10 @@ export class EventReader {
         // An event without its signal (older engines) is taken for a stop, as before.
         const stops = n === undefined || n === SIGKILL || n === SIGTERM || n === signalNumber(stopSignal);
         // healer's restart sends its kill before the new run starts; a kill after that is someone else's.
-        if ((!ours || this.startedSinceAction) && stops) this.stopSignalAt = now;
+        if ((!ours || this.startedSinceAction) && stops) {
+          this.stopSignalAt = now;
+          this.stopWindow = stopWindowMs(stopTimeoutMs);
+        }
         else if (this.acting && this.actingKind === 'restart' && stops) this.restartKillAt = now;
         else if (this.acting && (this.actingKind === 'stop' || this.actingKind === 'replace') && stops) this.ownSignalAt = now;
         return undefined;

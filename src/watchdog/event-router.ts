@@ -11,7 +11,7 @@ import type { TaskSlots } from './slot-watch.ts';
 /** What routing an engine event reaches: the watches, discovery, history and the service slots. */
 export interface EventHost {
   readonly watches: ReadonlyMap<string, ContainerWatch>;
-  readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health' | 'unwatched'>;
+  readonly discovery: Pick<Discovery, 'removed' | 'later' | 'health' | 'unwatched' | 'afterUnpause'>;
   readonly history: HistorySink;
   readonly alerter: AlertSink;
   readonly slots: TaskSlots;
@@ -43,6 +43,8 @@ export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): 
   const now = h.clock.now();
   if (ev.action === 'health_status') {
     if (w.policy.liveness?.spec.kind === 'docker' && (ev.health === 'healthy' || ev.health === 'unhealthy' || ev.health === 'starting')) {
+      // Shortly after an unpause, an `unhealthy` may be the pause's: judged by the checks made since.
+      if (h.discovery.afterUnpause.event(ev.id, ev.health)) return;
       w.feed({ type: 'health', status: ev.health, at: now });
     }
     return;
@@ -51,12 +53,18 @@ export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): 
   // on-failure:N: whether the engine restarts this crash or has given up is read after it (inspect), and
   // followed there (ContainerWatch.followRestartPolicy: healer's on-exit start once the engine gave up).
   if (ev.action === 'start' || (ev.action === 'die' && w.policy.restartOnExit && engineMayGiveUp(w.info))) h.discovery.later(ev.id);
-  if (ev.action === 'unpause') h.discovery.health(ev.id);
+  if (ev.action === 'unpause') h.discovery.health(ev.id, ev.time || now);
 }
 
 /** A lifecycle event, read against healer's own actions (EventReader), as the watch's input. */
 function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventHost): void {
-  const read = w.events.read(ev, now, w.info.stopSignal);
+  const heldUntil = w.events.stopUntil;
+  const read = w.events.read(ev, now, w.info.stopSignal, w.info.stopTimeoutMs);
+  const until = w.events.stopUntil;
+  if (ev.action === 'kill' && until !== undefined && until !== heldUntil && w.events.stopSignalled(now)) {
+    const holdS = Number.isFinite(until) ? Math.round((until - now) / 1000) : undefined;
+    w.log.info({ signal: ev.signal, holdS: holdS ?? 'until it exits' }, 'stop signal sent to the container: no restart while its stop is under way (its stop grace)');
+  }
   // Someone else's stop ends what healer had open about the container (README, Alerts): Alertmanager would
   // otherwise go on firing `unhealthy` for a container parked on purpose. Not while healer's own action
   // is under way: the machine keeps that action's view, and so do the alerts.

@@ -111,6 +111,8 @@ export interface Context {
   readonly paused: boolean;
   /** Someone else's stop signal reached the container and it has not exited yet: a stop is under way. */
   readonly stopping?: boolean;
+  /** When that stop stops being one (the stop signal's window, as long as the container's stop grace). */
+  readonly stopUntil?: number | undefined;
 }
 
 export type Input =

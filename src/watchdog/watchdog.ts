@@ -144,6 +144,7 @@ export class Watchdog {
     this.stopping = true;
     this.breaker.stop();
     this.slots.stop();
+    this.discovery.afterUnpause.close();
     const all = Promise.allSettled([this.events.stop(), this.cluster?.stop(), ...[...this.watches.values()].map((w) => w.close())]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);

@@ -30,6 +30,11 @@ describe('signalNumber', () => {
     ['HUP', 1],
     ['SIGQUIT', 3],
     ['NOPE', undefined],
+    ['SIGRTMIN', 34],
+    ['rtmin+3', 37],
+    ['SIGRTMAX-2', 62],
+    ['RTMAX', 64],
+    ['SIGRTMIN+31', undefined],
     [undefined, undefined],
   ])('%s → %s', (s, n) => expect(signalNumber(s)).toBe(n));
 });

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/servers.ts';
+import { docker, engineSuite, fastLabels, IMAGE, newRunId, recordEvents, sleep, startTestHealer, TEST_LABEL, waitFor } from '../helpers/engine.ts';
+
+// Fourteenth adversarial review, on the real engine. Fails on the reviewed code.
+//
+// Trigger: an operator's `docker stop` (or `docker compose stop`) of a container given a long stop grace
+// (`docker run --stop-timeout 90`, compose's `stop_grace_period: 90s`: what databases are given to
+// checkpoint and shut down), whose app closes its listener at SIGTERM and takes longer than 60 s to exit.
+// What happens: healer holds its decisions for STOP_SIGNAL_WINDOW_MS (60 s, src/watchdog/event-reader.ts)
+// after the stop signal and then "takes them up again" (README: "If the container survives the signal,
+// a held decision is taken up again when the 60 s are over"). The container has not survived anything:
+// it is inside the grace the operator gave it, the engine's SIGKILL is still to come. Its probes have
+// failed since the SIGTERM, so at 60 s healer restarts it in the middle of the operator's stop, and the
+// container the operator stopped ends up running.
+// What should happen: a stop under way lasts as long as the container's own stop grace
+// (Config.StopTimeout, in inspect) when that is longer than 60 s; the container ends up stopped.
+const suite = engineSuite();
+
+describe('review14: docker stop of a container with a 90 s stop grace that drains for 75 s', () => {
+  it('is not restarted by healer during its grace: it ends up stopped', async () => {
+    const runId = newRunId();
+    const events = await recordEvents(runId);
+    suite.defer(() => events.close());
+    const port = await freePort();
+    const cmd = ['sh', '-c', `mkdir -p /www; echo ok > /www/health; httpd -p 127.0.0.1:${port} -h /www; trap "killall httpd; sleep 75; exit 0" TERM; while true; do sleep 0.2; done`];
+    const c = await docker.createContainer({
+      name: `db-${runId}`,
+      Image: IMAGE,
+      Cmd: cmd,
+      StopTimeout: 90,
+      Labels: { [TEST_LABEL]: runId, ...fastLabels(runId, `http://:${port}/health`, { 'healer.restart.timeout': '2s' }) },
+      HostConfig: { NetworkMode: 'host' },
+    });
+    await c.start();
+    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId });
+    suite.defer(() => h.stop());
+    await waitFor('first passing probe', () => h.healer.watchdog.watches.get(c.id)?.state.liveness.up === true);
+    const before = events.events.length;
+    // The operator's `docker stop db` (no -t: the engine gives it the container's own 90 s). Not awaited
+    // here: it returns when the app has exited.
+    const stopped = c.stop().catch(() => undefined);
+    await sleep(70_000); // past healer's 60 s window, still inside the app's 75 s drain
+    const after = events.events.slice(before).map((e) => e.action);
+    expect(after).not.toContain('restart');
+    await stopped;
+    await sleep(2000);
+    expect((await c.inspect()).State.Running).toBe(false);
+  }, 150_000);
+});
