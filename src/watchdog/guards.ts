@@ -24,15 +24,27 @@ export interface DependencyView {
 }
 
 /**
- * The first dependency of `self` that is failing now, by compose service name within its own project or
- * by container name; undefined when none is. Dependencies healer does not watch cannot be judged.
+ * The containers a `healer.depends_on` entry names, for a dependent in `project`. Inside a compose
+ * project (or stack) a plain name is a service of that same project only: container names are chosen by
+ * whoever creates a container, so a tenant's container named `db` must not stand in for the project's db
+ * (review 14). `/name` names a container explicitly, Docker's own spelling, for a dependency outside the
+ * project. Outside compose a plain name is a container name.
+ */
+export function dependencyMatches<T extends DependencyView>(project: string | undefined, dep: string, list: readonly T[]): T[] {
+  if (dep.startsWith('/')) return list.filter((o) => o.name === dep.slice(1));
+  if (project !== undefined) return list.filter((o) => o.project === project && o.service === dep);
+  return list.filter((o) => o.name === dep);
+}
+
+/**
+ * The first dependency of `self` that is failing now (see dependencyMatches for what a name means);
+ * undefined when none is. Dependencies healer does not watch cannot be judged.
  */
 export function failingDependency(self: { project: string | undefined; dependsOn: readonly string[] }, others: Iterable<DependencyView>): string | undefined {
   if (self.dependsOn.length === 0) return undefined;
   const list = [...others];
   for (const dep of self.dependsOn) {
-    const matches = list.filter((o) => (o.project !== undefined && o.project === self.project && o.service === dep) || o.name === dep);
-    if (matches.some((m) => m.failing)) return dep;
+    if (dependencyMatches(self.project, dep, list).some((m) => m.failing)) return dep;
   }
   return undefined;
 }
