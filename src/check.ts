@@ -10,6 +10,7 @@ import { ownContainer } from './docker/self.ts';
 import type { ContainerInfo, ServiceLabels } from './docker/types.ts';
 import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
 import { evaluate, probeAddress, type Verdict } from './watchdog/discover.ts';
+import { dependencyCycles } from './watchdog/guards.ts';
 import { routeProbe } from './watchdog/probe-route.ts';
 import type { StateFile } from './watchdog/state-file.ts';
 import { onExitNote } from './watchdog/watch-rules.ts';
@@ -60,6 +61,16 @@ export async function checkContainers(
     rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable, ...(note ? { note } : {}) });
   }
   return rows.sort((a, b) => a.container.localeCompare(b.container));
+}
+
+/**
+ * One warning per `healer.depends_on` cycle among the watched containers: while all of a cycle's
+ * containers fail, none holds another's restart (a hold there would be for ever), which its author may
+ * have meant otherwise.
+ */
+export function dependencyCycleWarnings(rows: readonly CheckRow[]): string[] {
+  const views = rows.flatMap((r) => (r.verdict.kind === 'watch' ? [{ name: r.container, project: r.project, service: r.service, failing: true, dependsOn: r.verdict.policy.dependsOn }] : []));
+  return dependencyCycles(views).map((c) => `healer.depends_on cycle: ${c.join(' -> ')}: while all of them fail, none holds another's restart`);
 }
 
 /**
