@@ -7,6 +7,7 @@ import { selfNetworkOf, type SelfNetwork } from './docker/address.ts';
 import type { EngineInfo } from './docker/dialect.ts';
 import type { Engine } from './docker/engine.ts';
 import { ownContainer } from './docker/self.ts';
+import { printable } from './printable.ts';
 import type { ContainerInfo, ServiceLabels } from './docker/types.ts';
 import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
 import { evaluate, probeAddress, type Verdict } from './watchdog/discover.ts';
@@ -124,7 +125,7 @@ export function imageLabelWarnings(services: readonly { name: string; imageOnly?
   return out;
 }
 
-/** The human-readable report `healer check` prints. */
+/** The human-readable report `healer check` prints; control characters from labels are escaped (printable.ts). */
 export function formatCheck(rows: readonly CheckRow[]): string {
   const out: string[] = [];
   for (const r of rows) {
@@ -145,7 +146,8 @@ export function formatCheck(rows: readonly CheckRow[]): string {
   const bad = rows.length - watched;
   const unroutable = rows.filter((r) => r.unroutable.length > 0).length;
   out.push(`${watched} watched, ${bad} with label errors${unroutable > 0 ? `, ${unroutable} with probes healer cannot route` : ''}`);
-  return out.join('\n');
+  // Each entry is one line of this layout; what labels wrote in it (names, paths, keys) is shown escaped.
+  return out.map(printable).join('\n');
 }
 
 /**

@@ -19,6 +19,7 @@ import { redact } from './config/channels.ts';
 import { StateFile } from './watchdog/state-file.ts';
 import { dropPrivileges, type Dropped } from './privileges.ts';
 import { dockerOptions } from './docker/connect.ts';
+import { printable } from './printable.ts';
 
 const USAGE = `healer ${VERSION}: watches labelled Docker containers and heals them
 
@@ -84,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     loaded = loadConfig(configPath(values.config, env), env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`healer: configuration error${err.problems.length > 1 ? 's' : ''}:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      process.stderr.write(`healer: configuration error${err.problems.length > 1 ? 's' : ''}:\n${err.problems.map((p) => `  ${printable(p)}`).join('\n')}\n`);
       return 1;
     }
     throw err;
@@ -155,7 +156,8 @@ async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
   warnings.push(...dependencyCycleWarnings(rows));
   if (cluster?.services && cluster.images !== undefined) warnings.push(`${cluster.images}: labels only in images are not seen, so services opted in by their image's labels alone are not counted by the Swarm leader`);
   if (json) process.stdout.write(`${checkReportJson(loaded.path, rows, info, warnings)}\n`);
-  else process.stdout.write(`healer check: ${loadedSummary(loaded)} is valid\n${describeEngine(info)}\n${formatCheck(rows)}\n${warnings.map((w) => `WARN    ${w}\n`).join('')}`);
+  // Warnings name services and label keys from the engine: shown with control characters escaped, as the rows are.
+  else process.stdout.write(`healer check: ${loadedSummary(loaded)} is valid\n${printable(describeEngine(info))}\n${formatCheck(rows)}\n${warnings.map((w) => `WARN    ${printable(w)}\n`).join('')}`);
   return bad ? 1 : 0;
 }
 

@@ -137,7 +137,8 @@ function openHistory(loaded: LoadedConfig, clock: Clock, log: Logger): HistorySt
     last = err.message;
   };
   try {
-    const store = new HistoryStore({ path, retentionMs: h.retention, maxBytes: h.max_size * 2 ** 20, clock, onError });
+    const onDropped = (message: string): void => log.warn({ path }, `history: ${message}; the status page's bar and uptime miss them`);
+    const store = new HistoryStore({ path, retentionMs: h.retention, maxBytes: h.max_size * 2 ** 20, clock, onError, onDropped });
     store.start();
     return store;
   } catch (err) {

@@ -5,6 +5,7 @@ import { redact, type ResolvedChannel } from '../config/channels.ts';
 import type { Config } from '../config/schema.ts';
 import type { Engine } from '../docker/engine.ts';
 import { Channel, type ChannelCounters } from './channel.ts';
+import { LOG_READS, LOG_WAIT_MS, LogReads } from './log-reads.ts';
 import { createNotifier } from './providers/index.ts';
 import { SEVERITY, type Alert, type AlertEvent } from './types.ts';
 import { isoTime } from '../iso-time.ts';
@@ -36,7 +37,9 @@ export interface AlertInput {
  * Routes alerts to channels. `emit` never waits: the container's last log lines are fetched and the
  * alert queued in the background, so alerting can never delay healing. Each container has its own
  * chain (an alert and its resolution stay in order), so logs the engine is slow to give for one
- * container never hold up another's alerts.
+ * container never hold up another's alerts. At most LOG_READS alerts read log lines at once (an alert
+ * storm must not open a read per container against the engine); one that waits LOG_WAIT_MS for its turn
+ * goes without them and says so.
  */
 export class Alerter {
   readonly channels: readonly Channel[];
@@ -50,6 +53,7 @@ export class Alerter {
    * else its container's id; '' host-wide), which is also what containerGone names.
    */
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly logReads = new LogReads();
 
   constructor(opts: { specs: readonly ResolvedChannel[]; config: Config['alerts']; secrets: readonly string[]; dispatcher: Dispatcher; engine?: Engine; log: Logger }) {
     const { config } = opts;
@@ -71,9 +75,10 @@ export class Alerter {
   emit(input: AlertInput): void {
     const targets = this.channels.filter((c) => c.accepts(input.event) && (input.channels === undefined || input.channels.includes(c.name)));
     if (targets.length === 0) return;
-    const at = isoTime(Date.now());
+    const now = Date.now();
+    const at = isoTime(now);
     this.after(input.key ?? input.container?.id ?? '', async () => {
-      const alert = await this.build(input, at);
+      const alert = await this.build(input, at, now);
       for (const c of targets) c.push(alert);
     });
   }
@@ -134,12 +139,20 @@ export class Alerter {
     });
   }
 
-  private async build(input: AlertInput, at: string): Promise<Alert> {
+  private async build(input: AlertInput, at: string, emittedAt: number): Promise<Alert> {
     const secrets = input.secrets === undefined ? this.secrets : [...this.secrets, ...input.secrets];
     let logs: string[] | undefined;
-    if (input.container && this.engine && this.logLines > 0) {
+    const { container } = input;
+    const engine = this.engine;
+    if (container && engine && this.logLines > 0) {
       try {
-        logs = (await this.engine.logs(input.container.id, this.logLines, input.taskId)).map((l) => redact(l, secrets).slice(0, 500));
+        const read = await this.logReads.run(emittedAt, () => engine.logs(container.id, this.logLines, input.taskId));
+        if (read) logs = read.value.map((l) => redact(l, secrets).slice(0, 500));
+        else {
+          const waited = `${Math.round(LOG_WAIT_MS / 1000)}s`;
+          logs = [`logs not read: no turn to read them within ${waited} (at most ${LOG_READS} alerts read log lines at once; ${this.logReads.queued} more waiting)`];
+          this.log.warn({ container: container.name, event: input.event }, `alert sent without log lines: no turn to read them within ${waited}`);
+        }
       } catch (err) {
         this.log.debug({ err: (err as Error).message }, 'no log lines for the alert');
       }

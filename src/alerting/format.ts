@@ -52,3 +52,14 @@ export function fenceSafe(line: string): string {
 export function mrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/**
+ * Text for Discord embeds and Teams Adaptive Card text, which render markdown links: a zero-width space
+ * after every `]` means no `[text](url)`, `[text][ref]` or `[ref]: url` a container logged or a label
+ * carries can form, in any markdown parser. Backslash escapes are not used because Teams clients do not
+ * read them alike (Adaptive Cards issues 5590, 5758): a client that ignores `\[` would still show the link.
+ * A bare URL stays as written (as in Slack): it shows where it leads.
+ */
+export function linkSafe(text: string): string {
+  return text.replace(/\]/g, ']\u200b');
+}

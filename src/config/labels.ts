@@ -2,7 +2,7 @@ import { pinsName, refuseMethod, refuseProbe, type OwnAddresses, type ProbeRules
 import { formatDuration } from './duration.ts';
 import { parseBool } from './fields.ts';
 import { redactProbeSpec } from './probe-spec.ts';
-import { deepFreeze, mergeDeep, setPath } from './objects.ts';
+import { deepFreeze, FORBIDDEN_NAMES, mergeDeep, setPath } from './objects.ts';
 import { toPolicy, type Policy, type ProbePolicy } from './policy.ts';
 import { policySchema } from './schema.ts';
 
@@ -64,7 +64,9 @@ export function policyFromLabels(input: {
     const rest = key.slice(prefix.length + 1);
     if (NOT_POLICY.has(rest)) continue;
     const path = labelPath(rest);
-    if (setPath(fromLabels, path, value)) labelOf.set(path.join('\u0000'), key);
+    const set = setPath(fromLabels, path, value);
+    if (set === 'ok') labelOf.set(path.join('\u0000'), key);
+    else if (set === 'forbidden') errors.push(`label ${key} on container "${containerName}": unknown label (${FORBIDDEN_NAMES} are refused in label names)`);
     else errors.push(`label ${key} on container "${containerName}": conflicts with another ${prefix}.* label`);
   }
   const merged = mergeDeep(input.rawDefaults, fromLabels);

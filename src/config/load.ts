@@ -4,7 +4,7 @@ import type * as z from 'zod/mini';
 import { ConfigError } from './errors.ts';
 import { resolveChannels, type ResolvedChannel } from './channels.ts';
 import { configSchema, type Config } from './schema.ts';
-import { deepFreeze, setPath } from './objects.ts';
+import { deepFreeze, FORBIDDEN_NAMES, forbiddenKeyPaths, setPath } from './objects.ts';
 
 export interface LoadedConfig {
   readonly config: Config;
@@ -93,6 +93,10 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Lo
     setPath(raw, ['docker', 'tls', 'key_file'], `${dir}/key.pem`);
   }
 
+  const refusedKeys = forbiddenKeyPaths(raw);
+  if (refusedKeys.length > 0) {
+    throw new ConfigError(refusedKeys.map((k) => `${path ?? 'config'}:${lineOf(doc, lines, k)}: key ${formatPath(k)}: ${FORBIDDEN_NAMES} are refused as keys`));
+  }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError([...envProblems, ...parsed.error.issues.map((issue) => describeIssue(issue, path, doc, lines, fromEnv))]);

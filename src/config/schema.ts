@@ -19,6 +19,7 @@ import {
   opt,
   pre,
 } from './fields.ts';
+import { headersField } from './headers.ts';
 
 /**
  * One schema for a container's policy, used twice: for `defaults` in watchdog.yml and for the merge of
@@ -36,7 +37,7 @@ const probeOptions = z.strictObject({
   status: pre(statusField, '200-399', 'Accepted HTTP status codes'),
   body: opt(regexField, 'Regular expression the HTTP body must match'),
   method: pre(methodField, 'GET', 'HTTP method'),
-  header: pre(z.record(z.string(), z.string()), {}, 'Extra HTTP request headers'),
+  header: pre(headersField, {}, 'Extra HTTP request headers'),
 });
 
 export const policySchema = z.strictObject({
@@ -118,7 +119,7 @@ const channelSchema = z
     secret: opt(z.string(), 'webhook: HMAC-SHA256 key for X-Healer-Signature'),
     secret_file: opt(z.string()),
     events: opt(z.array(enumField(ALERT_EVENTS, 'an alert event')), 'Only these events (default: all)'),
-    headers: pre(z.record(z.string(), z.string()), {}, 'Extra request headers'),
+    headers: pre(headersField, {}, 'Extra request headers'),
   })
   .check(
     z.refine((c) => (c.url === undefined) !== (c.url_file === undefined), { message: 'needs exactly one of url and url_file' }),

@@ -20,6 +20,14 @@ export function selfNetworkOf(own: ContainerInfo | undefined): SelfNetwork {
 }
 
 /**
+ * A network's entry, own properties only: healer.network is a label author's text, and
+ * `healer.network=constructor` must not find Object's constructor as the container's address.
+ */
+function own<T>(map: Readonly<Record<string, T>> | undefined, name: string): T | undefined {
+  return map !== undefined && Object.hasOwn(map, name) ? map[name] : undefined;
+}
+
+/**
  * The address an empty probe host stands for. Host-network containers answer on 127.0.0.1. Otherwise
  * the container's IP on the network named by `healer.network`, else on a network healer shares with
  * it, else (healer outside Docker or on the host network, which reach a bridge but not an overlay, nor
@@ -54,13 +62,13 @@ export function resolveAddress(
   });
   // From the host's network namespace (healer outside Docker or on the host network).
   const fromHost = !self.inContainer || self.hostNetwork;
-  const reach = (name: string): Reach => reachOf(c.networkKinds?.[name]);
+  const reach = (name: string): Reach => reachOf(own(c.networkKinds, name));
   if (opts.network !== undefined) {
-    const ip = c.networks[opts.network];
+    const ip = own(c.networks, opts.network);
     if (!ip) return { ok: false, error: `has no address on network "${opts.network}" (healer.network)` };
     if (swarmNetworks && !self.networks.includes(opts.network)) return overlay([opts.network]);
     // A macvlan or ipvlan named here is taken as asked: a host with a shim interface reaches it.
-    const kind = c.networkKinds?.[opts.network];
+    const kind = own(c.networkKinds, opts.network);
     if (fromHost && !self.networks.includes(opts.network) && kind !== undefined && isSwarmScoped(kind)) {
       return { ok: false, error: `is probed on network "${opts.network}" (healer.network), ${describe(kind)}, which healer on the host network or outside Docker cannot reach; name a bridge network in healer.network, set a probe host, or run healer in a container attached to "${opts.network}"` };
     }
@@ -76,7 +84,7 @@ export function resolveAddress(
   const first = sorted.find(([n]) => reach(n) === 'bridge') ?? sorted.find(([n]) => reach(n) === 'unknown');
   if (first) return { ok: true, address: first[1] };
   if (sorted.length > 0) {
-    const on = sorted.map(([n]) => `"${n}" (${describe(c.networkKinds?.[n])})`).join(', ');
+    const on = sorted.map(([n]) => `"${n}" (${describe(own(c.networkKinds, n))})`).join(', ');
     return { ok: false, error: `is only on networks healer on the host network or outside Docker cannot reach: ${on}; set healer.network to a bridge network it is also on, set a probe host, or run healer in a container attached to one of them` };
   }
   return { ok: false, error: `has no network address (network mode "${c.networkMode}"); set a probe host or healer.network` };

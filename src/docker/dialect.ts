@@ -38,5 +38,5 @@ const ALIASES: Readonly<Record<string, string>> = { died: 'die', remove: 'destro
 
 /** The action in Docker's dialect. */
 export function canonicalAction(action: string): string {
-  return ALIASES[action] ?? action;
+  return (Object.hasOwn(ALIASES, action) ? ALIASES[action] : undefined) ?? action;
 }

@@ -57,15 +57,24 @@ export function unanswered(err: unknown, signal: AbortSignal, ms: number): unkno
  * exits, `docker rm -f`, compose re-creating it: Docker says "marked for removal" or "removal of container
  * ... is already in progress", 409 on a start, 500 on a restart), or the engine names it as missing
  * (Docker: `No such container: <id>`; Podman: `no container with name or ID "<id>" found`, or 500 `no
- * container with ID <id> found in database` / `container <id> does not exist in database`). Not a failed
- * action: there is nothing left to act on. A 404 or "no such container" about anything else (its network
- * removed: `network x not found`; the owner of the namespace it shares) is a failure: the container is
- * still there, and its refused start is alerted and retried.
+ * container with ID <id> found in database` / `container <id> does not exist in database`), or Podman
+ * answers 500 `container has already been removed` (its ErrCtrRemoved) alone, which names no container
+ * (the action named one, this), or after words naming this one (`saving container <id> state: ...`). Not
+ * a failed action: there is nothing left to act on. A 404 or "no such container" about anything else (its
+ * network removed: `network x not found`; the owner of the namespace it shares) is a failure: the
+ * container is still there, and its refused start is alerted and retried.
  */
 export function containerGone(err: unknown, self: { readonly id: string; readonly name: string }): boolean {
   const status = err instanceof EngineError ? err.status : statusOf(err);
   const message = err instanceof Error ? err.message : String(err);
   if ((status === 409 || status === 500) && /marked for removal|removal of container .* in progress/i.test(message)) return true;
+  // Podman's 500 with ErrCtrRemoved's text, bare (about the one container the action named) or after a
+  // context naming this container (a restart raced by `podman rm -f`: `saving container <id> state: ...`).
+  const removed = status === 500 ? /(?:HTTP 500: |server error - )(?:(.*): )?container has already been removed\s*$/i.exec(message) : null;
+  if (removed) {
+    const ids = removed[1] === undefined ? [] : [...removed[1].matchAll(/\b[0-9a-f]{12,64}\b/g)].map((m) => m[0]);
+    if (removed[1] === undefined || (ids.length > 0 && ids.every((id) => self.id.startsWith(id)))) return true;
+  }
   if (status !== 404 && status !== 500) return false;
   const missing =
     /no such container: ?([\w.-]+)/i.exec(message)?.[1] ??

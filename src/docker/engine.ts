@@ -6,7 +6,7 @@ import { NetworkKinds } from './networks.ts';
 import { taskStanding, type TaskStanding } from './services.ts';
 import type { ContainerInfo } from './types.ts';
 import { ANSWER_MS, EngineError, statusOf, unanswered, wrap } from './engine-error.ts';
-import { demux, readBounded } from './streams.ts';
+import { demux, readBounded, readTail } from './streams.ts';
 
 export { parseEvent } from './parse-event.ts';
 export { ANSWER_MS, EngineError };
@@ -17,6 +17,13 @@ export { demux };
  * call must not hold what waits behind it (an alert behind its log lines, an action behind its inspect).
  */
 export const READ_MS = 10_000;
+
+/**
+ * The most of a container's log read for one alert: a tail of 20 lines is small, unless the app logs huge
+ * lines (alerts cut each line to 500 characters anyway); with LOG_READS reads at once, alerting's memory
+ * for log lines stays under a megabyte in any storm.
+ */
+export const LOG_BYTES = 64 * 1024;
 
 /** Event actions the watchdog follows; the engine filters the stream to these. */
 export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename', 'pause', 'unpause', 'update'] as const;
@@ -184,32 +191,40 @@ export class Engine {
   }
 
   /**
-   * The last `tail` lines of the container's output (stdout and stderr). A Swarm task's container on
-   * another node is not this engine's: given its task id, a manager reads them from that node
-   * (`GET /tasks/{id}/logs`) when this engine has no such container.
+   * The last `tail` lines of the container's output (stdout and stderr), of at most LOG_BYTES (older
+   * output is left out, a line cut at its start). A Swarm task's container on another node is not this
+   * engine's: given its task id, a manager reads them from that node (`GET /tasks/{id}/logs`) when this
+   * engine has no such container.
    */
   async logs(id: string, tail: number, taskId?: string): Promise<string[]> {
     const abortSignal = AbortSignal.timeout(READ_MS);
-    const lines = (raw: unknown): string[] =>
-      demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
-        .split('\n')
-        .filter((l) => l !== '')
-        .slice(-tail);
-    const opts = { stdout: true, stderr: true, tail, follow: false as const, abortSignal };
+    const query = { stdout: true, stderr: true, tail, follow: false };
+    const read = async (path: string, statusCodes: Record<number, true | string>): Promise<string[]> => {
+      const { text, cut } = await readTail(await this.logStream(path, query, statusCodes, abortSignal), abortSignal, LOG_BYTES);
+      const lines = text.split('\n');
+      if (cut) lines.shift(); // a part of a line
+      return lines.filter((l) => l !== '').slice(-tail);
+    };
     try {
-      return lines(await this.docker.getContainer(id).logs(opts));
+      return await read(`/containers/${id}/logs?`, { 200: true, 404: 'no such container', 500: 'server error' });
     } catch (err) {
-      if (taskId === undefined || (err as { statusCode?: number }).statusCode !== 404) {
+      if (taskId === undefined || statusOf(err) !== 404) {
         throw wrap(`logs of ${id.slice(0, 12)}`, 'GET /containers/{id}/logs', unanswered(err, abortSignal, READ_MS));
       }
     }
     try {
-      // dockerode has Task.logs (GET /tasks/{id}/logs); its type declarations leave it out.
-      const task = this.docker.getTask(taskId) as unknown as { logs(o: typeof opts): Promise<unknown> };
-      return lines(await task.logs(opts));
+      return await read(`/tasks/${taskId}/logs?`, { 200: true, 404: 'no such task', 500: 'server error', 503: 'node is not part of a swarm' });
     } catch (err) {
       throw wrap(`logs of task ${taskId.slice(0, 12)}`, 'GET /tasks/{id}/logs', unanswered(err, abortSignal, READ_MS));
     }
+  }
+
+  /** A log read as a stream (dockerode reads a non-following one whole into memory before answering). */
+  private logStream(path: string, query: object, statusCodes: Record<number, true | string>, abortSignal: AbortSignal): Promise<Readable> {
+    const modem = this.docker.modem as { dial(o: object, cb: (err: Error | null, data: unknown) => void): void };
+    return new Promise((resolve, reject) => {
+      modem.dial({ path, method: 'GET', abortSignal, isStream: true, statusCodes, options: { ...query } }, (err, data) => (err ? reject(err) : resolve(data as Readable)));
+    });
   }
 
   /**

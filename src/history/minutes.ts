@@ -44,6 +44,19 @@ export class ProbeMinutes {
     return rows;
   }
 
+  /**
+   * Rows a flush drained but could not write (the file locked by another writer, the disk full): put
+   * back, so the next flush writes them (the upsert adds them to what is there) and the page still shows
+   * them meanwhile. Rows of minutes before `oldest` are dropped to bound memory while writes keep
+   * failing; what is dropped is returned, for the caller to count and say.
+   */
+  keep(rows: readonly MinuteRow[], oldest: number): { rows: number; probes: number } {
+    const kept = rows.filter((r) => r.minute >= oldest);
+    const dropped = rows.filter((r) => r.minute < oldest);
+    this.done = [...kept, ...this.done];
+    return { rows: dropped.length, probes: dropped.reduce((n, r) => n + r.ok + r.fail, 0) };
+  }
+
   /** The open minute's rows, read without draining: the page's live edge. */
   open(): readonly MinuteRow[] {
     return [...this.done, ...this.slots.values()];

@@ -104,7 +104,7 @@ export class HistoryQueries {
 
   /** Transitions since `since`, newest first; one container's, or all (host-wide ones have container ''). */
   transitions(container: string | undefined, since: number, limit = 500): TransitionRow[] {
-    const sql = `SELECT at, container, event, reason, recovery_ms, exit_code, oom FROM transitions WHERE at >= ?${container === undefined ? '' : " AND (container = ? OR container = '')"} ORDER BY at DESC LIMIT ?`;
+    const sql = `SELECT at, container, event, reason, recovery_ms, exit_code, oom FROM transitions WHERE at >= ?${container === undefined ? '' : " AND (container = ? OR container = '')"} ORDER BY at DESC, rowid DESC LIMIT ?`;
     const args = container === undefined ? [since, limit] : [since, container, limit];
     return (this.store.db.prepare(sql).all(...args) as { at: number; container: string; event: HistoryEvent; reason: string; recovery_ms: number | null; exit_code: number | null; oom: number | null }[]).map((r) => ({
       at: r.at,

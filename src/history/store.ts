@@ -2,15 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Clock } from '../watchdog/clock.ts';
+import { CLOCK_SLACK_MS } from '../watchdog/clock-step.ts';
 import type { HistorySink, Transition } from '../watchdog/history.ts';
 import type { Role } from '../watchdog/state-machine.ts';
-import { ProbeMinutes } from './minutes.ts';
+import { ProbeMinutes, type MinuteRow } from './minutes.ts';
 import { SCHEMA } from './schema.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 /** Minute buckets are kept this long; older probe data lives on as hourly rows for the whole retention. */
 export const MINUTE_RETENTION_MS = 24 * HOUR;
+/**
+ * Probe minutes a failing flush keeps in memory for the next one: 15 minutes (at 2,000 containers about
+ * 30,000 rows, a few MB). A lock held longer, or a full disk, drops the older ones, counted and said.
+ */
+export const UNWRITTEN_MINUTES_MS = 15 * MINUTE;
 
 export interface HistoryOptions {
   /** File path, or ':memory:'. */
@@ -23,6 +29,8 @@ export interface HistoryOptions {
    * page, so it is reported here and never thrown into healing. Default: ignored.
    */
   readonly onError?: (what: string, err: Error) => void;
+  /** Probe minutes given up on (unwritten too long, or at shutdown), with their count: said every time. */
+  readonly onDropped?: (message: string) => void;
 }
 
 /**
@@ -39,6 +47,7 @@ export class HistoryStore implements HistorySink {
   private readonly insertTransition: StatementSync;
   private readonly upsertMinute: StatementSync;
   private readonly upsertHour: StatementSync;
+  private readonly clampTransitions: StatementSync;
   private timer: object | undefined;
   private closed = false;
 
@@ -58,6 +67,7 @@ export class HistoryStore implements HistorySink {
       );
     this.upsertMinute = upsert('probe_minutes');
     this.upsertHour = upsert('probe_hours');
+    this.clampTransitions = this.db.prepare('UPDATE transitions SET at = ? WHERE at > ?');
   }
 
   /** Flushes once a minute from now on; the timer does not keep the process alive. */
@@ -74,6 +84,7 @@ export class HistoryStore implements HistorySink {
   transition(t: Transition): void {
     if (this.closed) return;
     try {
+      this.clampFuture();
       this.insertTransition.run(t.at, t.container, t.project ?? null, t.event, t.reason, t.recoveryMs ?? null, t.exitCode ?? null, t.oom === undefined ? null : t.oom ? 1 : 0);
     } catch (err) {
       this.failed('record a transition', err);
@@ -89,13 +100,27 @@ export class HistoryStore implements HistorySink {
     return this.minutes;
   }
 
-  /** Writes the summed minutes, then drops what is past retention or over the size bound; never throws. */
+  /**
+   * Writes the summed minutes, then drops what is past retention or over the size bound; never throws.
+   * Minutes it cannot write are kept for the next flush (UNWRITTEN_MINUTES_MS at most).
+   */
   flush(): void {
     if (this.closed) return;
+    const rows = this.minutes.drain();
     try {
-      this.write();
+      this.write(rows);
     } catch (err) {
-      this.failed('write the probe minutes', err);
+      const dropped = this.minutes.keep(rows, this.opts.clock.now() - UNWRITTEN_MINUTES_MS);
+      this.failed('write the probe minutes (kept for the next flush)', err);
+      if (dropped.rows > 0) {
+        this.opts.onDropped?.(`dropped ${dropped.rows} container-minutes (${dropped.probes} probe results) unwritten for over ${UNWRITTEN_MINUTES_MS / MINUTE} minutes`);
+      }
+      return;
+    }
+    try {
+      this.prune();
+    } catch (err) {
+      this.failed('prune the history', err);
     }
   }
 
@@ -103,26 +128,36 @@ export class HistoryStore implements HistorySink {
     this.opts.onError?.(what, err instanceof Error ? err : new Error(String(err)));
   }
 
-  private write(): void {
-    const rows = this.minutes.drain();
-    if (rows.length > 0) {
-      this.db.exec('BEGIN');
-      try {
-        for (const r of rows) {
-          this.upsertMinute.run(r.container, r.role, r.minute, r.ok, r.fail, r.latencySum, r.latencyMax);
-          this.upsertHour.run(r.container, r.role, r.minute - (r.minute % HOUR), r.ok, r.fail, r.latencySum, r.latencyMax);
-        }
-        this.db.exec('COMMIT');
-      } catch (err) {
-        if (this.db.isTransaction) this.db.exec('ROLLBACK');
-        throw err;
+  /** All rows in one transaction: written together or (rolled back) not at all, so keeping them is right. */
+  private write(rows: readonly MinuteRow[]): void {
+    if (rows.length === 0) return;
+    this.db.exec('BEGIN');
+    try {
+      for (const r of rows) {
+        this.upsertMinute.run(r.container, r.role, r.minute, r.ok, r.fail, r.latencySum, r.latencyMax);
+        this.upsertHour.run(r.container, r.role, r.minute - (r.minute % HOUR), r.ok, r.fail, r.latencySum, r.latencyMax);
       }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw err;
     }
-    this.prune();
+  }
+
+  /**
+   * Transitions stamped ahead of now (CLOCK_SLACK_MS) were written while the wall clock ran ahead and was
+   * since stepped back: they are stamped now, so 'last recovery' and the newest-first timeline are what
+   * happened last, not what the clock that was ahead stamped. An index range that is empty unless the
+   * clock stepped back; run before each transition and each flush.
+   */
+  private clampFuture(): void {
+    const now = this.opts.clock.now();
+    this.clampTransitions.run(now, now + CLOCK_SLACK_MS);
   }
 
   /** Age first, then size: the oldest minute rows go, then the oldest transitions and hours, in steps. */
   prune(): void {
+    this.clampFuture();
     const now = this.opts.clock.now();
     const cutoff = now - this.opts.retentionMs;
     this.db.prepare('DELETE FROM transitions WHERE at < ?').run(cutoff);
@@ -156,6 +191,11 @@ export class HistoryStore implements HistorySink {
     if (this.closed) return;
     if (this.timer) this.opts.clock.clearTimeout(this.timer);
     this.flush();
+    const left = this.minutes.drain();
+    if (left.length > 0) {
+      const probes = left.reduce((n, r) => n + r.ok + r.fail, 0);
+      this.opts.onDropped?.(`dropped ${left.length} container-minutes (${probes} probe results) unwritten at shutdown`);
+    }
     this.closed = true;
     try {
       this.db.close();

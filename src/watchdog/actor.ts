@@ -17,7 +17,7 @@ import { feedRecovered, recoveredMeanwhile } from './recheck.ts';
 import { probedOverNetwork, sameRoute, takeInfo } from './reroute.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { ActionKind, Cause, Context } from './machine-types.ts';
-import type { StateFile } from './state-file.ts';
+import { persistedEntry, type StateFile } from './state-file.ts';
 
 export interface ActorDeps {
   readonly engine: Engine;
@@ -191,14 +191,25 @@ export class Actor {
     const ctx = kind === 'stop' ? undefined : this.deps.context(w);
     if (ctx && (ctx.paused || ctx.heldBy !== undefined)) return 'deferred';
     // The restart budget that counts this action goes to disk now (not waited for: an fsync on a busy
-    // disk must not hold up the restart).
-    void this.deps.state.flush();
+    // disk must not hold up the restart). A restart's start is owed on disk before its stop half goes
+    // out (waited for: the fsync is short beside a stop): healer killed between the two halves leaves
+    // the container down, and the engine applies no restart policy after an API stop.
+    if (kind === 'restart') {
+      w.restartSent = { reason, cause, at: this.deps.clock.now() };
+      this.deps.state.set(w.id, persistedEntry(w));
+      await this.deps.state.flush();
+    } else void this.deps.state.flush();
     const { engine } = this.deps;
     const timeoutMs = w.policy.restartTimeoutMs;
     if (kind === 'replace') return this.replace(w, reason, timeoutMs);
     w.log.warn({ reason, action: kind, timeoutMs }, kind === 'stop' ? 'stopping container (quarantine)' : `${kind === 'restart' ? 'restarting' : 'starting'} container`);
     w.events.beginAction(kind);
-    await (kind === 'restart' ? engine.restart(w.id, timeoutMs) : kind === 'start' ? engine.start(w.id) : engine.stop(w.id, timeoutMs));
+    try {
+      await (kind === 'restart' ? engine.restart(w.id, timeoutMs) : kind === 'start' ? engine.start(w.id) : engine.stop(w.id, timeoutMs));
+    } finally {
+      // Answered: what is owed now is the state machine's to say (a refused start half owes it again).
+      w.restartSent = undefined;
+    }
     const verb = kind === 'stop' ? 'stopped' : kind === 'restart' ? 'restarted' : 'started';
     w.log.info({ action: kind, event: kind === 'stop' ? 'stopped' : 'restarted', restartsInWindow: w.state.budget.restarts.length }, `container ${verb}`);
     return true;

@@ -1,9 +1,9 @@
 /**
  * What the state machine owes beyond each decision (kept apart so state-machine.ts stays about the
- * decisions): open alerts of containers without a liveness probe, the budget-reset wake, and the
- * crash-loop alert's wording.
+ * decisions): open alerts of containers without a liveness probe, the budget-reset wake, and when a
+ * crash loop opens and how its alert reads.
  */
-import { restartsInWindow, type Budget } from './budget.ts';
+import { loopIfMade, recordRestarts, restartsInWindow, type Budget } from './budget.ts';
 import type { Action, MachineState, Rules, Step, Track } from './machine-types.ts';
 
 /**
@@ -36,6 +36,27 @@ export function crashloopAlert(b: Budget, at: number, rules: Rules, then: string
   const n = restartsInWindow(b, at, rules);
   const window = `${Math.round(rules.crashloop.windowMs / 1000)}s`;
   return { type: 'notify', event: 'crashloop', reason: `${n} restarts within ${window} (limit ${rules.crashloop.restarts}); ${then}` };
+}
+
+/**
+ * healer's restart, counted when it was decided, was carried out: the crash loop it makes opens now, and
+ * is alerted (a restart taken back before it reached the engine never opened one).
+ */
+export function loopOnMade(s: MachineState, rules: Rules): { budget: Budget; actions: Action[] } {
+  if (!s.counted) return { budget: s.budget, actions: [] };
+  const made = loopIfMade(s.budget, s.counted.at, rules);
+  return { budget: made.budget, actions: made.opened ? [crashloopAlert(made.budget, s.counted.at, rules, 'retrying at the maximum backoff')] : [] };
+}
+
+/** Restarts the engine made (its restart policy, or RestartCount growth healer missed): counted, and a loop they make alerted. */
+export function countEngineRestarts(s: MachineState, count: number, at: number, rules: Rules): Step {
+  const recorded = recordRestarts(s.budget, at, rules, count);
+  // A restart of healer's decided but not made yet is no restart yet: a loop it would make opens if it is made.
+  const notYet = s.counted && at - s.counted.at < rules.crashloop.windowMs ? 1 : 0;
+  const opened = recorded.opened && restartsInWindow(recorded.budget, at, rules) - notYet > rules.crashloop.restarts;
+  const budget = recorded.opened && !opened ? { ...recorded.budget, loop: s.budget.loop } : recorded.budget;
+  const actions: Action[] = opened ? [crashloopAlert(budget, at, rules, 'the engine keeps restarting it')] : [];
+  return { state: { ...s, budget }, actions };
 }
 
 /**

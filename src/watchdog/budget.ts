@@ -52,16 +52,33 @@ export function recordRestarts(b: Budget, at: number, r: BudgetRules, count = 1)
 }
 
 /**
- * Takes back a restart recorded at `at` (the budget was `before`) that was never made (skipped): as if
- * not recorded, keeping what was counted since (the engine's restarts).
+ * Counts a restart healer decided, before it is carried out: in the window and the backoff level, but
+ * the crash loop it would make opens only once it is made (loopIfMade), so a restart taken back (skipped,
+ * requeued by the breaker) never opened, nor alerted, a loop.
  */
-export function uncountRestart(b: Budget, at: number, before: Budget, r: BudgetRules): Budget {
+export function recordDecided(b: Budget, at: number, r: BudgetRules): Budget {
+  return { ...recordRestarts(b, at, r).budget, loop: b.loop };
+}
+
+/**
+ * The restart counted at `at` was carried out: more than `crashloop.restarts` restarts within the window
+ * (at the time it was counted) is a crash loop now. Says whether this opened it (the alert is owed).
+ */
+export function loopIfMade(b: Budget, at: number, r: BudgetRules): { budget: Budget; opened: boolean } {
+  const opened = b.loop === 'closed' && restartsInWindow(b, at, r) > r.crashloop.restarts;
+  return { budget: opened ? { ...b, loop: 'open' } : b, opened };
+}
+
+/**
+ * Takes back a restart recorded at `at` (the budget was `before`) that was never made (skipped): as if
+ * not recorded, keeping what was counted since (the engine's restarts). A decided restart opens no loop
+ * (recordDecided), so a loop open now was opened by restarts that were made, and alerted: it stays.
+ */
+export function uncountRestart(b: Budget, at: number, before: Budget): Budget {
   const i = b.restarts.lastIndexOf(at);
   const restarts = i < 0 ? b.restarts : [...b.restarts.slice(0, i), ...b.restarts.slice(i + 1)];
   const lastRestartAt = b.lastRestartAt === at ? before.lastRestartAt : b.lastRestartAt;
-  // A loop this restart opened is closed again, unless the restarts left still make one.
-  const loop = b.loop === 'open' && before.loop === 'closed' && restarts.length <= r.crashloop.restarts ? 'closed' : b.loop;
-  return { ...b, restarts, level: Math.max(0, b.level - 1), lastRestartAt, loop };
+  return { ...b, restarts, level: Math.max(0, b.level - 1), lastRestartAt };
 }
 
 /**

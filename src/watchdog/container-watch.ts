@@ -9,7 +9,7 @@ import type { Action, Context, Input, MachineState, Role, Rules, Step } from './
 import { countedResult, logProbe, probeOnce } from './probe-once.ts';
 import { nextRun, Wake } from './schedule.ts';
 import { timerAt } from './timer-limit.ts';
-import type { PersistedContainer } from './state-file.ts';
+import type { PersistedContainer, RestartSent } from './state-file.ts';
 import { resumeExited, step } from './state-machine.ts';
 import { countsAsFailing, followPolicy, watchRules, watchStartState } from './watch-rules.ts';
 
@@ -31,6 +31,8 @@ export class ContainerWatch {
    * why. Every other container carries on; the watch is made anew when the container starts again.
    */
   error: { readonly message: string; readonly at: number } | undefined;
+  /** healer's restart sent and not answered yet (actor.ts): persisted as an owed start (persistedEntry). */
+  restartSent: RestartSent | undefined;
   /** This run was reported as an orphan (a task started outside its orchestrator): said once per run. */
   orphanSeen = false;
   /** Why the probe cannot be routed (a configuration problem, not a failure); undefined when it can. */

@@ -3,7 +3,7 @@
  * the machine wants passes here, and is allowed, deferred (backoff, a failing dependency, the breaker, an
  * operator's stop under way) or refused (notify only, paused, given up). Pure, as the machine is.
  */
-import { maybeReset, notBefore, recordRestarts, restartsInWindow, uncountRestart, type Budget } from './budget.ts';
+import { maybeReset, notBefore, recordDecided, restartsInWindow, uncountRestart, type Budget } from './budget.ts';
 import { actionFor } from './action-policy.ts';
 import { crashloopAlert } from './bookkeeping.ts';
 import { STOP_SIGNAL_WINDOW_MS } from './event-reader.ts';
@@ -46,13 +46,12 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
     return { state: { ...s, budget: gaveUp, pending: undefined, heldBy: undefined }, actions: [crashloopAlert(gaveUp, at, rules, 'failing again; giving up: healer will not restart it again')] };
   }
   if (rules.dryRun) return { state: { ...s, budget, pending: undefined, heldBy: undefined }, actions: [{ type: 'withheld', would: kind, why: 'dry-run', reason: want.reason, cause: want.cause }] };
-  const recorded = recordRestarts(budget, at, rules);
+  // Counted now (the window, the backoff); the crash loop it makes opens, and is alerted, once it is made.
   const actions: Action[] = [{ type: kind, reason: want.reason, cause: want.cause }];
-  if (recorded.opened) actions.unshift(crashloopAlert(recorded.budget, at, rules, 'retrying at the maximum backoff'));
   return {
     state: {
       ...s,
-      budget: recorded.budget,
+      budget: recordDecided(budget, at, rules),
       counted: { at, before: budget },
       pending: undefined,
       heldBy: undefined,
@@ -70,7 +69,7 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
  */
 export function requeue(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
   if (!s.inFlight) return { state: s, actions: [] };
-  const budget: Budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before, rules) : s.budget;
+  const budget: Budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before) : s.budget;
   const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
   return decide({ ...s, inFlight: false, counted: undefined, lifecycle, budget }, want, at, rules, ctx);
 }

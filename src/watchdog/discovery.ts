@@ -12,7 +12,7 @@ import { evaluate } from './discover.ts';
 import { EarlyEvents } from './early-events.ts';
 import { Limit } from './limit.ts';
 import { takeInfo } from './reroute.ts';
-import type { PersistedContainer, StateFile } from './state-file.ts';
+import { persistedEntry, type PersistedContainer, type StateFile } from './state-file.ts';
 
 /** A container healer saw but cannot watch because of its labels. */
 export interface LabelProblem {
@@ -223,8 +223,6 @@ export class Discovery {
   }
 
   persist(w: ContainerWatch): void {
-    const s = w.state;
-    const owedStart = s.owedStart && { reason: s.owedStart.reason, cause: s.owedStart.cause };
-    this.deps.state.set(w.id, { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart, startedAt: w.info.startedAt });
+    this.deps.state.set(w.id, persistedEntry(w));
   }
 }

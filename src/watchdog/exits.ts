@@ -19,13 +19,24 @@ export function downFromInspect(info: Pick<ContainerInfo, 'exitCode' | 'oomKille
 }
 
 /**
- * The start healer owed when it last saved (its own restart took the container down, the start was
- * refused), when the container is still down and nobody started it since: its exit is healer's own stop.
+ * The start healer owed when it last saved, when the container is still down and nobody started it
+ * since: its exit is healer's own stop. Either its restart's start was refused, or healer sent a restart
+ * (at `owedStart.at`) and was killed before the answer: then only if the container went down after that
+ * and no later than the restart's stop could end (`stopWithinMs`, its grace and the engine's answer
+ * time); a later exit, or a start since, is someone else's doing (an operator's stop, a re-run).
  */
-export function owedStartToResume(info: Pick<ContainerInfo, 'startedAt'>, persisted: PersistedContainer | undefined): Pending | undefined {
-  if (!persisted?.owedStart || persisted.lifecycle !== 'exited') return undefined;
+export function owedStartToResume(info: Pick<ContainerInfo, 'startedAt' | 'finishedAt'>, persisted: PersistedContainer | undefined, stopWithinMs: number): Pending | undefined {
+  const owed = persisted?.owedStart;
+  if (!owed) return undefined;
+  const { reason, cause, at } = owed;
+  if (at !== undefined) {
+    if (persisted?.lifecycle !== 'restarting' || startedSince(info, persisted)) return undefined;
+    // (A second's allowance for the engine's and healer's rounding of the same clock.)
+    return info.finishedAt >= at - 1000 && info.finishedAt <= at + stopWithinMs ? { kind: 'start', reason, cause } : undefined;
+  }
+  if (persisted?.lifecycle !== 'exited') return undefined;
   if (startedSince(info, persisted)) return undefined;
-  return { kind: 'start', ...persisted.owedStart };
+  return { kind: 'start', reason, cause };
 }
 
 /**

@@ -2,11 +2,10 @@ import { close, existsSync, fsync, mkdirSync, open, readFileSync, rename, writeF
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import * as z from 'zod/mini';
-import '../config/zod-en.ts';
 import type { Budget } from './budget.ts';
-import type { Cause, Exit, Lifecycle } from './machine-types.ts';
+import type { Cause, Exit, Lifecycle, MachineState } from './machine-types.ts';
 import type { SlotRecord } from './task-slots.ts';
+import { readState, type ReadState } from './state-schema.ts';
 
 /** What healer keeps of one container across its own restarts. */
 export interface PersistedContainer {
@@ -16,8 +15,12 @@ export interface PersistedContainer {
   readonly lifecycle: Lifecycle;
   /** The engine's RestartCount when last seen, to count restarts healer missed. */
   readonly restartCount: number;
-  /** The start healer owes after its own restart took the container down (MachineState.owedStart). */
-  readonly owedStart?: { readonly reason: string; readonly cause: Cause } | undefined;
+  /**
+   * The start healer owes after its own restart took the container down (MachineState.owedStart). With
+   * `at`: written as healer sent a restart (RestartSent), before its stop half could take the container
+   * down, and cleared when the engine answers; found on disk, healer was killed between the two halves.
+   */
+  readonly owedStart?: { readonly reason: string; readonly cause: Cause; readonly at?: number | undefined } | undefined;
   /**
    * The StartedAt of the run healer knew, on the engine's clock: a run started since has a later one (never
    * compared with healer's own clock, which a remote engine's may be minutes off).
@@ -27,44 +30,20 @@ export interface PersistedContainer {
   readonly savedAt?: number | undefined;
 }
 
-const budgetSchema = z.object({
-  restarts: z.array(z.number()),
-  level: z.int().check(z.minimum(0)),
-  lastRestartAt: z.optional(z.number()),
-  loop: z.enum(['closed', 'open', 'gave_up']),
-  healthySince: z.optional(z.number()),
-});
-const slotSchema = z.object({
-  failures: z.array(
-    z.discriminatedUnion('kind', [
-      z.object({ task: z.string(), at: z.number(), kind: z.literal('exit'), exitCode: z.number() }),
-      z.object({ task: z.string(), at: z.number(), kind: z.enum(['unhealthy', 'replaced']) }),
-      z.object({ task: z.string(), at: z.number(), kind: z.literal('failed'), err: z.optional(z.string()) }),
-    ]),
-  ),
-  alertedAt: z.optional(z.number()),
-  seen: z.optional(z.array(z.string())),
-  alertedId: z.optional(z.string()),
-  windowMs: z.optional(z.number().check(z.positive())),
-});
-const fileSchema = z.object({
-  version: z.literal(1),
-  savedAt: z.number(),
-  /** Crash-loop history of orchestrated service slots (task-slots.ts); absent in files before it. */
-  slots: z.optional(z.record(z.string(), slotSchema)),
-  containers: z.record(
-    z.string(),
-    z.object({
-      name: z.string(),
-      budget: budgetSchema,
-      lastExit: z.optional(z.object({ at: z.number(), exitCode: z.number(), oom: z.boolean() })),
-      lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited', 'paused']),
-      restartCount: z.int().check(z.minimum(0)),
-      owedStart: z.optional(z.object({ reason: z.string(), cause: z.enum(['liveness', 'exit', 'namespace', 'orphan']) })),
-      startedAt: z.optional(z.number()),
-    }),
-  ),
-});
+/** healer's restart of a container, sent at `at` and not answered yet: a start is owed if healer dies now. */
+export interface RestartSent {
+  readonly reason: string;
+  readonly cause: Cause;
+  readonly at: number;
+}
+
+/** What is kept of one watched container: its state, and the start owed by a restart under way. */
+export function persistedEntry(w: { readonly name: string; readonly state: MachineState; readonly info: { readonly restartCount: number; readonly startedAt: number }; readonly restartSent: RestartSent | undefined }): PersistedContainer {
+  const s = w.state;
+  const sent = s.inFlight && s.lifecycle === 'restarting' ? w.restartSent : undefined;
+  const owedStart = s.owedStart ? { reason: s.owedStart.reason, cause: s.owedStart.cause } : sent && { reason: sent.reason, cause: sent.cause, at: sent.at };
+  return { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart, startedAt: w.info.startedAt };
+}
 
 /** The shortest gap between two writes of the state file. */
 export const WRITE_GAP_MS = 250;
@@ -106,18 +85,21 @@ export class StateFile {
       else this.log.error({ path: this.path, err: (err as Error).message }, 'cannot read the state file; starting with no restart history');
       return;
     }
-    let parsed: z.infer<typeof fileSchema>;
+    let parsed: ReadState;
     try {
-      const result = fileSchema.safeParse(JSON.parse(text));
-      if (!result.success) throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      parsed = result.data;
+      parsed = readState(text);
     } catch (err) {
       const why = (err as Error).message;
       this.log.error({ path: this.path, err: why.slice(0, 500) }, 'the state file is corrupt; it will be replaced; restart history starts afresh');
       return;
     }
-    for (const [id, c] of Object.entries(parsed.containers)) this.entries.set(id, { ...(c as PersistedContainer), savedAt: parsed.savedAt });
-    for (const [key, r] of Object.entries(parsed.slots ?? {})) this.slotEntries.set(key, { ...r, alertedAt: r.alertedAt });
+    // Values this version does not know (a newer healer wrote them): that entry is left out, the rest kept.
+    for (const d of parsed.dropped) {
+      const { kept: what, why, ...at } = d;
+      this.log.warn({ path: this.path, ...at, err: why.slice(0, 300) }, `the state file holds a value this healer does not know; ${what} is left out, the rest is kept`);
+    }
+    for (const [id, c] of parsed.containers) this.entries.set(id, { ...c, savedAt: parsed.savedAt });
+    for (const [key, r] of parsed.slots) this.slotEntries.set(key, r);
     this.log.info({ path: this.path, containers: this.entries.size }, 'restart history loaded');
   }
 

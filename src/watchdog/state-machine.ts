@@ -5,9 +5,9 @@
  * `pending` and the machine asks for a `wake`; the loop feeds a `tick` then, and the decision is taken
  * again. The vocabulary lives in machine-types.ts.
  */
-import { EMPTY_BUDGET, healthy, maybeReset, notBefore, recordRestarts, uncountRestart, unhealthy, type Budget } from './budget.ts';
+import { EMPTY_BUDGET, healthy, maybeReset, notBefore, uncountRestart, unhealthy, type Budget } from './budget.ts';
 import { healthRules, startsAfterExit } from './action-policy.ts';
-import { bookkeeping, crashloopAlert, endedByStop } from './bookkeeping.ts';
+import { bookkeeping, countEngineRestarts, endedByStop, loopOnMade } from './bookkeeping.ts';
 import { clampFuture } from './clock-step.ts';
 import { decide, requeue } from './decide.ts';
 import type { Action, Context, Exit, Input, MachineState, Pending, Role, Rules, Step, Track } from './machine-types.ts';
@@ -67,9 +67,11 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
       return onStopFailed(s, input, rules);
     case 'orphaned':
       return onOrphaned(s, at, rules, ctx, input.reason);
-    case 'replaced':
+    case 'replaced': {
       // Handed back: the orchestrator starts a new container; this one is history and never started again.
-      return { state: { ...s, inFlight: false, lifecycle: 'stopped', pending: undefined, heldBy: undefined, liveness: settled(s.liveness) }, actions: [] };
+      const { budget, actions } = loopOnMade(s, rules);
+      return { state: { ...s, budget, counted: undefined, inFlight: false, lifecycle: 'stopped', pending: undefined, heldBy: undefined, liveness: settled(s.liveness) }, actions };
+    }
     case 'tick': {
       const { budget } = maybeReset(s.budget, at, rules);
       const next = { ...s, budget };
@@ -103,15 +105,17 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
   const base: MachineState = { ...s, inFlight: false, counted: undefined, liveness: { ...s.liveness, failures: 0, successes: 0 } };
   if (input.skipped || input.gone) {
     // Never sent: not a restart (crash-loop window, backoff level); the actor then feeds what it found.
-    const budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before, rules) : s.budget;
+    const budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before) : s.budget;
     // Removed under healer's action: the end of its watch, not a failure (nothing alerted, retried or owed).
     if (input.gone) return { state: { ...base, budget, owedStart: undefined, pending: undefined, lifecycle: s.lifecycle === 'restarting' ? 'exited' : s.lifecycle }, actions: [] };
     return { state: { ...base, budget, lifecycle: s.lifecycle === 'restarting' ? 'running' : s.lifecycle }, actions: [] };
   }
   if (input.ok) {
+    // Made: the crash loop it makes opens now (not when it was decided: a restart taken back is none).
+    const { budget, actions } = loopOnMade(s, rules);
     // The new run paused before the engine answered stays paused.
-    const started: MachineState = { ...base, lifecycle: s.lifecycle === 'paused' ? 'paused' : 'running', startedAt: at };
-    return { state: rules.liveness ? started : { ...started, budget: healthy(started.budget, at) }, actions: [] };
+    const started: MachineState = { ...base, budget, lifecycle: s.lifecycle === 'paused' ? 'paused' : 'running', startedAt: at };
+    return { state: rules.liveness ? started : { ...started, budget: healthy(started.budget, at) }, actions };
   }
   // A restart that failed after its stop ran leaves the container down: a start is retried then.
   const lifecycle = s.lifecycle === 'restarting' ? (input.retry?.kind === 'start' ? 'exited' : 'running') : s.lifecycle;
@@ -175,11 +179,6 @@ function onOrphaned(s: MachineState, at: number, rules: Rules, ctx: Context, fou
   return { state: out.state, actions: [orphan, ...out.actions] };
 }
 
-function countEngineRestarts(s: MachineState, count: number, at: number, rules: Rules): Step {
-  const { budget, opened } = recordRestarts(s.budget, at, rules, count);
-  const actions: Action[] = opened ? [crashloopAlert(budget, at, rules, 'the engine keeps restarting it')] : [];
-  return { state: { ...s, budget }, actions };
-}
 
 function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
   const crashed = exit.exitCode !== 0 || exit.oom;

@@ -4,6 +4,7 @@
  * container-watch.ts keeps only the schedules, the probes and the actions.
  */
 import type { Policy, ProbePolicy } from '../config/policy.ts';
+import { ANSWER_MS } from '../docker/engine-error.ts';
 import { engineGaveUp, engineMayGiveUp, engineRestarts } from '../docker/restart-policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import { startsAfterExit } from './action-policy.ts';
@@ -59,7 +60,7 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
     startedAt: now,
     ...(persisted ? { budget: persisted.budget } : {}),
     lastExit: running ? undefined : exitToResume(info, persisted, now, policy.crashloop.windowMs),
-    owedStart: running ? undefined : owedStartToResume(info, persisted),
+    owedStart: running ? undefined : owedStartToResume(info, persisted, policy.restartTimeoutMs + ANSWER_MS),
   });
 }
 

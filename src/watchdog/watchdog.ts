@@ -239,6 +239,9 @@ export class Watchdog {
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
     const s = w.state;
     if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit || s.owedStart !== before.owedStart) this.discovery.persist(w);
+    // A crash loop opening (it opens as the restart that makes it is made, and is alerted) goes to disk at
+    // once, as the restart itself did: a healer killed just after must find it open, not alert it again.
+    if (s.budget.loop !== before.budget.loop && s.budget.loop !== 'closed') void this.deps.state.flush();
     if (failingFlipped) this.breaker.reassess();
   }
 }

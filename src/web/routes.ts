@@ -50,8 +50,14 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
   }
   if (path === '/login') {
     if (req.method !== 'POST') return redirect(res, '/');
-    const form = new URLSearchParams(await body(req, 4096));
-    const given = form.get('token') ?? '';
+    const text = await body(req, 4096);
+    if (text === undefined) {
+      // No login form is that long: a client error, not healer's (no error line), and with a token it
+      // counts as a wrong one, so an address that repeats it is stopped by the 429 like any guesser.
+      if (ctx.token !== undefined) ctx.wrongToken(req);
+      return tooLarge(req, res);
+    }
+    const given = new URLSearchParams(text).get('token') ?? '';
     if (ctx.token === undefined) return redirect(res, '/');
     // Looked at again once the body is in: logins sent in parallel all passed the look at their headers.
     if (ctx.refuseIfLimited(req, res)) return true;
@@ -68,7 +74,8 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
       res.setHeader('WWW-Authenticate', 'Bearer realm="healer"');
       return json(res, 401, { error: 'a bearer token or a login is required (server.token_file)' });
     }
-    if (!ctx.history) return json(res, 404, { error: 'history is off (history.path: off)' });
+    // `history: 'off'` tells the page (and any client) that this is no unknown path: it shows states only.
+    if (!ctx.history) return json(res, 404, { error: "history is off (history.path: off, or its file could not be opened: see healer's log)", history: 'off' });
     const url = new URL(req.url ?? '/', 'http://healer');
     const now = ctx.now();
     const since = parseSince(url.searchParams.get('since'), now);
@@ -140,13 +147,31 @@ function sameToken(a: string, b: string): boolean {
   return timingSafeEqual(h(a), h(b));
 }
 
-async function body(req: IncomingMessage, limit: number): Promise<string> {
-  let size = 0;
-  const parts: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new Error('request body too large');
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts).toString('utf8');
+/** The request body as text; undefined as soon as it passes `limit` bytes (the rest is not read). */
+function body(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const parts: Buffer[] = [];
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) return void parts.push(chunk);
+      req.off('data', onData).off('end', onEnd).off('error', reject);
+      req.pause();
+      resolve(undefined);
+    };
+    const onEnd = (): void => resolve(Buffer.concat(parts).toString('utf8'));
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
+}
+
+/**
+ * 413 for a body that was not read to its end: the connection is closed after the answer (the rest of
+ * the body would otherwise be read as the next request), and cut if the client is still sending.
+ */
+function tooLarge(req: IncomingMessage, res: ServerResponse): true {
+  res.writeHead(413, { 'Content-Type': 'text/plain', Connection: 'close', 'Cache-Control': 'no-store' });
+  res.end('request body too large (at most 4096 bytes)\n', () => {
+    if (!req.complete) req.socket.destroy();
+  });
+  return true;
 }

@@ -87,6 +87,23 @@ describe('healer CLI', () => {
     expect(r.stdout).toMatch(/1 with probes healer cannot route$/m);
   });
 
+  it('check: a __proto__ label and an unsendable header are label errors of their containers only, and label text is printed with control characters escaped (review 14)', async () => {
+    const scope = { 'healer.enable': 'true', 'healer.scope': `${runId}-r14` };
+    const esc = '\u001b[1A\u001b[2K';
+    await runContainer({ runId, name: 'tenant', labels: { ...scope, 'healer.__proto__.x': 'y', 'com.docker.compose.project': 'shop', 'com.docker.compose.service': `web${esc}` }, cmd: ['sleep', '60'] });
+    await runContainer({ runId, name: 'header', labels: { ...scope, 'healer.liveness': 'tcp://:5432', 'healer.liveness.header.Transfer-Encoding': 'chunked' }, cmd: ['sleep', '60'] });
+    await runContainer({ runId, name: 'victim', labels: { ...scope, 'healer.liveness': 'tcp://:5432', 'healer.depends_on': `db${esc}` }, cmd: ['sleep', '60'] });
+    const r = await healer(['check'], { HEALER_DISCOVERY_SCOPE: `${runId}-r14` });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`ERROR   tenant-${runId} (shop/web\\x1b[1A\\x1b[2K)`);
+    expect(r.stdout).toContain(`label healer.__proto__.x on container "tenant-${runId}": unknown label`);
+    expect(r.stdout).toContain(`label healer.liveness.header.Transfer-Encoding on container "header-${runId}": header Transfer-Encoding cannot be set`);
+    expect(r.stdout).toContain(`WATCH   victim-${runId}`);
+    expect(r.stdout).toContain('depends on: db\\x1b[1A\\x1b[2K');
+    expect(r.stdout).toContain('1 watched, 2 with label errors');
+    expect(r.stdout).not.toContain('\u001b');
+  });
+
   it('check says when the engine cannot be reached', async () => {
     const { code, stderr } = await healer(['check'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expect(code).toBe(1);

@@ -13,6 +13,12 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   refuseEvents: boolean;
   /** While on, POST .../restart requests are swallowed: the engine never answers them. */
   stallRestarts: boolean;
+  /**
+   * While on, POST .../restart requests go to the engine as a stop: it carries out the stop half only, as
+   * an engine from 23 on does when the client is gone before the start half (that start runs on the
+   * request's context).
+   */
+  stopForRestarts: boolean;
   /** The next this many POST .../restart requests are refused with a 500, as an engine that failed them. */
   refuseRestarts: number;
   /** While on, GET .../tasks... requests are refused with a 403 (tecnativa's proxy without TASKS=1). */
@@ -25,7 +31,7 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   const events = new Set<Socket>();
   const all = new Set<Socket>();
   const requests: string[] = [];
-  const state = { refuseEvents: false, stallRestarts: false, refuseRestarts: 0, refuseTasks: false };
+  const state = { refuseEvents: false, stallRestarts: false, stopForRestarts: false, refuseRestarts: 0, refuseTasks: false };
   const server = createServer((client) => {
     all.add(client);
     const upstream = connect(socket);
@@ -65,6 +71,7 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
         return;
       }
       if (state.stallRestarts && restart) return;
+      if (state.stopForRestarts && restart) return void upstream.write(Buffer.from(chunk.toString('latin1').replace(/\/restart(?=[ ?])/, '/stop'), 'latin1'));
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => client.write(chunk));
@@ -84,6 +91,12 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
     },
     set stallRestarts(v: boolean) {
       state.stallRestarts = v;
+    },
+    get stopForRestarts() {
+      return state.stopForRestarts;
+    },
+    set stopForRestarts(v: boolean) {
+      state.stopForRestarts = v;
     },
     get refuseRestarts() {
       return state.refuseRestarts;

@@ -163,6 +163,11 @@ export class World {
 
   async settle(): Promise<void> {
     for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+    // A restart waits for its owed start to be on disk (real I/O, no simulated time) before it is sent.
+    for (let i = 0; i < 4; i++) {
+      await this.state.idle();
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   async advance(ms: number): Promise<void> {

@@ -40,7 +40,8 @@ describe('an operator stop that ends the open alerts', () => {
   it('a crash loop still in its window is alerted anew once the container is started again and crashes', () => {
     const s = looping();
     expect(s.budget.loop).toBe('open');
-    const again: Input[] = [{ type: 'started', at: 100_000 }, { type: 'stopped', by: 'exit', exitCode: 1, oom: false, at: 101_000 }, { type: 'tick', at: 200_000 }];
+    // (A crash loop opens, and is alerted, as the start that makes it is carried out: restart_done.)
+    const again: Input[] = [{ type: 'started', at: 100_000 }, { type: 'stopped', by: 'exit', exitCode: 1, oom: false, at: 101_000 }, { type: 'tick', at: 200_000 }, { type: 'restart_done', ok: true, at: 200_001 }];
     const ended = feed(s, [{ type: 'stopped', by: 'operator', at: 90_000, ended: true }, ...again]);
     expect(ended.events).toContain('crashloop');
     // healer's own (quarantine) stop ends nothing: the loop's alert is still open, not fired twice.

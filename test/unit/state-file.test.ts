@@ -40,7 +40,8 @@ describe('StateFile', () => {
 
   it.each([
     ['not JSON', '{"version":1,'],
-    ['the wrong shape', JSON.stringify({ version: 1, savedAt: 1, containers: { x: { name: 'x', budget: { restarts: 'many' } } } })],
+    // (A wrong container entry inside a right frame costs that entry only: s23-state-file-tolerant.test.ts.)
+    ['the wrong shape', JSON.stringify({ version: 1, savedAt: 1, containers: [{ x: { name: 'x', budget: { restarts: 'many' } } }] })],
     ['another version', JSON.stringify({ version: 9, savedAt: 1, containers: {} })],
   ])('reports a corrupt file (%s), starts empty, and replaces it on the next write', async (_what, text) => {
     const dir = mkdtempSync(`${tmpdir()}/healer-state-test-`);

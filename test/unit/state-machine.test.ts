@@ -193,7 +193,9 @@ function failLoop(times: number, r: Rules, gapMs = 1000): { types: string[]; res
         }
       }
     }
-    state = step(state, { type: 'restart_done', ok: true, at }, r).state;
+    const done = step(state, { type: 'restart_done', ok: true, at }, r);
+    state = done.state;
+    for (const a of done.actions) if (a.type === 'notify') types.push(a.event);
     at += gapMs;
     state = step(state, { type: 'health', status: 'healthy', at }, r).state; // flaps: healthy briefly
     at += gapMs;
@@ -238,7 +240,7 @@ describe('crash loops', () => {
     const { types, restarts, state } = failLoop(8, rules({ crashloop: { restarts: 3, windowMs: 3_600_000, action: 'retry' } }));
     expect(types.filter((t) => t === 'crashloop')).toHaveLength(1);
     const restartIndexes = types.flatMap((t, i) => (t === 'restart' ? [i] : []));
-    expect(types.indexOf('crashloop')).toBe((restartIndexes[3] ?? NaN) - 1); // alerted as the 4th restart is issued
+    expect(types.indexOf('crashloop')).toBe((restartIndexes[3] ?? NaN) + 1); // alerted as the 4th restart is made
     expect(restarts).toHaveLength(8);
     const gaps = restarts.slice(1).map((t, i) => t - (restarts[i] ?? 0));
     expect(gaps.slice(3)).toEqual([300_000, 300_000, 300_000, 300_000]); // the 4th restart opened the loop

@@ -1,16 +1,19 @@
 import type { Dispatcher } from 'undici';
-import { facts, logBlock, title } from '../format.ts';
+import { facts, linkSafe, logBlock, title } from '../format.ts';
 import { postJson } from '../post.ts';
 import type { Alert, Notifier } from '../types.ts';
 
-/** Microsoft Teams Workflows webhook: a message with one Adaptive Card attachment. */
+/**
+ * Microsoft Teams Workflows webhook: a message with one Adaptive Card attachment. TextBlock and FactSet
+ * text is markdown (links included, even in a Monospace block), so all of it goes through linkSafe.
+ */
 export function teamsPayload(a: Alert): object {
   const body: object[] = [
-    { type: 'TextBlock', size: 'Medium', weight: 'Bolder', wrap: true, text: title(a), style: 'heading' },
-    { type: 'TextBlock', wrap: true, text: a.reason },
-    { type: 'FactSet', facts: facts(a).map(([t, value]) => ({ title: t, value })) },
+    { type: 'TextBlock', size: 'Medium', weight: 'Bolder', wrap: true, text: linkSafe(title(a)), style: 'heading' },
+    { type: 'TextBlock', wrap: true, text: linkSafe(a.reason) },
+    { type: 'FactSet', facts: facts(a).map(([t, value]) => ({ title: t, value: linkSafe(value) })) },
   ];
-  const logs = logBlock(a, 4000);
+  const logs = logBlock(a, 4000, linkSafe);
   if (logs) body.push({ type: 'TextBlock', wrap: true, fontType: 'Monospace', isSubtle: true, text: logs });
   return {
     type: 'message',

@@ -12,6 +12,8 @@ const failing = (s) => !OK.has(s) && s !== 'starting';
 let status;
 let hist;
 let needLogin = false;
+// healer runs without its history (history.path: off, or the file could not be opened): states only.
+let histOff = false;
 
 function h(tag, attrs, ...kids) {
   const el = tag.startsWith('svg:') ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
@@ -26,6 +28,10 @@ const clock = (t) => new Date(t).toLocaleString([], { month: 'short', day: 'nume
 async function get(url) {
   const r = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
   if (r.status === 401) return { unauthorised: true };
+  if (r.status === 404) {
+    const body = await r.json().catch(() => undefined);
+    if (body && body.history === 'off') return { off: true };
+  }
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return { data: await r.json() };
 }
@@ -120,7 +126,11 @@ async function renderDetail() {
   const c = status && status.containers.find((x) => x.name === name);
   document.getElementById('detail-name').textContent = name;
   document.getElementById('detail-state').replaceChildren(stateCell(c && c.state), c && c.pending ? ` · ${c.pending}` : '');
-  if (needLogin) return;
+  if (needLogin || histOff) {
+    document.getElementById('chart').replaceChildren();
+    document.getElementById('timeline').replaceChildren(...(histOff ? [h('li', {}, 'This healer keeps no history (history is off): no chart or timeline.')] : []));
+    return;
+  }
   const r = await get(`/api/history?container=${encodeURIComponent(name)}&since=${Date.now() - 24 * 3600e3}`);
   if (!r.data) return;
   document.getElementById('chart').replaceChildren(chart(r.data.series, r.data.transitions, r.data.now));
@@ -139,12 +149,15 @@ async function refresh() {
     status = s.data;
     needLogin = !!s.unauthorised;
     hist = undefined;
+    histOff = false;
     if (status) {
       const r = await get('/api/history');
       if (r.unauthorised) needLogin = true;
+      else if (r.off) histOff = true;
       else hist = r.data;
     }
     document.getElementById('login').hidden = !needLogin;
+    document.getElementById('history-off').hidden = !histOff;
     banner();
     if (status) table(status.containers);
     await renderDetail();
