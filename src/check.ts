@@ -11,6 +11,7 @@ import { printable } from './printable.ts';
 import type { ContainerInfo, ServiceLabels } from './docker/types.ts';
 import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
 import { evaluate, probeAddress, type Verdict } from './watchdog/discover.ts';
+import { dependencyCycles } from './watchdog/guards.ts';
 import { routeProbe } from './watchdog/probe-route.ts';
 import type { StateFile } from './watchdog/state-file.ts';
 import { onExitNote } from './watchdog/watch-rules.ts';
@@ -61,6 +62,34 @@ export async function checkContainers(
     rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable, ...(note ? { note } : {}) });
   }
   return rows.sort((a, b) => a.container.localeCompare(b.container));
+}
+
+/**
+ * One warning per `healer.depends_on` cycle among the watched containers: while all of a cycle's
+ * containers fail, none holds another's restart (a hold there would be for ever), which its author may
+ * have meant otherwise.
+ */
+export function dependencyCycleWarnings(rows: readonly CheckRow[]): string[] {
+  const views = rows.flatMap((r) => (r.verdict.kind === 'watch' ? [{ name: r.container, project: r.project, service: r.service, failing: true, dependsOn: r.verdict.policy.dependsOn }] : []));
+  return dependencyCycles(views).map((c) => `healer.depends_on cycle: ${c.join(' -> ')}: while all of them fail, none holds another's restart`);
+}
+
+/**
+ * One warning per plain `healer.depends_on` name of a compose container that names no watched service of
+ * its own project: since review 14 such a name means that project's service only (a tenant's container
+ * named `db` must not stand in for it), so a dependency outside the project needs `/name`.
+ */
+export function dependencyNameWarnings(rows: readonly CheckRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    if (r.verdict.kind !== 'watch' || r.project === undefined) continue;
+    for (const dep of r.verdict.policy.dependsOn) {
+      if (dep.startsWith('/') || rows.some((o) => o.project === r.project && o.service === dep)) continue;
+      const named = rows.some((o) => o.container === dep);
+      out.push(`container ${r.container}: healer.depends_on "${dep}" names no watched service of compose project "${r.project}", so it holds nothing${named ? ` (a container named "${dep}" is not a dependency: write "/${dep}" to name it)` : ''}`);
+    }
+  }
+  return out;
 }
 
 /**

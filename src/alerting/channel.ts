@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { alertToDrop } from './queue-room.ts';
 import { ThrottleWindows } from './throttle-windows.ts';
 import { DeliveryError, type Alert, type AlertEvent, type Notifier } from './types.ts';
 
@@ -111,7 +112,13 @@ export class Channel {
   }
 
   private enqueue(alert: Alert): void {
-    if (this.queue.length >= this.opts.queue) return this.drop(alert, `queue full (${this.opts.queue})`);
+    if (this.queue.length >= this.opts.queue) {
+      // Full: one container's flood must not crowd out another's alert (queue-room.ts).
+      const victim = alertToDrop(this.queue, alert);
+      if (victim === undefined) return this.drop(alert, `queue full (${this.opts.queue})`);
+      const [gone] = this.queue.splice(victim, 1);
+      if (gone) this.drop(gone, `queue full (${this.opts.queue})`, alert);
+    }
     this.queue.push(alert);
     this.working ??= this.work().finally(() => {
       this.working = undefined;
@@ -119,9 +126,10 @@ export class Channel {
     });
   }
 
-  private drop(alert: Alert, reason: string): void {
+  private drop(alert: Alert, reason: string, room?: Alert): void {
     this.counters.dropped++;
-    this.log.error({ channel: this.name, event: alert.event, container: alert.container?.name, reason }, 'alert dropped');
+    const madeRoomFor = room && { madeRoomFor: { event: room.event, container: room.container?.name } };
+    this.log.error({ channel: this.name, event: alert.event, container: alert.container?.name, reason, ...madeRoomFor }, 'alert dropped');
     this.notifier.lost?.(alert);
   }
 

@@ -80,7 +80,7 @@ export const policySchema = z.strictObject({
     {},
     'Containers an orchestrator owns (Swarm tasks): never restarted or started, only handed back',
   ),
-  depends_on: opt(namesField, 'Compose services or container names; while one fails, this one is held'),
+  depends_on: opt(namesField, 'Compose services of the same project (inside compose), container names (outside compose, or /name); while one fails, this one is held'),
   network: opt(z.string(), 'Network whose address an empty probe host resolves to'),
   scope: opt(z.string(), 'Scope name, matched against discovery.scope'),
   alert: opt(namesField, 'Channel names, or none (default: every channel)'),

@@ -2,7 +2,7 @@ import type { Actor, AlertSink } from './actor.ts';
 import { containerAlert, stopFailedSummary } from './alert-input.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
-import { failingDependency } from './guards.ts';
+import { dependencyHold, type DependencyView } from './guards.ts';
 import { recordAction, type HistorySink } from './history.ts';
 import type { MachineState } from './machine-types.ts';
 import { describeAction } from './narrate.ts';
@@ -29,6 +29,22 @@ export interface EffectsHost {
  * alerting (a task's through its service slot), and the context each decision is taken in.
  */
 export function watchEffects(h: EffectsHost): WatchEffects {
+  // The cycle last logged per watch, so a cycle is logged when it appears, not at every probe.
+  const cycles = new WeakMap<ContainerWatch, string>();
+  /** Asked on every probe result: only containers with dependencies pay for looking at the others. */
+  const heldBy = (w: ContainerWatch): string | undefined => {
+    if (w.policy.dependsOn.length === 0) return undefined;
+    const view = (o: ContainerWatch): DependencyView => ({ name: o.name, project: o.info.project, service: o.info.service, failing: o.failing, dependsOn: o.policy.dependsOn });
+    const me = view(w);
+    const hold = dependencyHold(me, [me, ...[...h.watches.values()].filter((o) => o !== w).map(view)]);
+    const cycle = hold.cycle?.join(' -> ');
+    if (cycle !== undefined && cycles.get(w) !== cycle) {
+      w.log.warn({ cycle }, 'healer.depends_on cycle: the dependency waits on this container, so it does not hold its restart');
+    }
+    if (cycle === undefined) cycles.delete(w);
+    else cycles.set(w, cycle);
+    return hold.heldBy;
+  };
   return {
     act: (w, kind, reason, cause) => h.actor.act(w, kind, reason, cause),
     notify: (w, action) => {
@@ -51,19 +67,7 @@ export function watchEffects(h: EffectsHost): WatchEffects {
         h.alerter.emit(containerAlert(w, action.event, action.reason, h.clock.now(), extra));
       }
     },
-    context: (w) => ({
-      // Asked on every probe result: only containers with dependencies pay for looking at the others.
-      heldBy:
-        w.policy.dependsOn.length === 0
-          ? undefined
-          : failingDependency(
-              { project: w.info.project, dependsOn: w.policy.dependsOn },
-              [...h.watches.values()].filter((o) => o !== w).map((o) => ({ name: o.name, project: o.info.project, service: o.info.service, failing: o.failing })),
-            ),
-      paused: h.paused(),
-      stopping: w.events.stopSignalled(h.clock.now()),
-      stopUntil: w.events.stopUntil,
-    }),
+    context: (w) => ({ heldBy: heldBy(w), paused: h.paused(), stopping: w.events.stopSignalled(h.clock.now()), stopUntil: w.events.stopUntil }),
     changed: (w, before, failingFlipped) => h.changed(w, before, failingFlipped),
   };
 }

@@ -41,4 +41,24 @@ describe('body patterns (linear time)', () => {
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(/^label healer\.liveness\.body on container "api": ".*" is not a regular expression healer can match in linear time \(.+; backreferences and lookaround are not supported\)$/);
   });
+
+  // Matching time is linear in body x program size, and the label chooses the program (review 14:
+  // eight [a-z]{1000} held the loop ~9 s per 64 KiB body).
+  it.each([
+    '"status"\\s*:\\s*"(UP|ok|healthy|pass)".*"database"\\s*:\\s*\\{\\s*"status"\\s*:\\s*"(UP|ok)"',
+    '(?i)^\\s*\\{\\s*"status"\\s*:\\s*"(up|ok|healthy|pass|green)"\\s*[,}]',
+    '"commit":"[0-9a-f]{40}"',
+    '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+    '[a-z]{126}',
+  ])('admits the realistic (or largest) pattern %s', (source) => {
+    expect(compileBodyPattern(source).ok).toBe(true);
+  });
+
+  it.each(['[a-z]{127}', `${'[a-z]{1000}'.repeat(8)}[0-9]`, '(a|b|c|d){50}'])('refuses %s (program too large) as a label error naming the label', (source) => {
+    const r = build({ 'healer.liveness': 'http://:8080/', 'healer.liveness.body': source });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/^label healer\.liveness\.body on container "api": ".*" is too large a pattern \(\d+ RE2 instructions, at most 128\)/);
+  });
 });

@@ -20,12 +20,22 @@ describe('breakerOpen', () => {
 describe('failingDependency', () => {
   const db = { name: 'shop-db-1', project: 'shop', service: 'db', failing: true };
   const cache = { name: 'cache', project: undefined, service: undefined, failing: false };
-  it('finds a failing compose service of the same project, or a container by name', () => {
+  it('finds a failing compose service of the same project, or a container by name outside compose', () => {
     expect(failingDependency({ project: 'shop', dependsOn: ['cache', 'db'] }, [db, cache])).toBe('db');
     expect(failingDependency({ project: 'other', dependsOn: ['db'] }, [db])).toBeUndefined();
-    expect(failingDependency({ project: 'other', dependsOn: ['shop-db-1'] }, [db])).toBe('shop-db-1');
+    expect(failingDependency({ project: undefined, dependsOn: ['shop-db-1'] }, [db])).toBe('shop-db-1');
     expect(failingDependency({ project: 'shop', dependsOn: ['cache'] }, [db, cache])).toBeUndefined();
     expect(failingDependency({ project: 'shop', dependsOn: [] }, [db])).toBeUndefined();
+  });
+  it('inside compose a plain name is a service of the own project only; /name is a container name', () => {
+    // Another project's container name is no longer a dependency of a compose container by itself
+    // (a tenant can name a container like anything free), only when written as /name.
+    expect(failingDependency({ project: 'other', dependsOn: ['shop-db-1'] }, [db])).toBeUndefined();
+    expect(failingDependency({ project: 'other', dependsOn: ['/shop-db-1'] }, [db])).toBe('/shop-db-1');
+    expect(failingDependency({ project: undefined, dependsOn: ['/shop-db-1'] }, [db])).toBe('/shop-db-1');
+    const failingCache = { ...cache, failing: true };
+    expect(failingDependency({ project: 'shop', dependsOn: ['cache'] }, [failingCache])).toBeUndefined();
+    expect(failingDependency({ project: 'shop', dependsOn: ['/cache'] }, [failingCache])).toBe('/cache');
   });
 });
 

@@ -36,7 +36,10 @@ describe('review14: alertmanager, a resolve dropped because the queue is full', 
       expect(ch.counters.sent).toBe(1);
       ch.push(other(1));
       ch.push(other(2));
-      ch.push(other(3)); // other(1) waits for a token, other(2) and other(3) fill the queue
+      // other(1) waits for a token; other(2) and an alert of api itself fill the queue. (A full queue
+      // drops an alert of the container with the most waiting (alerting/queue-room.ts): had the queue been
+      // full of other containers' alerts, api's recovery would have displaced one and waited instead.)
+      ch.push({ ...base, event: 'not_ready', severity: 'warning', summary: 'api is not ready', reason: 'readiness fails', at: '2026-11-24T04:00:05.000Z' });
       ch.push({ ...base, event: 'recovered', severity: 'info', summary: 'api recovered', reason: 'passes again', recoveryMs: 9000, at: '2026-11-24T04:00:09.000Z' });
       expect(ch.counters.dropped).toBe(1); // the recovery: counted and logged, as the README says
       const mark = r.got.length;
