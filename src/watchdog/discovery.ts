@@ -10,6 +10,8 @@ import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { evaluate } from './discover.ts';
 import { EarlyEvents } from './early-events.ts';
+import { EngineError } from '../docker/engine-error.ts';
+import { InspectRetries, type Unreadable } from './inspect-retry.ts';
 import { Limit } from './limit.ts';
 import { takeInfo } from './reroute.ts';
 import type { PersistedContainer, StateFile } from './state-file.ts';
@@ -64,11 +66,23 @@ export class Discovery {
   private readonly inspects = new Limit(INSPECT_CONCURRENCY);
   private readonly serial = new Map<string, Promise<void>>();
   private readonly early = new EarlyEvents();
+  private readonly retries: InspectRetries;
   private synced = false;
 
   constructor(deps: DiscoveryDeps, host: DiscoveryHost) {
     this.deps = deps;
     this.host = host;
+    this.retries = new InspectRetries(deps.clock, deps.log);
+  }
+
+  /** Containers whose inspect the engine failed, looked at again with backoff: for the status. */
+  unreadable(): Unreadable[] {
+    return this.retries.list();
+  }
+
+  /** healer stops: no container is looked at again. */
+  stop(): void {
+    this.retries.stop();
   }
 
   /** Lists every container and brings the watches in line with it. */
@@ -81,7 +95,7 @@ export class Discovery {
       this.synced = true;
     }
     // Each in its container's order, where a failure is logged for that container and the rest go on.
-    const gone = [...this.host.watches.keys(), ...this.host.problems.keys()].filter((id) => !ids.has(id));
+    const gone = [...this.host.watches.keys(), ...this.host.problems.keys(), ...this.retries.ids()].filter((id) => !ids.has(id));
     await Promise.all([...gone.map((id) => this.removed(id)), ...[...ids].map((id) => this.inOrder(id, () => this.refresh(id, true)))]);
   }
 
@@ -138,6 +152,11 @@ export class Discovery {
   private async refresh(id: string, resync = false): Promise<void> {
     try {
       await this.look(id, resync);
+      this.retries.ended(id);
+    } catch (err) {
+      if (!(err instanceof EngineError) || this.host.stopping) throw err;
+      // The engine failed the inspect (a 500, a timeout): looked at again until it answers or says gone.
+      this.retries.failed(id, err.message, () => void this.inOrder(id, () => this.refresh(id, resync)));
     } finally {
       for (const ev of this.early.take(id, this.host.watches.get(id)?.info)) this.host.replay(ev);
     }
@@ -212,6 +231,7 @@ export class Discovery {
 
   /** The container is gone: its watch, label problem and restart history go with it. */
   forget(id: string): void {
+    this.retries.ended(id, true);
     const w = this.host.watches.get(id);
     this.host.watches.delete(id);
     this.host.problems.delete(id);
