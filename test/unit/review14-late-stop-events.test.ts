@@ -72,4 +72,37 @@ describe('review14: an operator stop whose events arrive after the probe failed'
     await new Promise((r) => setTimeout(r, 1000));
     expect(fake.calls.get('start') ?? 0).toBe(0);
   });
+
+  // Fix's own: an exit whose events never come within the wait (LATE_EXIT_EVENTS_MS, 10 s) is alerted but not started.
+  it('an exit its events never confirm is alerted (died) but not started', { timeout: 30_000 }, async () => {
+    dir = mkdtempSync(`${tmpdir()}/healer-review14-`);
+    const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '200ms', 'healer.liveness.timeout': '100ms', 'healer.liveness.failures': '1', 'healer.restart.on_exit': 'true' };
+    let app: ContainerInfo = { ...syntheticContainer(1, labels), name: 'api' };
+    const fake = fakeEngine([app]);
+    const engine = fake.engine as unknown as { inspect(id: string): Promise<ContainerInfo | undefined>; openEvents(): Promise<Readable> };
+    engine.inspect = (id: string) => Promise.resolve(id === app.id ? app : undefined);
+    engine.openEvents = () => Promise.resolve(new PassThrough());
+    const probe: Prober = { run: () => Promise.resolve(app.running ? { ok: true, latencyMs: 1 } : { ok: false, latencyMs: 1, error: 'connect ECONNREFUSED 127.0.0.1:1' }) };
+    const alerts: string[] = [];
+    const log = pino({ level: 'silent' });
+    wd = new Watchdog({
+      engine: fake.engine,
+      loaded: loadConfig(undefined, {}),
+      log,
+      clock: systemClock,
+      probers: { http: probe, tcp: probe, exec: probe },
+      self: { ids: [], hostname: 'healer' },
+      state: new StateFile(`${dir}/state.json`, log),
+      alerter: { emit: (a) => void alerts.push(a.event), containerGone: () => undefined },
+    });
+    await wd.start();
+    await new Promise((r) => setTimeout(r, 500));
+    app = { ...app, running: false, exitCode: 1, finishedAt: Date.now() };
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(alerts).not.toContain('died'); // still waiting for its events
+    await new Promise((r) => setTimeout(r, 7000));
+    expect(alerts).toContain('died');
+    expect(wd.watches.get(app.id)?.state.lifecycle).toBe('exited');
+    expect(fake.calls.get('start') ?? 0).toBe(0);
+  });
 });
