@@ -92,7 +92,7 @@ export async function startServer(opts: {
       const health = wd ? wd.health() : { ok: false as const, reason: 'not connected to the docker engine yet' };
       return send(res, health.ok ? 200 : 503, 'application/json', `${JSON.stringify(health.ok ? { status: 'ok' } : { status: 'unhealthy', reason: health.reason })}\n`);
     }
-    const status = sources.watchdog?.status() ?? { engine: undefined, engineReachable: false, paused: false, containers: [], problems: [] };
+    const status = sources.watchdog?.status() ?? { engine: undefined, engineReachable: false, paused: false, containers: [], problems: [], unreadable: [] };
     const body = expected === undefined ? publicStatus(status) : { version: VERSION, ...status };
     return send(res, 200, 'application/json', `${JSON.stringify(body, null, 2)}\n`);
   };
@@ -156,6 +156,8 @@ export function publicStatus(s: StatusData): Record<string, unknown> {
     paused: s.paused,
     containers: s.containers.map((c) => ({ name: c.name, project: c.project, service: c.service, state: c.state })),
     problems: s.problems.map((p) => ({ name: p.name })),
+    // Containers the engine failed to inspect (healer looks again): their short ids, not the engine's error.
+    unreadable: s.unreadable.map((u) => ({ id: u.id.slice(0, 12) })),
     detail: 'names and states only: set server.token_file for the full status',
   };
 }

@@ -11,7 +11,7 @@ import { containerAlert } from './alert-input.ts';
 import type { HistorySink } from './history.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
-import { downFromInspect } from './exits.ts';
+import { afterSkipped } from './late-exit.ts';
 import { Limit } from './limit.ts';
 import { feedRecovered, recoveredMeanwhile } from './recheck.ts';
 import { probedOverNetwork, sameRoute, takeInfo } from './reroute.ts';
@@ -136,18 +136,8 @@ export class Actor {
       this.restartNamespaceChildren(w, kind === 'restart' ? 'restarted' : 'started again');
       return;
     }
-    // Not done because the container changed meanwhile: clear the in-flight mark (the restart counted at
-    // the decision is taken back) and take its real state.
-    w.feed({ type: 'restart_done', ok: true, skipped: true, at: now });
-    if (w.info.paused) w.feed({ type: 'paused', at: now });
-    // Still running and unhealthy by its HEALTHCHECK (skipped for a stop signal it may survive): the engine
-    // will not say so again, so the verdict is given again and decided (or held) anew.
-    else if (w.info.running && w.policy.liveness?.spec.kind === 'docker' && w.info.health === 'unhealthy') w.feed({ type: 'health', status: 'unhealthy', at: now });
-    // (At healer's time of seeing it: its FinishedAt is on the engine's clock, which may be minutes off.)
-    else if (!w.info.running) w.feed(w.events.down ?? downFromInspect(w.info, now));
-    // Running while taken for down: an earlier start of healer's whose answer was lost (its start event was
-    // read as healer's own), so nothing else will say it runs.
-    else if (w.state.lifecycle !== 'running' && w.state.lifecycle !== 'paused') w.feed({ type: 'started', at: now });
+    // Not done because the container changed meanwhile: its real state is taken (found down: once its events say how).
+    await afterSkipped(w, this.deps.clock, this.deps.alerter);
   }
 
   /**

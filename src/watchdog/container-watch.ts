@@ -138,6 +138,11 @@ export class ContainerWatch {
     }
   }
 
+  /** Closed (container removed, healer stopping): nothing is fed to it any more. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Stops scheduling and waits (bounded by the caller) for in-flight probes and actions. */
   async close(): Promise<void> {
     this.closed = true;

@@ -10,6 +10,8 @@ import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { evaluate } from './discover.ts';
 import { EarlyEvents } from './early-events.ts';
+import { EngineError } from '../docker/engine-error.ts';
+import { InspectRetries, type Unreadable } from './inspect-retry.ts';
 import { Limit } from './limit.ts';
 import { takeInfo } from './reroute.ts';
 import { UnpauseHealth } from './unpause-health.ts';
@@ -65,6 +67,7 @@ export class Discovery {
   private readonly inspects = new Limit(INSPECT_CONCURRENCY);
   private readonly serial = new Map<string, Promise<void>>();
   private readonly early = new EarlyEvents();
+  private readonly retries: InspectRetries;
   private synced = false;
   /** A HEALTHCHECK container's health after an unpause, judged by the checks made since (unpause-health.ts). */
   readonly afterUnpause: UnpauseHealth;
@@ -78,6 +81,17 @@ export class Discovery {
       watch: (id) => (host.stopping ? undefined : host.watches.get(id)),
       inOrder: (id, fn) => this.inOrder(id, fn),
     });
+    this.retries = new InspectRetries(deps.clock, deps.log);
+  }
+
+  /** Containers whose inspect the engine failed, looked at again with backoff: for the status. */
+  unreadable(): Unreadable[] {
+    return this.retries.list();
+  }
+
+  /** healer stops: no container is looked at again. */
+  stop(): void {
+    this.retries.stop();
   }
 
   /** Lists every container and brings the watches in line with it. */
@@ -90,7 +104,7 @@ export class Discovery {
       this.synced = true;
     }
     // Each in its container's order, where a failure is logged for that container and the rest go on.
-    const gone = [...this.host.watches.keys(), ...this.host.problems.keys()].filter((id) => !ids.has(id));
+    const gone = [...this.host.watches.keys(), ...this.host.problems.keys(), ...this.retries.ids()].filter((id) => !ids.has(id));
     await Promise.all([...gone.map((id) => this.removed(id)), ...[...ids].map((id) => this.inOrder(id, () => this.refresh(id, true)))]);
   }
 
@@ -143,6 +157,11 @@ export class Discovery {
   private async refresh(id: string, resync = false): Promise<void> {
     try {
       await this.look(id, resync);
+      this.retries.ended(id);
+    } catch (err) {
+      if (!(err instanceof EngineError) || this.host.stopping) throw err;
+      // The engine failed the inspect (a 500, a timeout): looked at again until it answers or says gone.
+      this.retries.failed(id, err.message, () => void this.inOrder(id, () => this.refresh(id, resync)));
     } finally {
       for (const ev of this.early.take(id, this.host.watches.get(id)?.info)) this.host.replay(ev);
     }
@@ -221,6 +240,7 @@ export class Discovery {
   /** The container is gone: its watch, label problem and restart history go with it. */
   forget(id: string): void {
     this.afterUnpause.forget(id);
+    this.retries.ended(id, true);
     const w = this.host.watches.get(id);
     this.host.watches.delete(id);
     this.host.problems.delete(id);

@@ -131,7 +131,8 @@ export type Input =
    * fires anew and passing is no recovery of a condition already ended.
    */
   | { readonly type: 'stopped'; readonly by: 'operator'; readonly at: number; readonly ended?: true }
-  | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number }
+  /** `unconfirmed`: found by inspect only, its events never came (late-exit.ts): alerted, never started. */
+  | { readonly type: 'stopped'; readonly by: 'exit'; readonly exitCode: number; readonly oom: boolean; readonly at: number; readonly unconfirmed?: true }
   /** A task container was started again outside its orchestrator, which no longer tracks it. */
   /** `reason`: how it was found, when not by its own start (its orchestrator says the task is over). */
   | { readonly type: 'orphaned'; readonly at: number; readonly reason?: string }

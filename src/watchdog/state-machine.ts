@@ -60,7 +60,7 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
         const stopped: MachineState = { ...s, lifecycle: 'stopped', pending: undefined, heldBy: undefined, budget: unhealthy(s.budget) };
         return { state: input.ended ? endedByStop(stopped) : stopped, actions: [] };
       }
-      return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx);
+      return onExit(s, { at, exitCode: input.exitCode, oom: input.oom }, rules, ctx, input.unconfirmed === true);
     case 'restart_done':
       return onActionDone(s, input, rules);
     case 'stop_failed':
@@ -180,7 +180,7 @@ function onOrphaned(s: MachineState, at: number, rules: Rules, ctx: Context, fou
 }
 
 
-function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
+function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context, unconfirmed: boolean): Step {
   const crashed = exit.exitCode !== 0 || exit.oom;
   const next: MachineState = { ...s, lifecycle: 'exited', lastExit: exit, pending: undefined, budget: unhealthy(s.budget) };
   const died: Action = {
@@ -190,7 +190,8 @@ function onExit(s: MachineState, exit: Exit, rules: Rules, ctx: Context): Step {
     exitCode: exit.exitCode,
     oom: exit.oom,
   };
-  if (!crashed || !startsAfterExit(rules)) return { state: next, actions: [died] };
+  // An exit its events never confirmed may be an operator's stop: never started on it (late-exit.ts).
+  if (!crashed || !startsAfterExit(rules) || unconfirmed) return { state: next, actions: [died] };
   const out = decide(next, { kind: 'start', reason: died.reason, cause: 'exit' }, exit.at, rules, ctx);
   return { state: out.state, actions: [died, ...out.actions] };
 }

@@ -11,6 +11,7 @@ import { monotonic } from './clock.ts';
 import { NO_OBSERVER, type ContainerWatch, type WatchEffects } from './container-watch.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
 import { Breaker } from './breaker.ts';
+import type { Unreadable } from './inspect-retry.ts';
 import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, type HistorySink } from './history.ts';
 import { watchEffects } from './effects.ts';
@@ -142,6 +143,7 @@ export class Watchdog {
   /** SIGTERM: no new probes, in-flight probes and restarts finish within `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.discovery.stop();
     this.breaker.stop();
     this.slots.stop();
     this.discovery.afterUnpause.close();
@@ -154,7 +156,7 @@ export class Watchdog {
   }
 
   /** The status data: every watched container, label problems, and the host-wide guards. */
-  status(): { engine: EngineInfo | undefined; engineReachable: boolean; paused: boolean; containers: ContainerStatus[]; problems: LabelProblem[] } {
+  status(): { engine: EngineInfo | undefined; engineReachable: boolean; paused: boolean; containers: ContainerStatus[]; problems: LabelProblem[]; unreadable: Unreadable[] } {
     const now = this.deps.clock.now();
     return {
       engine: this.engineInfo,
@@ -162,6 +164,8 @@ export class Watchdog {
       paused: this.paused,
       containers: [...this.watches.values()].map((w) => containerStatus(w, now)).sort((a, b) => a.name.localeCompare(b.name)),
       problems: [...this.problems.values()],
+      // Containers whose inspect the engine failed: not known to opt in or not yet, looked at again.
+      unreadable: this.discovery.unreadable(),
     };
   }
 

@@ -25,7 +25,7 @@ afterEach(async () => {
 
 const container = (name: string, state: string) => ({ id: name.padEnd(64, '0'), name, project: 'shop', service: name, state });
 const watchdog = {
-  status: () => ({ engine: undefined, engineReachable: true, paused: false, containers: [container('api', 'unhealthy'), container('web', 'healthy')], problems: [] }),
+  status: () => ({ engine: undefined, engineReachable: true, paused: false, containers: [container('api', 'unhealthy'), container('web', 'healthy')], problems: [], unreadable: [] }),
   health: () => ({ ok: true }),
 } as unknown as Watchdog;
 

@@ -44,7 +44,7 @@ describe('the listener without a token', () => {
     const { log } = captured();
     server = await startServer({ listen: { host: '127.0.0.1', port: 0 }, token: undefined, metrics: new Metrics({ watchdog: undefined, alerter: undefined }), sources: { watchdog: undefined }, log });
     const body = (await (await fetch(`http://${server.address}/api/status`)).json()) as Record<string, unknown>;
-    expect(body).toEqual({ engineReachable: false, paused: false, containers: [], problems: [], detail: 'names and states only: set server.token_file for the full status' });
+    expect(body).toEqual({ engineReachable: false, paused: false, containers: [], problems: [], unreadable: [], detail: 'names and states only: set server.token_file for the full status' });
   });
 
   it('publicStatus keeps only name, project, service and state', () => {
@@ -53,12 +53,14 @@ describe('the listener without a token', () => {
       paused: false,
       containers: [{ id: 'abc', name: 'api', project: 'shop', service: 'api', state: 'healthy', lifecycle: 'running', liveness: { probe: 'http://:8080/h?token=[redacted]', up: true, failures: 0 }, readiness: undefined, lastProbe: {}, restartsInWindow: 2, crashLoop: 'closed', backoffUntil: undefined, pending: undefined, heldBy: undefined, lastExit: undefined }],
       problems: [{ id: 'def', name: 'bad', errors: ['label healer.liveness on container "bad": ...'] }],
+      unreadable: [{ id: '0123456789abcdef0123', error: 'inspect 0123456789ab failed with HTTP 500: ...', since: '2026-01-01T00:00:00.000Z', retryAt: '2026-01-01T00:00:01.000Z', attempts: 1 }],
     } as unknown as Parameters<typeof publicStatus>[0];
     expect(publicStatus(full)).toEqual({
       engineReachable: true,
       paused: false,
       containers: [{ name: 'api', project: 'shop', service: 'api', state: 'healthy' }],
       problems: [{ name: 'bad' }],
+      unreadable: [{ id: '0123456789ab' }],
       detail: 'names and states only: set server.token_file for the full status',
     });
   });
