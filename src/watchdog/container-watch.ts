@@ -2,13 +2,12 @@ import type { Logger } from 'pino';
 import type { Policy, ProbePolicy } from '../config/policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
-import { monotonic } from './clock.ts';
 import { EventReader } from './event-reader.ts';
 import { newWatchCounts, type LastProbe, type WatchCounts, type WatchDeps } from './watch-types.ts';
 import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
 import { countedResult, logProbe, probeOnce } from './probe-once.ts';
-import { nextRun, Wake } from './schedule.ts';
-import { timerAt } from './timer-limit.ts';
+import { ProbeSlots, type ProbeSlot } from './probe-slots.ts';
+import { Wake } from './schedule.ts';
 import type { PersistedContainer, RestartSent } from './state-file.ts';
 import { resumeExited, step } from './state-machine.ts';
 import { countsAsFailing, followPolicy, watchRules, watchStartState } from './watch-rules.ts';
@@ -39,14 +38,8 @@ export class ContainerWatch {
   configProblem: string | undefined;
   private readonly deps: WatchDeps;
   private rules: Rules;
-  /**
-   * Per probe role: its timer, planned time, due time (monotonic), run in flight and abort controller.
-   * Plain fields, set and cleared in place: Map/Set churn at every probe left garbage until the next one.
-   */
-  private readonly slots: Record<Role, { timer?: object | undefined; planned?: number | undefined; due?: number | undefined; run?: Promise<void> | undefined; ctl?: AbortController | undefined }> = {
-    liveness: {},
-    readiness: {},
-  };
+  /** The probe schedules (probe-slots.ts); what a probe's result does stays here (probe). */
+  private readonly probes: ProbeSlots;
   private readonly pendingActions = new Set<Promise<void>>();
   private readonly wake: Wake;
   private lastInconclusive: string | undefined;
@@ -61,6 +54,13 @@ export class ContainerWatch {
     this.policy = policy;
     this.deps = deps;
     this.wake = new Wake(deps.clock);
+    this.probes = new ProbeSlots(deps.clock, deps.observer, {
+      mayProbe: () => this.state.lifecycle === 'running' && !this.state.inFlight,
+      probe: (role, p, slot) => this.probe(role, p, slot),
+      guard: (fn) => this.guard(fn),
+      park: (err) => this.park(err),
+      log: () => this.log,
+    });
     this.persisted = persisted;
     this.rules = watchRules(policy, info, deps.dryRun);
     this.state = watchStartState(info, policy, deps.clock.now(), persisted);
@@ -96,9 +96,7 @@ export class ContainerWatch {
    * time). A schedule that stops firing is a dead loop: /healthz reports it; a wall-clock step is not one.
    */
   overdueMs(mono: number): number {
-    let worst = 0;
-    for (const slot of [this.slots.liveness, this.slots.readiness]) if (slot.due !== undefined) worst = Math.max(worst, mono - slot.due);
-    return this.closed ? 0 : worst;
+    return this.closed ? 0 : this.probes.overdueMs(mono);
   }
 
   /** The container as last inspected. A new name (`docker rename`, compose's rename) rebinds the log lines to it. */
@@ -128,7 +126,7 @@ export class ContainerWatch {
   private begin(): void {
     for (const role of ['liveness', 'readiness'] as const) {
       const p = this.policy[role];
-      if (p && p.spec.kind !== 'docker') this.schedule(role, p);
+      if (p && p.spec.kind !== 'docker') this.probes.schedule(role, p);
     }
     if (this.policy.liveness?.spec.kind === 'docker' && this.info.health === 'unhealthy' && this.info.running) {
       this.feed({ type: 'health', status: 'unhealthy', at: this.deps.clock.now() });
@@ -146,13 +144,9 @@ export class ContainerWatch {
   /** Stops scheduling and waits (bounded by the caller) for in-flight probes and actions. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const slot of [this.slots.liveness, this.slots.readiness]) {
-      if (slot.timer) this.deps.clock.clearTimeout(slot.timer);
-      slot.timer = undefined;
-    }
     this.wake.clear();
-    for (const slot of [this.slots.liveness, this.slots.readiness]) slot.ctl?.abort(new Error('healer is stopping'));
-    await Promise.allSettled([this.slots.liveness.run, this.slots.readiness.run, ...this.pendingActions]);
+    const runs = this.probes.stop();
+    await Promise.allSettled([...runs, ...this.pendingActions]);
   }
 
   /** Feeds one input to the state machine and carries out what it decides. */
@@ -220,40 +214,10 @@ export class ContainerWatch {
     return result.ok && result.inconclusive !== true;
   }
 
-  private schedule(role: Role, p: ProbePolicy): void {
-    if (this.closed) return;
-    const now = this.deps.clock.now();
-    const slot = this.slots[role];
-    const at = nextRun(p, now, slot.planned);
-    const due = monotonic(this.deps.clock) + Math.max(0, at - now);
-    slot.planned = at;
-    slot.due = due;
-    // (A cron schedule's next run can lie past Node's timer limit: a yearly one. Never probed early.)
-    timerAt(this.deps.clock, at, () => {
-      slot.timer = undefined;
-      this.guard(() => {
-        this.deps.observer.drift(Math.max(0, monotonic(this.deps.clock) - due) / 1000);
-        this.tick(role, p);
-        this.schedule(role, p);
-      });
-    }, (t) => (slot.timer = t));
-  }
-
-  private tick(role: Role, p: ProbePolicy): void {
-    if (this.state.lifecycle !== 'running' || this.state.inFlight) return;
-    const slot = this.slots[role];
-    if (slot.run) {
-      this.log.debug({ probe: role }, 'previous probe still running; skipped this tick');
-      return;
-    }
-    slot.run = this.probe(role, p)
-      .catch((err: unknown) => this.park(err))
-      .finally(() => (slot.run = undefined));
-  }
-
-  private async probe(role: Role, p: ProbePolicy): Promise<void> {
+  /** One scheduled probe run (probe-slots.ts): its result is counted, logged and fed to the state machine. */
+  private async probe(role: Role, p: ProbePolicy, slot: ProbeSlot): Promise<void> {
     const kind = p.spec.kind as PolledKind;
-    const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), this.slots[role]);
+    const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), slot);
     if (this.closed) return;
     const result = countedResult(outcome.result, this.deps.engineUp?.());
     const at = this.deps.clock.now();
