@@ -5,7 +5,6 @@ import type { Alerter } from '../alerting/alerter.ts';
 export type AlertSink = Pick<Alerter, 'emit' | 'containerGone'> & Partial<Pick<Alerter, 'containerStopped'>>;
 import type { Engine } from '../docker/engine.ts';
 import { containerGone } from '../docker/engine-error.ts';
-import { isSelf } from '../docker/self.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import { containerAlert } from './alert-input.ts';
 import type { HistorySink } from './history.ts';
@@ -13,8 +12,8 @@ import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { afterSkipped } from './late-exit.ts';
 import { Limit } from './limit.ts';
-import { feedRecovered, recoveredMeanwhile } from './recheck.ts';
-import { probedOverNetwork, sameRoute, takeInfo } from './reroute.ts';
+import { preAction } from './pre-action.ts';
+import { feedRecovered } from './recheck.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { ActionKind, Cause, Context } from './machine-types.ts';
 import { persistedEntry, type StateFile } from './state-file.ts';
@@ -157,29 +156,8 @@ export class Actor {
    * removed, 'recovered' when a restart for failing probes finds them passing again (`waited`: for a slot).
    */
   private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered'> {
-    const fresh = await this.deps.engine.inspect(w.id);
-    if (!fresh) return 'gone';
-    takeInfo(w, fresh, this.deps.clock.now());
-    // Its networks changed since (`docker network disconnect`): the failures were of another address.
-    if (kind !== 'start' && cause === 'liveness' && probedOverNetwork(w) && !sameRoute(decidedOn, fresh)) {
-      w.log.info({ reason }, `${kind} skipped: the container's networks changed since its probes failed`);
-      return false;
-    }
-    if (isSelf(fresh.id, this.deps.self)) return false;
-    // An operator stopped it while this start waited (`docker stop` after an exit healer took for a crash).
-    // Or someone's stop signal reached it after the decision: its exit is theirs, a restart would undo it.
-    const stoppedMeanwhile = kind === 'start' ? w.state.lifecycle === 'stopped' : w.events.stopSignalled(this.deps.clock.now());
-    const ready = !stoppedMeanwhile && !fresh.restarting && !fresh.paused && (kind === 'start' ? !fresh.running : fresh.running);
-    if (!ready) {
-      w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
-      return false;
-    }
-    if (kind === 'restart' && cause === 'liveness' && (await recoveredMeanwhile(w, fresh, waited))) return 'recovered';
-    // Decided before the breaker opened (many containers failing together) and queued for a slot since:
-    // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
-    // stop is not held by the breaker (it restarts nothing).
-    const ctx = kind === 'stop' ? undefined : this.deps.context(w);
-    if (ctx && (ctx.paused || ctx.heldBy !== undefined)) return 'deferred';
+    const verdict = await preAction(this.deps, w, kind, reason, cause, decidedOn, waited);
+    if (verdict !== 'go') return verdict;
     // The restart budget that counts this action goes to disk now (not waited for: an fsync on a busy
     // disk must not hold up the restart). A restart's start is owed on disk before its stop half goes
     // out (waited for: the fsync is short beside a stop): healer killed between the two halves leaves
