@@ -7,13 +7,12 @@ import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
 import type { AlertSink } from './actor.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
-import { downFromInspect } from './exits.ts';
 import { evaluate } from './discover.ts';
 import { EarlyEvents } from './early-events.ts';
 import { EngineError } from '../docker/engine-error.ts';
 import { InspectRetries, type Unreadable } from './inspect-retry.ts';
 import { Limit } from './limit.ts';
-import { takeInfo } from './reroute.ts';
+import { takeInspect } from './take-inspect.ts';
 import { UnpauseHealth } from './unpause-health.ts';
 import { persistedEntry, type PersistedContainer, type StateFile } from './state-file.ts';
 
@@ -179,45 +178,12 @@ export class Discovery {
       this.host.watches.delete(id);
       this.host.release(existing, false);
     } else if (existing) {
-      this.update(existing, info, resync);
+      takeInspect(existing, info, resync, { clock: this.deps.clock, alerter: this.deps.alerter, afterUnpause: this.afterUnpause, persist: (w) => this.persist(w) });
       return;
     }
     if (this.host.problems.has(id) && !resync) return;
     this.host.problems.delete(id);
     this.consider(info);
-  }
-
-  /** New inspect data for a watched container; on resync, what the event stream did not say. */
-  private update(w: ContainerWatch, info: ContainerInfo, resync: boolean): void {
-    const missed = info.restartCount - w.info.restartCount;
-    const renamed = info.name !== w.info.name;
-    // Also how a network's connect or disconnect of it reaches its probes (event-router.ts).
-    takeInfo(w, info, this.deps.clock.now());
-    w.followRestartPolicy();
-    // The state file names the container as it is now (a rename is read here, from its event).
-    if (missed !== 0 || renamed) this.persist(w);
-    if (!resync) return;
-    w.events.resync();
-    const now = this.deps.clock.now();
-    const s = w.state;
-    if (missed > 0) w.feed({ type: 'engine_restarts', count: missed, at: now });
-    if (!info.running && (s.lifecycle === 'running' || s.lifecycle === 'paused') && !s.inFlight) {
-      // An exit nobody saw: a crash by its exit code, otherwise someone's stop (which ends its open alerts).
-      const down = downFromInspect(info, now);
-      w.feed(down.by === 'operator' ? { ...down, ended: true } : down);
-      if (down.by === 'operator') this.deps.alerter?.containerStopped?.(w.id);
-      return;
-    }
-    // A start from an exit, when RestartCount grew: the restart policy's, counted just above.
-    if (info.running && s.lifecycle !== 'running' && s.lifecycle !== 'paused' && !s.inFlight) w.feed({ type: 'started', at: now, counted: missed > 0 });
-    const unpaused = info.running && !info.paused && w.state.lifecycle === 'paused';
-    if (info.running && info.paused !== (w.state.lifecycle === 'paused')) w.feed({ type: info.paused ? 'paused' : 'unpaused', at: now });
-    // Unpaused while the stream was down: its health is judged by checks made from now on.
-    if (unpaused && w.policy.liveness?.spec.kind === 'docker') return this.afterUnpause.unpaused(w, now);
-    // Docker sends health_status only on a change: one missed while the stream was down is read here.
-    if (info.running && w.policy.liveness?.spec.kind === 'docker' && (info.health === 'unhealthy' || info.health === 'healthy')) {
-      w.feed({ type: 'health', status: info.health, at: now });
-    }
   }
 
   private consider(info: ContainerInfo): void {

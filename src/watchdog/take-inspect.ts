@@ -1,0 +1,50 @@
+import type { ContainerInfo } from '../docker/types.ts';
+import type { AlertSink } from './actor.ts';
+import type { Clock } from './clock.ts';
+import type { ContainerWatch } from './container-watch.ts';
+import { downFromInspect } from './exits.ts';
+import { takeInfo } from './reroute.ts';
+import type { UnpauseHealth } from './unpause-health.ts';
+
+/** What taking fresh inspect data needs of discovery: the clock, alerts, the unpause judge, and the state file. */
+export interface TakeInspectDeps {
+  readonly clock: Clock;
+  /** Ends a container's open alerts when a resync finds it stopped by someone. */
+  readonly alerter?: AlertSink | undefined;
+  readonly afterUnpause: Pick<UnpauseHealth, 'unpaused'>;
+  /** Writes the container's entry to the state file (a restart count or name changed). */
+  readonly persist: (w: ContainerWatch) => void;
+}
+
+/** New inspect data for a watched container; on resync, what the event stream did not say. */
+export function takeInspect(w: ContainerWatch, info: ContainerInfo, resync: boolean, deps: TakeInspectDeps): void {
+  const missed = info.restartCount - w.info.restartCount;
+  const renamed = info.name !== w.info.name;
+  // Also how a network's connect or disconnect of it reaches its probes (event-router.ts).
+  takeInfo(w, info, deps.clock.now());
+  w.followRestartPolicy();
+  // The state file names the container as it is now (a rename is read here, from its event).
+  if (missed !== 0 || renamed) deps.persist(w);
+  if (!resync) return;
+  w.events.resync();
+  const now = deps.clock.now();
+  const s = w.state;
+  if (missed > 0) w.feed({ type: 'engine_restarts', count: missed, at: now });
+  if (!info.running && (s.lifecycle === 'running' || s.lifecycle === 'paused') && !s.inFlight) {
+    // An exit nobody saw: a crash by its exit code, otherwise someone's stop (which ends its open alerts).
+    const down = downFromInspect(info, now);
+    w.feed(down.by === 'operator' ? { ...down, ended: true } : down);
+    if (down.by === 'operator') deps.alerter?.containerStopped?.(w.id);
+    return;
+  }
+  // A start from an exit, when RestartCount grew: the restart policy's, counted just above.
+  if (info.running && s.lifecycle !== 'running' && s.lifecycle !== 'paused' && !s.inFlight) w.feed({ type: 'started', at: now, counted: missed > 0 });
+  const unpaused = info.running && !info.paused && w.state.lifecycle === 'paused';
+  if (info.running && info.paused !== (w.state.lifecycle === 'paused')) w.feed({ type: info.paused ? 'paused' : 'unpaused', at: now });
+  // Unpaused while the stream was down: its health is judged by checks made from now on.
+  if (unpaused && w.policy.liveness?.spec.kind === 'docker') return deps.afterUnpause.unpaused(w, now);
+  // Docker sends health_status only on a change: one missed while the stream was down is read here.
+  if (info.running && w.policy.liveness?.spec.kind === 'docker' && (info.health === 'unhealthy' || info.health === 'healthy')) {
+    w.feed({ type: 'health', status: info.health, at: now });
+  }
+}
