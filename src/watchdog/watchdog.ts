@@ -6,11 +6,11 @@ import { isSelf } from '../docker/self.ts';
 import { SwarmView } from '../docker/swarm-view.ts';
 import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
 import { Actor } from './actor.ts';
-import { hostAlert } from './alert-input.ts';
 import { monotonic } from './clock.ts';
 import { NO_OBSERVER, type ContainerWatch, type WatchEffects } from './container-watch.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
 import { Breaker } from './breaker.ts';
+import { engineBack, engineLost } from './engine-outage.ts';
 import type { Unreadable } from './inspect-retry.ts';
 import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, type HistorySink } from './history.ts';
@@ -118,12 +118,7 @@ export class Watchdog {
         onEvent: (ev) => this.onEvent(ev),
         onConnected: (reconnect) => this.onConnected(reconnect),
         onDisconnected: (err) => {
-          // Said once per outage (and alerted); every further failed reconnect attempt only at debug.
-          if (this.engineReachable) {
-            deps.alerter.emit(hostAlert('docker_unreachable', `the event stream broke: ${err.message}; no action until the engine is back`));
-            this.deps.log.error({ err: err.message }, 'docker engine unreachable; no action until it is back');
-            this.history.transition({ at: this.deps.clock.now(), container: '', event: 'engine_unreachable', reason: err.message });
-          } else this.deps.log.debug({ err: err.message }, 'docker engine still unreachable');
+          engineLost({ ...this.deps, history: this.history }, err, this.engineReachable);
           this.engineReachable = false;
         },
       },
@@ -193,10 +188,7 @@ export class Watchdog {
   private async onConnected(reconnect: boolean): Promise<void> {
     await this.discovery.sync();
     void this.orphans.scan(this.watches);
-    if (reconnect && !this.engineReachable) {
-      this.deps.alerter.emit(hostAlert('docker_reconnected', `reconnected and resynchronised: ${this.watches.size} containers watched`));
-      this.history.transition({ at: this.deps.clock.now(), container: '', event: 'engine_reconnected', reason: `${this.watches.size} containers watched` });
-    }
+    if (reconnect && !this.engineReachable) engineBack({ ...this.deps, history: this.history }, this.watches.size);
     this.engineReachable = true;
     this.deps.log.info({ watched: this.watches.size, problems: this.problems.size, reconnect }, reconnect ? 'docker engine reconnected; resynchronised' : 'watching');
   }
