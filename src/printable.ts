@@ -16,3 +16,15 @@ export function printable(text: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
+
+/** What JSON.stringify leaves raw of CONTROL: DEL, C1 controls, the line and paragraph separators, the bidi overrides. */
+const UNESCAPED_BY_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * `text` (JSON, or a pretty log line whose fields pino-pretty wrote as JSON) with what JSON.stringify
+ * leaves raw escaped as JSON does the rest (`\u202e`): C0 is escaped already, and a colorized line's own
+ * ANSI sequences are left alone.
+ */
+export function printableJson(text: string): string {
+  return text.replace(UNESCAPED_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -5,7 +5,7 @@ import { redact, type ResolvedChannel } from '../config/channels.ts';
 import type { Config } from '../config/schema.ts';
 import type { Engine } from '../docker/engine.ts';
 import { Channel, type ChannelCounters } from './channel.ts';
-import { LOG_READS, LOG_WAIT_MS, LogReads } from './log-reads.ts';
+import { LOG_READS, LOG_WAIT_MS, LogReads, untilStopped } from './log-reads.ts';
 import { createNotifier } from './providers/index.ts';
 import { SEVERITY, type Alert, type AlertEvent } from './types.ts';
 import { isoTime } from '../iso-time.ts';
@@ -54,6 +54,8 @@ export class Alerter {
    */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly logReads = new LogReads();
+  /** Fired by flush when half its grace is gone: alerts still waiting for log lines go without them. */
+  private readonly stopping = new AbortController();
 
   constructor(opts: { specs: readonly ResolvedChannel[]; config: Config['alerts']; secrets: readonly string[]; dispatcher: Dispatcher; engine?: Engine; log: Logger }) {
     const { config } = opts;
@@ -122,10 +124,21 @@ export class Alerter {
     return Object.fromEntries(this.channels.map((c) => [c.name, c.counters]));
   }
 
-  /** SIGTERM: pending alerts get `graceMs` to go out; what is left is counted as dropped. */
+  /**
+   * SIGTERM: pending alerts get `graceMs` to go out; what is left is counted as dropped. Alerts still
+   * being built (reading log lines from an engine slow to answer: up to LOG_WAIT_MS plus READ_MS) get
+   * half of it, then go without their log lines, saying so: waiting for them unbounded let docker
+   * stop's SIGKILL come before the history was closed.
+   */
   async flush(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    let timer: NodeJS.Timeout | undefined;
+    const half = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs / 2)));
+    await Promise.race([Promise.all(this.chains.values()), half]);
+    clearTimeout(timer);
+    this.stopping.abort();
     await Promise.all(this.chains.values());
-    await Promise.all(this.channels.map((c) => c.flush(graceMs)));
+    await Promise.all(this.channels.map((c) => c.flush(Math.max(0, deadline - Date.now()))));
   }
 
   /** Runs `work` after what is queued for the same container; the entry goes once its chain is idle. */
@@ -146,9 +159,13 @@ export class Alerter {
     const engine = this.engine;
     if (container && engine && this.logLines > 0) {
       try {
-        const read = await this.logReads.run(emittedAt, () => engine.logs(container.id, this.logLines, input.taskId));
-        if (read) logs = read.value.map((l) => redact(l, secrets).slice(0, 500));
-        else {
+        const stop = this.stopping.signal;
+        const read = await this.logReads.run(emittedAt, () => untilStopped(engine.logs(container.id, this.logLines, input.taskId), stop), stop);
+        if (read?.value) logs = read.value.map((l) => redact(l, secrets).slice(0, 500));
+        else if (stop.aborted) {
+          logs = ['logs not read: healer was shutting down and the engine had not given them yet'];
+          this.log.warn({ container: container.name, event: input.event }, 'alert sent without log lines: healer is shutting down');
+        } else {
           const waited = `${Math.round(LOG_WAIT_MS / 1000)}s`;
           logs = [`logs not read: no turn to read them within ${waited} (at most ${LOG_READS} alerts read log lines at once; ${this.logReads.queued} more waiting)`];
           this.log.warn({ container: container.name, event: input.event }, `alert sent without log lines: no turn to read them within ${waited}`);

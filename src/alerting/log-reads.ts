@@ -38,11 +38,12 @@ export class LogReads {
 
   /**
    * Runs `read` when a turn comes, at most `waitMs` after `since` (when the alert was emitted); undefined
-   * (and `read` not called) when no turn came by then.
+   * (and `read` not called) when no turn came by then, or `stop` (shutdown) came first.
    */
-  async run<T>(since: number, read: () => Promise<T>): Promise<{ value: T } | undefined> {
+  async run<T>(since: number, read: () => Promise<T>, stop?: AbortSignal): Promise<{ value: T } | undefined> {
+    if (stop?.aborted) return undefined;
     if (this.active < this.max) this.active++;
-    else if (!(await this.turn(since))) return undefined;
+    else if (!(await this.turn(since, stop))) return undefined;
     try {
       return { value: await read() };
     } finally {
@@ -53,23 +54,38 @@ export class LogReads {
     }
   }
 
-  /** Waits for a reader to hand its turn on; false when the deadline came first (and leaves the queue). */
-  private turn(since: number): Promise<boolean> {
+  /** Waits for a reader to hand its turn on; false when the deadline or `stop` came first (and leaves the queue). */
+  private turn(since: number, stop: AbortSignal | undefined): Promise<boolean> {
     const left = since + this.waitMs - Date.now();
     if (left <= 0) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const entry = {
-        go: () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-      };
-      const timer = setTimeout(() => {
+      const leave = () => {
+        clearTimeout(timer);
+        stop?.removeEventListener('abort', leave);
         const i = this.waiting.indexOf(entry);
         if (i >= 0) this.waiting.splice(i, 1);
         resolve(false);
-      }, left);
+      };
+      const entry = {
+        go: () => {
+          clearTimeout(timer);
+          stop?.removeEventListener('abort', leave);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(leave, left);
+      stop?.addEventListener('abort', leave, { once: true });
       this.waiting.push(entry);
     });
   }
+}
+
+/** `work`'s value, or undefined as soon as `stop` fires (the work itself runs on to its own bound). */
+export function untilStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T | undefined> {
+  if (stop.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onStop = () => resolve(undefined);
+    stop.addEventListener('abort', onStop, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
+  });
 }

@@ -20,8 +20,25 @@ function refuseHeader(name: string, value: string): string | undefined {
   if (isForbiddenKey(name)) return `header name ${JSON.stringify(name)} is refused`;
   if (!TOKEN.test(name)) return `header name ${JSON.stringify(name)} is not an HTTP token (letters, digits and !#$%&'*+-.^_\`|~, no spaces)`;
   if (REFUSED.has(name.toLowerCase())) return `header ${name} cannot be set (healer's HTTP client manages it)`;
-  if (!VALUE.test(value)) return `${JSON.stringify(value)} cannot be sent as an HTTP header value (no line breaks or other control characters)`;
+  if (!VALUE.test(value)) return `header ${name}: its value ${unsendable(value)}, which cannot be sent in an HTTP header (no line breaks or other control characters)`;
   return undefined;
+}
+
+/** Names of the controls a value most often carries by accident (a CRLF .env file, a YAML block scalar). */
+const NAMED: Readonly<Record<string, string>> = { '\r': 'a carriage return', '\n': 'a line feed', '\0': 'a NUL' };
+
+/**
+ * What is wrong with a value, without the value: header values are secrets (tokens), and this text
+ * goes to the log, `healer check`, stderr and /api/status problems. Names the first bad character
+ * (its code point) and its position, enough to find it in the .env or watchdog.yml.
+ */
+function unsendable(value: string): string {
+  const at = [...value].findIndex((c) => !VALUE.test(c));
+  const c = [...value][at] ?? '';
+  const point = c.codePointAt(0) ?? 0;
+  const what = NAMED[c] ?? (point > 0xff ? 'a character beyond U+00FF' : 'a control character');
+  const code = `U+${point.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `contains ${what} (${code}) at position ${at + 1} of ${[...value].length}`;
 }
 
 /**

@@ -6,7 +6,8 @@ import { NetworkKinds } from './networks.ts';
 import { taskStanding, type TaskStanding } from './services.ts';
 import type { ContainerInfo } from './types.ts';
 import { ANSWER_MS, EngineError, statusOf, unanswered, wrap } from './engine-error.ts';
-import { demux, readBounded, readTail } from './streams.ts';
+import { tailLines, readTail } from './log-tail.ts';
+import { demux, readBounded } from './streams.ts';
 
 export { parseEvent } from './parse-event.ts';
 export { ANSWER_MS, EngineError };
@@ -192,19 +193,15 @@ export class Engine {
 
   /**
    * The last `tail` lines of the container's output (stdout and stderr), of at most LOG_BYTES (older
-   * output is left out, a line cut at its start). A Swarm task's container on another node is not this
+   * output is left out, a line cut at its start; a newest line longer than that is given by its start). A Swarm task's container on another node is not this
    * engine's: given its task id, a manager reads them from that node (`GET /tasks/{id}/logs`) when this
    * engine has no such container.
    */
   async logs(id: string, tail: number, taskId?: string): Promise<string[]> {
     const abortSignal = AbortSignal.timeout(READ_MS);
     const query = { stdout: true, stderr: true, tail, follow: false };
-    const read = async (path: string, statusCodes: Record<number, true | string>): Promise<string[]> => {
-      const { text, cut } = await readTail(await this.logStream(path, query, statusCodes, abortSignal), abortSignal, LOG_BYTES);
-      const lines = text.split('\n');
-      if (cut) lines.shift(); // a part of a line
-      return lines.filter((l) => l !== '').slice(-tail);
-    };
+    const read = async (path: string, statusCodes: Record<number, true | string>): Promise<string[]> =>
+      tailLines(readTail(await this.logStream(path, query, statusCodes, abortSignal), abortSignal, LOG_BYTES), tail);
     try {
       return await read(`/containers/${id}/logs?`, { 200: true, 404: 'no such container', 500: 'server error' });
     } catch (err) {
