@@ -40,11 +40,11 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   }
   if (ctx.paused) return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [] };
   const due = notBefore(budget, rules);
-  if (due !== undefined && at < due) {
+  if (!want.completes && due !== undefined && at < due) {
     return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: due, reason: want.reason, purpose: 'backoff' }] };
   }
   const count = restartsInWindow(budget, at, rules) + 1;
-  if (count > rules.crashloop.restarts && rules.crashloop.action === 'giveup') {
+  if (!want.completes && count > rules.crashloop.restarts && rules.crashloop.action === 'giveup') {
     const gaveUp: Budget = { ...budget, loop: 'gave_up' };
     return { state: { ...s, budget: gaveUp, pending: undefined, heldBy: undefined }, actions: [crashloopAlert(gaveUp, at, rules, 'failing again; giving up: healer will not restart it again')] };
   }
@@ -54,8 +54,8 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   return {
     state: {
       ...s,
-      budget: recordDecided(budget, at, rules),
-      counted: { at, before: budget },
+      budget: want.completes ? budget : recordDecided(budget, at, rules),
+      counted: want.completes ? undefined : { at, before: budget },
       pending: undefined,
       heldBy: undefined,
       inFlight: true,
