@@ -34,12 +34,13 @@ describe('review 15: an operator\'s stop while healer waits for the owed start\'
     const write = st.write.bind(w.state);
     let slow = 0;
     let written = 0;
+    let begun = 0;
     st.write = (t: string) => {
       slow++;
       return new Promise<boolean>((resolve) =>
         w.clock.view(-1).setTimeout(
           () =>
-            void write(t).then((ok) => {
+            void (begun++, write(t)).then((ok) => {
               written++;
               resolve(ok);
             }),
@@ -66,6 +67,8 @@ describe('review 15: an operator\'s stop while healer waits for the owed start\'
     expect(slow, 'the write was slowed').toBeGreaterThan(0);
     expect(w.engine.actions.filter((a) => a.id === c.id).map((a) => a.kind), 'no restart of the container the operator stopped').toEqual([]);
     expect(c.running).toBe(false);
+    // Real writes still under way finish before the world's directory is removed (idle() no longer waits).
+    for (let i = 0; i < 250 && written < begun; i++) await new Promise((r) => setTimeout(r, 20));
   }, 30_000);
   it('nor a docker pause (a backup, docker commit) made meanwhile', async () => {
     const w = await World.create();
@@ -79,12 +82,13 @@ describe('review 15: an operator\'s stop while healer waits for the owed start\'
     const write = st.write.bind(w.state);
     let slow = 0;
     let written = 0;
+    let begun = 0;
     st.write = (t: string) => {
       slow++;
       return new Promise<boolean>((resolve) =>
         w.clock.view(-1).setTimeout(
           () =>
-            void write(t).then((ok) => {
+            void (begun++, write(t)).then((ok) => {
               written++;
               resolve(ok);
             }),
@@ -110,5 +114,7 @@ describe('review 15: an operator\'s stop while healer waits for the owed start\'
     expect(slow, 'the write was slowed').toBeGreaterThan(0);
     expect(w.engine.actions.filter((a) => a.id === c.id).map((a) => a.kind), 'no restart of the container the operator paused').toEqual([]);
     expect(c.paused, 'still paused').toBe(true);
+    // Real writes still under way finish before the world's directory is removed (idle() no longer waits).
+    for (let i = 0; i < 250 && written < begun; i++) await new Promise((r) => setTimeout(r, 20));
   }, 30_000);
 });
