@@ -40,6 +40,8 @@ export function restartSending(w: ContainerWatch, state: StateFile, clock: Clock
 export function owedTakenBack(w: ContainerWatch, state: StateFile): void {
   if (!w.restartSent) return;
   w.restartSent = undefined;
+  // (Not put back for a container whose destroy was handled meanwhile: its entry is gone for good.)
+  if (!state.get(w.id)) return;
   state.set(w.id, persistedEntry(w));
   void state.flush();
 }
