@@ -74,5 +74,7 @@ export function requeue(s: MachineState, want: Pending, at: number, rules: Rules
   if (!s.inFlight) return { state: s, actions: [] };
   const budget: Budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before) : s.budget;
   const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
-  return decide({ ...s, inFlight: false, counted: undefined, lifecycle, budget }, want, at, rules, ctx);
+  // A start in flight that was never counted completes a restart counted before healer was killed: so it stays.
+  const again: Pending = !s.counted && want.kind === 'start' ? { ...want, completes: true } : want;
+  return decide({ ...s, inFlight: false, counted: undefined, lifecycle, budget }, again, at, rules, ctx);
 }
