@@ -16,7 +16,8 @@ import { preAction } from './pre-action.ts';
 import { feedRecovered } from './recheck.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { ActionKind, Cause, Context } from './machine-types.ts';
-import { persistedEntry, type StateFile } from './state-file.ts';
+import { oweStart, owedTakenBack, restartSending } from './owed-write.ts';
+import type { StateFile } from './state-file.ts';
 
 export interface ActorDeps {
   readonly engine: Engine;
@@ -156,17 +157,26 @@ export class Actor {
    * removed, 'recovered' when a restart for failing probes finds them passing again (`waited`: for a slot).
    */
   private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered'> {
+    if (kind !== 'restart') return this.lookAndSend(w, kind, reason, cause, decidedOn, waited);
+    // A restart's start is owed on disk before its stop half goes out: healer killed between the two
+    // halves leaves the container down, and the engine applies no restart policy after an API stop.
+    // Written first (bounded wait), so the look below sees what an operator did during the write.
+    await oweStart(w, this.deps.state, this.deps.clock, { reason, cause });
+    try {
+      return await this.lookAndSend(w, kind, reason, cause, decidedOn, waited);
+    } finally {
+      owedTakenBack(w, this.deps.state);
+    }
+  }
+
+  /** The last look at the container (fresh inspect, the host's context) and, if it still calls for it, the action. */
+  private async lookAndSend(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered'> {
     const verdict = await preAction(this.deps, w, kind, reason, cause, decidedOn, waited);
     if (verdict !== 'go') return verdict;
     // The restart budget that counts this action goes to disk now (not waited for: an fsync on a busy
-    // disk must not hold up the restart). A restart's start is owed on disk before its stop half goes
-    // out (waited for: the fsync is short beside a stop): healer killed between the two halves leaves
-    // the container down, and the engine applies no restart policy after an API stop.
-    if (kind === 'restart') {
-      w.restartSent = { reason, cause, at: this.deps.clock.now() };
-      this.deps.state.set(w.id, persistedEntry(w));
-      await this.deps.state.flush();
-    } else void this.deps.state.flush();
+    // disk must not hold up the action); a restart's owed start, written before the look, is stamped now.
+    if (kind === 'restart') restartSending(w, this.deps.state, this.deps.clock);
+    else void this.deps.state.flush();
     const { engine } = this.deps;
     const timeoutMs = w.policy.restartTimeoutMs;
     if (kind === 'replace') return this.replace(w, reason, timeoutMs);

@@ -40,11 +40,11 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   }
   if (ctx.paused) return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [] };
   const due = notBefore(budget, rules);
-  if (due !== undefined && at < due) {
+  if (!want.completes && due !== undefined && at < due) {
     return { state: { ...s, budget, pending: want, heldBy: undefined }, actions: [{ type: 'wake', at: due, reason: want.reason, purpose: 'backoff' }] };
   }
   const count = restartsInWindow(budget, at, rules) + 1;
-  if (count > rules.crashloop.restarts && rules.crashloop.action === 'giveup') {
+  if (!want.completes && count > rules.crashloop.restarts && rules.crashloop.action === 'giveup') {
     const gaveUp: Budget = { ...budget, loop: 'gave_up' };
     return { state: { ...s, budget: gaveUp, pending: undefined, heldBy: undefined }, actions: [crashloopAlert(gaveUp, at, rules, 'failing again; giving up: healer will not restart it again')] };
   }
@@ -54,8 +54,8 @@ export function decide(s: MachineState, want: Pending, at: number, rules: Rules,
   return {
     state: {
       ...s,
-      budget: recordDecided(budget, at, rules),
-      counted: { at, before: budget },
+      budget: want.completes ? budget : recordDecided(budget, at, rules),
+      counted: want.completes ? undefined : { at, before: budget },
       pending: undefined,
       heldBy: undefined,
       inFlight: true,
@@ -74,5 +74,7 @@ export function requeue(s: MachineState, want: Pending, at: number, rules: Rules
   if (!s.inFlight) return { state: s, actions: [] };
   const budget: Budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before) : s.budget;
   const lifecycle = s.lifecycle === 'restarting' ? 'running' : s.lifecycle;
-  return decide({ ...s, inFlight: false, counted: undefined, lifecycle, budget }, want, at, rules, ctx);
+  // A start in flight that was never counted completes a restart counted before healer was killed: so it stays.
+  const again: Pending = !s.counted && want.kind === 'start' ? { ...want, completes: true } : want;
+  return decide({ ...s, inFlight: false, counted: undefined, lifecycle, budget }, again, at, rules, ctx);
 }

@@ -32,7 +32,8 @@ export function owedStartToResume(info: Pick<ContainerInfo, 'startedAt' | 'finis
   if (at !== undefined) {
     if (persisted?.lifecycle !== 'restarting' || startedSince(info, persisted)) return undefined;
     // (A second's allowance for the engine's and healer's rounding of the same clock.)
-    return info.finishedAt >= at - 1000 && info.finishedAt <= at + stopWithinMs ? { kind: 'start', reason, cause } : undefined;
+    // The restart was counted when it was decided (the budget on disk holds it): its start completes it.
+    return info.finishedAt >= at - 1000 && info.finishedAt <= at + stopWithinMs ? { kind: 'start', reason, cause, completes: true } : undefined;
   }
   if (persisted?.lifecycle !== 'exited') return undefined;
   if (startedSince(info, persisted)) return undefined;

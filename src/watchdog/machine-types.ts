@@ -31,6 +31,11 @@ export interface Pending {
   readonly cause: Cause;
   /** A quarantine stop the engine refused is tried again no sooner than this (stops have no backoff of their own). */
   readonly notBefore?: number | undefined;
+  /**
+   * A start that completes a restart counted already (its stop half ran, healer was killed before the
+   * start): not a restart of its own, so it is neither counted again nor held by the backoff.
+   */
+  readonly completes?: true | undefined;
 }
 
 /** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart, an orphaned task. */

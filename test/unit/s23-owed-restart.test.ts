@@ -26,7 +26,7 @@ describe('s23: the start owed by a restart healer did not see answered', () => {
     ['down after the stop could have ended', { startedAt: 1_000, finishedAt: 10_000 + STOP_WITHIN + 1 }, false],
     ['down before the restart was sent', { startedAt: 1_000, finishedAt: 8_000 }, false],
   ])('%s', (_what, info, owed) => {
-    expect(owedStartToResume(info, sent, STOP_WITHIN)).toEqual(owed ? { kind: 'start', reason: sent.owedStart?.reason, cause: 'liveness' } : undefined);
+    expect(owedStartToResume(info, sent, STOP_WITHIN)).toEqual(owed ? { kind: 'start', reason: sent.owedStart?.reason, cause: 'liveness', completes: true } : undefined);
   });
 
   it('only as the restart left it: an entry written after the answer (lifecycle no longer restarting) owes nothing', () => {
