@@ -69,4 +69,23 @@ describe('alertmanager: emit order, not answer order', () => {
       await r.close();
     }
   });
+
+  it('an older firing alert sent after a newer one was dropped does not resolve the condition', async () => {
+    const r = await receiver();
+    const am = alertmanager({ name: 'am', url: `http://127.0.0.1:${r.port}/`, headers: {} }, dispatcher, 60_000);
+    try {
+      await am.send(unhealthy(0), AbortSignal.timeout(2000));
+      const [older, newer] = [unhealthy(10), unhealthy(20)];
+      am.queued?.(older);
+      am.queued?.(newer);
+      am.lost?.(newer); // dropped from a full queue: the condition still fires
+      const mark = r.got.length;
+      await am.send(older, AbortSignal.timeout(2000));
+      const told = r.got.slice(mark).flatMap((g) => (g.body as Am[]) ?? []);
+      expect(told.map((a) => [a.labels.alertname, a.endsAt])).toEqual([['HealerContainerUnhealthy', undefined]]);
+    } finally {
+      am.close?.();
+      await r.close();
+    }
+  });
 });

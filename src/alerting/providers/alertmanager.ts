@@ -122,9 +122,12 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
       if (opened) {
         const k = key(opened, a);
         const seq = conds.stamp(a);
-        if ((id !== undefined && gone.has(id)) || conds.superseded(k, seq, id)) {
-          // Removed, stopped or resolved since this alert was emitted: told as ended, never kept firing.
-          await post([{ labels: labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: a.at }], signal);
+        const gonePost = id !== undefined && gone.has(id);
+        if (gonePost || conds.superseded(k, seq, id)) {
+          // A later event has spoken: firing again (a later alert the channel dropped), it is fired as
+          // that one; removed, stopped or resolved since, it is told as ended, never kept firing.
+          const now = gonePost ? undefined : conds.firingNow(k);
+          await post([now ?? { labels: labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: a.at }], signal);
           return;
         }
         const am = conds.fire(k, seq, id, firing(a, opened));

@@ -56,6 +56,12 @@ export class AmConditions {
     return containerId !== undefined && (this.stopped.get(containerId) ?? 0) > seq;
   }
 
+  /** The firing body of a condition whose latest intent is firing (a later alert than the one asking). */
+  firingNow(k: string): AmAlert | undefined {
+    const r = this.records.get(k);
+    return r?.intent === 'firing' ? r.am : undefined;
+  }
+
   /** Records a firing alert (before it is posted: a re-send meanwhile fires it, never an older resolve). */
   fire(k: string, seq: number, containerId: string | undefined, make: (before: AmAlert | undefined) => AmAlert): AmAlert {
     const r = this.records.get(k);
