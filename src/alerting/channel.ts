@@ -112,6 +112,7 @@ export class Channel {
   }
 
   private enqueue(alert: Alert): void {
+    this.notifier.queued?.(alert);
     if (this.queue.length >= this.opts.queue) {
       // Full: one container's flood must not crowd out another's alert (queue-room.ts).
       const victim = alertToDrop(this.queue, alert);

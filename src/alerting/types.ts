@@ -68,6 +68,11 @@ export const SEVERITY: Record<AlertEvent, Alert['severity']> = {
 export interface Notifier {
   readonly name: string;
   send(alert: Alert, signal: AbortSignal): Promise<void>;
+  /**
+   * The alert entered the channel's queue: the order healer emitted its alerts in, which a provider that
+   * keeps conditions (Alertmanager) needs to tell a stale alert from a newer one (answers come in any order).
+   */
+  queued?(alert: Alert): void;
   /** Work to finish at shutdown (Alertmanager resolves nothing, but stops re-sending). */
   close?(): void;
   /** The container is gone: end whatever this channel still shows open for it (Alertmanager). */

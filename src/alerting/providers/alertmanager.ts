@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { postJson } from '../post.ts';
 import { DeliveryError, RESOLVES, SEVERITY, type Alert, type AlertEvent, type Notifier } from '../types.ts';
 import { isoTime } from '../../iso-time.ts';
+import { AmConditions, type AmAlert, type Pending } from './am-conditions.ts';
 
 /** Events that open a condition Alertmanager shows until a resolving event ends it. */
 const OPENS: Partial<Record<AlertEvent, string>> = {
@@ -18,18 +19,7 @@ const ONE_OFF_MS = 5 * 60_000;
 /** `healer notify --test` fires an alert that ends by itself after this long. */
 const TEST_MS = 5 * 60_000;
 
-interface Open {
-  readonly am: AmAlert;
-  readonly containerId: string | undefined;
-}
-
-export interface AmAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt?: string;
-  generatorURL?: string;
-}
+export type { AmAlert };
 
 /** Alertmanager identifies an alert by its whole label set: a resolve must repeat the firing labels. */
 function labelsOf(a: Alert, alertname: string, severity: Alert['severity']): Record<string, string> {
@@ -55,18 +45,17 @@ function annotationsOf(a: Alert): Record<string, string> {
  * `resendMs` while it is open (Alertmanager forgets alerts not re-sent); its resolving event sends the
  * same labels with endsAt. One-off events (restarted, died, ...) end by themselves.
  *
- * A condition healer knows has ended is never fired again: its resolve is kept and re-sent with the
- * re-sends until Alertmanager takes it, whether the resolve failed (Alertmanager down longer than the
- * retries) or the channel dropped it (queue full, `lost`). Were the firing alert re-sent instead, the
- * recovered container would show firing for as long as healer runs.
+ * The re-send carries each condition's latest intent only (am-conditions.ts): a resolve Alertmanager
+ * has not taken yet (down longer than the retries, or dropped by the channel: `lost`) is re-sent until
+ * it is; a firing alert that could not be delivered is re-sent as firing; a condition healer knows has
+ * ended (resolved, container removed or stopped by an operator) is never fired again by an older alert
+ * still queued or in flight, and a condition firing again is never resolved by an older resolve.
  */
 export function alertmanager(channel: { name: string; url: string; headers: Record<string, string> }, dispatcher: Dispatcher, resendMs = 60_000): Notifier {
   const endpoint = `${channel.url.replace(/\/+$/, '')}/api/v2/alerts`;
-  // Open alerts by condition and container id (not name: a renamed or re-created container's alert is
+  // Conditions by alert name and container id (not name: a renamed or re-created container's alert is
   // still its own), each with the labels it fired with, which its resolve must repeat.
-  const open = new Map<string, Open>();
-  // Ended conditions whose resolve Alertmanager has not taken yet, by the same key.
-  const ending = new Map<string, AmAlert>();
+  const conds = new AmConditions();
   // Containers already removed: an opening alert about one still queued or being retried when it went
   // is sent as ended, never kept open (bounded: the oldest are forgotten first).
   const gone = new Set<string>();
@@ -80,49 +69,46 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
       const name = OPENS[e];
       return name ? [{ k: key(name, a), labels: labelsOf(a, name, SEVERITY[e]) }] : [];
     });
-  /** Moves an open condition to `ending`, as of `at`: the re-send stops firing it from now on. */
-  const end = (k: string, at: string): AmAlert | undefined => {
-    const o = open.get(k);
-    if (!o) return ending.get(k);
-    open.delete(k);
-    const closed = { ...o.am, endsAt: notBefore(at, o.am.startsAt) };
-    ending.set(k, closed);
-    return closed;
+  /** Records the end of what a resolving alert ends; returns the resolves to post. */
+  const ending = (a: Alert, resolved: readonly AlertEvent[]): Pending[] => {
+    const seq = conds.stamp(a);
+    return endedBy(a, resolved).flatMap(({ k, labels }) => {
+      const am = conds.resolve(k, seq, a.at, () => ({ labels, annotations: annotationsOf(a), startsAt: a.at, endsAt: a.at }));
+      return am ? [{ k, seq, am }] : [];
+    });
   };
+  /** The firing body of an opening alert: the labels and startsAt it fired with if it is firing already. */
+  const firing = (a: Alert, opened: string) => (before: AmAlert | undefined): AmAlert => ({ labels: before?.labels ?? labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: before?.startsAt ?? a.at });
   /** Posts resolves; once Alertmanager has them (or refuses them for good) they are no longer re-sent. */
-  const resolve = async (batch: { k: string; am: AmAlert }[], signal: AbortSignal): Promise<void> => {
+  const resolve = async (batch: Pending[], signal: AbortSignal): Promise<void> => {
     if (batch.length === 0) return;
-    const settle = () => {
-      for (const { k, am } of batch) if (ending.get(k) === am) ending.delete(k);
-    };
     try {
       await post(
         batch.map((b) => b.am),
         signal,
       );
-      settle();
+      conds.settle(batch);
     } catch (err) {
       // A 4xx is final: sending it again changes nothing; Alertmanager expires the alert by itself.
-      if (err instanceof DeliveryError && !err.retryable) settle();
+      if (err instanceof DeliveryError && !err.retryable) conds.settle(batch);
       throw err;
     }
   };
   const timer = setInterval(() => {
-    if (open.size > 0) post([...open.values()].map((o) => o.am), AbortSignal.timeout(10_000)).catch(() => undefined);
-    resolve([...ending.entries()].map(([k, am]) => ({ k, am })), AbortSignal.timeout(10_000)).catch(() => undefined);
+    const { firing: open, resolves } = conds.pending();
+    if (open.length > 0) post(open, AbortSignal.timeout(10_000)).catch(() => undefined);
+    resolve(resolves, AbortSignal.timeout(10_000)).catch(() => undefined);
   }, resendMs);
   timer.unref();
-  /** Ends every condition still open for a container (removed, or stopped by an operator), now. */
-  const endContainer = (containerId: string) => {
-    const at = isoTime(Date.now());
-    const batch = [...open.entries()].filter(([, o]) => o.containerId === containerId).flatMap(([k]) => {
-      const am = end(k, at);
-      return am ? [{ k, am }] : [];
-    });
-    resolve(batch, AbortSignal.timeout(10_000)).catch(() => undefined);
+  /** Ends every condition still firing for a container (removed, or stopped by an operator), now. */
+  const endContainer = (containerId: string, stopped: boolean) => {
+    resolve(conds.endContainer(containerId, isoTime(Date.now()), stopped), AbortSignal.timeout(10_000)).catch(() => undefined);
   };
   return {
     name: channel.name,
+    queued(a) {
+      conds.stamp(a);
+    },
     async send(a, signal) {
       const opened = OPENS[a.event];
       const resolved = RESOLVES[a.event];
@@ -133,47 +119,54 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
         await post([{ labels: labelsOf(a, 'HealerTest', a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: isoTime(Date.parse(a.at) + TEST_MS) }], signal);
         return;
       }
-      if (opened && id !== undefined && gone.has(id)) {
-        await post([{ labels: labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: a.at }], signal);
-        return;
-      }
       if (opened) {
         const k = key(opened, a);
-        const before = open.get(k)?.am;
-        // Still the same alert for Alertmanager (same labels) if it was open already, under a new name too.
-        const am: AmAlert = { labels: before?.labels ?? labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: before?.startsAt ?? a.at };
-        await post([am], signal);
-        ending.delete(k); // it fires again: an older resolve still waiting must not end it
-        open.set(k, { am, containerId: idOf(a) });
+        const seq = conds.stamp(a);
+        const gonePost = id !== undefined && gone.has(id);
+        if (gonePost || conds.superseded(k, seq, id)) {
+          // A later event has spoken: firing again (a later alert the channel dropped), it is fired as
+          // that one; removed, stopped or resolved since, it is told as ended, never kept firing.
+          const now = gonePost ? undefined : conds.firingNow(k);
+          await post([now ?? { labels: labelsOf(a, opened, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: a.at }], signal);
+          return;
+        }
+        const am = conds.fire(k, seq, id, firing(a, opened));
+        try {
+          await post([am], signal);
+        } catch (err) {
+          if (err instanceof DeliveryError && !err.retryable) conds.refused(k, seq);
+          throw err;
+        }
         return;
       }
       if (resolved) {
         // Ended before it is posted: a resolve that fails is re-sent, and the firing alert no longer is.
-        const batch = endedBy(a, resolved).map(({ k, labels }) => ({ k, am: end(k, a.at) ?? { labels, annotations: annotationsOf(a), startsAt: a.at, endsAt: a.at } }));
-        await resolve(batch, signal);
+        await resolve(ending(a, resolved), signal);
         return;
       }
       const name = `Healer${a.event.replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`;
       await post([{ labels: labelsOf(a, name, a.severity), annotations: annotationsOf(a), startsAt: a.at, endsAt: isoTime(Date.parse(a.at) + ONE_OFF_MS) }], signal);
     },
     lost(a) {
-      // The channel dropped a resolve (queue full, shutdown) or gave up on it: the condition has ended
-      // all the same; the re-send carries its resolve from now on.
+      // The channel dropped the alert (queue full, shutdown) or gave up on it. A resolve: the condition
+      // has ended all the same; the re-send carries its resolve from now on. A firing alert: a kept
+      // older resolve is stale now; the re-send fires the condition instead.
+      if (a.test) return;
       const resolved = RESOLVES[a.event];
-      if (!resolved || a.test) return;
-      for (const { k } of endedBy(a, resolved)) end(k, a.at);
+      if (resolved) return void ending(a, resolved);
+      const opened = OPENS[a.event];
+      const id = idOf(a);
+      if (!opened || (id !== undefined && gone.has(id))) return;
+      const k = key(opened, a);
+      const seq = conds.stamp(a);
+      if (!conds.superseded(k, seq, id)) conds.lostFiring(k, seq, id, firing(a, opened));
     },
     close: () => clearInterval(timer),
     forget(containerId) {
       gone.add(containerId);
       if (gone.size > 1_000) gone.delete(gone.values().next().value as string);
-      endContainer(containerId);
+      endContainer(containerId, false);
     },
-    end: endContainer,
+    end: (containerId) => endContainer(containerId, true),
   };
-}
-
-/** endsAt never before startsAt (a wall clock stepped back between them): Alertmanager refuses that batch (400). */
-function notBefore(at: string, startsAt: string): string {
-  return Date.parse(at) < Date.parse(startsAt) ? startsAt : at;
 }
