@@ -40,6 +40,10 @@ describe('an operator stop, told apart from a restart', () => {
     const filtered = gapsAfterOperatorDown('podman-4.3-filtered.jsonl');
     expect(filtered.pm4?.[0]).toBeLessThan(STOP_END_DELAY_MS / 2);
     expect(filtered.pm3).toEqual([Infinity]);
+    // Recorded live here: `podman restart -t 1` of a `sleep` that ignores SIGTERM (restart, die 1 s
+    // later, cleanup, init, start; no kill, no stop event): normalised to kill, die, start, restart.
+    const live = gapsAfterOperatorDown('podman-4.3-restart.jsonl');
+    expect(live['sec-restart-probe']?.[0]).toBeLessThan(STOP_END_DELAY_MS / 2);
   });
 
   it('a stop ends the open alerts once the container stayed stopped for the delay, not before', async () => {
