@@ -7,7 +7,7 @@ import type { Discovery } from './discovery.ts';
 import type { HistorySink } from './history.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { TaskSlots } from './slot-watch.ts';
-import { endAfterStop } from './stop-end.ts';
+import { endAfterStop, STOP_END_DELAY_MS } from './stop-end.ts';
 
 /** What routing an engine event reaches: the watches, discovery, history and the service slots. */
 export interface EventHost {
@@ -73,7 +73,7 @@ function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventH
   const ends = read?.type === 'stopped' && read.by === 'operator' && w.state.lifecycle !== 'stopped' && !w.state.inFlight;
   const input = read;
   if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
-    w.log.info('container stopped by an operator; it stays stopped (its open alerts end unless it is started within 5 s)');
+    w.log.info({ alertsEndInS: ends ? STOP_END_DELAY_MS / 1000 : undefined }, 'container stopped by an operator; it stays stopped');
     // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
     // (Swarm acts on the HEALTHCHECK only: healer's own probes failing while an app drains after the
     // stop signal of a rolling update say nothing of the task.)

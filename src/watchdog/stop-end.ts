@@ -21,6 +21,7 @@ export function endAfterStop(w: ContainerWatch, clock: Clock, alerter: AlertSink
   const t = clock.setTimeout(() => {
     w.guard(() => {
       if (w.isClosed || w.events.starts !== starts || w.state.lifecycle !== 'stopped' || w.state.inFlight) return;
+      w.log.info({ afterS: STOP_END_DELAY_MS / 1000 }, 'container stayed stopped after an operator stop: its open alerts end');
       w.feed({ type: 'stopped', by: 'operator', at: clock.now(), ended: true });
       alerter.containerStopped?.(w.id);
     });
