@@ -71,8 +71,7 @@ function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventH
   // is under way: the machine keeps that action's view, and so do the alerts. Not at once either: a
   // `docker restart` stops it too, and only the start that follows tells them apart (stop-end.ts).
   const ends = read?.type === 'stopped' && read.by === 'operator' && w.state.lifecycle !== 'stopped' && !w.state.inFlight;
-  const input = read;
-  if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
+  if (read?.type === 'stopped' && read.by === 'operator' && w.state.lifecycle !== 'stopped') {
     w.log.info({ alertsEndInS: ends ? STOP_END_DELAY_MS / 1000 : undefined }, 'container stopped by an operator; it stays stopped');
     // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
     // (Swarm acts on the HEALTHCHECK only: healer's own probes failing while an app drains after the
@@ -80,10 +79,10 @@ function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventH
     if (w.policy.liveness?.spec.kind === 'docker' && w.state.liveness.up === false) h.slots.failed(w, { kind: 'unhealthy' });
     h.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
   }
-  const restarted = input?.type === 'started' && w.state.lifecycle !== 'running';
+  const restarted = read?.type === 'started' && w.state.lifecycle !== 'running';
   if (restarted) h.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
-  if (input?.type === 'paused' || input?.type === 'unpaused') w.log.info({ event: input.type }, input.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
-  if (input) w.feed(input);
+  if (read?.type === 'paused' || read?.type === 'unpaused') w.log.info({ event: read.type }, read.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
+  if (read) w.feed(read);
   if (ends) endAfterStop(w, h.clock, h.alerter);
   // Seen as it happens: a task container that runs again was started by someone, not its orchestrator.
   if (restarted && w.info.task) w.feed({ type: 'orphaned', at: now });
