@@ -47,6 +47,8 @@ export class EventReader {
   downByOwnAction = false;
   /** The last time the container went down as read from its events, until it starts again. */
   private lastDown: Down | undefined;
+  /** Starts seen (anyone's): a stop followed by one was a restart, not a stop that parks it (stop-end.ts). */
+  starts = 0;
   private stopSignalAt: number | undefined;
   /** How long the stop signalled at stopSignalAt may last: the container's own grace (stop-window.ts). */
   private stopWindow = STOP_SIGNAL_WINDOW_MS;
@@ -192,6 +194,7 @@ export class EventReader {
         this.oom = true;
         return undefined;
       case 'start':
+        this.starts++;
         this.stopSignalAt = undefined;
         this.oom = false;
         this.lastDown = undefined;

@@ -7,6 +7,7 @@ import type { Discovery } from './discovery.ts';
 import type { HistorySink } from './history.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { TaskSlots } from './slot-watch.ts';
+import { endAfterStop, STOP_END_DELAY_MS } from './stop-end.ts';
 
 /** What routing an engine event reaches: the watches, discovery, history and the service slots. */
 export interface EventHost {
@@ -67,22 +68,22 @@ function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventH
   }
   // Someone else's stop ends what healer had open about the container (README, Alerts): Alertmanager would
   // otherwise go on firing `unhealthy` for a container parked on purpose. Not while healer's own action
-  // is under way: the machine keeps that action's view, and so do the alerts.
+  // is under way: the machine keeps that action's view, and so do the alerts. Not at once either: a
+  // `docker restart` stops it too, and only the start that follows tells them apart (stop-end.ts).
   const ends = read?.type === 'stopped' && read.by === 'operator' && w.state.lifecycle !== 'stopped' && !w.state.inFlight;
-  const input = ends && read?.type === 'stopped' && read.by === 'operator' ? { ...read, ended: true as const } : read;
-  if (input?.type === 'stopped' && input.by === 'operator' && w.state.lifecycle !== 'stopped') {
-    w.log.info('container stopped by an operator; it stays stopped');
+  if (read?.type === 'stopped' && read.by === 'operator' && w.state.lifecycle !== 'stopped') {
+    w.log.info({ alertsEndInS: ends ? STOP_END_DELAY_MS / 1000 : undefined }, 'container stopped by an operator; it stays stopped');
     // A task its orchestrator stops while its HEALTHCHECK fails is one it replaces for failing.
     // (Swarm acts on the HEALTHCHECK only: healer's own probes failing while an app drains after the
     // stop signal of a rolling update say nothing of the task.)
     if (w.policy.liveness?.spec.kind === 'docker' && w.state.liveness.up === false) h.slots.failed(w, { kind: 'unhealthy' });
     h.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_stop', reason: 'stopped by an operator' });
   }
-  const restarted = input?.type === 'started' && w.state.lifecycle !== 'running';
+  const restarted = read?.type === 'started' && w.state.lifecycle !== 'running';
   if (restarted) h.history.transition({ at: now, container: w.name, project: w.info.project, event: 'operator_start', reason: 'started outside healer' });
-  if (input?.type === 'paused' || input?.type === 'unpaused') w.log.info({ event: input.type }, input.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
-  if (input) w.feed(input);
-  if (ends) h.alerter.containerStopped?.(w.id);
+  if (read?.type === 'paused' || read?.type === 'unpaused') w.log.info({ event: read.type }, read.type === 'paused' ? 'container paused; not probed until it is unpaused' : 'container unpaused');
+  if (read) w.feed(read);
+  if (ends) endAfterStop(w, h.clock, h.alerter);
   // Seen as it happens: a task container that runs again was started by someone, not its orchestrator.
   if (restarted && w.info.task) w.feed({ type: 'orphaned', at: now });
 }

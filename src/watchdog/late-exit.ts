@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import type { Down } from './event-reader.ts';
 import { downFromInspect } from './exits.ts';
+import { endAfterStop } from './stop-end.ts';
 
 /**
  * How long an exit found by the inspect before an action, whose `die` has not been read yet, waits for
@@ -56,11 +57,11 @@ export async function afterSkipped(w: ContainerWatch, clock: Clock, alerter: Ale
   // will not say so again, so the verdict is given again and decided (or held) anew.
   if (w.info.running && w.policy.liveness?.spec.kind === 'docker' && w.info.health === 'unhealthy') return w.feed({ type: 'health', status: 'unhealthy', at: now });
   if (down) {
-    // Someone's stop, read while the mark held its input back: it ends what healer had open, as
-    // event-router.ts does for one read at any other time.
+    // Someone's stop, read while the mark held its input back: it ends what healer had open once it
+    // stays stopped (not a `docker restart`'s stop), as event-router.ts does for one read at any other time.
     const ends = down.by === 'operator' && w.state.lifecycle !== 'stopped';
-    w.feed(ends ? { ...down, ended: true } : down);
-    if (ends) alerter.containerStopped?.(w.id);
+    w.feed(down);
+    if (ends) endAfterStop(w, clock, alerter);
     return;
   }
   // Running while taken for down: an earlier start of healer's whose answer was lost (its start event was

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/docker/engine.ts';
+import { STOP_END_DELAY_MS } from '../../src/watchdog/stop-end.ts';
 import { docker, engineEnv, engineSuite, IMAGE, newRunId, runContainer, sleep, startTestHealer, TEST_LABEL, waitFor, type LogLine } from '../helpers/engine.ts';
 
 // Kills and stops on both engines, Docker 20.10 and Podman 4.3 (scripts/podman-up.sh), side by side:
@@ -70,6 +71,28 @@ describe.each(ENGINES)('%s', (kind) => {
     expect(await state(kind, id)).toMatchObject({ Running: false });
     expect(logged(h.logs, 'container died')).toHaveLength(0);
     expect(h.healer.watchdog.status().containers.find((c) => c.id === id)?.state).toBe('stopped');
+  });
+
+  it('a restart through the engine ends nothing (its stop is no stop that parks it); a stop ends the open alerts once it stayed stopped', async () => {
+    // Review 15: `docker restart` / `podman restart` of a crash-looping container resolved its crashloop
+    // alert at the restart's stop, and the next restart paged it again (stop-end.ts).
+    const runId = newRunId();
+    const labels = { 'healer.enable': 'true', 'healer.scope': runId };
+    const id = await run(kind, runId, 'restarted', labels, 'trap "exit 0" TERM; while true; do sleep 0.1; done');
+    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId, ...(kind === 'podman' ? { DOCKER_HOST: `unix://${SOCK}` } : {}) }, undefined, { ids: [], hostname: 'test' });
+    suite.defer(() => h.stop());
+    await waitFor('watched', () => logged(h.logs, 'watching container').length === 1);
+    const ENDS = 'container stayed stopped after an operator stop: its open alerts end';
+    if (kind === 'podman') await podman('restart', '-t', '1', id);
+    else await docker.getContainer(id).restart({ t: 1 });
+    await waitFor('the restart\'s stop read', () => logged(h.logs, 'container stopped by an operator; it stays stopped').length === 1);
+    await sleep(STOP_END_DELAY_MS + 1500);
+    expect(await state(kind, id)).toMatchObject({ Running: true });
+    expect(logged(h.logs, ENDS)).toHaveLength(0);
+    // Control: a stop it stays stopped after ends them.
+    if (kind === 'podman') await podman('stop', '-t', '1', id);
+    else await docker.getContainer(id).stop({ t: 1 });
+    await waitFor('the stop\'s end', () => logged(h.logs, ENDS).length === 1);
   });
 
   it('a SIGKILL from outside the engine (kill -9 of its process) is a crash: died 137, started again with on_exit', async () => {
