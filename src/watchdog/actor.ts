@@ -16,7 +16,7 @@ import { preAction } from './pre-action.ts';
 import { feedRecovered } from './recheck.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { ActionKind, Cause, Context } from './machine-types.ts';
-import { oweStart, owedTakenBack, restartSending } from './owed-write.ts';
+import { forgotten, oweStart, owedTakenBack, restartSending } from './owed-write.ts';
 import type { StateFile } from './state-file.ts';
 
 export interface ActorDeps {
@@ -155,8 +155,10 @@ export class Actor {
    * One action on fresh information; false when the container is no longer in the state that called for
    * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone' when it was
    * removed, 'recovered' when a restart for failing probes finds them passing again (`waited`: for a slot).
+   * One whose container's destroy was handled while it waited is dropped before its inspect (gone).
    */
   private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered'> {
+    if (forgotten(w, this.deps.state)) return 'gone';
     if (kind !== 'restart') return this.lookAndSend(w, kind, reason, cause, decidedOn, waited);
     // A restart's start is owed on disk before its stop half goes out: healer killed between the two
     // halves leaves the container down, and the engine applies no restart policy after an API stop.

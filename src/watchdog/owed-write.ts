@@ -17,6 +17,7 @@ export const OWED_WRITE_WAIT_MS = 2_000;
  * operator's stop or pause during a slow write is still seen and takes the restart back.
  */
 export async function oweStart(w: ContainerWatch, state: StateFile, clock: Clock, sent: { readonly reason: string; readonly cause: Cause }): Promise<void> {
+  if (forgotten(w, state)) return;
   w.restartSent = { ...sent, at: clock.now() };
   state.set(w.id, persistedEntry(w));
   let timer: object | undefined;
@@ -30,7 +31,7 @@ export async function oweStart(w: ContainerWatch, state: StateFile, clock: Clock
 
 /** The restart is sent now: its owed start is stamped with the send time (the window a stop half can end in). */
 export function restartSending(w: ContainerWatch, state: StateFile, clock: Clock): void {
-  if (!w.restartSent) return;
+  if (!w.restartSent || forgotten(w, state)) return;
   w.restartSent = { ...w.restartSent, at: clock.now() };
   state.set(w.id, persistedEntry(w));
   void state.flush();
@@ -44,4 +45,13 @@ export function owedTakenBack(w: ContainerWatch, state: StateFile): void {
   if (!state.get(w.id)) return;
   state.set(w.id, persistedEntry(w));
   void state.flush();
+}
+
+/**
+ * The container was removed (its destroy handled: watch closed, state-file entry deleted), maybe while its
+ * action waited for a slot: nothing is sent for it and nothing written, or its entry would come back and
+ * stay until healer restarts. (A watch closed by healer stopping keeps its entry: not forgotten.)
+ */
+export function forgotten(w: ContainerWatch, state: StateFile): boolean {
+  return w.isClosed && !state.get(w.id);
 }
