@@ -57,8 +57,8 @@ export class Channel {
     this.opts = opts;
     this.log = log;
     this.tokens = opts.perMinute;
-    this.throttle = new ThrottleWindows(opts.windowMs, (alerts) => {
-      for (const a of alerts) this.enqueue(a);
+    this.throttle = new ThrottleWindows(opts.windowMs, (alerts, of) => {
+      alerts.forEach((a, i) => this.enqueue(a, of[i]));
     });
   }
 
@@ -71,6 +71,7 @@ export class Channel {
     if (this.abort.signal.aborted) return this.drop(alert, 'healer is stopping');
     const admitted = this.throttle.admit(alert);
     if (!admitted.deliver) {
+      this.notifier.queued?.(alert); // its place in emit order, which its summary takes later
       this.counters.suppressed++;
       this.log.debug({ event: alert.event, container: alert.container?.name, suppressed: admitted.suppressed }, 'alert suppressed by the throttle window');
       return;
@@ -111,8 +112,9 @@ export class Channel {
     this.notifier.end?.(containerId);
   }
 
-  private enqueue(alert: Alert): void {
-    this.notifier.queued?.(alert);
+  /** `of`: the alert a throttle summary (or repeat) stands for. */
+  private enqueue(alert: Alert, of?: Alert): void {
+    this.notifier.queued?.(alert, of);
     if (this.queue.length >= this.opts.queue) {
       // Full: one container's flood must not crowd out another's alert (queue-room.ts).
       const victim = alertToDrop(this.queue, alert);

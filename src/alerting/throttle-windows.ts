@@ -44,12 +44,15 @@ const who = (a: Alert): string => (a.container ? ` for ${a.container.name}` : ''
  */
 export class ThrottleWindows {
   private readonly windowMs: number;
-  private readonly onEnd: (alerts: Alert[]) => void;
+  private readonly onEnd: (alerts: Alert[], of: Alert[]) => void;
   private readonly open = new Map<string, Window>();
   private seq = 0;
 
-  /** `onEnd` gets, in order, what to send when windows end (summaries and repeats). */
-  constructor(windowMs: number, onEnd: (alerts: Alert[]) => void) {
+  /**
+   * `onEnd` gets, in order, what to send when windows end (summaries and repeats), and for each the alert
+   * it stands for (`of[i]`): a summary is new, but tells of an event that happened when that alert came.
+   */
+  constructor(windowMs: number, onEnd: (alerts: Alert[], of: Alert[]) => void) {
     this.windowMs = windowMs;
     this.onEnd = onEnd;
   }
@@ -95,15 +98,18 @@ export class ThrottleWindows {
     const held = windows.filter((w) => w.suppressed > 0);
     if (held.length === 0) return;
     const out: Alert[] = [];
+    const of: Alert[] = [];
     for (const w of windows.sort((x, y) => x.seq - y.seq)) {
       const s = w.sample;
       if (w.suppressed > 0) {
         out.push({ ...s, suppressed: w.suppressed, summary: `${s.summary} (and ${w.suppressed} more ${s.event} alerts${who(s)} in the throttle window)` });
+        of.push(s);
       } else if (held.some((h) => h.seq < w.seq && touchSameCondition(h.sample.event, s.event))) {
         out.push({ ...s, summary: `${s.summary} (still so after the alerts the throttle window held back${who(s)})` });
+        of.push(s);
       }
     }
-    this.onEnd(out);
+    this.onEnd(out, of);
   }
 }
 

@@ -71,8 +71,10 @@ export interface Notifier {
   /**
    * The alert entered the channel's queue: the order healer emitted its alerts in, which a provider that
    * keeps conditions (Alertmanager) needs to tell a stale alert from a newer one (answers come in any order).
+   * Also told of an alert the throttle holds back, when it happens; its summary later comes with `of`, the
+   * alert it stands for, whose place in that order it takes (it is no newer than what came after that one).
    */
-  queued?(alert: Alert): void;
+  queued?(alert: Alert, of?: Alert): void;
   /** Work to finish at shutdown (Alertmanager resolves nothing, but stops re-sending). */
   close?(): void;
   /** The container is gone: end whatever this channel still shows open for it (Alertmanager). */

@@ -106,8 +106,8 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
   };
   return {
     name: channel.name,
-    queued(a) {
-      conds.stamp(a);
+    queued(a, of) {
+      conds.stamp(a, of);
     },
     async send(a, signal) {
       const opened = OPENS[a.event];

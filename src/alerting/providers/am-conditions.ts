@@ -24,7 +24,7 @@ export interface Pending {
   readonly am: AmAlert;
 }
 
-/** Containers stopped by an operator remembered at most: the oldest are forgotten first. */
+/** Containers stopped by an operator (and concluded conditions) remembered at most: the oldest are forgotten first. */
 const STOPPED_MAX = 1_000;
 
 /**
@@ -40,12 +40,21 @@ export class AmConditions {
   private readonly seqOf = new WeakMap<Alert, number>();
   /** Containers an operator stopped, with the sequence of the stop: older opening alerts about them are stale. */
   private readonly stopped = new Map<string, number>();
+  /**
+   * Conditions whose record was dropped once Alertmanager settled it (a resolve taken, a firing alert
+   * refused), with that event's sequence: a lost firing alert no newer than it must not open them again.
+   */
+  private readonly concluded = new Map<string, number>();
   private last = 0;
 
-  /** The emit-order sequence of an alert: given when it is queued, or on first sight (a direct send). */
-  stamp(a: Alert): number {
+  /**
+   * The emit-order sequence of an alert: given when it is queued (or held back by the throttle), or on
+   * first sight (a direct send). A throttle summary takes the place of the alert it stands for (`of`):
+   * what happened before an operator's stop stays older than the stop, however late it is summarised.
+   */
+  stamp(a: Alert, of?: Alert): number {
     let s = this.seqOf.get(a);
-    if (s === undefined) this.seqOf.set(a, (s = ++this.last));
+    if (s === undefined) this.seqOf.set(a, (s = of === undefined ? ++this.last : this.stamp(of)));
     return s;
   }
 
@@ -53,6 +62,7 @@ export class AmConditions {
   superseded(k: string, seq: number, containerId: string | undefined): boolean {
     const r = this.records.get(k);
     if (r !== undefined && r.seq > seq) return true;
+    if (r === undefined && (this.concluded.get(k) ?? 0) >= seq) return true;
     return containerId !== undefined && (this.stopped.get(containerId) ?? 0) > seq;
   }
 
@@ -72,18 +82,19 @@ export class AmConditions {
   }
 
   /**
-   * A firing alert the channel could not deliver (dropped, or failed for good): if a record older than it
-   * is kept (a resolve healer knows is stale now), the re-send fires the condition instead. A record of
-   * this very alert stays as it is (the re-send fires it); no record means nothing to correct.
+   * A firing alert the channel could not deliver (dropped, or failed for good) and no later event has
+   * spoken for (the caller checks `superseded`): the re-send fires the condition, whether a record older
+   * than it is kept (a resolve healer knows is stale now) or none is (its first firing, dropped by a full
+   * queue before it was ever posted). A record of this very alert stays as it is (the re-send fires it).
    */
   lostFiring(k: string, seq: number, containerId: string | undefined, make: (before: AmAlert | undefined) => AmAlert): void {
     const r = this.records.get(k);
-    if (r !== undefined && r.seq < seq) this.fire(k, seq, containerId, make);
+    if (r === undefined || r.seq < seq) this.fire(k, seq, containerId, make);
   }
 
   /** A firing alert refused for good (4xx): nothing is re-sent for it, neither it nor an older resolve. */
   refused(k: string, seq: number): void {
-    if (this.records.get(k)?.seq === seq) this.records.delete(k);
+    if (this.records.get(k)?.seq === seq) this.conclude(k, seq);
   }
 
   /**
@@ -106,8 +117,16 @@ export class AmConditions {
   settle(batch: readonly Pending[]): void {
     for (const { k, seq } of batch) {
       const r = this.records.get(k);
-      if (r?.seq === seq && r.intent === 'resolved') this.records.delete(k);
+      if (r?.seq === seq && r.intent === 'resolved') this.conclude(k, seq);
     }
+  }
+
+  /** Drops a condition's record (nothing more to re-send), remembering which event concluded it. */
+  private conclude(k: string, seq: number): void {
+    this.records.delete(k);
+    this.concluded.delete(k);
+    this.concluded.set(k, seq);
+    if (this.concluded.size > STOPPED_MAX) this.concluded.delete(this.concluded.keys().next().value as string);
   }
 
   /**
