@@ -3,9 +3,6 @@ import type { ContainerEvent } from '../docker/types.ts';
 import type { Input } from './machine-types.ts';
 import { STOP_SIGNAL_WINDOW_MS, stopWindowMs } from './stop-window.ts';
 
-/** Re-exported: the engine's signal spellings are read in docker/signals.ts. */
-export { signalNumber };
-
 /** A container going down, as the state machine takes it: a crash (exit) or an operator's stop. */
 export type Down = Extract<Input, { type: 'stopped' }>;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerEvent } from '../../src/docker/types.ts';
-import { EventReader, signalNumber, STOP_SIGNAL_WINDOW_MS } from '../../src/watchdog/event-reader.ts';
+import { signalNumber } from '../../src/docker/signals.ts';
+import { EventReader, STOP_SIGNAL_WINDOW_MS } from '../../src/watchdog/event-reader.ts';
 
 const ev = (action: string, extra: Partial<ContainerEvent> = {}): ContainerEvent => ({
   id: 'c1',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerEvent } from '../../src/docker/types.ts';
-import { EventReader, signalNumber } from '../../src/watchdog/event-reader.ts';
+import { signalNumber } from '../../src/docker/signals.ts';
+import { EventReader } from '../../src/watchdog/event-reader.ts';
 
 // Fourteenth adversarial review. Fails on the reviewed code.
 //
