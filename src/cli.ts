@@ -9,6 +9,7 @@ import { ConfigError } from './config/errors.ts';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { connectDocker } from './docker/connect.ts';
 import { Engine } from './docker/engine.ts';
+import { alertHostName, engineHostName } from './docker/host-name.ts';
 import { selfContainerClues } from './docker/self.ts';
 import { createLogger } from './log.ts';
 import { startHealer } from './main.ts';
@@ -170,7 +171,11 @@ async function notifyTest(loaded: LoadedConfig, only: string | undefined): Promi
     return 1;
   }
   const dispatcher = new Agent({ connect: { timeout: 10_000 } });
-  const alerter = new Alerter({ specs, config: loaded.config.alerts, secrets: loaded.secrets, dispatcher, log: createLogger({ level: 'silent', format: 'json' }) });
+  // The host as healer's alerts name it (run with `docker exec`, the hostname is the container's id).
+  const { host } = await alertHostName(selfContainerClues(), () =>
+    connectDocker(loaded.config.docker).then((c) => engineHostName(c.docker), (err: unknown) => ({ error: (err as Error).message })),
+  );
+  const alerter = new Alerter({ specs, config: loaded.config.alerts, secrets: loaded.secrets, dispatcher, log: createLogger({ level: 'silent', format: 'json' }), host });
   const alert = alerter.testAlert();
   let failed = 0;
   for (const channel of alerter.channels) {

@@ -5,6 +5,7 @@ import type { LoadedConfig } from './config/load.ts';
 import { selfNetworkOf, type SelfNetwork } from './docker/address.ts';
 import { connectDocker } from './docker/connect.ts';
 import { Engine } from './docker/engine.ts';
+import { alertHostName, engineHostName } from './docker/host-name.ts';
 import { ownContainer, selfContainerClues } from './docker/self.ts';
 import { Agent } from './undici.ts';
 import { Alerter } from './alerting/alerter.ts';
@@ -72,8 +73,10 @@ export async function startHealer(opts: {
       log.info({ engineVersion, apiVersion }, 'connected to the docker engine');
       const dispatcher = createProbeDispatcher();
       const alertDispatcher = new Agent({ connect: { timeout: 10_000 } });
-      const alerter = new Alerter({ specs: loaded.channels, config: loaded.config.alerts, secrets: loaded.secrets, dispatcher: alertDispatcher, engine, log: log.child({ component: 'alerts' }) });
       const self = opts.self ?? selfContainerClues();
+      const named = await alertHostName(self, () => engineHostName(engine.docker));
+      if (named.note !== undefined) log.warn(named.note);
+      const alerter = new Alerter({ specs: loaded.channels, config: loaded.config.alerts, secrets: loaded.secrets, dispatcher: alertDispatcher, engine, log: log.child({ component: 'alerts' }), host: named.host });
       const state = new StateFile(loaded.config.state.path, log.child({ component: 'state' }), () => clock.now());
       state.load();
       const watchdog = new Watchdog({

@@ -47,7 +47,8 @@ export class Alerter {
   private readonly log: Logger;
   private readonly logLines: number;
   private readonly secrets: readonly string[];
-  private readonly host = hostname();
+  /** The host alerts name: the engine's name for it when healer's own hostname is only its container's id (main.ts). */
+  private readonly host: string;
   /**
    * The last piece of work queued per id: what channels that keep alerts open know an alert by (its key,
    * else its container's id; '' host-wide), which is also what containerGone names.
@@ -57,8 +58,9 @@ export class Alerter {
   /** Fired by flush when half its grace is gone: alerts still waiting for log lines go without them. */
   private readonly stopping = new AbortController();
 
-  constructor(opts: { specs: readonly ResolvedChannel[]; config: Config['alerts']; secrets: readonly string[]; dispatcher: Dispatcher; engine?: Engine; log: Logger }) {
+  constructor(opts: { specs: readonly ResolvedChannel[]; config: Config['alerts']; secrets: readonly string[]; dispatcher: Dispatcher; engine?: Engine; log: Logger; host?: string }) {
     const { config } = opts;
+    this.host = opts.host ?? hostname();
     this.channels = opts.specs.map(
       (spec) =>
         new Channel(

@@ -23,6 +23,11 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   refuseRestarts: number;
   /** While on, GET .../tasks... requests are refused with a 403 (tecnativa's proxy without TASKS=1). */
   refuseTasks: boolean;
+  /**
+   * While set, GET /info is answered here: a string as the engine's Name (the rest of a real answer's
+   * shape trimmed to what healer reads), `'refuse'` with HAProxy's 403 (a socket proxy without INFO=1).
+   */
+  info: { name: string } | 'refuse' | undefined;
   /** Requests seen, by first line (method and path without the API version). */
   readonly requests: string[];
   cutEvents(): number;
@@ -31,7 +36,14 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   const events = new Set<Socket>();
   const all = new Set<Socket>();
   const requests: string[] = [];
-  const state = { refuseEvents: false, stallRestarts: false, stopForRestarts: false, refuseRestarts: 0, refuseTasks: false };
+  const state: { refuseEvents: boolean; stallRestarts: boolean; stopForRestarts: boolean; refuseRestarts: number; refuseTasks: boolean; info: { name: string } | 'refuse' | undefined } = {
+    refuseEvents: false,
+    stallRestarts: false,
+    stopForRestarts: false,
+    refuseRestarts: 0,
+    refuseTasks: false,
+    info: undefined,
+  };
   const server = createServer((client) => {
     all.add(client);
     const upstream = connect(socket);
@@ -55,6 +67,14 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
           return;
         }
         events.add(client);
+      }
+      if (state.info !== undefined && /^GET (\/v[\d.]+)?\/info[ ?]/m.test(head)) {
+        const info = state.info;
+        const refused = info === 'refuse';
+        const body = info === 'refuse' ? '<html><body><h1>403 Forbidden</h1></body></html>\n' : JSON.stringify({ Name: info.name, Swarm: { LocalNodeState: 'inactive' } });
+        client.end(`HTTP/1.1 ${refused ? '403 Forbidden' : '200 OK'}\r\nContent-Type: ${refused ? 'text/html' : 'application/json'}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+        upstream.destroy();
+        return;
       }
       if (state.refuseTasks && /^GET (\/v[\d.]+)?\/tasks/m.test(head)) {
         const body = '<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n';
@@ -109,6 +129,12 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
     },
     set refuseTasks(v: boolean) {
       state.refuseTasks = v;
+    },
+    get info() {
+      return state.info;
+    },
+    set info(v: { name: string } | 'refuse' | undefined) {
+      state.info = v;
     },
     requests,
     cutEvents() {
