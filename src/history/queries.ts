@@ -1,10 +1,9 @@
 import type { HistoryEvent } from '../watchdog/history.ts';
 import type { MinuteRow } from './minutes.ts';
+import { BAR_MINUTES, RowSumsCache } from './row-sums.ts';
 import { HOUR, MINUTE, MINUTE_RETENTION_MS, type HistoryStore } from './store.ts';
 
-/** Minutes in a row's bar of recent probe results. */
-export const BAR_MINUTES = 30;
-const DAY = 24 * HOUR;
+export { BAR_MINUTES };
 
 export interface Bucket {
   readonly t: number;
@@ -44,59 +43,48 @@ interface Raw {
 /** Read side of the history, for the page, the JSON API and the badges. */
 export class HistoryQueries {
   private readonly store: HistoryStore;
+  private readonly sums: RowSumsCache;
   constructor(store: HistoryStore) {
     this.store = store;
+    this.sums = new RowSumsCache(store);
   }
 
-  /** Every named container's row data at `now`: one pass over the small per-container ranges. */
+  /**
+   * Every named container's row data at `now`: what the file says, read once a minute and per write
+   * (row-sums.ts), plus the minute still being summed in memory.
+   */
   summaries(names: readonly string[], now: number): Record<string, ContainerSummary> {
-    const db = this.store.db;
     const first = now - (now % MINUTE) - (BAR_MINUTES - 1) * MINUTE;
-    // Sums are taken in SQL (a week is 168 hourly rows per role); only the bar's 30 minutes come back as rows.
-    const hoursQ = db.prepare(
-      'SELECT role, sum(CASE WHEN t >= ? THEN ok ELSE 0 END) AS ok24, sum(CASE WHEN t >= ? THEN fail ELSE 0 END) AS fail24, sum(ok) AS ok7, sum(fail) AS fail7 FROM probe_hours WHERE container = ? AND t >= ? GROUP BY role',
-    );
-    const hourQ = db.prepare('SELECT role, sum(ok) AS ok, sum(fail) AS fail FROM probe_minutes WHERE container = ? AND t >= ? GROUP BY role');
-    const barQ = db.prepare('SELECT role, t, ok, fail FROM probe_minutes WHERE container = ? AND t >= ?');
-    const restarts = new Map<string, number>();
-    for (const r of db.prepare("SELECT container, count(*) AS n FROM transitions WHERE event = 'restarted' AND at >= ? GROUP BY container").all(now - DAY) as { container: string; n: number }[]) restarts.set(r.container, r.n);
-    const recovery = new Map<string, number>();
-    for (const r of db.prepare("SELECT container, recovery_ms AS ms, max(at) AS at FROM transitions WHERE event = 'recovered' GROUP BY container").all() as { container: string; ms: number | null }[]) {
-      if (r.ms !== null) recovery.set(r.container, r.ms);
-    }
+    const stored = this.sums.read(names, now, first);
     const open = groupOpen(this.store.current.open());
     const out: Record<string, ContainerSummary> = {};
     for (const name of names) {
       const live = open.get(name) ?? [];
-      const hours = hoursQ.all(now - DAY - HOUR, now - DAY - HOUR, name, now - 7 * DAY) as { role: number; ok24: number; fail24: number; ok7: number; fail7: number }[];
-      const hour = hourQ.all(name, now - HOUR) as { role: number; ok: number; fail: number }[];
-      const role = hours.some((r) => r.role === 0) || hour.some((r) => r.role === 0) || live.some((r) => r.role === 0) ? 0 : 1;
+      const sums = stored.get(name);
+      const role = sums?.roles[0].seen || live.some((r) => r.role === 0) ? 0 : 1;
+      const mine = sums?.roles[role];
       let liveOk = 0;
       let liveFail = 0;
+      const bar = Array.from({ length: BAR_MINUTES }, (_, i) => ({ t: first + i * MINUTE, ok: mine?.bar[2 * i] ?? 0, fail: mine?.bar[2 * i + 1] ?? 0 }));
       for (const r of live) {
         if (r.role !== role) continue;
         liveOk += r.ok;
         liveFail += r.fail;
-      }
-      const share = (ok: number, fail: number): number | null => (ok + fail === 0 ? null : ok / (ok + fail));
-      const hr = hours.find((r) => r.role === role);
-      const h1 = hour.find((r) => r.role === role);
-      const bar = Array.from({ length: BAR_MINUTES }, (_, i) => ({ t: first + i * MINUTE, ok: 0, fail: 0 }));
-      for (const r of [...(barQ.all(name, first) as unknown as Raw[]), ...live]) {
         const cell = bar[Math.floor((r.t - first) / MINUTE)];
-        if (r.role !== role || !cell) continue;
+        if (!cell) continue;
         cell.ok += r.ok;
         cell.fail += r.fail;
       }
+      const share = (ok: number, fail: number): number | null => (ok + fail === 0 ? null : ok / (ok + fail));
       out[name] = {
         bar,
         uptime: {
-          h1: share((h1?.ok ?? 0) + liveOk, (h1?.fail ?? 0) + liveFail),
-          h24: share((hr?.ok24 ?? 0) + liveOk, (hr?.fail24 ?? 0) + liveFail),
-          d7: share((hr?.ok7 ?? 0) + liveOk, (hr?.fail7 ?? 0) + liveFail),
+          h1: share((mine?.ok1h ?? 0) + liveOk, (mine?.fail1h ?? 0) + liveFail),
+          h24: share((mine?.ok24 ?? 0) + liveOk, (mine?.fail24 ?? 0) + liveFail),
+          d7: share((mine?.ok7 ?? 0) + liveOk, (mine?.fail7 ?? 0) + liveFail),
         },
-        restarts24h: restarts.get(name) ?? 0,
-        lastRecoveryMs: recovery.get(name) ?? null,
+        restarts24h: sums?.restarts24h ?? 0,
+        lastRecoveryMs: sums?.lastRecoveryMs ?? null,
       };
     }
     return out;

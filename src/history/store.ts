@@ -50,6 +50,8 @@ export class HistoryStore implements HistorySink {
   private readonly clampTransitions: StatementSync;
   private timer: object | undefined;
   private closed = false;
+  private probeWrites = 0;
+  private transitionWrites = 0;
 
   constructor(opts: HistoryOptions) {
     this.opts = opts;
@@ -83,6 +85,7 @@ export class HistoryStore implements HistorySink {
 
   transition(t: Transition): void {
     if (this.closed) return;
+    this.transitionWrites++;
     try {
       this.clampFuture();
       this.insertTransition.run(t.at, t.container, t.project ?? null, t.event, t.reason, t.recoveryMs ?? null, t.exitCode ?? null, t.oom === undefined ? null : t.oom ? 1 : 0);
@@ -93,6 +96,15 @@ export class HistoryStore implements HistorySink {
 
   probe(_containerId: string, name: string, role: Role, ok: boolean, latencyMs: number, at: number): void {
     if (!this.closed) this.minutes.add(name, role === 'liveness' ? 0 : 1, ok, latencyMs, at);
+  }
+
+  /**
+   * Counts what may have changed the file's probe rows (flushes, pruning) and its transitions (a
+   * transition; a flush, which stamps future ones now; pruning): a reader that kept what it read at one
+   * count reads again when it moves.
+   */
+  get versions(): { probes: number; transitions: number } {
+    return { probes: this.probeWrites, transitions: this.transitionWrites };
   }
 
   /** The minute still being summed, for queries that want the live edge. */
@@ -106,6 +118,8 @@ export class HistoryStore implements HistorySink {
    */
   flush(): void {
     if (this.closed) return;
+    this.probeWrites++;
+    this.transitionWrites++;
     const rows = this.minutes.drain();
     try {
       this.write(rows);
@@ -157,6 +171,8 @@ export class HistoryStore implements HistorySink {
 
   /** Age first, then size: the oldest minute rows go, then the oldest transitions and hours, in steps. */
   prune(): void {
+    this.probeWrites++;
+    this.transitionWrites++;
     this.clampFuture();
     const now = this.opts.clock.now();
     const cutoff = now - this.opts.retentionMs;
