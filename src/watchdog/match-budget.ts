@@ -25,6 +25,12 @@ export const TOTAL_SHARE = 0.2;
 export const MIN_CHARGED_MS = 1;
 /** How far ahead of now a container's next free time may run before its probes are put off (a burst). */
 export const BURST_MS = 1_000;
+/**
+ * At most this many probes of containers never matched yet may be out at once: their cost is unknown
+ * until they end, so a tenant that starts many containers together holds the loop for a few matches,
+ * not one per container. (Cheap probes end within milliseconds: a slot is rarely waited for.)
+ */
+export const MAX_UNKNOWN = 4;
 /** A container not charged for this long no longer divides the total share. */
 const IDLE_MS = 60_000;
 
@@ -54,6 +60,8 @@ export class MatchBudget {
   /** When all the matching charged so far, at TOTAL_SHARE, is paid for (monotonic ms). */
   private totalFreeAt = Number.NEGATIVE_INFINITY;
   private heavy = 0;
+  /** Probes out of containers whose cost is not known yet (MAX_UNKNOWN). */
+  private unknown = 0;
   private swept = Number.NEGATIVE_INFINITY;
 
   /** The share each heavy container gets now. */
@@ -68,8 +76,9 @@ export class MatchBudget {
     if (!a) {
       // Never matched: its cost is unknown, so it starts only while the total has room (a tenant that
       // makes new containers gets no fresh allowance with each), and then one probe at a time.
-      if (spent) return { delay: true, warn: false, share: this.share() };
+      if (spent || this.unknown >= MAX_UNKNOWN) return { delay: true, warn: false, share: this.share() };
       this.accounts.set(id, { freeAt: now, heavy: false, known: false, warned: false });
+      this.unknown++;
       return ALLOWED;
     }
     if (!a.known) return { delay: true, warn: false, share: this.share() };
@@ -88,7 +97,10 @@ export class MatchBudget {
       a = { freeAt: now, heavy: false, known: true, warned: false };
       this.accounts.set(id, a);
     }
-    a.known = true;
+    if (!a.known) {
+      a.known = true;
+      this.unknown--;
+    }
     if (matchMs === undefined || matchMs < MIN_CHARGED_MS) return;
     if (!a.heavy) {
       a.heavy = true;
@@ -101,7 +113,9 @@ export class MatchBudget {
 
   /** The container is gone (or no longer watched): it no longer divides the total. */
   forget(id: string): void {
-    if (this.accounts.get(id)?.heavy === true) this.heavy--;
+    const a = this.accounts.get(id);
+    if (a?.heavy === true) this.heavy--;
+    if (a?.known === false) this.unknown--;
     this.accounts.delete(id);
   }
 

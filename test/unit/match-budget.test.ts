@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MatchBudget, SHARE, TOTAL_SHARE } from '../../src/watchdog/match-budget.ts';
+import { MatchBudget, MAX_UNKNOWN, SHARE, TOTAL_SHARE } from '../../src/watchdog/match-budget.ts';
 
 /**
  * Containers probed every 100 ms for `seconds`, each match taking its `cost` ms (healer's loop is taken
@@ -54,6 +54,17 @@ describe('match budget: healer time for body matching', () => {
     expect(b.verdict('fresh', 10_050)).toMatchObject({ delay: true, warn: false });
     b.ended('fresh', 10_100, undefined); // ended before any match (a wrong status): nothing charged
     expect(b.verdict('fresh', 10_200).delay).toBe(false);
+  });
+
+  it('containers never matched have at most MAX_UNKNOWN probes out at once (a tenant starting many together)', () => {
+    const b = new MatchBudget();
+    const allowed = Array.from({ length: 10 }, (_, i) => b.verdict(`new${i}`, 0).delay).filter((d) => !d).length;
+    expect(allowed).toBe(MAX_UNKNOWN);
+    b.ended('new0', 5, 0.2);
+    expect(b.verdict('new9', 10).delay).toBe(false); // a slot came free
+    b.forget('new1'); // removed while its probe was out: its slot comes free too
+    expect(b.verdict('new8', 10).delay).toBe(false);
+    expect(b.verdict('new7', 10).delay).toBe(true);
   });
 
   it('warns once per container, and a forgotten container no longer divides the total', () => {
