@@ -25,8 +25,8 @@ import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
 // (each container's probes are spaced out, never counted as failures), and the other container's
 // probes keep running on schedule. Asserted through the whole watchdog over the in-memory engine, with
 // the real HTTP prober and re2js against a real server on 127.0.0.1: over 4 s, the event loop is busy
-// at most 60% of the time (on main: ~100%), and the victim's 100 ms probe ran at least half of its ~40
-// planned times (on main: a handful).
+// at most 60% of the time (on main: 100%), and the victim's 100 ms probe ran at least a third of its ~40
+// planned times (on main: 5; with the budget 34-39).
 
 const SLOW = String.raw`\pL{125}[0-9]`;
 const BODY = `${'a'.repeat(64 * 1024 - 1)}1`; // matches only at its very end: every match scans it all
@@ -115,7 +115,7 @@ describe('s24: one tenant body pattern cannot keep healer event loop busy', () =
     expect(new Set(warned).size).toBe(warned.length);
     expect(warned.every((w) => /^tenant-[1-4] /.test(w) && w.endsWith(` ${SLOW}`))).toBe(true);
     expect(busy, `event loop busy ${Math.round(busy * 100)}% of ${Math.round(wall)} ms`).toBeLessThan(0.6);
-    expect(after - before, `victim probes in ${Math.round(wall)} ms (planned ~${Math.round(planned)})`).toBeGreaterThanOrEqual(planned / 2);
+    expect(after - before, `victim probes in ${Math.round(wall)} ms (planned ~${Math.round(planned)})`).toBeGreaterThanOrEqual(planned / 3);
   }, 30_000);
 });
 
