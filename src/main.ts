@@ -15,7 +15,7 @@ import { Metrics, type MetricSources } from './metrics.ts';
 import { createProbeDispatcher, createProbers } from './probes/index.ts';
 import { startServer, type HttpServer } from './server.ts';
 import { VERSION } from './version.ts';
-import { systemClock, type Clock } from './watchdog/clock.ts';
+import { monotonic, systemClock, type Clock } from './watchdog/clock.ts';
 import { StateFile } from './watchdog/state-file.ts';
 import { Watchdog } from './watchdog/watchdog.ts';
 
@@ -84,7 +84,7 @@ export async function startHealer(opts: {
         loaded,
         log,
         clock,
-        probers: createProbers({ engine, dispatcher }),
+        probers: createProbers({ engine, dispatcher, monotonic: () => monotonic(clock) }),
         self,
         selfNetwork: await ownNetwork(engine, self.ids, log),
         state,

@@ -65,6 +65,14 @@ const CONTAINER_FAMILIES: readonly ContainerFamily[] = [
     },
   },
   {
+    name: 'healer_probes_delayed_total',
+    type: 'counter',
+    help: "Probes with a body pattern put off because the container's body matching used more than its share of healer's time.",
+    series: (w, line) => {
+      for (const probe of ROLES) if (w.policy[probe]?.body) line(`probe="${probe}"`, w.counts.probes[probe].delayed);
+    },
+  },
+  {
     name: 'healer_restarts_total',
     type: 'counter',
     help: 'Restarts (and starts after a crash) healer carried out, by container and reason (liveness, exit, namespace, orphan).',

@@ -8,8 +8,9 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /**
  * HTTP(S) probe. Redirects are not followed (a 3xx is judged by `status`), and certificates are not
  * verified, as the kubelet does: the probe asks "does it answer", not "is this a trusted site".
+ * `monotonic` times the body match (the watchdog's clock: watchdog/match-budget.ts charges it).
  */
-export function httpProber(dispatcher: Dispatcher): Prober {
+export function httpProber(dispatcher: Dispatcher, monotonic: () => number = () => performance.now()): Prober {
   return {
     async run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
       const spec = policy.spec;
@@ -22,8 +23,13 @@ export function httpProber(dispatcher: Dispatcher): Prober {
         const okStatus = (status: number): boolean => policy.status.some(([lo, hi]) => status >= lo && status <= hi);
         const { status, body } = await exchange(dispatcher, { origin, path: spec.path, method: policy.method, headers: headersOf(policy) }, signal, (code) => okStatus(code) && policy.body !== undefined);
         if (!okStatus(status)) return { ok: false, latencyMs: elapsed(), status, error: `status ${status} not in ${formatRanges(policy.status)}` };
-        if (policy.body && !policy.body.test(body)) {
-          return { ok: false, latencyMs: elapsed(), status, error: `body does not match /${policy.body.source}/` };
+        if (policy.body) {
+          // Timed: the match runs on the event loop, and the watchdog charges it to this container's share.
+          const from = monotonic();
+          const matched = policy.body.test(body);
+          const matchMs = monotonic() - from;
+          if (!matched) return { ok: false, latencyMs: elapsed(), status, error: `body does not match /${policy.body.source}/`, matchMs };
+          return { ok: true, latencyMs: elapsed(), status, matchMs };
         }
         return { ok: true, latencyMs: elapsed(), status };
       } catch (err) {

@@ -10,9 +10,9 @@ import type { Prober } from './types.ts';
 /** Polled probe kinds; `docker` is not here because Docker's health status arrives as events. */
 export type PolledKind = Exclude<ProbeKind, 'docker'>;
 
-/** The one place probe kinds are registered. */
-export function createProbers(deps: { engine: Engine; dispatcher: Dispatcher }): Readonly<Record<PolledKind, Prober>> {
-  return { http: httpProber(deps.dispatcher), tcp: tcpProber, exec: execProber(deps.engine) };
+/** The one place probe kinds are registered; `monotonic` is the watchdog clock's, which times body matches. */
+export function createProbers(deps: { engine: Engine; dispatcher: Dispatcher; monotonic?: () => number }): Readonly<Record<PolledKind, Prober>> {
+  return { http: httpProber(deps.dispatcher, deps.monotonic), tcp: tcpProber, exec: execProber(deps.engine) };
 }
 
 /**

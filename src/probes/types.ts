@@ -11,6 +11,11 @@ export interface ProbeResult {
    * the container, so it is reported but never counts towards a restart.
    */
   readonly inconclusive?: boolean | undefined;
+  /**
+   * How long matching the body took (ms), all of it on healer's event loop: the watchdog charges it to
+   * the container's share of healer's time (watchdog/match-budget.ts). Absent without a `body` check.
+   */
+  readonly matchMs?: number | undefined;
 }
 
 export interface ProbeTarget {

@@ -4,6 +4,8 @@ import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import { EventReader } from './event-reader.ts';
 import { newWatchCounts, type LastProbe, type WatchCounts, type WatchDeps } from './watch-types.ts';
+import { monotonic } from './clock.ts';
+import { putOff } from './match-budget.ts';
 import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
 import { countedResult, logProbe, probeOnce } from './probe-once.ts';
 import { ProbeSlots, type ProbeSlot } from './probe-slots.ts';
@@ -145,6 +147,7 @@ export class ContainerWatch {
   async close(): Promise<void> {
     this.closed = true;
     this.wake.clear();
+    this.deps.matchBudget?.forget(this.id);
     const runs = this.probes.stop();
     await Promise.allSettled([...runs, ...this.pendingActions]);
   }
@@ -211,17 +214,30 @@ export class ContainerWatch {
     const p = this.policy.liveness;
     if (!p || p.spec.kind === 'docker' || this.closed) return false;
     const { result } = await probeOnce(p, this.deps.probers[p.spec.kind], (signal) => this.deps.route(this, p, signal), {});
+    if (p.body) this.charge(result.matchMs);
     return result.ok && result.inconclusive !== true;
+  }
+
+  /** A body probe ended: its match's time is charged to this container's share of healer's time (match-budget.ts). */
+  private charge(matchMs: number | undefined): void {
+    if (!this.closed) this.deps.matchBudget?.ended(this.id, monotonic(this.deps.clock), matchMs);
   }
 
   /** One scheduled probe run (probe-slots.ts): its result is counted, logged and fed to the state machine. */
   private async probe(role: Role, p: ProbePolicy, slot: ProbeSlot): Promise<void> {
     const kind = p.spec.kind as PolledKind;
+    const budget = p.body ? this.deps.matchBudget : undefined;
+    if (budget && putOff(budget, this.id, monotonic(this.deps.clock), this.log, role, p.body?.source ?? '')) {
+      this.counts.probes[role].delayed++;
+      return;
+    }
     const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), slot);
+    if (budget) this.charge(outcome.result.matchMs);
     if (this.closed) return;
     const result = countedResult(outcome.result, this.deps.engineUp?.());
     const at = this.deps.clock.now();
-    this.last[role] = { ...result, at };
+    // (The match time is healer's own cost, not the container's: not in the status.)
+    this.last[role] = result.matchMs === undefined ? { ...result, at } : { ...result, matchMs: undefined, at };
     this.counts.probes[role][result.inconclusive ? 'error' : result.ok ? 'success' : 'failure']++;
     this.deps.observer.probe(kind, result.latencyMs / 1000);
     if (!result.inconclusive) this.deps.history?.probe(this.id, this.name, role, result.ok, result.latencyMs, at);

@@ -26,7 +26,12 @@ export async function probeOnce(
   slot: { ctl?: AbortController | undefined },
 ): Promise<ProbeOutcome> {
   const ctl = new AbortController();
-  const expire = (): void => ctl.abort(new DOMException(`timed out after ${p.timeoutMs}ms`, 'TimeoutError'));
+  // The timeout takes effect after the I/O already waiting is read (setImmediate runs after the poll
+  // phase): a timer that fires late because healer's loop was busy (another container's body match,
+  // up to ~0.4 s) must not fail a probe whose answer arrived meanwhile. healer's delay is no failure.
+  let expiry: NodeJS.Immediate | undefined;
+  const abort = (): void => ctl.abort(new DOMException(`timed out after ${p.timeoutMs}ms`, 'TimeoutError'));
+  const expire = (): void => void (expiry = setImmediate(abort));
   let timer = setTimeout(expire, p.timeoutMs);
   slot.ctl = ctl;
   try {
@@ -36,6 +41,7 @@ export async function probeOnce(
       // A name resolved first (bounded by the same timeout): the target itself still gets the whole of it,
       // so a slow resolver is never charged to the container.
       clearTimeout(timer);
+      clearImmediate(expiry);
       timer = setTimeout(expire, p.timeoutMs);
     }
     if (!r.ok) {
@@ -44,11 +50,13 @@ export async function probeOnce(
     }
     const rearm = (): void => {
       clearTimeout(timer);
+      clearImmediate(expiry);
       if (!ctl.signal.aborted) timer = setTimeout(expire, p.timeoutMs);
     };
     return { result: await prober.run(p, r.target, ctl.signal, rearm), problem: undefined };
   } finally {
     clearTimeout(timer);
+    clearImmediate(expiry);
     slot.ctl = undefined;
   }
 }

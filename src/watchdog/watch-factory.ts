@@ -10,6 +10,7 @@ import type { Clock } from './clock.ts';
 import { ContainerWatch, type Observer, type WatchEffects } from './container-watch.ts';
 import { probeAddress } from './discover.ts';
 import type { HistorySink } from './history.ts';
+import type { MatchBudget } from './match-budget.ts';
 import { routeProbe } from './probe-route.ts';
 import type { TaskSlots } from './slot-watch.ts';
 import { onExitNote } from './watch-rules.ts';
@@ -31,6 +32,7 @@ export interface WatchFactoryDeps {
   /** Another watched container's info, for a probe of a container sharing its network namespace. */
   readonly info: (id: string) => ContainerInfo | undefined;
   readonly engineUp: () => boolean;
+  readonly matchBudget: MatchBudget;
 }
 
 /**
@@ -57,6 +59,7 @@ export function createWatch(info: ContainerInfo, policy: Policy, persisted: Pers
       dryRun: deps.dryRun,
       engineUp: deps.engineUp,
       history: deps.history,
+      matchBudget: deps.matchBudget,
     },
     persisted,
   );

@@ -6,6 +6,7 @@ import type { Prober, ProbeResult } from '../probes/types.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import type { HistorySink } from './history.ts';
+import type { MatchBudget } from './match-budget.ts';
 import type { Route } from './probe-once.ts';
 import type { Action, ActionKind, Cause, Context, MachineState, Role } from './machine-types.ts';
 
@@ -38,7 +39,8 @@ export const NO_OBSERVER: Observer = { probe() {}, drift() {}, recovered() {}, w
 
 /** Running totals for the metrics; they go away with the watch when the container goes. */
 export interface WatchCounts {
-  readonly probes: Record<Role, { success: number; failure: number; error: number }>;
+  /** `delayed`: probes put off because the container's body matching was over its share (match-budget.ts). */
+  readonly probes: Record<Role, { success: number; failure: number; error: number; delayed: number }>;
   readonly restarts: Record<Cause, number>;
   readonly restartFailures: Record<Cause, number>;
 }
@@ -46,7 +48,7 @@ export interface WatchCounts {
 /** A watch's totals, all zero. */
 export function newWatchCounts(): WatchCounts {
   return {
-    probes: { liveness: { success: 0, failure: 0, error: 0 }, readiness: { success: 0, failure: 0, error: 0 } },
+    probes: { liveness: { success: 0, failure: 0, error: 0, delayed: 0 }, readiness: { success: 0, failure: 0, error: 0, delayed: 0 } },
     restarts: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
     restartFailures: { liveness: 0, exit: 0, namespace: 0, orphan: 0 },
   };
@@ -68,6 +70,8 @@ export interface WatchDeps {
   readonly engineUp?: () => boolean;
   /** Probe results for the status page's per-minute summary. */
   readonly history?: HistorySink;
+  /** healer's time for body matching, shared by every watch: a container over its share is probed less often. */
+  readonly matchBudget?: MatchBudget;
 }
 
 /** A probe's last result and when it came, for the status. */

@@ -12,6 +12,7 @@ import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts
 import { Breaker } from './breaker.ts';
 import { engineBack, engineLost } from './engine-outage.ts';
 import type { Unreadable } from './inspect-retry.ts';
+import { MatchBudget } from './match-budget.ts';
 import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, type HistorySink } from './history.ts';
 import { watchEffects } from './effects.ts';
@@ -66,6 +67,8 @@ export class Watchdog {
   private readonly orphans: OrphanScan;
   /** How the watches act, notify and decide (effects.ts). */
   private readonly effects: WatchEffects;
+  /** healer's time for body matching, shared by all watches (match-budget.ts). */
+  private readonly matchBudget = new MatchBudget();
 
   constructor(deps: WatchdogDeps) {
     this.deps = deps;
@@ -217,6 +220,7 @@ export class Watchdog {
           slots: this.slots,
           info: (id) => this.watches.get(id)?.info,
           engineUp: () => this.engineReachable,
+          matchBudget: this.matchBudget,
         }),
       replay: (ev: ContainerEvent) => this.onEvent(ev, true),
       release: (w: ContainerWatch, removed: boolean) => {

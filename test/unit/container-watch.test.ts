@@ -118,7 +118,7 @@ describe('ContainerWatch, as the metrics and /healthz see it', () => {
     await tick();
     expect(acted).toEqual(['restart:liveness']);
     expect(summaryState(w, m.clock.now())).toBe('restarting');
-    expect(w.counts.probes.liveness).toEqual({ success: 1, failure: 2, error: 0 });
+    expect(w.counts.probes.liveness).toEqual({ success: 1, failure: 2, error: 0, delayed: 0 });
     w.feed({ type: 'restart_done', ok: true, at: m.clock.now() });
     expect(summaryState(w, m.clock.now())).toBe('unhealthy'); // until a probe passes again
     ok = true;
@@ -147,7 +147,7 @@ describe('ContainerWatch, as the metrics and /healthz see it', () => {
       await flush();
     }
     expect(acted).toEqual([]);
-    expect(w.counts.probes.liveness).toEqual({ success: 0, failure: 0, error: 5 });
+    expect(w.counts.probes.liveness).toEqual({ success: 0, failure: 0, error: 5, delayed: 0 });
     expect(summaryState(w, m.clock.now())).toBe('starting');
     expect(w.last.liveness?.error).toBe('could not run the probe: refused');
     await w.close();
