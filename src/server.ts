@@ -44,25 +44,35 @@ export async function startServer(opts: {
   // Monotonic: on the wall clock a step back would lock an address out for the step.
   const throttle = new WrongTokenThrottle(() => monotonic(opts.clock ?? systemClock));
   const client = (req: IncomingMessage): string => req.socket.remoteAddress ?? '';
+  const session = (req: IncomingMessage): boolean => token !== undefined && hasSession(req, token);
   const authorised = (req: IncomingMessage): boolean => {
-    if (expected === undefined || (token !== undefined && hasSession(req, token))) return true;
+    if (expected === undefined) return true;
+    if (session(req)) {
+      throttle.right(client(req));
+      return true;
+    }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const ok = m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
-    if (!ok && req.headers.authorization !== undefined) throttle.wrong(client(req));
+    if (ok) throttle.right(client(req));
+    else if (req.headers.authorization !== undefined) throttle.wrong(client(req));
     return ok;
   };
 
+  // A valid session cookie passes the limit: it is an HMAC of the token (256 bits, not guessable), so
+  // serving it tells a guesser nothing, and an operator logged in behind the same reverse proxy (one
+  // address for all) as someone typing wrong tokens keeps the page.
   const refuseIfLimited = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const wait = expected === undefined ? 0 : throttle.retryAfterMs(client(req));
+    const wait = expected === undefined || session(req) ? 0 : throttle.retryAfterMs(client(req));
     if (wait <= 0) return false;
     res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-    send(res, 429, 'text/plain', 'too many wrong tokens from this address; try again later\n');
+    send(res, 429, 'text/plain', 'too many wrong tokens (from this address, or from everyone); try again later\n');
     return true;
   };
 
   const web: WebContext = {
     authorised,
     wrongToken: (req) => throttle.wrong(client(req)),
+    rightToken: (req) => throttle.right(client(req)),
     refuseIfLimited,
     token,
     status: () => sources.watchdog?.status(),

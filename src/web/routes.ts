@@ -24,6 +24,8 @@ export interface WebContext {
   authorised(req: IncomingMessage): boolean;
   /** A login with the wrong token: counted towards the address's limit (server.ts). */
   wrongToken(req: IncomingMessage): void;
+  /** A login with the right token: its address is not shut out by other addresses' guesses. */
+  rightToken(req: IncomingMessage): void;
   /** Answers 429 when the address is over its wrong-token limit now (true: answered). */
   refuseIfLimited(req: IncomingMessage, res: ServerResponse): boolean;
   readonly token: string | undefined;
@@ -65,6 +67,7 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
       ctx.wrongToken(req);
       return redirect(res, '/?login=failed');
     }
+    ctx.rightToken(req);
     res.setHeader('Set-Cookie', sessionCookie(ctx.token));
     return redirect(res, '/');
   }
