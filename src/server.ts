@@ -166,8 +166,9 @@ export function publicStatus(s: StatusData): Record<string, unknown> {
     paused: s.paused,
     containers: s.containers.map((c) => ({ name: c.name, project: c.project, service: c.service, state: c.state })),
     problems: s.problems.map((p) => ({ name: p.name })),
-    // Containers the engine failed to inspect (healer looks again): their short ids, not the engine's error.
-    unreadable: s.unreadable.map((u) => ({ id: u.id.slice(0, 12) })),
+    // Containers the engine failed to inspect (healer looks again): their short ids and since when (the
+    // page shows them as not watched), not the engine's error.
+    unreadable: s.unreadable.map((u) => ({ id: u.id.slice(0, 12), since: u.since })),
     detail: 'names and states only: set server.token_file for the full status',
   };
 }
