@@ -7,6 +7,7 @@ import type { Metrics } from './metrics.ts';
 import { VERSION } from './version.ts';
 import { monotonic, systemClock, type Clock } from './watchdog/clock.ts';
 import type { Watchdog } from './watchdog/watchdog.ts';
+import { CONNECTIONS_CHECK_MS, limitConnections, MAX_CONNECTIONS } from './web/connections.ts';
 import { handleWeb, type WebContext } from './web/routes.ts';
 import { hasSession } from './web/session.ts';
 import { WrongTokenThrottle } from './web/throttle.ts';
@@ -107,16 +108,21 @@ export async function startServer(opts: {
     return send(res, 200, 'application/json', `${JSON.stringify(body, null, 2)}\n`);
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       log.error({ err: (err as Error).message, url: req.url }, 'http request failed');
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
       else res.destroy();
     });
   });
+  // Bounds for slow or idle clients (README "Metrics and HTTP"): headers within 5 s and the whole request
+  // within 10 s of its start (checked every second), idle keep-alive closed after 5 s, no connection
+  // silent for 30 s (a client that does not read its answer), and at most MAX_CONNECTIONS open at once.
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
+  server.timeout = 30_000;
+  limitConnections(server, MAX_CONNECTIONS, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.listen.port, opts.listen.host, () => {
