@@ -51,7 +51,7 @@ describe('a flood of idle connections to healer\'s listener', () => {
       const [fds0, rss0] = [fds(pid), rssKb(pid)];
 
       const f = await flood(port, 1500);
-      cleanups.push(async () => f.end());
+      cleanups.push(() => Promise.resolve(f.end()));
       await sleep(500);
       // Everything past the cap was closed by healer, not kept.
       expect(fds(pid)).toBeLessThanOrEqual(fds0 + MAX_CONNECTIONS + 5);
