@@ -21,6 +21,8 @@ afterEach(async () => {
 /** A listener whose answers to /hold wait until `release` is called, capped at 3 connections. */
 async function start(): Promise<{ port: number; release: () => void; warnings: string[] }> {
   const held: (() => void)[] = [];
+  seen.connections = 0;
+  seen.requests = 0;
   const warnings: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _e, cb) {
@@ -29,14 +31,19 @@ async function start(): Promise<{ port: number; release: () => void; warnings: s
     },
   });
   server = createServer((req, res) => {
+    seen.requests++;
     if (req.url === '/hold') held.push(() => res.end('held\n'));
     else res.end('ok\n');
   });
+  server.on('connection', () => seen.connections++);
   limitConnections(server, 3, pino({ level: 'warn' }, sink));
   await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return { port, warnings, release: () => held.splice(0).forEach((f) => f()) };
 }
+
+/** What the server has taken in so far: each connection is opened once the one before is in. */
+const seen = { connections: 0, requests: 0 };
 
 /** A connection that sends `request` (nothing when undefined); `closed` once the server closed it. */
 async function open(port: number, request?: string): Promise<{ closed: () => boolean; text: () => string }> {
@@ -45,10 +52,13 @@ async function open(port: number, request?: string): Promise<{ closed: () => boo
   let closed = false;
   let text = '';
   s.on('data', (d: Buffer) => (text += d.toString())).on('close', () => (closed = true)).on('error', () => undefined);
+  const [connections, requests] = [seen.connections, seen.requests];
   await new Promise<void>((r) => s.once('connect', r));
-  if (request !== undefined) s.write(`GET ${request} HTTP/1.1\r\nHost: x\r\n\r\n`);
-  // The server has taken it (and its request) in before the next one comes.
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor('the server took the connection', () => seen.connections > connections);
+  if (request === '/hold') {
+    s.write(`GET ${request} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await waitFor('the server took the request', () => seen.requests > requests);
+  } else if (request !== undefined) s.write(`GET ${request} HTTP/1.1\r\nHost: x\r\n\r\n`);
   return { closed: () => closed, text: () => text };
 }
 
