@@ -111,6 +111,9 @@ export class Metrics implements Observer {
     };
     watchdogGauge('healer_docker_up', '1 while the Docker engine is reachable and its event stream is connected.', (wd) => (wd.engineReachable ? 1 : 0));
     watchdogGauge('healer_breaker_open', '1 while restarts are paused because too many containers fail at once.', (wd) => (wd.paused ? 1 : 0));
+    // A container whose inspect keeps failing is not watched (healer cannot tell whether it opts in): a
+    // dashboard must show it, not only /api/status.
+    watchdogGauge('healer_containers_unreadable', 'Containers the engine fails to inspect, so not watched (yet): listed with the error in /api/status and on the status page.', (wd) => wd.unreadableCount());
     new Counter({
       name: 'healer_docker_event_reconnects_total',
       help: 'Times the Docker event stream was re-established after it broke.',

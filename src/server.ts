@@ -7,6 +7,7 @@ import type { Metrics } from './metrics.ts';
 import { VERSION } from './version.ts';
 import { monotonic, systemClock, type Clock } from './watchdog/clock.ts';
 import type { Watchdog } from './watchdog/watchdog.ts';
+import { CONNECTIONS_CHECK_MS, limitConnections, MAX_CONNECTIONS } from './web/connections.ts';
 import { handleWeb, type WebContext } from './web/routes.ts';
 import { hasSession } from './web/session.ts';
 import { WrongTokenThrottle } from './web/throttle.ts';
@@ -44,25 +45,35 @@ export async function startServer(opts: {
   // Monotonic: on the wall clock a step back would lock an address out for the step.
   const throttle = new WrongTokenThrottle(() => monotonic(opts.clock ?? systemClock));
   const client = (req: IncomingMessage): string => req.socket.remoteAddress ?? '';
+  const session = (req: IncomingMessage): boolean => token !== undefined && hasSession(req, token);
   const authorised = (req: IncomingMessage): boolean => {
-    if (expected === undefined || (token !== undefined && hasSession(req, token))) return true;
+    if (expected === undefined) return true;
+    if (session(req)) {
+      throttle.right(client(req));
+      return true;
+    }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const ok = m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
-    if (!ok && req.headers.authorization !== undefined) throttle.wrong(client(req));
+    if (ok) throttle.right(client(req));
+    else if (req.headers.authorization !== undefined) throttle.wrong(client(req));
     return ok;
   };
 
+  // A valid session cookie passes the limit: it is an HMAC of the token (256 bits, not guessable), so
+  // serving it tells a guesser nothing, and an operator logged in behind the same reverse proxy (one
+  // address for all) as someone typing wrong tokens keeps the page.
   const refuseIfLimited = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const wait = expected === undefined ? 0 : throttle.retryAfterMs(client(req));
+    const wait = expected === undefined || session(req) ? 0 : throttle.retryAfterMs(client(req));
     if (wait <= 0) return false;
     res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-    send(res, 429, 'text/plain', 'too many wrong tokens from this address; try again later\n');
+    send(res, 429, 'text/plain', 'too many wrong tokens (from this address, or from everyone); try again later\n');
     return true;
   };
 
   const web: WebContext = {
     authorised,
     wrongToken: (req) => throttle.wrong(client(req)),
+    rightToken: (req) => throttle.right(client(req)),
     refuseIfLimited,
     token,
     status: () => sources.watchdog?.status(),
@@ -97,16 +108,21 @@ export async function startServer(opts: {
     return send(res, 200, 'application/json', `${JSON.stringify(body, null, 2)}\n`);
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       log.error({ err: (err as Error).message, url: req.url }, 'http request failed');
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
       else res.destroy();
     });
   });
+  // Bounds for slow or idle clients (README "Metrics and HTTP"): headers within 5 s and the whole request
+  // within 10 s of its start (checked every second), idle keep-alive closed after 5 s, no connection
+  // silent for 30 s (a client that does not read its answer), and at most MAX_CONNECTIONS open at once.
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
+  server.timeout = 30_000;
+  limitConnections(server, MAX_CONNECTIONS, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.listen.port, opts.listen.host, () => {
@@ -156,8 +172,9 @@ export function publicStatus(s: StatusData): Record<string, unknown> {
     paused: s.paused,
     containers: s.containers.map((c) => ({ name: c.name, project: c.project, service: c.service, state: c.state })),
     problems: s.problems.map((p) => ({ name: p.name })),
-    // Containers the engine failed to inspect (healer looks again): their short ids, not the engine's error.
-    unreadable: s.unreadable.map((u) => ({ id: u.id.slice(0, 12) })),
+    // Containers the engine failed to inspect (healer looks again): their short ids and since when (the
+    // page shows them as not watched), not the engine's error.
+    unreadable: s.unreadable.map((u) => ({ id: u.id.slice(0, 12), since: u.since })),
     detail: 'names and states only: set server.token_file for the full status',
   };
 }

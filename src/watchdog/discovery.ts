@@ -88,6 +88,10 @@ export class Discovery {
     return this.retries.list();
   }
 
+  unreadableCount(): number {
+    return this.retries.size;
+  }
+
   /** healer stops: no container is looked at again. */
   stop(): void {
     this.retries.stop();

@@ -71,6 +71,10 @@ export class InspectRetries {
     this.entries.clear();
   }
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   ids(): string[] {
     return [...this.entries.keys()];
   }

@@ -167,6 +167,11 @@ export class Watchdog {
     };
   }
 
+  /** How many containers the engine fails to inspect now: the metric reads this, not the whole status. */
+  unreadableCount(): number {
+    return this.discovery.unreadableCount();
+  }
+
   /** What /healthz answers: the engine is reachable and every probe schedule fires on time. */
   health(): { ok: true } | { ok: false; reason: string } {
     if (this.stopping) return { ok: false, reason: 'healer is stopping' };

@@ -22,9 +22,11 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
 export interface WebContext {
   /** Bearer header or session cookie; always true without a token. */
   authorised(req: IncomingMessage): boolean;
-  /** A login with the wrong token: counted towards the address's limit (server.ts). */
+  /** A login with the wrong token: counted towards its client's limit and everyone's (throttle.ts). */
   wrongToken(req: IncomingMessage): void;
-  /** Answers 429 when the address is over its wrong-token limit now (true: answered). */
+  /** A login with the right token: its address is not shut out by other addresses' guesses. */
+  rightToken(req: IncomingMessage): void;
+  /** Answers 429 when the client (or everyone together) is over the wrong-token limit now (true: answered). */
   refuseIfLimited(req: IncomingMessage, res: ServerResponse): boolean;
   readonly token: string | undefined;
   status(): { containers: readonly ContainerStatus[] } | undefined;
@@ -65,6 +67,7 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
       ctx.wrongToken(req);
       return redirect(res, '/?login=failed');
     }
+    ctx.rightToken(req);
     res.setHeader('Set-Cookie', sessionCookie(ctx.token));
     return redirect(res, '/');
   }

@@ -138,7 +138,7 @@ describe('metrics and HTTP endpoints', () => {
     expect(watched.data?.result).toHaveLength(1);
     const rules = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
     const loaded = rules.data.groups.flatMap((g) => g.rules);
-    expect(loaded.length).toBe(7);
+    expect(loaded.length).toBe(8);
     await waitFor('every rule evaluated', async () => {
       const r = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as typeof rules;
       return r.data.groups.flatMap((g) => g.rules).every((x) => x.health === 'ok');
@@ -147,7 +147,7 @@ describe('metrics and HTTP endpoints', () => {
 
   it('the shipped rules pass promtool check rules and their unit tests (every alert firing and not firing)', async () => {
     const check = await promtool(['check', 'rules', RULES]);
-    expect(check.out).toContain('SUCCESS: 7 rules found');
+    expect(check.out).toContain('SUCCESS: 8 rules found');
     expect(check.code).toBe(0);
     const tests = await promtool(['test', 'rules', RULE_TESTS]);
     expect(tests.out).toContain('SUCCESS');

@@ -1,5 +1,5 @@
-import { connect, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { refusingProxy } from '../helpers/refusing-proxy.ts';
 import { freePort } from '../helpers/servers.ts';
 import { appCommand, engineSuite, execIn, fastLabels, newRunId, recordEvents, runContainer, startTestHealer, waitFor } from '../helpers/engine.ts';
 
@@ -15,48 +15,6 @@ import { appCommand, engineSuite, execIn, fastLabels, newRunId, recordEvents, ru
 // What should happen: a container whose inspect failed is looked at again (with backoff), so it is
 // watched once the engine answers, and its broken liveness is healed as any other's.
 const suite = engineSuite();
-
-/** A proxy to the engine's socket answering the first `refusals` inspects of one container with a 500. */
-async function refusingProxy(): Promise<{ host: string; refuse(id: string, n: number): void; close(): Promise<void> }> {
-  const all = new Set<Socket>();
-  const state = { id: '', left: 0 };
-  const server = createServer((client) => {
-    const upstream = connect('/var/run/docker.sock');
-    all.add(client).add(upstream);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.on('data', (chunk: Buffer) => {
-      const head = chunk.toString('latin1', 0, Math.min(chunk.length, 512));
-      if (state.left > 0 && state.id !== '' && new RegExp(`^GET (/v[\\d.]+)?/containers/${state.id}/json`, 'm').test(head)) {
-        state.left--;
-        const body = '{"message":"an error the test proxy made"}';
-        client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-        upstream.destroy();
-        return;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    host: `tcp://127.0.0.1:${port}`,
-    refuse(id, n) {
-      state.id = id;
-      state.left = n;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of all) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('review14: one inspect answered with a 500 when healer first looks at a container', () => {
   it('does not leave the container unwatched: its broken liveness is still healed', async () => {

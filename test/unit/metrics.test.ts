@@ -35,7 +35,7 @@ describe('metrics exposition', () => {
     ['a', watch(0, 'shop', 'api')],
     ['b', watch(1, odd, 'db')],
   ]);
-  const metrics = new Metrics({ watchdog: { watches, problems: new Map() } as unknown as Watchdog, alerter: undefined });
+  const metrics = new Metrics({ watchdog: { watches, problems: new Map(), unreadableCount: () => 2 } as unknown as Watchdog, alerter: undefined });
 
   it('passes promtool, with every per-container family once and label values escaped', async () => {
     const w = watches.get('a');
@@ -57,6 +57,7 @@ describe('metrics exposition', () => {
     expect(sample(samples, 'healer_container_crashloop', { container: 'synthetic-1', project: odd })).toBe(0);
     // healer-wide families from prom-client are still there
     expect(sample(samples, 'healer_build_info')).toBe(1);
+    expect(sample(samples, 'healer_containers_unreadable')).toBe(2);
   });
 
   it('follows a rename and leaves no series for a container that went away', async () => {

@@ -60,7 +60,7 @@ describe('the listener without a token', () => {
       paused: false,
       containers: [{ name: 'api', project: 'shop', service: 'api', state: 'healthy' }],
       problems: [{ name: 'bad' }],
-      unreadable: [{ id: '0123456789ab' }],
+      unreadable: [{ id: '0123456789ab', since: '2026-01-01T00:00:00.000Z' }],
       detail: 'names and states only: set server.token_file for the full status',
     });
   });

@@ -36,6 +36,16 @@ async function get(url) {
   return { data: await r.json() };
 }
 
+// Engine-supplied text shown as written, but with control characters, the line separators and the bidi
+// overrides as escapes (\x1b, \u202e): a bidi override would reorder what the operator reads (src/printable.ts).
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+const printable = (text) =>
+  String(text).replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+
 function stateCell(s) {
   const f = family(s);
   return h('span', { class: `state ${f}`, 'data-state': s || 'unknown' }, `${ICONS[f]} ${s || 'unknown'}`);
@@ -56,7 +66,10 @@ function bannerText() {
   if (status.paused) return ['bad', 'healer itself is degraded: restarts paused, too many containers failing at once (breaker open)'];
   const n = status.containers.length;
   const bad = status.containers.filter((c) => failing(c.state)).length;
-  return bad > 0 ? ['warn', `Degraded: ${bad} of ${n} watched containers need attention`] : ['ok', `All ${n} watched containers healthy`];
+  const unreadable = (status.unreadable || []).length;
+  const also = unreadable > 0 ? `; ${unreadable} container${unreadable === 1 ? '' : 's'} not watched: the engine fails to inspect ${unreadable === 1 ? 'it' : 'them'}` : '';
+  if (bad > 0) return ['warn', `Degraded: ${bad} of ${n} watched containers need attention${also}`];
+  return unreadable > 0 ? ['warn', `Degraded: all ${n} watched containers healthy${also}`] : ['ok', `All ${n} watched containers healthy`];
 }
 
 function banner() {
@@ -96,6 +109,23 @@ function table(containers) {
     const head = hist ? ['state', 'container', 'last 30 min', 'uptime 1h / 24h / 7d', 'restarts 24h', 'last recovery'] : ['state', 'container'];
     main.append(h('section', { class: 'group' }, h('h2', {}, name), h('table', {}, h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))), h('tbody', {}, rows))));
   }
+}
+
+// Containers whose inspect the engine fails: not watched, so not in the table. Without a token on healer
+// /api/status gives their short id and since when only, not the engine's error (SECURITY.md).
+function unreadable(list) {
+  const section = document.getElementById('unreadable');
+  section.hidden = list.length === 0;
+  const rows = list.map((u) =>
+    h(
+      'tr',
+      { 'data-id': u.id.slice(0, 12) },
+      h('td', { 'data-label': 'container' }, h('code', {}, u.id.slice(0, 12))),
+      h('td', { 'data-label': 'unreadable since' }, u.since ? h('time', { datetime: u.since }, clock(Date.parse(u.since))) : '—'),
+      h('td', { 'data-label': "engine's error", class: 'error' }, u.error !== undefined ? `${printable(u.error)}${u.attempts ? ` (${u.attempts} attempts)` : ''}` : 'shown with server.token_file set only'),
+    ),
+  );
+  section.querySelector('tbody').replaceChildren(...rows);
 }
 
 function chart(series, transitions, now) {
@@ -160,6 +190,7 @@ async function refresh() {
     document.getElementById('history-off').hidden = !histOff;
     banner();
     if (status) table(status.containers);
+    unreadable((status && status.unreadable) || []);
     await renderDetail();
   } catch (err) {
     const el = document.getElementById('banner');
