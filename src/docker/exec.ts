@@ -7,12 +7,13 @@ import { readBounded } from './streams.ts';
 export type ExecState = 'created' | 'running' | 'exited';
 
 /**
- * Docker keeps an exited exec's `Pid` and leaves `CanRemove` false; Podman zeroes `Pid` on exit and sets
- * `CanRemove`, and answers `ExitCode: 0` for an exec it never started. Neither engine has a started-at.
+ * Docker keeps an exited exec's `Pid` and leaves `CanRemove` false (a start that failed: no `Pid`, exit
+ * code 126 or 127); Podman zeroes `Pid` on exit and sets `CanRemove`, and answers `ExitCode: 0` for an
+ * exec it never started. Neither engine has a started-at.
  */
-export function execState(i: { readonly Running?: boolean; readonly Pid?: number; readonly CanRemove?: boolean }): ExecState {
+export function execState(i: { readonly Running?: boolean; readonly Pid?: number; readonly CanRemove?: boolean; readonly ExitCode?: number | null }): ExecState {
   if (i.Running === true) return 'running';
-  return i.CanRemove === true || (i.Pid ?? 0) > 0 ? 'exited' : 'created';
+  return i.CanRemove === true || (i.Pid ?? 0) > 0 || (i.ExitCode ?? 0) !== 0 ? 'exited' : 'created';
 }
 
 /**
