@@ -1,16 +1,18 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineKind, eventFilter, type EngineInfo } from './dialect.ts';
+import { ExecRunner } from './exec.ts';
 import { toContainerInfo } from './inspect.ts';
 import { NetworkKinds } from './networks.ts';
 import { taskStanding, type TaskStanding } from './services.ts';
 import type { ContainerInfo } from './types.ts';
 import { ANSWER_MS, EngineError, statusOf, unanswered, wrap } from './engine-error.ts';
 import { tailLines, readTail } from './log-tail.ts';
-import { demux, readBounded } from './streams.ts';
+import { demux } from './streams.ts';
 
 export { parseEvent } from './parse-event.ts';
 export { ANSWER_MS, EngineError };
+export { ExecStillRunning, ExecUnsettled } from './exec.ts';
 export { demux };
 
 /**
@@ -44,11 +46,13 @@ export class Engine {
   /** The drivers of the networks containers are on, for the address an empty probe host stands for. */
   readonly networks: NetworkKinds;
   private info: EngineInfo | undefined;
+  private readonly execs: ExecRunner;
   /** `info` comes from connectDocker; without it the engine is recognised on the first openEvents. */
   constructor(docker: Docker, info?: EngineInfo) {
     this.docker = docker;
     this.networks = new NetworkKinds(docker, Date.now, READ_MS);
     this.info = info;
+    this.execs = new ExecRunner(docker);
   }
 
   /** Which engine and API version healer speaks to, for the start-up log, /api/status and `healer check`. */
@@ -169,26 +173,12 @@ export class Engine {
   }
 
   /**
-   * Runs a command inside the container and returns its exit code and (bounded) output. The engine
-   * cannot kill an exec'd process, so on abort healer stops waiting and closes the stream. `phase` is told
-   * when the command is started (the exec created) and when its output ended (its exit code is asked next).
+   * Runs a command inside the container for an exec probe (exec.ts: what a timeout leaves behind is kept
+   * in check there). `phase` is told when the command is started and when its output ended; `answerMs`
+   * bounds the inspect that tells, at a timeout, whether the command was running at all.
    */
-  async exec(id: string, argv: readonly string[], signal: AbortSignal, phase?: (p: 'command' | 'inspect') => void): Promise<{ exitCode: number; output: string }> {
-    let stream: Readable | undefined;
-    try {
-      const exec = await this.docker.getContainer(id).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal: signal });
-      signal.throwIfAborted();
-      phase?.('command');
-      stream = await exec.start({ hijack: true, stdin: false, abortSignal: signal });
-      const output = await readBounded(stream, signal, 4096);
-      phase?.('inspect');
-      const info = await exec.inspect({ abortSignal: signal });
-      return { exitCode: info.ExitCode ?? -1, output };
-    } catch (err) {
-      stream?.destroy();
-      if (signal.aborted) throw signal.reason;
-      throw wrap(`exec in ${id.slice(0, 12)}`, 'POST /containers/{id}/exec', err);
-    }
+  exec(id: string, argv: readonly string[], signal: AbortSignal, phase?: (p: 'command' | 'inspect') => void, answerMs = READ_MS): Promise<{ exitCode: number; output: string }> {
+    return this.execs.run(id, argv, signal, phase, answerMs);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { policyFromLabels } from '../../src/config/labels.ts';
 import type { ProbePolicy } from '../../src/config/policy.ts';
-import type { Engine } from '../../src/docker/engine.ts';
+import { ExecStillRunning, ExecUnsettled, type Engine } from '../../src/docker/engine.ts';
 import { execProber } from '../../src/probes/exec.ts';
 import type { ProbeResult } from '../../src/probes/types.ts';
 import { probeOnce } from '../../src/watchdog/probe-once.ts';
@@ -67,6 +67,28 @@ describe('risk 2: an exec probe on an engine slow to set the exec up', () => {
   it('a command that does not finish within the timeout is still the container failing', async () => {
     const r = await probe({ create: 10, command: 3_000, inspect: 10 });
     expect(r).toMatchObject({ ok: false, error: `timed out after ${TIMEOUT}ms` });
+    expect(r.inconclusive).toBeUndefined();
+  });
+});
+
+describe('what the engine layer says at the timeout, as the probe reports it (docker/exec.ts; real engines: test/e2e/s24-exec)', () => {
+  const failing = (err: Error): Pick<Engine, 'exec'> => ({ exec: () => Promise.reject(err) });
+  const run = async (err: Error): Promise<ProbeResult> => {
+    const r = probeOnce(policy(), execProber(failing(err)), () => ({ ok: true, target: { containerId: 'c1', address: '127.0.0.1' } }), {});
+    await vi.advanceTimersByTimeAsync(10);
+    return (await r).result;
+  };
+
+  it.each([
+    [new ExecUnsettled('not-started'), `could not run the probe: the engine had not started the command within ${TIMEOUT}ms`],
+    [new ExecUnsettled('unknown'), 'could not run the probe: the engine did not say whether the command had run by the timeout'],
+  ])('%s is inconclusive', async (err, error) => {
+    expect(await run(err)).toMatchObject({ ok: false, inconclusive: true, error });
+  });
+
+  it('an earlier probe\'s command still running is the container failing, as its timeout was', async () => {
+    const r = await run(new ExecStillRunning('0123456789abcdef'));
+    expect(r).toMatchObject({ ok: false, error: 'the command of an earlier probe is still running (exec 0123456789ab)' });
     expect(r.inconclusive).toBeUndefined();
   });
 });
