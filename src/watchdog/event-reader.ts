@@ -142,6 +142,19 @@ export class EventReader {
     return this.stopSignalAt !== undefined && now - this.stopSignalAt <= this.stopWindow;
   }
 
+  /**
+   * When the stop signal under way was sent, if its stop has no end (a negative StopTimeout: the engine
+   * waits for the exit for ever): stop-survival.ts ends it once the container is seen to have survived it.
+   */
+  get endlessSince(): number | undefined {
+    return this.stopSignalAt !== undefined && !Number.isFinite(this.stopWindow) ? this.stopSignalAt : undefined;
+  }
+
+  /** The container survived the stop signal under way (stop-survival.ts): no stop is under way any more. */
+  survived(): void {
+    this.stopSignalAt = undefined;
+  }
+
   /** When the stop under way stops being one (stopSignalled turns false), for a held decision's wake. */
   get stopUntil(): number | undefined {
     return this.stopSignalAt === undefined ? undefined : this.stopSignalAt + this.stopWindow;
