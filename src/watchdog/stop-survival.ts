@@ -40,7 +40,8 @@ export function noteSurvival(w: SurvivalView, input: Input, now: number): void {
     w.log.info({ sinceS }, 'the container survived its stop signal (still running and passing its check): its stop grace has no end (StopTimeout < 0), so its stop is over and restarts resume');
     return;
   }
-  const failing = (input.type === 'probe' && input.role === 'liveness' && !input.ok) || (input.type === 'health' && input.status === 'unhealthy');
+  // (Or already failing at the wake of a held decision: a HEALTHCHECK says `unhealthy` only once.)
+  const failing = (input.type === 'probe' && input.role === 'liveness' && !input.ok) || (input.type === 'health' && input.status === 'unhealthy') || w.state.liveness.up === false;
   if (!failing || told.get(w.events) === since) return;
   told.set(w.events, since);
   w.log.warn({ sinceS }, 'stop signal sent and the container still runs, failing its check; its stop grace has no end (StopTimeout < 0), so it may still be on its way out: healer does not restart it until it exits or passes its check again (docker kill or docker restart it to end this)');

@@ -68,6 +68,17 @@ describe('a stop signal with no end that the container survives', () => {
     expect(logs.map((l) => l.level)).toEqual(['info']);
   });
 
+  it('HEALTHCHECK unhealthy before the signal and after: held, said once at the wake of the held decision', () => {
+    const { w, logs } = view('docker', { intervalMs: 1000, timeoutMs: 1000, retries: 3 });
+    w.state.liveness = up(false);
+    w.events.read(kill, 1000, undefined, Infinity);
+    for (let t = 61_000; t < 600_000; t += 60_000) noteSurvival(w, { type: 'tick', at: t }, t);
+    expect(w.events.stopSignalled(600_000)).toBe(true);
+    expect(logs.map((l) => l.level)).toEqual(['warn']);
+    noteSurvival(w, { type: 'health', status: 'healthy', at: 700_000 }, 700_000); // its checks pass again
+    expect(w.events.stopSignalled(700_000)).toBe(false);
+  });
+
   it('a finite grace is left to its window', () => {
     const { w, logs } = view('http');
     w.events.read(kill, 1000, undefined, 10_000);
