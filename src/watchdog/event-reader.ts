@@ -12,8 +12,7 @@ export { STOP_SIGNAL_WINDOW_MS };
 /**
  * Reads one container's event stream into state-machine inputs. It remembers what the events between
  * them say: which kill/die/stop/start belong to healer's own action, whether an operator sent a stop
- * signal (signals.ts isStopSignal: KILL, TERM, INT, QUIT or the container's StopSignal; a `kill -s HUP`
- * reload is not a stop), an OOM
+ * signal (isStopSignal: KILL, TERM, INT, QUIT or its StopSignal; a `kill -s HUP` reload is not), an OOM
  * kill, and a crash of the new run that happens while healer's own action is still being answered.
  */
 export class EventReader {
@@ -142,14 +141,10 @@ export class EventReader {
     return this.stopSignalAt !== undefined && now - this.stopSignalAt <= this.stopWindow;
   }
 
-  /**
-   * When the stop signal under way was sent, if its stop has no end (a negative StopTimeout: the engine
-   * waits for the exit for ever): stop-survival.ts ends it once the container is seen to have survived it.
-   */
+  /** When a stop under way with no end (StopTimeout < 0) was signalled: stop-survival.ts may end it. */
   get endlessSince(): number | undefined {
     return this.stopSignalAt !== undefined && !Number.isFinite(this.stopWindow) ? this.stopSignalAt : undefined;
   }
-
   /** The container survived the stop signal under way (stop-survival.ts): no stop is under way any more. */
   survived(): void {
     this.stopSignalAt = undefined;
