@@ -12,6 +12,7 @@ import { ProbeSlots, type ProbeSlot } from './probe-slots.ts';
 import { Wake } from './schedule.ts';
 import type { PersistedContainer, RestartSent } from './state-file.ts';
 import { resumeExited, step } from './state-machine.ts';
+import { noteSurvival } from './stop-survival.ts';
 import { countsAsFailing, followPolicy, watchRules, watchStartState } from './watch-rules.ts';
 
 export { NO_OBSERVER, type LastProbe, type Observer, type WatchCounts, type WatchDeps, type WatchEffects } from './watch-types.ts';
@@ -155,7 +156,11 @@ export class ContainerWatch {
   /** Feeds one input to the state machine and carries out what it decides. */
   feed(input: Input): void {
     if (input.type === 'orphaned') this.orphanSeen = true;
-    this.guard(() => this.apply((s, ctx) => step(s, input, this.rules, ctx), input.type));
+    this.guard(() => {
+      // An endless stop the container survived ends before its check's verdict is taken (stop-survival.ts).
+      noteSurvival(this, input, this.deps.clock.now());
+      this.apply((s, ctx) => step(s, input, this.rules, ctx), input.type);
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { signalNumber } from '../docker/signals.ts';
+import { isStopSignal } from '../docker/signals.ts';
 import type { ContainerEvent } from '../docker/types.ts';
 import type { Input } from './machine-types.ts';
 import { STOP_SIGNAL_WINDOW_MS, stopWindowMs } from './stop-window.ts';
@@ -9,13 +9,10 @@ export type Down = Extract<Input, { type: 'stopped' }>;
 /** Re-exported for the readers of stop signals (decide.ts, the tests). */
 export { STOP_SIGNAL_WINDOW_MS };
 
-const SIGKILL = 9;
-const SIGTERM = 15;
-
 /**
  * Reads one container's event stream into state-machine inputs. It remembers what the events between
  * them say: which kill/die/stop/start belong to healer's own action, whether an operator sent a stop
- * signal (SIGKILL, SIGTERM or the container's StopSignal; a `kill -s HUP` reload is not a stop), an OOM
+ * signal (isStopSignal: KILL, TERM, INT, QUIT or its StopSignal; a `kill -s HUP` reload is not), an OOM
  * kill, and a crash of the new run that happens while healer's own action is still being answered.
  */
 export class EventReader {
@@ -144,6 +141,15 @@ export class EventReader {
     return this.stopSignalAt !== undefined && now - this.stopSignalAt <= this.stopWindow;
   }
 
+  /** When a stop under way with no end (StopTimeout < 0) was signalled: stop-survival.ts may end it. */
+  get endlessSince(): number | undefined {
+    return this.stopSignalAt !== undefined && !Number.isFinite(this.stopWindow) ? this.stopSignalAt : undefined;
+  }
+  /** The container survived the stop signal under way (stop-survival.ts): no stop is under way any more. */
+  survived(): void {
+    this.stopSignalAt = undefined;
+  }
+
   /** When the stop under way stops being one (stopSignalled turns false), for a held decision's wake. */
   get stopUntil(): number | undefined {
     return this.stopSignalAt === undefined ? undefined : this.stopSignalAt + this.stopWindow;
@@ -175,9 +181,7 @@ export class EventReader {
         }
         return undefined;
       case 'kill': {
-        const n = signalNumber(ev.signal);
-        // An event without its signal (older engines) is taken for a stop, as before.
-        const stops = n === undefined || n === SIGKILL || n === SIGTERM || n === signalNumber(stopSignal);
+        const stops = isStopSignal(ev.signal, stopSignal);
         // healer's restart sends its kill before the new run starts; a kill after that is someone else's.
         if ((!ours || this.startedSinceAction) && stops) {
           this.stopSignalAt = now;

@@ -64,7 +64,7 @@ function feedEvent(w: ContainerWatch, ev: ContainerEvent, now: number, h: EventH
   const until = w.events.stopUntil;
   if (ev.action === 'kill' && until !== undefined && until !== heldUntil && w.events.stopSignalled(now)) {
     const holdS = Number.isFinite(until) ? Math.round((until - now) / 1000) : undefined;
-    w.log.info({ signal: ev.signal, holdS: holdS ?? 'until it exits' }, 'stop signal sent to the container: no restart while its stop is under way (its stop grace)');
+    w.log.info({ signal: ev.signal, holdS: holdS ?? 'until it exits or passes its check again' }, 'stop signal sent to the container: no restart while its stop is under way (its stop grace)');
   }
   // Someone else's stop ends what healer had open about the container (README, Alerts): Alertmanager would
   // otherwise go on firing `unhealthy` for a container parked on purpose. Not while healer's own action
