@@ -37,7 +37,7 @@ export function takeInspect(w: ContainerWatch, info: ContainerInfo, resync: bool
     // halves of an operator's `docker restart`, whose start comes next.
     const down = downFromInspect(info, now);
     w.feed(down);
-    if (down.by === 'operator' && deps.alerter) endAfterStop(w, deps.clock, deps.alerter);
+    if (down.by === 'operator') endAfterStop(w, deps.clock, deps.alerter);
     return;
   }
   // A start from an exit, when RestartCount grew: the restart policy's, counted just above.
