@@ -16,7 +16,8 @@ export const OWED_WRITE_WAIT_MS = 2_000;
 /**
  * Writes the start a restart owes (RestartSent, persisted as `owedStart` with `at`) and waits for it,
  * at most OWED_WRITE_WAIT_MS. Done before the restart's last look at the container, so that an
- * operator's stop or pause during a slow write is still seen and takes the restart back.
+ * operator's stop or pause during a slow write is still seen and takes the restart back. The engine's
+ * clock is read first (one ping, at most CLOCK_READ_MS) and written with it: see readClock.
  */
 export async function oweStart(w: ContainerWatch, state: StateFile, clock: Clock, engine: Pick<Engine, 'clock'>, sent: { readonly reason: string; readonly cause: Cause }): Promise<void> {
   if (forgotten(w, state)) return;
