@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineKind, eventFilter, type EngineInfo } from './dialect.ts';
+import { readEngineClock, type EngineClock } from './engine-clock.ts';
 import { ExecRunner } from './exec.ts';
 import { toContainerInfo } from './inspect.ts';
 import { NetworkKinds } from './networks.ts';
@@ -76,6 +77,11 @@ export class Engine {
     } catch (err) {
       throw wrap('ping', 'GET /_ping', unanswered(err, abortSignal, READ_MS));
     }
+  }
+
+  /** The engine's clock against healer's `now` (engine-clock.ts): its StartedAt/FinishedAt are on it. */
+  clock(now: () => number): Promise<EngineClock> {
+    return readEngineClock(this.docker, now);
   }
 
   /** Ids of all containers, running or not. */

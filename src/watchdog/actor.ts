@@ -163,7 +163,7 @@ export class Actor {
     // A restart's start is owed on disk before its stop half goes out: healer killed between the two
     // halves leaves the container down, and the engine applies no restart policy after an API stop.
     // Written first (bounded wait), so the look below sees what an operator did during the write.
-    await oweStart(w, this.deps.state, this.deps.clock, { reason, cause });
+    await oweStart(w, this.deps.state, this.deps.clock, this.deps.engine, { reason, cause });
     try {
       return await this.lookAndSend(w, kind, reason, cause, decidedOn, waited);
     } finally {

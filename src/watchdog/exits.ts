@@ -31,9 +31,14 @@ export function owedStartToResume(info: Pick<ContainerInfo, 'startedAt' | 'finis
   const { reason, cause, at } = owed;
   if (at !== undefined) {
     if (persisted?.lifecycle !== 'restarting' || startedSince(info, persisted)) return undefined;
+    // FinishedAt is on the engine's clock: compared with the send time on that clock, read as the restart
+    // went out (a remote engine's may be minutes off healer's), widened by that read's slack. A file
+    // without it (the read failed, or an older healer wrote it) has healer's clock alone.
     // (A second's allowance for the engine's and healer's rounding of the same clock.)
+    const sent = owed.engineAt ?? at;
+    const slack = owed.engineSlackMs ?? 0;
     // The restart was counted when it was decided (the budget on disk holds it): its start completes it.
-    return info.finishedAt >= at - 1000 && info.finishedAt <= at + stopWithinMs ? { kind: 'start', reason, cause, completes: true } : undefined;
+    return info.finishedAt >= sent - 1000 - slack && info.finishedAt <= sent + stopWithinMs + slack ? { kind: 'start', reason, cause, completes: true } : undefined;
   }
   if (persisted?.lifecycle !== 'exited') return undefined;
   if (startedSince(info, persisted)) return undefined;

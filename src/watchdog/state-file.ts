@@ -2,6 +2,7 @@ import { close, existsSync, fsync, mkdirSync, open, readFileSync, rename, writeF
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
+import type { EngineClock } from '../docker/engine-clock.ts';
 import type { Budget } from './budget.ts';
 import type { Cause, Exit, Lifecycle, MachineState } from './machine-types.ts';
 import type { SlotRecord } from './task-slots.ts';
@@ -19,8 +20,10 @@ export interface PersistedContainer {
    * The start healer owes after its own restart took the container down (MachineState.owedStart). With
    * `at`: written as healer sent a restart (RestartSent), before its stop half could take the container
    * down, and cleared when the engine answers; found on disk, healer was killed between the two halves.
+   * `engineAt`: that moment on the engine's clock (to within ± `engineSlackMs`), which the container's
+   * FinishedAt is compared with: `at` is healer's clock, minutes off a remote engine's.
    */
-  readonly owedStart?: { readonly reason: string; readonly cause: Cause; readonly at?: number | undefined } | undefined;
+  readonly owedStart?: OwedStart | undefined;
   /**
    * The StartedAt of the run healer knew, on the engine's clock: a run started since has a later one (never
    * compared with healer's own clock, which a remote engine's may be minutes off).
@@ -30,19 +33,37 @@ export interface PersistedContainer {
   readonly savedAt?: number | undefined;
 }
 
-/** healer's restart of a container, sent at `at` and not answered yet: a start is owed if healer dies now. */
+/** A start owed on disk (PersistedContainer.owedStart). */
+export interface OwedStart {
+  readonly reason: string;
+  readonly cause: Cause;
+  readonly at?: number | undefined;
+  readonly engineAt?: number | undefined;
+  readonly engineSlackMs?: number | undefined;
+}
+
+/**
+ * healer's restart of a container, sent at `at` and not answered yet: a start is owed if healer dies now.
+ * `engine`: the engine's clock read just before (undefined when it could not be read).
+ */
 export interface RestartSent {
   readonly reason: string;
   readonly cause: Cause;
   readonly at: number;
+  readonly engine?: EngineClock | undefined;
 }
 
 /** What is kept of one watched container: its state, and the start owed by a restart under way. */
 export function persistedEntry(w: { readonly name: string; readonly state: MachineState; readonly info: { readonly restartCount: number; readonly startedAt: number }; readonly restartSent: RestartSent | undefined }): PersistedContainer {
   const s = w.state;
   const sent = s.inFlight && s.lifecycle === 'restarting' ? w.restartSent : undefined;
-  const owedStart = s.owedStart ? { reason: s.owedStart.reason, cause: s.owedStart.cause } : sent && { reason: sent.reason, cause: sent.cause, at: sent.at };
+  const owedStart = s.owedStart ? { reason: s.owedStart.reason, cause: s.owedStart.cause } : sent && owedOf(sent);
   return { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart, startedAt: w.info.startedAt };
+}
+
+function owedOf(sent: RestartSent): OwedStart {
+  const { reason, cause, at, engine } = sent;
+  return engine ? { reason, cause, at, engineAt: at + engine.offsetMs, engineSlackMs: engine.slackMs } : { reason, cause, at };
 }
 
 /** The shortest gap between two writes of the state file. */

@@ -16,7 +16,13 @@ const budgetSchema = z.object({
   loop: z.enum(['closed', 'open', 'gave_up']),
   healthySince: z.optional(z.number()),
 });
-const owedStartSchema = z.object({ reason: z.string(), cause: z.enum(['liveness', 'exit', 'namespace', 'orphan']), at: z.optional(z.number()) });
+const owedStartSchema = z.object({
+  reason: z.string(),
+  cause: z.enum(['liveness', 'exit', 'namespace', 'orphan']),
+  at: z.optional(z.number()),
+  engineAt: z.optional(z.number()),
+  engineSlackMs: z.optional(z.number().check(z.minimum(0))),
+});
 const containerSchema = z.object({
   name: z.string(),
   budget: budgetSchema,

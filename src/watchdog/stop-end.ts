@@ -16,14 +16,14 @@ export const STOP_END_DELAY_MS = 5_000;
  * stayed stopped for STOP_END_DELAY_MS after an operator's stop: not if anyone started it meanwhile, not
  * if healer's own action is under way then (the machine keeps that action's view), not once unwatched.
  */
-export function endAfterStop(w: ContainerWatch, clock: Clock, alerter: AlertSink): void {
+export function endAfterStop(w: ContainerWatch, clock: Clock, alerter: Pick<AlertSink, 'containerStopped'> | undefined): void {
   const starts = w.events.starts;
   const t = clock.setTimeout(() => {
     w.guard(() => {
       if (w.isClosed || w.events.starts !== starts || w.state.lifecycle !== 'stopped' || w.state.inFlight) return;
       w.log.info({ afterS: STOP_END_DELAY_MS / 1000 }, 'container stayed stopped after an operator stop: its open alerts end');
       w.feed({ type: 'stopped', by: 'operator', at: clock.now(), ended: true });
-      alerter.containerStopped?.(w.id);
+      alerter?.containerStopped?.(w.id);
     });
   }, STOP_END_DELAY_MS);
   t.unref?.();

@@ -4,12 +4,13 @@ import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { downFromInspect } from './exits.ts';
 import { takeInfo } from './reroute.ts';
+import { endAfterStop } from './stop-end.ts';
 import type { UnpauseHealth } from './unpause-health.ts';
 
 /** What taking fresh inspect data needs of discovery: the clock, alerts, the unpause judge, and the state file. */
 export interface TakeInspectDeps {
   readonly clock: Clock;
-  /** Ends a container's open alerts when a resync finds it stopped by someone. */
+  /** Ends a container's open alerts when a resync finds it stopped by someone (and it stays stopped). */
   readonly alerter?: AlertSink | undefined;
   readonly afterUnpause: Pick<UnpauseHealth, 'unpaused'>;
   /** Writes the container's entry to the state file (a restart count or name changed). */
@@ -31,10 +32,12 @@ export function takeInspect(w: ContainerWatch, info: ContainerInfo, resync: bool
   const s = w.state;
   if (missed > 0) w.feed({ type: 'engine_restarts', count: missed, at: now });
   if (!info.running && (s.lifecycle === 'running' || s.lifecycle === 'paused') && !s.inFlight) {
-    // An exit nobody saw: a crash by its exit code, otherwise someone's stop (which ends its open alerts).
+    // An exit nobody saw: a crash by its exit code, otherwise someone's stop, which ends its open alerts
+    // once it stays stopped, as one seen live does (stop-end.ts): the resync may have landed between the
+    // halves of an operator's `docker restart`, whose start comes next.
     const down = downFromInspect(info, now);
-    w.feed(down.by === 'operator' ? { ...down, ended: true } : down);
-    if (down.by === 'operator') deps.alerter?.containerStopped?.(w.id);
+    w.feed(down);
+    if (down.by === 'operator') endAfterStop(w, deps.clock, deps.alerter);
     return;
   }
   // A start from an exit, when RestartCount grew: the restart policy's, counted just above.

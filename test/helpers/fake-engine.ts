@@ -17,6 +17,7 @@ export function fakeEngine(containers: readonly ContainerInfo[]): { engine: Engi
     // Its containers' addresses are given, not resolved: no network drivers to learn (main.ts sets onRefused).
     networks: { onRefused: undefined, refused: undefined },
     ping: () => (count('ping'), Promise.resolve()),
+    clock: () => (count('clock'), Promise.resolve({ offsetMs: 0, slackMs: 500 })),
     describe: () => Promise.resolve({ engine: 'docker', version: 'in-memory', apiVersion: '1.41' }),
     listIds: () => (count('list'), Promise.resolve([...byId.keys()])),
     inspect: async (id: string) => {

@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { EngineError, type Engine } from '../../src/docker/engine.ts';
+import { engineClockFrom } from '../../src/docker/engine-clock.ts';
 import { swarmTask } from '../../src/docker/inspect.ts';
 import type { TaskStanding } from '../../src/docker/services.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
@@ -328,6 +329,15 @@ export class SimEngine {
     };
     const engine = {
       ping: () => answer(() => undefined),
+      // As Engine.clock: the ping's HTTP Date header (whole seconds, the engine's skewed clock), read as Engine reads it.
+      clock: (now: () => number) => {
+        const sentAt = now();
+        return answer(() => {
+          const read = engineClockFrom(new Date(this.now() + this.skewMs).toUTCString(), sentAt, now());
+          if (!read) throw new Error('no Date header');
+          return read;
+        });
+      },
       describe: () => answer(() => ({ engine: 'docker' as const, version: '20.10.24', apiVersion: '1.41' })),
       listIds: () => answer(() => [...this.containers.keys()]),
       inspect: (id: string) =>
