@@ -12,13 +12,6 @@ export type { StallOptions };
 /** No engine event is anywhere near this long; a line that is gets dropped rather than buffered forever. */
 const MAX_LINE = 1 << 20;
 
-/**
- * TCP keep-alive on the event connection to a tcp:// engine, idle this long before the first probe: a
- * NAT or proxy that drops idle flows without a word sees traffic, and a peer that is gone is found by the
- * kernel (Node's libuv probes every second after that, ten times) instead of never. No-op on a unix socket.
- */
-const KEEPALIVE_MS = 30_000;
-
 /** The reconnect backoff when none is given. */
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 2_000 };
 
@@ -110,7 +103,6 @@ export class EventStream {
       try {
         if (!stream) stream = await this.engine.openEvents(undefined);
         this.current = stream;
-        keepAlive(stream);
         delay = this.backoff.initialMs;
         if (reconnect) this.reconnects++;
         try {
@@ -190,10 +182,4 @@ export class EventStream {
       stream.once('close', () => resolve(new Error('the event stream closed')));
     });
   }
-}
-
-/** Sets TCP keep-alive on the socket under an event stream, when there is a TCP socket under it. */
-function keepAlive(stream: Readable): void {
-  const socket = (stream as Readable & { socket?: { setKeepAlive?: (on: boolean, ms: number) => unknown } }).socket;
-  socket?.setKeepAlive?.(true, KEEPALIVE_MS);
 }

@@ -47,6 +47,13 @@ describe('a stalled event stream (open, silent)', () => {
     const wd = h.healer.watchdog;
     await waitFor('crashy watched and running', () => wd.watches.get(crashy)?.state.lifecycle === 'running');
     await waitFor('sick healthy', () => wd.watches.get(sick)?.state.liveness.up === true);
+    // Every connection to a tcp:// engine, the event stream's among them, has TCP keep-alive on (Node's
+    // HTTP agent: first probe after 1 s idle), so a NAT sees traffic and a gone peer is found by the kernel.
+    const port = proxy.host.split(':').pop() ?? '';
+    const { stdout: conns } = await promisify(execFileCb)('ss', ['-tnoH', 'state', 'established', `( dport = :${port} )`]);
+    const lines = conns.split('\n').filter((l) => l.trim() !== '');
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    for (const l of lines) expect(l).toMatch(/timer:\(keepalive,/);
 
     // A stream that works: a crash, an operator stop and a health change go by events, and the list
     // agrees with them: never a stall.
