@@ -123,6 +123,15 @@ export class Metrics implements Observer {
         this.inc(sources.watchdog?.eventReconnects ?? 0);
       },
     });
+    new Counter({
+      name: 'healer_docker_event_stalls_total',
+      help: 'Times the Docker event stream was found open but silent (the container list showed changes no event told) and reopened.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.watchdog?.eventStalls ?? 0);
+      },
+    });
     new Gauge({
       name: 'healer_config_errors',
       help: 'Label errors per container that stop healer from watching it (fix the labels; see healer check).',

@@ -27,6 +27,7 @@ export interface LoadedConfig {
 const ENV_PATHS: Readonly<Record<string, readonly string[]>> = {
   DOCKER_HOST: ['docker', 'host'],
   DOCKER_TLS_VERIFY: ['docker', 'tls', 'verify'],
+  HEALER_DOCKER_STALL_CHECK: ['docker', 'stall_check'],
   HEALER_LABEL_PREFIX: ['discovery', 'label_prefix'],
   HEALER_DISCOVERY_WATCH: ['discovery', 'watch'],
   HEALER_DISCOVERY_PROJECT: ['discovery', 'project'],

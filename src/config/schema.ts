@@ -139,6 +139,11 @@ export const configSchema = z.strictObject({
         }),
         'TLS for tcp:// hosts; files in PEM',
       ),
+      stall_check: pre(
+        intervalField,
+        '60s',
+        'How often the container list is compared with what the event stream told; a change no event told for 10 s more means the stream stalled, and it is reopened',
+      ),
     }),
     {},
   ),

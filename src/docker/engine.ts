@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { engineKind, eventFilter, type EngineInfo } from './dialect.ts';
+import { engineKind, type EngineInfo } from './dialect.ts';
 import { readEngineClock, type EngineClock } from './engine-clock.ts';
 import { ExecRunner } from './exec.ts';
 import { toContainerInfo } from './inspect.ts';
@@ -10,11 +10,14 @@ import type { ContainerInfo } from './types.ts';
 import { ANSWER_MS, EngineError, statusOf, unanswered, wrap } from './engine-error.ts';
 import { tailLines, readTail } from './log-tail.ts';
 import { demux } from './streams.ts';
+import { openEvents } from './open-events.ts';
+import { listStates, type ListedContainer } from './list-states.ts';
 
 export { parseEvent } from './parse-event.ts';
 export { ANSWER_MS, EngineError };
 export { ExecStillRunning, ExecUnsettled } from './exec.ts';
 export { demux };
+export { FOLLOWED_ACTIONS, FOLLOWED_NETWORK_ACTIONS } from './open-events.ts';
 
 /**
  * How long a read (ping, list, inspect, logs) may take. Every Engine API call has a bound: one hung
@@ -28,15 +31,6 @@ export const READ_MS = 10_000;
  * for log lines stays under a megabyte in any storm.
  */
 export const LOG_BYTES = 64 * 1024;
-
-/** Event actions the watchdog follows; the engine filters the stream to these. */
-export const FOLLOWED_ACTIONS = ['start', 'die', 'stop', 'kill', 'destroy', 'restart', 'oom', 'health_status', 'rename', 'pause', 'unpause', 'update'] as const;
-/**
- * A network's events followed: a container joining or leaving one (`docker network disconnect`) changes
- * the address its probes go to, and nothing else tells (its inspect data is otherwise read again only as
- * it starts). Read as `network_connect`/`network_disconnect` of the container (parse-event.ts).
- */
-export const FOLLOWED_NETWORK_ACTIONS = ['connect', 'disconnect'] as const;
 
 /**
  * The only code that talks to the Engine API. Every failure is an EngineError with the call named, so
@@ -228,19 +222,13 @@ export class Engine {
     return taskStanding(this.docker, taskId, containerId);
   }
 
-  /**
-   * Opens the event stream from `since` (seconds): container events filtered to FOLLOWED_ACTIONS in the
-   * engine's names, and networks' connect/disconnect (the engine matches any listed type and action).
-   */
+  /** Opens the event stream from `since` (seconds), its answer bounded by READ_MS (open-events.ts). */
   async openEvents(sinceSeconds: number | undefined): Promise<Readable> {
-    const { engine } = await this.describe();
-    try {
-      return (await this.docker.getEvents({
-        ...(sinceSeconds !== undefined ? { since: sinceSeconds } : {}),
-        filters: { type: ['container', 'network'], event: [...eventFilter(engine, FOLLOWED_ACTIONS), ...FOLLOWED_NETWORK_ACTIONS] },
-      })) as Readable;
-    } catch (err) {
-      throw wrap('follow events', 'GET /events', err);
-    }
+    return openEvents(this.docker, (await this.describe()).engine, sinceSeconds, READ_MS);
+  }
+
+  /** Every container with all of `labels`, as the list shows it (list-states.ts): the event stream's stall check. */
+  listStates(labels: readonly string[]): Promise<ListedContainer[]> {
+    return listStates(this.docker, labels, READ_MS);
   }
 }

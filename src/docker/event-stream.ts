@@ -3,10 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { EventNormaliser, realTimers, type Timers } from './event-normaliser.ts';
 import { parseEvent, type Engine } from './engine.ts';
+import { StallCheck, type StallOptions } from './stall-check.ts';
+import type { Missed } from './stream-audit.ts';
 import type { ContainerEvent } from './types.ts';
+
+export type { StallOptions };
 
 /** No engine event is anywhere near this long; a line that is gets dropped rather than buffered forever. */
 const MAX_LINE = 1 << 20;
+
+/** The reconnect backoff when none is given. */
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 2_000 };
 
 export interface EventStreamHandlers {
   onEvent(event: ContainerEvent): void;
@@ -30,6 +37,11 @@ export class EventStream {
   private current: Readable | undefined;
   private loop: Promise<void> | undefined;
   reconnects = 0;
+  /** Times the stream was found open but silent (stall-check.ts) and opened anew. */
+  stalls = 0;
+  /** The current stream is being dropped because it stalled: reconnect at once, no outage. */
+  private renewing = false;
+  private readonly check: StallCheck | undefined;
 
   private readonly engine: Engine;
   private readonly handlers: EventStreamHandlers;
@@ -39,12 +51,17 @@ export class EventStream {
   /** Speaks the engine's dialect back in Docker's; made once the engine is known. */
   private normaliser: EventNormaliser | undefined;
 
-  constructor(engine: Engine, handlers: EventStreamHandlers, log: Logger, backoff: Backoff = { initialMs: 250, maxMs: 2_000 }, timers: Timers = realTimers) {
+  /** `stall`: check the stream against the container list (stall-check.ts); off when not given. */
+  constructor(engine: Engine, handlers: EventStreamHandlers, log: Logger, backoff: Backoff = DEFAULT_BACKOFF, timers: Timers = realTimers, stall?: StallOptions) {
     this.engine = engine;
     this.handlers = handlers;
     this.log = log;
     this.backoff = backoff;
     this.timers = timers;
+    if (stall) {
+      const stalled = (missed: Missed[]): void => this.stalled(missed);
+      this.check = new StallCheck({ list: (labels) => engine.listStates(labels), opts: stall, timers, log, stalled });
+    }
   }
 
   /**
@@ -54,7 +71,14 @@ export class EventStream {
   async start(): Promise<void> {
     const first = await this.engine.openEvents(undefined);
     const info = await this.engine.describe();
-    this.normaliser = new EventNormaliser(info.engine, (ev) => this.handlers.onEvent(ev), this.timers);
+    this.normaliser = new EventNormaliser(
+      info.engine,
+      (ev) => {
+        this.check?.event(ev);
+        this.handlers.onEvent(ev);
+      },
+      this.timers,
+    );
     this.log.info({ engine: info.engine, engineVersion: info.version, apiVersion: info.apiVersion }, `following ${info.engine} events (${info.engine === 'podman' ? 'Podman dialect normalised to Docker\'s' : 'Docker dialect'})`);
     let synced!: () => void;
     const ready = new Promise<void>((resolve) => (synced = resolve));
@@ -64,6 +88,7 @@ export class EventStream {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    this.check?.stop();
     this.current?.destroy();
     await this.loop;
     this.normaliser?.flush();
@@ -85,6 +110,7 @@ export class EventStream {
         } finally {
           synced();
         }
+        if (!this.abort.signal.aborted) this.check?.connected();
         const reason = await this.pump(stream);
         stream = undefined;
         if (this.abort.signal.aborted) break;
@@ -93,8 +119,15 @@ export class EventStream {
         stream?.destroy();
         stream = undefined;
         synced();
+        this.check?.stop();
         if (this.abort.signal.aborted) break;
         this.normaliser?.flush();
+        if (this.renewing) {
+          // Dropped for a stall: opened again at once, and the receiver resynchronises as after any loss.
+          this.renewing = false;
+          reconnect = true;
+          continue;
+        }
         const error = err instanceof Error ? err : new Error(String(err));
         this.handlers.onDisconnected(error);
         if (reconnect && delay > this.backoff.initialMs) this.log.debug({ err: error.message, retryInMs: delay }, 'reconnect failed; retrying');
@@ -108,6 +141,19 @@ export class EventStream {
         reconnect = true;
       }
     }
+  }
+
+  /**
+   * The list shows changes no event told: the stream is open but silent. Said, counted, and the stream
+   * dropped; the reconnect's resync (the receiver's onConnected) handles what was missed as after any loss.
+   */
+  private stalled(missed: Missed[]): void {
+    if (this.abort.signal.aborted || !this.current) return;
+    this.stalls++;
+    const shown = missed.slice(0, 20).map((m) => ({ container: m.name, id: m.id.slice(0, 12), what: m.what }));
+    this.log.warn({ missed: shown, count: missed.length }, 'docker event stream stalled: the container list shows changes no event told; reconnecting and resynchronising');
+    this.renewing = true;
+    this.current.destroy();
   }
 
   /** Delivers events until the stream ends; resolves with the reason it ended. */

@@ -44,6 +44,15 @@ export function evaluate(
   return r.ok ? { kind: 'watch', policy: r.policy } : { kind: 'problem', errors: r.errors };
 }
 
+/**
+ * Labels every container healer could watch has (`key` or `key=value`; none with `discovery.watch: all`):
+ * the filter of the event stream's stall check, so its one list per interval leaves the others out.
+ */
+export function watchableLabels({ config }: LoadedConfig): string[] {
+  const d = config.discovery;
+  return [...(d.watch === 'labelled' ? [`${d.label_prefix}.enable`] : []), ...(d.scope !== undefined ? [`${d.label_prefix}.scope=${d.scope}`] : [])];
+}
+
 /** Whether a probe needs the container's own address (an http or tcp probe with no host of its own). */
 export function needsAddress(p: ProbePolicy): boolean {
   return (p.spec.kind === 'http' || p.spec.kind === 'tcp') && p.spec.host === '';

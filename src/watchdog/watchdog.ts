@@ -1,7 +1,7 @@
 import { probeRules, type ProbeRules } from '../config/confine.ts';
 import type { Policy } from '../config/policy.ts';
 import type { EngineInfo } from '../docker/dialect.ts';
-import { EventStream } from '../docker/event-stream.ts';
+import { DEFAULT_BACKOFF, EventStream } from '../docker/event-stream.ts';
 import { isSelf } from '../docker/self.ts';
 import { SwarmView } from '../docker/swarm-view.ts';
 import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
@@ -9,6 +9,7 @@ import { Actor } from './actor.ts';
 import { monotonic } from './clock.ts';
 import { NO_OBSERVER, type ContainerWatch, type WatchEffects } from './container-watch.ts';
 import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
+import { watchableLabels } from './discover.ts';
 import { Breaker } from './breaker.ts';
 import { engineBack, engineLost } from './engine-outage.ts';
 import type { Unreadable } from './inspect-retry.ts';
@@ -126,6 +127,9 @@ export class Watchdog {
         },
       },
       deps.log.child({ component: 'events' }),
+      DEFAULT_BACKOFF,
+      undefined,
+      { intervalMs: deps.loaded.config.docker.stall_check, labels: watchableLabels(deps.loaded) },
     );
   }
 
@@ -186,6 +190,11 @@ export class Watchdog {
 
   get eventReconnects(): number {
     return this.events.reconnects;
+  }
+
+  /** Times the event stream was found open but silent (the list showed what no event told) and reopened. */
+  get eventStalls(): number {
+    return this.events.stalls;
   }
 
   /** Lists every container and brings the watches in line with what the engine has now. */

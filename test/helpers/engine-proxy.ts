@@ -4,7 +4,10 @@ import { connect, createServer, type Socket } from 'node:net';
  * A byte-level proxy from 127.0.0.1 to the engine's unix socket that can break the event stream alone:
  * `cutEvents()` drops every connection that carried a GET .../events, and while `refuseEvents` is on,
  * new event requests get a 503; while `stallRestarts` is on, restart requests are never forwarded;
- * while `refuseTasks` is on, GET /tasks/... gets HAProxy's 403, as from a socket proxy without TASKS=1.
+ * while `refuseTasks` is on, GET /tasks/... gets HAProxy's 403, as from a socket proxy without TASKS=1;
+ * `stallEvents()` keeps the event connections open now open but drops every byte the engine sends on
+ * them from then on (a half-open connection through a NAT, a wedged publisher, a proxy that timed the
+ * request out silently); new connections pass.
  * Everything else passes untouched. (A failure mode the real engine does
  * not produce on demand.)
  */
@@ -31,9 +34,12 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   /** Requests seen, by first line (method and path without the API version). */
   readonly requests: string[];
   cutEvents(): number;
+  /** Event connections open now stay open and deliver nothing more; returns how many. */
+  stallEvents(): number;
   close(): Promise<void>;
 }> {
   const events = new Set<Socket>();
+  const stalled = new Set<Socket>();
   const all = new Set<Socket>();
   const requests: string[] = [];
   const state: { refuseEvents: boolean; stallRestarts: boolean; stopForRestarts: boolean; refuseRestarts: number; refuseTasks: boolean; info: { name: string } | 'refuse' | undefined } = {
@@ -52,6 +58,7 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
       client.destroy();
       upstream.destroy();
       events.delete(client);
+      stalled.delete(client);
       all.delete(client);
       all.delete(upstream);
     };
@@ -94,7 +101,9 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
       if (state.stopForRestarts && restart) return void upstream.write(Buffer.from(chunk.toString('latin1').replace(/\/restart(?=[ ?])/, '/stop'), 'latin1'));
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (!stalled.has(client)) client.write(chunk);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -137,6 +146,10 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
       state.info = v;
     },
     requests,
+    stallEvents() {
+      for (const s of events) stalled.add(s);
+      return events.size;
+    },
     cutEvents() {
       const n = events.size;
       for (const s of events) s.destroy();
