@@ -147,7 +147,7 @@ describe('metrics and HTTP endpoints', () => {
 
   it('the shipped rules pass promtool check rules and their unit tests (every alert firing and not firing)', async () => {
     const check = await promtool(['check', 'rules', RULES]);
-    expect(check.out).toContain('SUCCESS: 8 rules found');
+    expect(check.out).toContain('SUCCESS: 9 rules found');
     expect(check.code).toBe(0);
     const tests = await promtool(['test', 'rules', RULE_TESTS]);
     expect(tests.out).toContain('SUCCESS');
