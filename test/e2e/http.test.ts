@@ -138,7 +138,7 @@ describe('metrics and HTTP endpoints', () => {
     expect(watched.data?.result).toHaveLength(1);
     const rules = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
     const loaded = rules.data.groups.flatMap((g) => g.rules);
-    expect(loaded.length).toBe(8);
+    expect(loaded.length).toBe(9);
     await waitFor('every rule evaluated', async () => {
       const r = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as typeof rules;
       return r.data.groups.flatMap((g) => g.rules).every((x) => x.health === 'ok');
