@@ -17,6 +17,8 @@ const budgetSchema = z.object({
   healthySince: z.optional(z.number()),
 });
 const owedStartSchema = z.object({ reason: z.string(), cause: z.enum(['liveness', 'exit', 'namespace', 'orphan']), at: z.optional(z.number()) });
+/** Open alerts (state-file.ts OpenAlerts): keys a newer healer adds are not read (their alerts stay open elsewhere). */
+const alertsSchema = z.object({ unhealthy: z.optional(z.number()), not_ready: z.optional(z.number()), unresolved: z.optional(z.literal(true)) });
 const containerSchema = z.object({
   name: z.string(),
   budget: budgetSchema,
@@ -25,6 +27,7 @@ const containerSchema = z.object({
   restartCount: z.int().check(z.minimum(0)),
   owedStart: z.optional(owedStartSchema),
   startedAt: z.optional(z.number()),
+  alerts: z.optional(alertsSchema),
 });
 const slotSchema = z.object({
   failures: z.array(
@@ -74,10 +77,11 @@ export function readState(text: string): ReadState {
   for (const [id, raw] of Object.entries(frame.data.containers)) {
     const name = typeof (raw as { name?: unknown } | null)?.name === 'string' ? (raw as { name: string }).name : id;
     let r = containerSchema.safeParse(raw);
-    // An owed start this version cannot read is dropped alone: the container's history is still good.
-    if (!r.success && r.error.issues.every((i) => i.path[0] === 'owedStart')) {
-      dropped.push({ container: name, field: fieldOf(r.error.issues), why: whyOf(r.error.issues), kept: 'the owed start' });
-      r = containerSchema.safeParse({ ...(raw as object), owedStart: undefined });
+    // An owed start or open alerts this version cannot read are dropped alone: the container's history is still good.
+    for (const [field, kept] of [['owedStart', 'the owed start'], ['alerts', 'its open alerts (no `recovered` will end them)']] as const) {
+      if (r.success || !r.error.issues.every((i) => i.path[0] === field)) continue;
+      dropped.push({ container: name, field: fieldOf(r.error.issues), why: whyOf(r.error.issues), kept });
+      r = containerSchema.safeParse({ ...(raw as object), [field]: undefined });
     }
     if (r.success) containers.set(id, r.data as Omit<PersistedContainer, 'savedAt'>);
     else dropped.push({ container: name, field: fieldOf(r.error.issues), why: whyOf(r.error.issues), kept: 'the container' });

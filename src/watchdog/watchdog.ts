@@ -23,6 +23,7 @@ import { TaskSlots } from './slot-watch.ts';
 import { ClusterCount } from './cluster-watch.ts';
 import { containerStatus, type ContainerStatus } from './status.ts';
 import { createWatch } from './watch-factory.ts';
+import { openAlertsChanged } from './open-alerts.ts';
 import type { WatchdogDeps } from './watchdog-deps.ts';
 
 export type { LabelProblem };
@@ -235,7 +236,8 @@ export class Watchdog {
 
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
     const s = w.state;
-    if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit || s.owedStart !== before.owedStart) this.discovery.persist(w);
+    const kept = s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit || s.owedStart !== before.owedStart;
+    if (kept || openAlertsChanged(s, before)) this.discovery.persist(w);
     // A crash loop opening (it opens as the restart that makes it is made, and is alerted) goes to disk at
     // once, as the restart itself did: a healer killed just after must find it open, not alert it again.
     if (s.budget.loop !== before.budget.loop && s.budget.loop !== 'closed') void this.deps.state.flush();
