@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerting/types.ts';
 import { appCommand, docker, engineSuite, execIn, fastLabels, newRunId, runContainer, sleep, spawnHealer, startTestHealer, waitFor } from '../helpers/engine.ts';
+import { startAlertmanager } from '../helpers/alertmanager.ts';
 import { receiver } from '../helpers/receiver.ts';
 import { freePort } from '../helpers/servers.ts';
 
@@ -127,5 +128,34 @@ describe('open alerts across healer restarts', () => {
     expect(recovered[0]?.recoveryMs).toBeGreaterThanOrEqual(restartedAt - alertedAt);
     second.child.kill('SIGTERM');
     await second.exited;
+  }, 90_000);
+
+  it('Alertmanager: the condition an earlier healer fired is resolved by the next one when the container is healthy again', async () => {
+    const runId = newRunId();
+    const stateDir = mkdtempSync(`${tmpdir()}/healer-open-alerts-`);
+    suite.defer(() => rmSync(stateDir, { recursive: true, force: true }));
+    const am = await startAlertmanager();
+    suite.defer(() => am.stop());
+    const env = { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json` };
+    const cfg = `alerts:\n  retries: 1\n  timeout: 1s\n  channels:\n    - name: am\n      type: alertmanager\n      url: ${am.url}\n`;
+    const port = await freePort();
+    const id = await runContainer({ runId, name: 'oa-am', labels: fastLabels(runId, `http://:${port}/health`, { 'healer.action': 'notify' }), cmd: appCommand(port) });
+    const mine = async () => (await am.alerts()).find((a) => a.labels.alertname === 'HealerContainerUnhealthy' && a.labels.container === `oa-am-${runId}`);
+    const first = await startTestHealer(env, cfg);
+    let firstStopped = false;
+    suite.defer(() => (firstStopped ? undefined : first.stop()));
+    await waitFor('watched', () => first.logs.some((l) => l.msg === 'watching container'));
+    await execIn(id, ['rm', '/www/health']);
+    expect((await waitFor('firing', mine, 30_000)).status.state).toBe('active');
+    await first.stop();
+    firstStopped = true;
+    // Healthy again while no healer runs: only the next healer can end it (else Alertmanager's resolve_timeout, 5 min).
+    await execIn(id, ['sh', '-c', 'echo ok > /www/health']);
+    const second = await startTestHealer(env, cfg);
+    suite.defer(() => second.stop());
+    await waitFor('resolved in Alertmanager', async () => {
+      const a = await mine();
+      return a === undefined || Date.parse(a.endsAt) <= Date.now();
+    }, 20_000);
   }, 90_000);
 });
