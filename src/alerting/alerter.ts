@@ -31,6 +31,12 @@ export interface AlertInput {
    * requests, token and all, so they are cut from its log lines as channel secrets are.
    */
   readonly secrets?: readonly string[] | undefined;
+  /**
+   * A condition an earlier healer alerted and this one found still open (its state file): told only to
+   * channels that keep conditions open (Alertmanager, which forgets an alert not re-sent), never again
+   * to chat channels, which saw it. `at`: when it began (the alert's time, its startsAt).
+   */
+  readonly reopened?: { readonly at: number } | undefined;
 }
 
 /**
@@ -77,10 +83,10 @@ export class Alerter {
   }
 
   emit(input: AlertInput): void {
-    const targets = this.channels.filter((c) => c.accepts(input.event) && (input.channels === undefined || input.channels.includes(c.name)));
+    const targets = this.channels.filter((c) => c.accepts(input.event) && (input.channels === undefined || input.channels.includes(c.name)) && (!input.reopened || c.keepsOpen));
     if (targets.length === 0) return;
     const now = Date.now();
-    const at = isoTime(now);
+    const at = isoTime(input.reopened?.at ?? now);
     this.after(input.key ?? input.container?.id ?? '', async () => {
       const alert = await this.build(input, at, now);
       for (const c of targets) c.push(alert);
@@ -176,7 +182,7 @@ export class Alerter {
         this.log.debug({ err: (err as Error).message }, 'no log lines for the alert');
       }
     }
-    const { channels: _c, taskId: _t, secrets: _s, ...rest } = input;
+    const { channels: _c, taskId: _t, secrets: _s, reopened: _r, ...rest } = input;
     return {
       ...rest,
       summary: redact(input.summary, secrets),

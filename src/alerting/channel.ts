@@ -62,6 +62,11 @@ export class Channel {
     });
   }
 
+  /** Whether its provider keeps conditions open (Alertmanager): it must hear of one a restarted healer still has. */
+  get keepsOpen(): boolean {
+    return this.notifier.keepsOpen === true;
+  }
+
   accepts(event: AlertEvent): boolean {
     return this.events === undefined || this.events.has(event);
   }

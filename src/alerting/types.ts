@@ -75,6 +75,11 @@ export interface Notifier {
    * alert it stands for, whose place in that order it takes (it is no newer than what came after that one).
    */
   queued?(alert: Alert, of?: Alert): void;
+  /**
+   * It shows a condition open until its resolving event (Alertmanager): a condition an earlier healer
+   * alerted and this one still has open is told to it again, to keep it open (Alerter.emit, `reopened`).
+   */
+  readonly keepsOpen?: true;
   /** Work to finish at shutdown (Alertmanager resolves nothing, but stops re-sending). */
   close?(): void;
   /** The container is gone: end whatever this channel still shows open for it (Alertmanager). */

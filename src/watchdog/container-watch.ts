@@ -131,8 +131,13 @@ export class ContainerWatch {
       const p = this.policy[role];
       if (p && p.spec.kind !== 'docker') this.probes.schedule(role, p);
     }
-    if (this.policy.liveness?.spec.kind === 'docker' && this.info.health === 'unhealthy' && this.info.running) {
-      this.feed({ type: 'health', status: 'unhealthy', at: this.deps.clock.now() });
+    // Alerts an earlier healer left open (the state file): kept open where channels keep conditions.
+    if (this.state.liveness.up === false && this.state.liveness.failingSince !== undefined) this.deps.effects.reopen?.(this, 'unhealthy', this.state.liveness.failingSince);
+    if (this.state.readiness.up === false && this.state.readiness.failingSince !== undefined) this.deps.effects.reopen?.(this, 'not_ready', this.state.readiness.failingSince);
+    if (this.policy.liveness?.spec.kind === 'docker' && this.info.running && this.info.health !== undefined) {
+      // Docker says health only on a change: healthy again while no healer ran ends a kept `unhealthy` now.
+      const status = this.info.health === 'unhealthy' ? 'unhealthy' : this.info.health === 'healthy' && this.state.liveness.up === false ? 'healthy' : undefined;
+      if (status) this.feed({ type: 'health', status, at: this.deps.clock.now() });
     }
     if ((this.state.lastExit || this.state.owedStart) && this.state.lifecycle === 'exited') {
       this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');

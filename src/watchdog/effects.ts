@@ -67,6 +67,10 @@ export function watchEffects(h: EffectsHost): WatchEffects {
         h.alerter.emit(containerAlert(w, action.event, action.reason, h.clock.now(), extra));
       }
     },
+    reopen: (w, event, since) => {
+      const reason = `${event === 'unhealthy' ? 'unhealthy' : 'not ready'} since ${new Date(since).toISOString()}, alerted before healer restarted`;
+      h.alerter.emit(containerAlert(w, event, reason, h.clock.now(), { reopened: { at: since } }));
+    },
     context: (w) => ({ heldBy: heldBy(w), paused: h.paused(), stopping: w.events.stopSignalled(h.clock.now()), stopUntil: w.events.stopUntil }),
     changed: (w, before, failingFlipped) => h.changed(w, before, failingFlipped),
   };

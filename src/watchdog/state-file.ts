@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { EngineClock } from '../docker/engine-clock.ts';
 import type { Budget } from './budget.ts';
 import type { Cause, Exit, Lifecycle, MachineState } from './machine-types.ts';
+import { openAlerts, type OpenAlerts } from './open-alerts.ts';
 import type { SlotRecord } from './task-slots.ts';
 import { readState, type ReadState } from './state-schema.ts';
 
@@ -29,6 +30,13 @@ export interface PersistedContainer {
    * compared with healer's own clock, which a remote engine's may be minutes off).
    */
   readonly startedAt?: number | undefined;
+  /**
+   * The alerts healer sent whose end it still owes (README "Alerts"): `unhealthy` and `not_ready` with
+   * the first failure of their episode (a `recovered` after healer's restart still measures from it),
+   * `unresolved` for a `crashloop` or `restart_failed` of a container with no liveness probe. Absent in
+   * older files and when nothing is open. Restored into the new watch, so the next healer ends them.
+   */
+  readonly alerts?: OpenAlerts | undefined;
   /** Loaded from a file written at this time: what happened to the container after it is unknown. */
   readonly savedAt?: number | undefined;
 }
@@ -58,7 +66,8 @@ export function persistedEntry(w: { readonly name: string; readonly state: Machi
   const s = w.state;
   const sent = s.inFlight && s.lifecycle === 'restarting' ? w.restartSent : undefined;
   const owedStart = s.owedStart ? { reason: s.owedStart.reason, cause: s.owedStart.cause } : sent && owedOf(sent);
-  return { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart, startedAt: w.info.startedAt };
+  const alerts = openAlerts(s);
+  return { name: w.name, budget: s.budget, lastExit: s.lastExit, lifecycle: s.lifecycle, restartCount: w.info.restartCount, owedStart, startedAt: w.info.startedAt, ...(alerts ? { alerts } : {}) };
 }
 
 function owedOf(sent: RestartSent): OwedStart {

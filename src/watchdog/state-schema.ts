@@ -23,6 +23,8 @@ const owedStartSchema = z.object({
   engineAt: z.optional(z.number()),
   engineSlackMs: z.optional(z.number().check(z.minimum(0))),
 });
+/** Open alerts (state-file.ts OpenAlerts): keys a newer healer adds are not read (their alerts stay open elsewhere). */
+const alertsSchema = z.object({ unhealthy: z.optional(z.number()), not_ready: z.optional(z.number()), unresolved: z.optional(z.literal(true)) });
 const containerSchema = z.object({
   name: z.string(),
   budget: budgetSchema,
@@ -31,6 +33,7 @@ const containerSchema = z.object({
   restartCount: z.int().check(z.minimum(0)),
   owedStart: z.optional(owedStartSchema),
   startedAt: z.optional(z.number()),
+  alerts: z.optional(alertsSchema),
 });
 const slotSchema = z.object({
   failures: z.array(
@@ -80,10 +83,11 @@ export function readState(text: string): ReadState {
   for (const [id, raw] of Object.entries(frame.data.containers)) {
     const name = typeof (raw as { name?: unknown } | null)?.name === 'string' ? (raw as { name: string }).name : id;
     let r = containerSchema.safeParse(raw);
-    // An owed start this version cannot read is dropped alone: the container's history is still good.
-    if (!r.success && r.error.issues.every((i) => i.path[0] === 'owedStart')) {
-      dropped.push({ container: name, field: fieldOf(r.error.issues), why: whyOf(r.error.issues), kept: 'the owed start' });
-      r = containerSchema.safeParse({ ...(raw as object), owedStart: undefined });
+    // An owed start or open alerts this version cannot read are dropped alone: the container's history is still good.
+    for (const [field, kept] of [['owedStart', 'the owed start'], ['alerts', 'its open alerts (no `recovered` will end them)']] as const) {
+      if (r.success || !r.error.issues.every((i) => i.path[0] === field)) continue;
+      dropped.push({ container: name, field: fieldOf(r.error.issues), why: whyOf(r.error.issues), kept });
+      r = containerSchema.safeParse({ ...(raw as object), [field]: undefined });
     }
     if (r.success) containers.set(id, r.data as Omit<PersistedContainer, 'savedAt'>);
     else dropped.push({ container: name, field: fieldOf(r.error.issues), why: whyOf(r.error.issues), kept: 'the container' });

@@ -11,6 +11,7 @@ import { startsAfterExit } from './action-policy.ts';
 import { exitToResume, owedStartToResume } from './exits.ts';
 import type { MachineState, Rules } from './machine-types.ts';
 import type { PersistedContainer } from './state-file.ts';
+import { restoreAlerts } from './open-alerts.ts';
 import { initialState } from './state-machine.ts';
 
 /** The state machine's rules for one container, from its policy and its inspect data. */
@@ -51,10 +52,19 @@ export function onExitNote(policy: Pick<Policy, 'restartOnExit'>, info: Containe
   return undefined;
 }
 
-/** Where a new watch starts: running or not as inspected, with the budget and last exit the state file kept. */
+/**
+ * Where a new watch starts: running or not as inspected, with the budget, last exit and open alerts the
+ * state file kept (an alert whose probe the policy no longer has could never be ended: not restored).
+ */
 export function watchStartState(info: ContainerInfo, policy: Policy, now: number, persisted: PersistedContainer | undefined): MachineState {
   const running = info.running && !info.restarting;
-  return initialState({
+  const open = persisted?.alerts;
+  const alerts = open && {
+    unhealthy: policy.liveness ? open.unhealthy : undefined,
+    not_ready: policy.readiness ? open.not_ready : undefined,
+    unresolved: policy.liveness ? undefined : open.unresolved,
+  };
+  const start = initialState({
     running,
     paused: info.running && info.paused,
     startedAt: now,
@@ -62,6 +72,7 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
     lastExit: running ? undefined : exitToResume(info, persisted, now, policy.crashloop.windowMs),
     owedStart: running ? undefined : owedStartToResume(info, persisted, policy.restartTimeoutMs + ANSWER_MS),
   });
+  return restoreAlerts(start, alerts);
 }
 
 /**

@@ -15,6 +15,11 @@ export interface WatchEffects {
   act(watch: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void>;
   /** A decision users should hear of (logged now; alert channels build on it). */
   notify(watch: ContainerWatch, action: Action): void;
+  /**
+   * A condition the state file kept open (open-alerts.ts), found still open as the watch starts: told
+   * again to channels that keep conditions open, never to chat channels, which were told already.
+   */
+  reopen?(watch: ContainerWatch, event: 'unhealthy' | 'not_ready', since: number): void;
   /** The dependency hold and breaker state at the moment of a decision. */
   context(watch: ContainerWatch): Context;
   /**

@@ -25,6 +25,7 @@ import { TaskSlots } from './slot-watch.ts';
 import { ClusterCount } from './cluster-watch.ts';
 import { containerStatus, type ContainerStatus } from './status.ts';
 import { createWatch } from './watch-factory.ts';
+import { openAlertsChanged } from './open-alerts.ts';
 import type { WatchdogDeps } from './watchdog-deps.ts';
 
 export type { LabelProblem };
@@ -253,7 +254,11 @@ export class Watchdog {
 
   private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
     const s = w.state;
-    if (s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit || s.owedStart !== before.owedStart) this.discovery.persist(w);
+    const alerted = openAlertsChanged(s, before);
+    if (alerted || s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit || s.owedStart !== before.owedStart) this.discovery.persist(w);
+    // An alert opened or ended (open-alerts.ts) goes to disk at once too: a healer killed just after must
+    // neither miss ending it nor end it a second time.
+    if (alerted) void this.deps.state.flush();
     // A crash loop opening (it opens as the restart that makes it is made, and is alerted) goes to disk at
     // once, as the restart itself did: a healer killed just after must find it open, not alert it again.
     if (s.budget.loop !== before.budget.loop && s.budget.loop !== 'closed') void this.deps.state.flush();

@@ -106,6 +106,7 @@ export function alertmanager(channel: { name: string; url: string; headers: Reco
   };
   return {
     name: channel.name,
+    keepsOpen: true,
     queued(a, of) {
       conds.stamp(a, of);
     },
