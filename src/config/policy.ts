@@ -27,6 +27,11 @@ export interface ProbePolicy {
    * as a container's addresses change when it starts again (watchdog/probe-route.ts).
    */
   readonly confined?: boolean | undefined;
+  /**
+   * Which of the container's probes this is: what one probe leaves behind (an exec still running past its
+   * timeout, docker/exec.ts) is that probe's alone, never another's failure. Set for every policy built here.
+   */
+  readonly role?: 'liveness' | 'readiness' | undefined;
 }
 
 /** The effective, frozen policy for one container: built-in defaults, then watchdog.yml, env, labels. */
@@ -46,7 +51,7 @@ export interface Policy {
   readonly alert: readonly string[] | undefined;
 }
 
-export function toProbePolicy(o: ProbeOptionsOutput, spec: ProbeSpec | undefined): ProbePolicy | undefined {
+export function toProbePolicy(o: ProbeOptionsOutput, spec: ProbeSpec | undefined, role: 'liveness' | 'readiness'): ProbePolicy | undefined {
   if (spec === undefined) return undefined;
   return {
     spec,
@@ -62,6 +67,7 @@ export function toProbePolicy(o: ProbeOptionsOutput, spec: ProbeSpec | undefined
     body: o.body,
     method: o.method,
     headers: o.header,
+    role,
   };
 }
 
@@ -72,8 +78,8 @@ export function toProbePolicy(o: ProbeOptionsOutput, spec: ProbeSpec | undefined
 export function toPolicy(p: PolicyOutput, imageHasHealthcheck: boolean): Policy {
   const livenessSpec: ProbeSpec | undefined = p.liveness.probe ?? (imageHasHealthcheck ? { kind: 'docker' } : undefined);
   return {
-    liveness: toProbePolicy(p.liveness, livenessSpec),
-    readiness: toProbePolicy(p.readiness, p.readiness.probe),
+    liveness: toProbePolicy(p.liveness, livenessSpec, 'liveness'),
+    readiness: toProbePolicy(p.readiness, p.readiness.probe, 'readiness'),
     action: p.action,
     restartTimeoutMs: p.restart.timeout,
     restartOnExit: p.restart.on_exit,

@@ -175,10 +175,11 @@ export class Engine {
   /**
    * Runs a command inside the container for an exec probe (exec.ts: what a timeout leaves behind is kept
    * in check there). `phase` is told when the command is started and when its output ended; `answerMs`
-   * bounds the inspect that tells, at a timeout, whether the command was running at all.
+   * bounds the inspect that tells, at a timeout, whether the command was running at all; `probe` names
+   * the probe running it (its role): a command it left running holds up only that probe's next runs.
    */
-  exec(id: string, argv: readonly string[], signal: AbortSignal, phase?: (p: 'command' | 'inspect') => void, answerMs = READ_MS): Promise<{ exitCode: number; output: string }> {
-    return this.execs.run(id, argv, signal, phase, answerMs);
+  exec(id: string, argv: readonly string[], signal: AbortSignal, phase?: (p: 'command' | 'inspect') => void, answerMs = READ_MS, probe = ''): Promise<{ exitCode: number; output: string }> {
+    return this.execs.run(id, argv, signal, phase, answerMs, probe);
   }
 
   /**

@@ -17,9 +17,11 @@ export function execState(i: { readonly Running?: boolean; readonly Pid?: number
 }
 
 /**
- * The command an earlier probe started (same container, same argv) is still running: no engine can kill
- * an exec'd process (Docker has no call for it; Podman only from 4.8), so starting another would pile
- * hung commands up in the container, one per interval. The probe fails instead, as a timeout does.
+ * The command this probe started at an earlier run (same container, same probe, same argv) is still
+ * running past that run's timeout: no engine can kill an exec'd process (Docker has no call for it;
+ * Podman only from 4.8), so starting another would pile hung commands up in the container, one per
+ * interval. The probe fails instead, as a timeout does. Only the probe's own leftover counts: another
+ * probe's (readiness with a shorter timeout, the same command) says nothing of whether this one passes.
  */
 export class ExecStillRunning extends Error {
   readonly execId: string;
@@ -43,7 +45,7 @@ export class ExecUnsettled extends Error {
   }
 }
 
-/** Execs left running (or never started) at a timeout, checked before the same command runs again. */
+/** Execs left running (or never started) at a timeout, checked before the same probe runs again. */
 const LEFT_MAX = 1024;
 
 /**
@@ -53,6 +55,7 @@ const LEFT_MAX = 1024;
  * processes each) unless removed: from Podman 4.8 healer removes each one as soon as its exit code is read.
  */
 export class ExecRunner {
+  /** By container, probe and argv: one probe's leftover never holds up (or fails) another probe. */
   private readonly left = new Map<string, string>();
   /** Whether `POST /libpod/exec/{id}/remove` exists: learnt from the first answer (Docker and Podman < 4.8 say 404). */
   private removable: boolean | undefined;
@@ -65,10 +68,10 @@ export class ExecRunner {
    * Runs `argv` in the container and returns its exit code and (bounded) output. `phase` is told when the
    * command is started and when its output ended. On a timeout during the command, the exec is inspected
    * (bounded by `answerMs`): a command that exited counts by its exit code, one still running is the
-   * timeout (and is remembered), one the engine had not started is ExecUnsettled.
+   * timeout (and is remembered for `probe`), one the engine had not started is ExecUnsettled.
    */
-  async run(id: string, argv: readonly string[], signal: AbortSignal, phase: ((p: 'command' | 'inspect') => void) | undefined, answerMs: number): Promise<{ exitCode: number; output: string }> {
-    const key = `${id}\0${argv.join('\0')}`;
+  async run(id: string, argv: readonly string[], signal: AbortSignal, phase: ((p: 'command' | 'inspect') => void) | undefined, answerMs: number, probe: string): Promise<{ exitCode: number; output: string }> {
+    const key = `${id}\0${probe}\0${argv.join('\0')}`;
     let stream: Readable | undefined;
     let execId: string | undefined;
     let commandRuns = false;

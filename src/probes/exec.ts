@@ -21,7 +21,7 @@ export function execProber(engine: Pick<Engine, 'exec'>): Prober {
         rearm?.();
       };
       try {
-        const { exitCode, output } = await engine.exec(target.containerId, spec.argv, signal, next, policy.timeoutMs);
+        const { exitCode, output } = await engine.exec(target.containerId, spec.argv, signal, next, policy.timeoutMs, policy.role);
         if (exitCode === 0) return { ok: true, latencyMs: elapsed(), status: 0 };
         // The output is never shown: `mysqladmin -p…`, `redis-cli -a …` and friends echo what they were
         // given, and probe results reach /api/status, logs and alerts (SECURITY.md). Its size is a hint.
