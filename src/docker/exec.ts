@@ -47,6 +47,8 @@ export class ExecUnsettled extends Error {
 
 /** Execs left running (or never started) at a timeout, checked before the same probe runs again. */
 const LEFT_MAX = 1024;
+/** Session removals waiting for an answer: beyond these a session is left to Podman's own delay (an engine under load). */
+const REMOVING_MAX = 64;
 
 /**
  * Runs exec probes' commands and keeps what outlives them in check: the exec a timed-out probe left behind
@@ -57,8 +59,12 @@ const LEFT_MAX = 1024;
 export class ExecRunner {
   /** By container, probe and argv: one probe's leftover never holds up (or fails) another probe. */
   private readonly left = new Map<string, string>();
-  /** Whether `POST /libpod/exec/{id}/remove` exists: learnt from the first answer (Docker and Podman < 4.8 say 404). */
+  /**
+   * Whether `POST /libpod/exec/{id}/remove` exists: learnt from the first answer that tells (Docker and
+   * Podman < 4.8 say 404); a server error or no answer tells nothing, and leaves it unknown.
+   */
   private removable: boolean | undefined;
+  private removing = 0;
   private readonly docker: Docker;
   constructor(docker: Docker) {
     this.docker = docker;
@@ -144,19 +150,36 @@ export class ExecRunner {
     this.remove(earlier);
   }
 
-  /** Removes an exec session that is not running where the engine has the call (Podman 4.8+); never waited for, never throws. */
+  /**
+   * Removes an exec session that is not running where the engine has the call (Podman 4.8+); never waited
+   * for, never throws, never retried (one left is removed by Podman itself after its exit_command_delay).
+   * Until an answer says whether the call exists, one removal at a time asks.
+   */
   private remove(execId: string): void {
-    if (this.removable === false) return;
+    if (this.removable === false || this.removing >= (this.removable === true ? REMOVING_MAX : 1)) return;
+    this.removing++;
     const modem = this.docker.modem as { dial(o: object, cb: (err: Error | null) => void): void };
     const statusCodes = { 200: true, 204: true, 404: 'not found', 500: 'server error' };
     const options = { _query: {}, _body: { Force: false } };
     modem.dial({ path: `/libpod/exec/${execId}/remove`, method: 'POST', abortSignal: AbortSignal.timeout(10_000), statusCodes, options }, (err) => {
-      if (err === null) this.removable = true;
-      // A 404 that is not Podman's "no such exec session" is a missing route (Docker, Podman < 4.8), as is a
-      // proxy's refusal: Podman then removes it itself, after its exit_command_delay.
-      else if (!/no such exec session/i.test(detail(err))) this.removable = false;
+      this.removing--;
+      const found = routeFound(err);
+      if (found !== undefined) this.removable = found;
     });
   }
+}
+
+/**
+ * What a removal's answer says of the route: there (removed, or Podman's "no such exec session"), missing
+ * (any other 404: Docker, Podman < 4.8; 405; a socket proxy's 403: Podman then removes sessions itself,
+ * after its exit_command_delay), or nothing (a 500 of a container being stopped, a timeout of an engine
+ * under load: that one session's problem, never a reason to stop removing the next ones).
+ */
+function routeFound(err: Error | null): boolean | undefined {
+  if (err === null) return true;
+  const status = statusOf(err);
+  if (status === 404) return /no such exec session/i.test(detail(err));
+  return status === 403 || status === 405 ? false : undefined;
 }
 
 function detail(err: Error): string {

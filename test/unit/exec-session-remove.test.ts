@@ -14,7 +14,7 @@ import { execState } from '../../src/docker/exec.ts';
 // remove answers 200 with no body; a router without the route answers 404 `Not Found` as text/plain,
 // Docker 404 `{"message":"page not found"}`).
 
-type RemoveRoute = 'podman-4.8' | 'podman-4.3' | 'docker';
+type RemoveRoute = 'podman-4.8' | 'podman-4.3' | 'docker' | 'proxy' | 'podman-4.8-gone';
 
 async function engineWith(route: RemoveRoute): Promise<{ engine: Engine; removed: string[]; server: Server }> {
   const removed: string[] = [];
@@ -33,6 +33,13 @@ async function engineWith(route: RemoveRoute): Promise<{ engine: Engine; removed
       removed.push(remove[1] ?? '');
       if (route === 'podman-4.8') return void res.writeHead(200).end();
       if (route === 'podman-4.3') return void res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not Found\n');
+      // tecnativa/docker-socket-proxy (haproxy) refusing a path it does not allow.
+      if (route === 'proxy') return void res.writeHead(403, { 'Content-Type': 'text/html' }).end('<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n');
+      // Podman 4.8+ when the session is already gone (utils.SessionNotFound: define.ErrNoSuchExecSession).
+      if (route === 'podman-4.8-gone') {
+        const body = { cause: 'no such exec session', message: `no such exec session ${remove[1] ?? ''}`, response: 404 };
+        return void res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      }
     }
     res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"page not found"}');
   });
@@ -61,7 +68,17 @@ describe('exec sessions are removed once their exit code is read, where the engi
     await vi.waitFor(() => expect(removed).toEqual(['e1', 'e2', 'e3']));
   });
 
-  it.each(['podman-4.3', 'docker'] as const)('%s (no such call): asked once, never again', async (route) => {
+  it('Podman 4.8+ answering "no such exec session" (gone already): the call exists, later sessions are removed too', async () => {
+    const { engine, removed, server } = await engineWith('podman-4.8-gone');
+    open = server;
+    for (let i = 1; i <= 3; i++) {
+      await probes(engine, 1);
+      await vi.waitFor(() => expect(removed).toHaveLength(i));
+    }
+    expect(removed).toEqual(['e1', 'e2', 'e3']);
+  });
+
+  it.each(['podman-4.3', 'docker', 'proxy'] as const)('%s (no such call, or refused): asked once, never again', async (route) => {
     const { engine, removed, server } = await engineWith(route);
     open = server;
     await probes(engine, 1);
