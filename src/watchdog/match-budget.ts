@@ -9,9 +9,10 @@ import type { Role } from './machine-types.ts';
  * matching is charged, on monotonic time, against a share of the wall time (a virtual-scheduling rate
  * limit: each match moves the container's "next free" time on by its duration / share), and a container
  * over its share has its probes put off until it is within it again: no result is made up, the state
- * machine simply hears from that container less often. The share is SHARE, or TOTAL_SHARE divided among
- * the containers being charged when there are more than TOTAL_SHARE / SHARE of them, so many tenants
- * together cannot add up to more than TOTAL_SHARE either.
+ * machine simply hears from that container less often. Two clocks per container: its own at SHARE, and
+ * its fair part of TOTAL_SHARE (divided among the containers charged lately), which counts only while the
+ * total is spent: many tenants together cannot add up to more than TOTAL_SHARE, and a container within
+ * its fair part is never put off for what the others spend. Every match is charged, however short.
  */
 
 /** One container's matching may use at most this share of healer's time. */
