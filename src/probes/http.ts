@@ -12,7 +12,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
  */
 export function httpProber(dispatcher: Dispatcher, monotonic: () => number = () => performance.now()): Prober {
   return {
-    async run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
+    async run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal, _rearm?: () => void, mayMatch?: () => boolean): Promise<ProbeResult> {
       const spec = policy.spec;
       if (spec.kind !== 'http') throw new Error(`http prober given a ${spec.kind} probe`);
       const host = target.connectTo ?? (spec.host === '' ? target.address : spec.host);
@@ -24,6 +24,7 @@ export function httpProber(dispatcher: Dispatcher, monotonic: () => number = () 
         const { status, body } = await exchange(dispatcher, { origin, path: spec.path, method: policy.method, headers: headersOf(policy) }, signal, (code) => okStatus(code) && policy.body !== undefined);
         if (!okStatus(status)) return { ok: false, latencyMs: elapsed(), status, error: `status ${status} not in ${formatRanges(policy.status)}` };
         if (policy.body) {
+          if (mayMatch?.() === false) return { ok: false, inconclusive: true, putOff: true, latencyMs: elapsed(), status, error: "body match put off: healer's time for matching is spent" };
           // Timed: the match runs on the event loop, and the watchdog charges it to this container's share.
           const from = monotonic();
           const matched = policy.body.test(body);

@@ -16,6 +16,11 @@ export interface ProbeResult {
    * the container's share of healer's time (watchdog/match-budget.ts). Absent without a `body` check.
    */
   readonly matchMs?: number | undefined;
+  /**
+   * The body arrived but was not matched: healer's time for matching was spent (watchdog/match-budget.ts).
+   * Not a result: the probe counts as put off, and the state machine never hears of it.
+   */
+  readonly putOff?: boolean | undefined;
 }
 
 export interface ProbeTarget {
@@ -32,10 +37,11 @@ export interface ProbeTarget {
 /**
  * A probe kind: one file, registered in index.ts. `signal` aborts at the probe's timeout or on shutdown;
  * `rearm` starts the timeout afresh (an exec probe's engine calls each get the whole of it: the timeout
- * measures the command, not an engine slow to set it up).
+ * measures the command, not an engine slow to set it up). `mayMatch` is asked just before a body match
+ * (the match, not the wait for the body, is what costs healer's loop): `false` ends the probe put off.
  */
 export interface Prober {
-  run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal, rearm?: () => void): Promise<ProbeResult>;
+  run(policy: ProbePolicy, target: ProbeTarget, signal: AbortSignal, rearm?: () => void, mayMatch?: () => boolean): Promise<ProbeResult>;
 }
 
 /** Turns an abort into the reason users see. */

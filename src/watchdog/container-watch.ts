@@ -241,9 +241,12 @@ export class ContainerWatch {
       this.counts.probes[role].delayed++;
       return;
     }
-    const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), slot);
-    if (budget) this.charge(outcome.result.matchMs);
-    if (this.closed) return;
+    const gate = budget && ((): boolean => budget.mayMatch(this.id, monotonic(this.deps.clock)));
+    // (Released however it ends, a throw too: a container not matched yet probes one role at a time.)
+    const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), slot, gate).finally(() => budget?.release(this.id));
+    if (outcome.result.putOff === true) this.counts.probes[role].delayed++;
+    if (budget && outcome.result.putOff !== true) this.charge(outcome.result.matchMs);
+    if (this.closed || outcome.result.putOff === true) return;
     const result = countedResult(outcome.result, this.deps.engineUp?.());
     const at = this.deps.clock.now();
     // (The match time is healer's own cost, not the container's: not in the status.)

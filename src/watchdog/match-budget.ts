@@ -9,46 +9,39 @@ import type { Role } from './machine-types.ts';
  * matching is charged, on monotonic time, against a share of the wall time (a virtual-scheduling rate
  * limit: each match moves the container's "next free" time on by its duration / share), and a container
  * over its share has its probes put off until it is within it again: no result is made up, the state
- * machine simply hears from that container less often. The share is SHARE, or TOTAL_SHARE divided among
- * the containers being charged when there are more than TOTAL_SHARE / SHARE of them, so many tenants
- * together cannot add up to more than TOTAL_SHARE either.
+ * machine simply hears from that container less often. Two clocks per container: its own at SHARE, and
+ * its fair part of TOTAL_SHARE (divided among the containers charged lately), which counts only while the
+ * total is spent: many tenants together cannot add up to more than TOTAL_SHARE, and a container within
+ * its fair part is never put off for what the others spend. Every match is charged, however short.
  */
 
 /** One container's matching may use at most this share of healer's time. */
 export const SHARE = 0.05;
 /** All containers' matching together may use at most this share. */
 export const TOTAL_SHARE = 0.2;
-/**
- * A match shorter than this is not charged: it costs about what reading the response around it costs,
- * which the probe interval already bounds. Realistic patterns against realistic bodies stay far below.
- */
-export const MIN_CHARGED_MS = 1;
 /** How far ahead of now a container's next free time may run before its probes are put off (a burst). */
 export const BURST_MS = 1_000;
-/**
- * At most this many probes of containers never matched yet may be out at once: their cost is unknown
- * until they end, so a tenant that starts many containers together holds the loop for a few matches,
- * not one per container. (Cheap probes end within milliseconds: a slot is rarely waited for.)
- */
-export const MAX_UNKNOWN = 4;
 /** A container not charged for this long no longer divides the total share. */
 const IDLE_MS = 60_000;
 
 interface Account {
-  /** When this container's matching so far, at its share, is paid for (monotonic ms). */
-  freeAt: number;
-  /** One of its matches was charged lately: it divides TOTAL_SHARE, and waits when the total is spent. */
-  heavy: boolean;
-  /** A body probe of it has ended: until then its cost is unknown, and it runs one at a time. */
+  /** When this container's matching so far, at SHARE, is paid for (monotonic ms): its own limit. */
+  ownAt: number;
+  /** When its matching so far, at its fair part of the total (share()), is paid for: it waits on a spent total only past this. */
+  fairAt: number;
+  /** One of its matches was charged lately: it divides TOTAL_SHARE. */
+  active: boolean;
+  /** One of its body probes has ended: until then its cost is unknown. */
   known: boolean;
+  /** Not known yet, and a probe of it is out (its other role waits: one unknown match at a time). */
+  out: boolean;
   /** It was put off once already: the warning is logged once per container. */
   warned: boolean;
 }
 
 /**
  * Whether a probe with a body pattern may run now. `warn`: this container's first put-off for being over
- * its share (a container whose first probe is still out, or one not yet matched while the total is
- * spent, waits without a warning: its pattern is not known to cost anything yet).
+ * its share (a container not matched yet waits without a warning: its pattern is not known to cost anything).
  */
 export type MatchVerdict = { readonly delay: false } | { readonly delay: true; readonly warn: boolean; readonly share: number };
 
@@ -59,34 +52,50 @@ export class MatchBudget {
   private readonly accounts = new Map<string, Account>();
   /** When all the matching charged so far, at TOTAL_SHARE, is paid for (monotonic ms). */
   private totalFreeAt = Number.NEGATIVE_INFINITY;
-  private heavy = 0;
-  /** Probes out of containers whose cost is not known yet (MAX_UNKNOWN). */
-  private unknown = 0;
+  /** When the first matches of containers not known yet, at SHARE, are paid for: newcomers' own allowance. */
+  private newFreeAt = Number.NEGATIVE_INFINITY;
+  private active = 0;
   private swept = Number.NEGATIVE_INFINITY;
 
-  /** The share each heavy container gets now. */
+  /** A container's fair part of the total now (what it may use while the total is spent). */
   share(): number {
-    return Math.min(SHARE, TOTAL_SHARE / Math.max(1, this.heavy));
+    return Math.min(SHARE, TOTAL_SHARE / Math.max(1, this.active));
   }
 
   /** Whether container `id` must put off a body-matching probe at `now` (monotonic ms). */
   verdict(id: string, now: number): MatchVerdict {
-    const spent = this.totalFreeAt - now > BURST_MS;
     const a = this.accounts.get(id);
-    if (!a) {
-      // Never matched: its cost is unknown, so it starts only while the total has room (a tenant that
-      // makes new containers gets no fresh allowance with each), and then one probe at a time.
-      if (spent || this.unknown >= MAX_UNKNOWN) return { delay: true, warn: false, share: this.share() };
-      this.accounts.set(id, { freeAt: now, heavy: false, known: false, warned: false });
-      this.unknown++;
+    if (!a?.known) {
+      // Not matched yet: waiting for its target costs nothing, so no other container's probe holds it
+      // back; only its own other role waits (its cost is not known yet), and mayMatch() gates the match.
+      if (a?.out === true || !this.newcomerRoom(now)) return { delay: true, warn: false, share: this.share() };
+      if (a) a.out = true;
+      else this.accounts.set(id, { ownAt: now, fairAt: now, active: false, known: false, out: true, warned: false });
       return ALLOWED;
     }
-    if (!a.known) return { delay: true, warn: false, share: this.share() };
-    // A container whose matches are cheap (never charged) is never put off, however busy the others keep healer.
-    if (a.freeAt - now <= BURST_MS && !(spent && a.heavy)) return ALLOWED;
+    // Over its own share, it waits; over its fair part of a spent total, too. A container within both is
+    // never put off, however much the others spend: the total slows only those that spend it.
+    const overOwn = a.ownAt - now > BURST_MS;
+    const overFair = this.totalFreeAt - now > BURST_MS && a.fairAt - now > BURST_MS;
+    if (!overOwn && !overFair) return ALLOWED;
     const warn = !a.warned;
     a.warned = true;
-    return { delay: true, warn, share: this.share() };
+    return { delay: true, warn, share: overOwn ? SHARE : this.share() };
+  }
+
+  /**
+   * Asked just before a match, when the body has arrived (the match is synchronous: nothing else runs
+   * until it is charged). A container whose cost is known was let go by verdict(); one not matched yet
+   * matches only while the total, or the newcomers' allowance, has room, so a tenant starting many
+   * containers together holds the loop for one unknown match, not one per container. `false`: its probe
+   * ends put off, without a result (and the container is still not known).
+   */
+  mayMatch(id: string, now: number): boolean {
+    const a = this.accounts.get(id);
+    if (!a || a.known) return true;
+    if (this.newcomerRoom(now)) return true;
+    a.out = false;
+    return false;
   }
 
   /** A body probe of container `id` ended at `now` (monotonic ms), its match (if it got that far) taking `matchMs`. */
@@ -94,29 +103,40 @@ export class MatchBudget {
     this.sweep(now);
     let a = this.accounts.get(id);
     if (!a) {
-      a = { freeAt: now, heavy: false, known: true, warned: false };
+      a = { ownAt: now, fairAt: now, active: false, known: true, out: false, warned: false };
       this.accounts.set(id, a);
     }
-    if (!a.known) {
-      a.known = true;
-      this.unknown--;
-    }
-    if (matchMs === undefined || matchMs < MIN_CHARGED_MS) return;
-    if (!a.heavy) {
-      a.heavy = true;
-      this.heavy++;
+    const wasKnown = a.known;
+    a.known = true;
+    a.out = false;
+    if (matchMs === undefined) return;
+    // Every match is charged, however short: many cheap ones add up on the same loop.
+    if (!a.active) {
+      a.active = true;
+      this.active++;
     }
     const start = now - matchMs;
-    a.freeAt = Math.max(a.freeAt, start) + matchMs / this.share();
+    a.ownAt = Math.max(a.ownAt, start) + matchMs / SHARE;
+    a.fairAt = Math.max(a.fairAt, start) + matchMs / this.share();
     this.totalFreeAt = Math.max(this.totalFreeAt, start) + matchMs / TOTAL_SHARE;
+    if (!wasKnown) this.newFreeAt = Math.max(this.newFreeAt, start) + matchMs / SHARE;
+  }
+
+  /** A body probe of container `id` ended without ended() (it threw): a container not known yet may probe again. */
+  release(id: string): void {
+    const a = this.accounts.get(id);
+    if (a) a.out = false;
   }
 
   /** The container is gone (or no longer watched): it no longer divides the total. */
   forget(id: string): void {
-    const a = this.accounts.get(id);
-    if (a?.heavy === true) this.heavy--;
-    if (a?.known === false) this.unknown--;
+    if (this.accounts.get(id)?.active === true) this.active--;
     this.accounts.delete(id);
+  }
+
+  /** Room for a match of unknown cost: in the total, or in the newcomers' own allowance. */
+  private newcomerRoom(now: number): boolean {
+    return this.totalFreeAt - now <= BURST_MS || this.newFreeAt - now <= BURST_MS;
   }
 
   /** Containers whose matching is long paid for stop dividing the total share (once a second at most). */
@@ -124,9 +144,9 @@ export class MatchBudget {
     if (now - this.swept < 1_000) return;
     this.swept = now;
     for (const a of this.accounts.values()) {
-      if (a.heavy && now - a.freeAt > IDLE_MS) {
-        a.heavy = false;
-        this.heavy--;
+      if (a.active && now - Math.max(a.ownAt, a.fairAt) > IDLE_MS) {
+        a.active = false;
+        this.active--;
       }
     }
   }

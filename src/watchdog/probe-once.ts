@@ -17,13 +17,15 @@ export interface ProbeOutcome {
  * Runs one probe within its timeout (a pinned name is resolved first, within a timeout of its own). One
  * controller and one timer per probe (AbortSignal.any/timeout cost several times as much at thousands
  * of probes a second); `slot.ctl` lets close() abort the probe in flight. A target healer cannot
- * route, or may not reach, is reported as inconclusive: never a failure, nothing is sent.
+ * route, or may not reach, is reported as inconclusive: never a failure, nothing is sent. `mayMatch`:
+ * the body match's gate (Prober).
  */
 export async function probeOnce(
   p: ProbePolicy,
   prober: Prober,
   route: (signal: AbortSignal) => Route | Promise<Route>,
   slot: { ctl?: AbortController | undefined },
+  mayMatch?: () => boolean,
 ): Promise<ProbeOutcome> {
   const ctl = new AbortController();
   // The timeout takes effect after the I/O already waiting is read (setImmediate runs after the poll
@@ -53,7 +55,7 @@ export async function probeOnce(
       clearImmediate(expiry);
       if (!ctl.signal.aborted) timer = setTimeout(expire, p.timeoutMs);
     };
-    return { result: await prober.run(p, r.target, ctl.signal, rearm), problem: undefined };
+    return { result: await prober.run(p, r.target, ctl.signal, rearm, mayMatch), problem: undefined };
   } finally {
     clearTimeout(timer);
     clearImmediate(expiry);

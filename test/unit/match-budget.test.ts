@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MatchBudget, MAX_UNKNOWN, SHARE, TOTAL_SHARE } from '../../src/watchdog/match-budget.ts';
+import { MatchBudget, SHARE, TOTAL_SHARE } from '../../src/watchdog/match-budget.ts';
 
 /**
  * Containers probed every 100 ms for `seconds`, each match taking its `cost` ms (healer's loop is taken
@@ -56,15 +56,26 @@ describe('match budget: healer time for body matching', () => {
     expect(b.verdict('fresh', 10_200).delay).toBe(false);
   });
 
-  it('containers never matched have at most MAX_UNKNOWN probes out at once (a tenant starting many together)', () => {
+  it('containers never matched wait for their targets freely; their matches run only while the total (or the newcomers allowance) has room', () => {
     const b = new MatchBudget();
+    // A tenant starts ten together: waiting for a target costs nothing, so none holds another back (review 24).
     const allowed = Array.from({ length: 10 }, (_, i) => b.verdict(`new${i}`, 0).delay).filter((d) => !d).length;
-    expect(allowed).toBe(MAX_UNKNOWN);
-    b.ended('new0', 5, 0.2);
-    expect(b.verdict('new9', 10).delay).toBe(false); // a slot came free
-    b.forget('new1'); // removed while its probe was out: its slot comes free too
-    expect(b.verdict('new8', 10).delay).toBe(false);
-    expect(b.verdict('new7', 10).delay).toBe(true);
+    expect(allowed).toBe(10);
+    expect(b.mayMatch('new0', 5)).toBe(true);
+    b.ended('new0', 405, 400); // the total is 2 s ahead, the newcomers' allowance 8 s
+    expect(b.mayMatch('new0', 410)).toBe(true); // known now: verdict() decides for it
+    // The others' bodies arrive meanwhile: their matches are put off (one unknown match, not one per container).
+    expect(b.mayMatch('new1', 410)).toBe(false);
+    expect(b.mayMatch('new2', 420)).toBe(false);
+    expect(b.verdict('new1', 500).delay).toBe(true); // and they start again only with room
+    expect(b.verdict('new1', 1_500).delay).toBe(false); // the total has room again
+    expect(b.mayMatch('new1', 1_505)).toBe(true);
+    // A probe that threw releases its container: its other role may go.
+    expect(b.verdict('new3', 1_505).delay).toBe(true); // its first probe is still out
+    b.release('new3');
+    expect(b.verdict('new3', 1_506).delay).toBe(false);
+    b.forget('new4');
+    expect(b.verdict('new4', 1_506).delay).toBe(false); // forgotten: a fresh account
   });
 
   it('warns once per container, and a forgotten container no longer divides the total', () => {
