@@ -23,11 +23,22 @@ export const CLOCK_READ_MS = 2_000;
  * readable header (a proxy that strips it).
  */
 export function engineClockFrom(date: string | undefined, sentAt: number, receivedAt: number): EngineClock | undefined {
-  const engineMs = Date.parse(date ?? '');
+  const engineMs = httpDateMs(date ?? '');
   if (!Number.isFinite(engineMs) || receivedAt < sentAt) return undefined;
   const lo = engineMs - receivedAt;
   const hi = engineMs + 1000 - sentAt;
   return { offsetMs: Math.round((lo + hi) / 2), slackMs: Math.ceil((hi - lo) / 2) };
+}
+
+/**
+ * An HTTP date in ms. HTTP dates are all GMT (RFC 9110), but Date.parse reads one with no zone (asctime's
+ * `Tue Nov 24 07:58:05 2026`, or a proxy that drops the `GMT`) in healer's own time zone: on a host set to
+ * New York that puts the engine's clock 5 h off. A date whose time (or asctime's year after it) ends it is
+ * read as GMT; an explicit zone is honoured.
+ */
+function httpDateMs(date: string): number {
+  const s = date.trim();
+  return Date.parse(/\d{1,2}:\d{2}:\d{2}(?: \d{4})?$/.test(s) ? `${s} GMT` : s);
 }
 
 /**

@@ -79,6 +79,19 @@ describe('a stop signal with no end that the container survives', () => {
     expect(w.events.stopSignalled(700_000)).toBe(false);
   });
 
+  it('HEALTHCHECK still healthy past the floor: survival only once checks run after it could have said otherwise', () => {
+    const hc = { intervalMs: 5_000, timeoutMs: 2_000, retries: 3 };
+    const { w, logs } = view('docker', hc);
+    w.events.read(kill, 1000, undefined, Infinity);
+    const mark = 1000 + survivalAfterMs(hc);
+    // Its `healthy` may be the stale verdict of checks before the mark (a drain passing for 50 s).
+    noteSurvival(w, { type: 'tick', at: mark + 20_000 }, mark + 20_000);
+    expect(w.events.stopSignalled(mark + 20_000)).toBe(true);
+    noteSurvival(w, { type: 'tick', at: mark + 31_000 }, mark + 31_000);
+    expect(w.events.stopSignalled(mark + 31_000)).toBe(false);
+    expect(logs.map((l) => l.level)).toEqual(['info']);
+  });
+
   it('a finite grace is left to its window', () => {
     const { w, logs } = view('http');
     w.events.read(kill, 1000, undefined, 10_000);

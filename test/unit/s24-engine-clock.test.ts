@@ -59,4 +59,21 @@ describe('s24: the engine\'s clock from its Date header', () => {
     expect(engineClockFrom('not a date', 0, 1)).toBeUndefined();
     expect(engineClockFrom(undefined, 0, 1)).toBeUndefined();
   });
+
+  // Trigger (fails before the fix): a Date header with no zone (asctime, or a proxy dropping `GMT`) went to
+  // Date.parse, which reads it in healer's own time zone: on a New York host the engine's clock was 5 h off.
+  it('reads a Date header without a zone as GMT, whatever healer\'s time zone; an explicit zone is kept', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const at = Date.parse('2026-11-24T07:58:05.500Z');
+      for (const d of ['Tue, 24 Nov 2026 07:58:05', 'Tue Nov 24 07:58:05 2026', 'Tue, 24 Nov 2026 07:58:05 GMT', 'Tuesday, 24-Nov-26 07:58:05 GMT']) {
+        expect(engineClockFrom(d, at, at), d).toEqual({ offsetMs: 0, slackMs: 500 });
+      }
+      expect(engineClockFrom('Tue, 24 Nov 2026 08:58:05 +0100', at, at)).toEqual({ offsetMs: 0, slackMs: 500 });
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
 });
