@@ -46,14 +46,17 @@ export async function startServer(opts: {
   const throttle = new WrongTokenThrottle(() => monotonic(opts.clock ?? systemClock));
   const client = (req: IncomingMessage): string => req.socket.remoteAddress ?? '';
   const session = (req: IncomingMessage): boolean => token !== undefined && hasSession(req, token);
+  const rightBearer = (req: IncomingMessage): boolean => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    return expected !== undefined && m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
+  };
   const authorised = (req: IncomingMessage): boolean => {
     if (expected === undefined) return true;
     if (session(req)) {
       throttle.right(client(req));
       return true;
     }
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    const ok = m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
+    const ok = rightBearer(req);
     if (ok) throttle.right(client(req));
     else if (req.headers.authorization !== undefined) throttle.wrong(client(req));
     return ok;
@@ -61,10 +64,18 @@ export async function startServer(opts: {
 
   // A valid session cookie passes the limit: it is an HMAC of the token (256 bits, not guessable), so
   // serving it tells a guesser nothing, and an operator logged in behind the same reverse proxy (one
-  // address for all) as someone typing wrong tokens keeps the page.
+  // address for all) as someone typing wrong tokens keeps the page. The right bearer token passes the
+  // limit of everyone together (not its client's own): the cap, kept only in memory, would otherwise shut
+  // Prometheus out after a healer restart for as long as guessers elsewhere keep it spent.
   const refuseIfLimited = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const wait = expected === undefined || session(req) ? 0 : throttle.retryAfterMs(client(req));
+    if (expected === undefined || session(req)) return false;
+    const right = rightBearer(req);
+    const wait = throttle.retryAfterMs(client(req), right);
     if (wait <= 0) return false;
+    // A refused wrong token still counts towards its client's limit: while everyone's cap is spent a
+    // client under its own could otherwise go on guessing at any rate (429 for a wrong one, 200 for the
+    // right one), not 10 a minute.
+    if (!right && req.headers.authorization !== undefined) throttle.wrong(client(req));
     res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
     send(res, 429, 'text/plain', 'too many wrong tokens (from this address, or from everyone); try again later\n');
     return true;

@@ -32,15 +32,32 @@ const ALLOW: Readonly<Record<string, string>> = {
   'POST /containers/{id}/exec': 'POST=1, CONTAINERS=1 and EXEC=1 (exec probes only)',
 };
 
+/**
+ * The most of the engine's words an EngineError keeps. The error is kept per unreadable container, shown
+ * on the status page and logged at every retry: a proxy answering with a whole HTML page (or anything
+ * huge) would otherwise be kept and repeated in full. An engine's own messages are far shorter.
+ */
+export const MAX_DETAIL = 1_000;
+
+/** `text` cut to MAX_DETAIL characters, saying how many were cut (never half a surrogate pair). */
+export function boundDetail(text: string): string {
+  if (text.length <= MAX_DETAIL) return text;
+  const code = text.charCodeAt(MAX_DETAIL - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? MAX_DETAIL - 1 : MAX_DETAIL;
+  return `${text.slice(0, end)}… (${text.length - end} more characters cut)`;
+}
+
 /** A failed call as an EngineError that names the call, the status, the engine's words and what a proxy must allow. */
 export function wrap(what: string, call: keyof typeof ALLOW, err: unknown): EngineError {
   const status = statusOf(err);
-  const detail = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim().replace(/\s+/g, ' ');
+  const full = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim().replace(/\s+/g, ' ');
+  const detail = boundDetail(full);
   const refused =
-    status === 400 && tooOldHint(detail) !== undefined
-      ? `; ${tooOldHint(detail) ?? ''}`
+    status === 400 && tooOldHint(full) !== undefined
+      ? `; ${tooOldHint(full) ?? ''}`
       : status === 403 ? `; the Engine API call ${call} was refused (a socket proxy in front of the engine must allow it: ${ALLOW[call] ?? 'see the README'})` : '';
-  return new EngineError(`${what} failed${status ? ` with HTTP ${status}` : ''}: ${detail}${refused}`, status, err);
+  // A cut answer is not kept as the cause either: the whole of it would stay in memory with the error.
+  return new EngineError(`${what} failed${status ? ` with HTTP ${status}` : ''}: ${detail}${refused}`, status, detail === full ? err : undefined);
 }
 
 /** How long the engine may take to answer an action beyond the container's own stop grace. */

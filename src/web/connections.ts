@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
@@ -19,11 +19,16 @@ export const CONNECTIONS_CHECK_MS = 1_000;
  * it, for as long as a flood lasts): the oldest connection that is not being answered (idle between
  * keep-alive requests, or still sending its headers) is closed to make room, so a request sent right away
  * on a new connection, as the HEALTHCHECK and Prometheus do, gets in. Only when every connection is being
- * answered is the new one closed. Closed connections are counted and logged at most once a minute.
+ * answered is the new one closed. A request counts as being answered once it has arrived in full (its
+ * body included) until its answer is sent: one whose body is still trickling in (a POST /login sent a byte
+ * a second) is a slow client like one still sending its headers, and is closed to make room, so 64 of
+ * them cannot keep /healthz and the scrape out. Closed connections are counted and logged at most once a
+ * minute.
  */
 export function limitConnections(server: Server, max: number, log: Logger, now: () => number = Date.now): void {
   const open = new Set<Socket>();
-  const busy = new WeakSet<Socket>();
+  // The request each connection is answering now (until its response closes).
+  const current = new WeakMap<Socket, IncomingMessage>();
   let dropped = 0;
   let loggedAt = -Infinity;
 
@@ -34,7 +39,8 @@ export function limitConnections(server: Server, max: number, log: Logger, now: 
     let victim = socket;
     // Set order is arrival order: the first idle one is the oldest.
     for (const s of open) {
-      if (!busy.has(s) && s !== socket) {
+      // `complete`: node has read the whole request, body included (whether or not a handler read it).
+      if (s !== socket && current.get(s)?.complete !== true) {
         victim = s;
         break;
       }
@@ -50,7 +56,9 @@ export function limitConnections(server: Server, max: number, log: Logger, now: 
   });
   server.on('request', (req, res) => {
     const socket = req.socket;
-    busy.add(socket);
-    res.once('close', () => busy.delete(socket));
+    current.set(socket, req);
+    res.once('close', () => {
+      if (current.get(socket) === req) current.delete(socket);
+    });
   });
 }

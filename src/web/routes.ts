@@ -53,6 +53,9 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
   if (path === '/login') {
     if (req.method !== 'POST') return redirect(res, '/');
     const text = await body(req, 4096);
+    // The client went away (or was closed to make room, web/connections.ts) before its body was in: there
+    // is no one to answer, and nothing went wrong in healer (no error line per closed connection).
+    if (text === null) return true;
     if (text === undefined) {
       // No login form is that long: a client error, not healer's (no error line), and with a token it
       // counts as a wrong one, so an address that repeats it is stopped by the 429 like any guesser.
@@ -150,20 +153,25 @@ function sameToken(a: string, b: string): boolean {
   return timingSafeEqual(h(a), h(b));
 }
 
-/** The request body as text; undefined as soon as it passes `limit` bytes (the rest is not read). */
-function body(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
+/**
+ * The request body as text; undefined as soon as it passes `limit` bytes (the rest is not read); null when
+ * the connection closed before the body was in (the client left, the 10 s request timeout, or the
+ * connection cap closed it to make room).
+ */
+function body(req: IncomingMessage, limit: number): Promise<string | undefined | null> {
+  return new Promise((resolve) => {
     let size = 0;
     const parts: Buffer[] = [];
+    const onGone = (): void => resolve(null);
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size <= limit) return void parts.push(chunk);
-      req.off('data', onData).off('end', onEnd).off('error', reject);
+      req.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
       req.pause();
       resolve(undefined);
     };
     const onEnd = (): void => resolve(Buffer.concat(parts).toString('utf8'));
-    req.on('data', onData).once('end', onEnd).once('error', reject);
+    req.on('data', onData).once('end', onEnd).once('error', onGone).once('close', onGone);
   });
 }
 

@@ -31,9 +31,11 @@ interface Window {
  * - per client key (clientKey: an address, an IPv6 /64): past `limit` within `windowMs` that key is
  *   answered 429 on everything that needs the token until its window ends;
  * - from everyone together: past `globalLimit` within `windowMs` every key is answered 429 until that
- *   window ends, so many addresses do not make many guessers, except keys that presented the right token
- *   within `trustMs` (Prometheus, a logged-in operator): they keep their own per-key limit only, so
- *   guessers from other addresses cannot shut healer's scrapes out.
+ *   window ends, so many addresses do not make many guessers, except a request that presents the right
+ *   token itself (`rightToken`: Prometheus' scrape, also its first one after a healer restart, when no
+ *   memory of it is left) and keys that presented it within `trustMs` (a logged-in operator's next
+ *   login): they keep their own per-key limit only, so guessers from other addresses cannot shut healer's
+ *   scrapes out.
  * Requests that present no token are not counted (a scraper set up without one only gets its 401s).
  * Memory is bounded: at most `maxClients` keys of each kind are remembered, the oldest forgotten first.
  */
@@ -58,13 +60,13 @@ export class WrongTokenThrottle {
     this.maxClients = limits.maxClients ?? 1_000;
   }
 
-  /** Milliseconds until `address` may try again; 0 when it may now. */
-  retryAfterMs(address: string): number {
+  /** Milliseconds until `address` may try again; 0 when it may now. `rightToken`: this request has it. */
+  retryAfterMs(address: string, rightToken = false): number {
     const key = clientKey(address);
     const now = this.now();
     const c = this.clients.get(key);
     const own = c && c.wrong >= this.limit ? c.since + this.windowMs - now : 0;
-    const trusted = now - (this.trusted.get(key) ?? -Infinity) < this.trustMs;
+    const trusted = rightToken || now - (this.trusted.get(key) ?? -Infinity) < this.trustMs;
     const all = !trusted && this.global.wrong >= this.globalLimit ? this.global.since + this.windowMs - now : 0;
     return Math.max(0, own, all);
   }

@@ -33,6 +33,7 @@ async function start(): Promise<{ port: number; release: () => void; warnings: s
   server = createServer((req, res) => {
     seen.requests++;
     if (req.url === '/hold') held.push(() => res.end('held\n'));
+    else if (req.method === 'POST') req.resume().once('end', () => res.end('posted\n'));
     else res.end('ok\n');
   });
   server.on('connection', () => seen.connections++);
@@ -57,6 +58,10 @@ async function open(port: number, request?: string): Promise<{ closed: () => boo
   await waitFor('the server took the connection', () => seen.connections > connections);
   if (request === '/hold') {
     s.write(`GET ${request} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await waitFor('the server took the request', () => seen.requests > requests);
+  } else if (request === 'POST') {
+    // A body that has only begun to arrive: 1 byte of 100.
+    s.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\na');
     await waitFor('the server took the request', () => seen.requests > requests);
   } else if (request !== undefined) s.write(`GET ${request} HTTP/1.1\r\nHost: x\r\n\r\n`);
   return { closed: () => closed, text: () => text };
@@ -86,5 +91,14 @@ describe('limitConnections', () => {
     release();
     await waitFor('all held answered', () => held.every((c) => c.text().includes('held')));
     expect(fresh.text()).toBe('');
+  });
+
+  it('closes the oldest connection whose request body is still arriving for a new one (review 24)', async () => {
+    const { port } = await start();
+    const slow = [await open(port, 'POST'), await open(port, 'POST'), await open(port, 'POST')];
+    const fresh = await open(port, '/now');
+    await waitFor('the oldest slow one closed', () => slow[0]?.closed() === true);
+    expect([slow[1]?.closed(), slow[2]?.closed()]).toEqual([false, false]);
+    await waitFor('the new one answered', () => fresh.text().includes('ok'));
   });
 });
