@@ -1,8 +1,12 @@
 import type Docker from 'dockerode';
 import { unanswered, wrap } from './engine-error.ts';
 
-/** Whether a listed container runs, is frozen or is down; undefined for a passing state (created, restarting, removing). */
-export type ListedRun = 'running' | 'paused' | 'exited';
+/**
+ * Whether a listed container runs, is frozen, is down, or is down and about to be started by its restart
+ * policy (Docker's `restarting`: it died, so a `die` came or is owed); undefined for a passing state
+ * (created, removing).
+ */
+export type ListedRun = 'running' | 'paused' | 'exited' | 'restarting';
 
 /** One container as the list shows it, the same for every engine: what an event would have told. */
 export interface ListedContainer {
@@ -31,7 +35,7 @@ interface RawListed {
 export function listedContainer(raw: RawListed): ListedContainer {
   const state = (raw.State ?? '').toLowerCase();
   const run: ListedRun | undefined =
-    state === 'running' ? 'running' : state === 'paused' ? 'paused' : state === 'exited' || state === 'dead' || state === 'stopped' ? 'exited' : undefined;
+    state === 'running' || state === 'paused' || state === 'restarting' ? state : state === 'exited' || state === 'dead' || state === 'stopped' ? 'exited' : undefined;
   const told = (raw.Health?.Status ?? /\((healthy|unhealthy|health: starting)\)/.exec(raw.Status ?? '')?.[1] ?? '').replace('health: ', '');
   const health = told === 'healthy' || told === 'unhealthy' || told === 'starting' ? told : undefined;
   return { id: raw.Id, name: (raw.Names?.[0] ?? '').replace(/^\//, ''), run, health };

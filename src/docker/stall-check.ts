@@ -4,6 +4,13 @@ import type { ListedContainer } from './list-states.ts';
 import { STALL_GRACE_MS, StreamAudit, type Missed } from './stream-audit.ts';
 import type { ContainerEvent } from './types.ts';
 
+/**
+ * Lists failed in a row before a warning: one failure is a hiccup the next interval retries (debug), but
+ * an engine that never answers the list in time (READ_MS, e.g. a huge or overloaded host) would otherwise
+ * leave the check off for good with nothing above debug to say so.
+ */
+export const FAILED_LISTS_WARN = 3;
+
 /** How often the list is read, and which containers (labels `key` or `key=value`, all required; none: every container). */
 export interface StallOptions {
   readonly intervalMs: number;
@@ -23,6 +30,8 @@ export class StallCheck {
   private timer: unknown;
   /** Bumped on every (re)connect and disconnect: a list answered for an older stream is not read. */
   private epoch = 0;
+  /** Lists failed since the last one answered; the warning is given once per such run. */
+  private failed = 0;
   private readonly list: (labels: readonly string[]) => Promise<ListedContainer[]>;
   private readonly opts: StallOptions;
   private readonly timers: Timers;
@@ -73,9 +82,12 @@ export class StallCheck {
       const listed = await this.list(this.opts.labels);
       if (epoch !== this.epoch) return;
       missed = this.audit.list(listed, askedAt, this.now());
+      this.failed = 0;
     } catch (err) {
       if (epoch !== this.epoch) return;
-      this.log.debug({ err: (err as Error).message }, 'the event stream check could not list containers; trying again at the next interval');
+      const fields = { err: (err as Error).message, failedInARow: ++this.failed };
+      if (this.failed === FAILED_LISTS_WARN) this.log.warn(fields, 'the event stream check cannot list containers, so a stalled event stream goes unnoticed until a list answers again; trying again every interval');
+      else this.log.debug(fields, 'the event stream check could not list containers; trying again at the next interval');
       return this.arm(this.opts.intervalMs);
     }
     if (missed.length > 0) return this.stalled(missed);

@@ -31,6 +31,11 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
    * shape trimmed to what healer reads), `'refuse'` with HAProxy's 403 (a socket proxy without INFO=1).
    */
   info: { name: string } | 'refuse' | undefined;
+  /**
+   * While above 0, the answer to every GET /containers/json is held back this many ms after the request
+   * (which goes to the engine at once, so its snapshot is taken then): a list slow to arrive.
+   */
+  delayLists: number;
   /** Requests seen, by first line (method and path without the API version). */
   readonly requests: string[];
   cutEvents(): number;
@@ -42,7 +47,8 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   const stalled = new Set<Socket>();
   const all = new Set<Socket>();
   const requests: string[] = [];
-  const state: { refuseEvents: boolean; stallRestarts: boolean; stopForRestarts: boolean; refuseRestarts: number; refuseTasks: boolean; info: { name: string } | 'refuse' | undefined } = {
+  const state: { refuseEvents: boolean; stallRestarts: boolean; stopForRestarts: boolean; refuseRestarts: number; refuseTasks: boolean; info: { name: string } | 'refuse' | undefined; delayLists: number } = {
+    delayLists: 0,
     refuseEvents: false,
     stallRestarts: false,
     stopForRestarts: false,
@@ -64,8 +70,13 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
+    /** Answer bytes are written in order, none before `holdUntil` (a delayed list's). */
+    let holdUntil = 0;
+    let queue: Promise<void> = Promise.resolve();
+    let pending = 0;
     client.on('data', (chunk: Buffer) => {
       const head = chunk.toString('latin1', 0, Math.min(chunk.length, 512));
+      if (state.delayLists > 0 && /^GET (\/v[\d.]+)?\/containers\/json/m.test(head)) holdUntil = Date.now() + state.delayLists;
       for (const m of head.matchAll(/^(GET|POST|HEAD|DELETE|PUT) (\/v[\d.]+)?(\/[^ ?]*)/gm)) requests.push(`${m[1] ?? ''} ${m[3] ?? ''}`);
       if (/^GET (\/v[\d.]+)?\/events/m.test(head)) {
         if (state.refuseEvents) {
@@ -102,7 +113,15 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (!stalled.has(client)) client.write(chunk);
+      if (stalled.has(client)) return;
+      const wait = holdUntil - Date.now();
+      // Nothing held back: written at once, as before delayLists existed.
+      if (wait <= 0 && pending === 0) return void client.write(chunk);
+      pending++;
+      queue = queue.then(() => (wait > 0 ? new Promise<void>((r) => setTimeout(r, wait)) : undefined)).then(() => {
+        pending--;
+        if (!client.destroyed) client.write(chunk);
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -138,6 +157,12 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
     },
     set refuseTasks(v: boolean) {
       state.refuseTasks = v;
+    },
+    get delayLists() {
+      return state.delayLists;
+    },
+    set delayLists(v: number) {
+      state.delayLists = v;
     },
     get info() {
       return state.info;

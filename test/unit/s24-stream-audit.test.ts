@@ -84,7 +84,7 @@ describe('listedContainer: the list as each engine answers it', () => {
     ['Docker 20.10, paused', { Id: 'i', Names: ['/web'], State: 'paused', Status: 'Up 5 seconds (Paused)' }, { id: 'i', name: 'web', run: 'paused', health: undefined }],
     ['Docker API 1.52, Health field', { Id: 'i', Names: ['/web'], State: 'running', Status: 'Up 2 minutes', Health: { Status: 'unhealthy' } }, { id: 'i', name: 'web', run: 'running', health: 'unhealthy' }],
     ['Docker, dead', { Id: 'i', Names: ['/web'], State: 'dead', Status: 'Dead' }, { id: 'i', name: 'web', run: 'exited', health: undefined }],
-    ['Docker, restarting (passing)', { Id: 'i', Names: ['/web'], State: 'restarting', Status: 'Restarting (1) 1 second ago' }, { id: 'i', name: 'web', run: undefined, health: undefined }],
+    ['Docker, restarting (its restart policy will start it)', { Id: 'i', Names: ['/web'], State: 'restarting', Status: 'Restarting (1) 1 second ago' }, { id: 'i', name: 'web', run: 'restarting', health: undefined }],
     // Measured on podman 4.3: no health in the list at all.
     ['Podman 4.3, running with a HEALTHCHECK', { Id: 'i', Names: ['/web'], State: 'running', Status: 'Up 1 second' }, { id: 'i', name: 'web', run: 'running', health: undefined }],
     ['Podman 4.3, exited', { Id: 'i', Names: ['/web'], State: 'exited', Status: 'Exited (3) 1 second ago' }, { id: 'i', name: 'web', run: 'exited', health: undefined }],
