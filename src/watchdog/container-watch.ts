@@ -3,6 +3,7 @@ import type { Policy, ProbePolicy } from '../config/policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
 import { EventReader } from './event-reader.ts';
+import { KeptAlerts } from './kept-alerts.ts';
 import { newWatchCounts, type LastProbe, type WatchCounts, type WatchDeps } from './watch-types.ts';
 import { monotonic } from './clock.ts';
 import { putOff } from './match-budget.ts';
@@ -47,6 +48,8 @@ export class ContainerWatch {
   private readonly wake: Wake;
   private lastInconclusive: string | undefined;
   private closed = false;
+  /** Alerts the state file kept open that this healer has not yet seen still open (kept-alerts.ts). */
+  private kept: KeptAlerts | undefined;
   private readonly persisted: PersistedContainer | undefined;
   private current: ContainerInfo;
   private logger: Logger;
@@ -131,17 +134,18 @@ export class ContainerWatch {
       const p = this.policy[role];
       if (p && p.spec.kind !== 'docker') this.probes.schedule(role, p);
     }
-    // Alerts an earlier healer left open (the state file): kept open where channels keep conditions.
-    if (this.state.liveness.up === false && this.state.liveness.failingSince !== undefined) this.deps.effects.reopen?.(this, 'unhealthy', this.state.liveness.failingSince);
-    if (this.state.readiness.up === false && this.state.readiness.failingSince !== undefined) this.deps.effects.reopen?.(this, 'not_ready', this.state.readiness.failingSince);
+    // Alerts an earlier healer left open (the state file): told again once seen still open (kept-alerts.ts).
+    this.kept = new KeptAlerts(this.state, this.deps.clock.now(), (r) => this.deps.effects.reopen?.(this, r.event, r.since));
     if (this.policy.liveness?.spec.kind === 'docker' && this.info.running && this.info.health !== undefined) {
       // Docker says health only on a change: healthy again while no healer ran ends a kept `unhealthy` now.
       const status = this.info.health === 'unhealthy' ? 'unhealthy' : this.info.health === 'healthy' && this.state.liveness.up === false ? 'healthy' : undefined;
       if (status) this.feed({ type: 'health', status, at: this.deps.clock.now() });
     }
+    const exit = this.state.lifecycle === 'exited' ? this.state.lastExit : undefined;
     if ((this.state.lastExit || this.state.owedStart) && this.state.lifecycle === 'exited') {
       this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');
     }
+    this.kept.atStart(this.state, exit !== undefined && (exit.exitCode !== 0 || exit.oom));
   }
 
   /** Closed (container removed, healer stopping): nothing is fed to it any more. */
@@ -164,7 +168,9 @@ export class ContainerWatch {
     this.guard(() => {
       // An endless stop the container survived ends before its check's verdict is taken (stop-survival.ts).
       noteSurvival(this, input, this.deps.clock.now());
+      const before = this.state;
       this.apply((s, ctx) => step(s, input, this.rules, ctx), input.type);
+      this.kept?.after(input, before, this.state);
     });
   }
 

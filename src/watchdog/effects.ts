@@ -68,7 +68,8 @@ export function watchEffects(h: EffectsHost): WatchEffects {
       }
     },
     reopen: (w, event, since) => {
-      const reason = `${event === 'unhealthy' ? 'unhealthy' : 'not ready'} since ${new Date(since).toISOString()}, alerted before healer restarted`;
+      const what = event === 'unhealthy' ? `unhealthy since ${new Date(since).toISOString()}` : event === 'not_ready' ? `not ready since ${new Date(since).toISOString()}` : 'crash loop still going on';
+      const reason = `${what}, alerted before healer restarted`;
       h.alerter.emit(containerAlert(w, event, reason, h.clock.now(), { reopened: { at: since } }));
     },
     context: (w) => ({ heldBy: heldBy(w), paused: h.paused(), stopping: w.events.stopSignalled(h.clock.now()), stopUntil: w.events.stopUntil }),
