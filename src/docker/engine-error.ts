@@ -50,7 +50,9 @@ export function boundDetail(text: string): string {
 /** A failed call as an EngineError that names the call, the status, the engine's words and what a proxy must allow. */
 export function wrap(what: string, call: keyof typeof ALLOW, err: unknown): EngineError {
   const status = statusOf(err);
-  const full = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim().replace(/\s+/g, ' ');
+  // A proxy or a look-alike API may answer any JSON: a message that is not text is shown as JSON, never thrown on.
+  const said: unknown = (err as { json?: { message?: unknown } }).json?.message ?? (err as { message?: unknown }).message;
+  const full = (typeof said === 'string' ? said : (JSON.stringify(said) ?? String(said))).trim().replace(/\s+/g, ' ');
   const detail = boundDetail(full);
   const refused =
     status === 400 && tooOldHint(full) !== undefined

@@ -103,11 +103,13 @@ export class MatchBudget {
     this.sweep(now);
     let a = this.accounts.get(id);
     if (!a) {
-      a = { ownAt: now, fairAt: now, active: false, known: true, out: false, warned: false };
+      a = { ownAt: now, fairAt: now, active: false, known: false, out: false, warned: false };
       this.accounts.set(id, a);
     }
     const wasKnown = a.known;
-    a.known = true;
+    // Known only once a match was timed: a first probe refused or answered 503 (the app not listening yet,
+    // as right after a start) says nothing of what its matches cost.
+    a.known = wasKnown || matchMs !== undefined;
     a.out = false;
     if (matchMs === undefined) return;
     // Every match is charged, however short: many cheap ones add up on the same loop.
