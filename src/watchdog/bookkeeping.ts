@@ -24,11 +24,19 @@ export function bookkeeping(before: MachineState, out: Step, rules: Rules): Step
       actions = [...actions, { type: 'notify', event: 'recovered', reason: 'running again after healer started it' }];
     }
   }
-  const b = state.budget;
-  if (b.healthySince !== undefined && b.healthySince !== before.budget.healthySince && (b.level > 0 || b.loop !== 'closed') && !state.pending) {
-    actions = [...actions, { type: 'wake', at: b.healthySince + rules.backoff.resetMs, reason: 'healthy since a restart', purpose: 'reset' }];
-  }
+  const wake = state.budget.healthySince !== before.budget.healthySince ? resetWake(state, rules) : undefined;
+  if (wake) actions = [...actions, wake];
   return { state, actions };
+}
+
+/**
+ * The wake that resets the budget of a container healthy after restarts (a loop still open, a backoff
+ * level); also asked for by a watch made from the state file, where no step changed `healthySince`.
+ */
+export function resetWake(state: MachineState, rules: Rules): Action | undefined {
+  const b = state.budget;
+  if (b.healthySince === undefined || (b.level === 0 && b.loop === 'closed') || state.pending) return undefined;
+  return { type: 'wake', at: b.healthySince + rules.backoff.resetMs, reason: 'healthy since a restart', purpose: 'reset' };
 }
 
 /** The `crashloop` notification: restarts in the window, the limit, and what healer does next. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Policy, ProbePolicy } from '../config/policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { PolledKind } from '../probes/index.ts';
+import { resetWake } from './bookkeeping.ts';
 import { EventReader } from './event-reader.ts';
 import { KeptAlerts } from './kept-alerts.ts';
 import { newWatchCounts, type LastProbe, type WatchCounts, type WatchDeps } from './watch-types.ts';
@@ -146,6 +147,9 @@ export class ContainerWatch {
       this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');
     }
     this.kept.atStart(this.state, exit !== undefined && (exit.exitCode !== 0 || exit.oom));
+    // A kept budget healthy after restarts resets on time as a live one does: no step asked for its wake.
+    const reset = resetWake(this.state, this.rules);
+    if (reset) this.dispatch(reset);
   }
 
   /** Closed (container removed, healer stopping): nothing is fed to it any more. */

@@ -68,7 +68,7 @@ export function exitToResume(info: ContainerInfo, persisted: PersistedContainer 
  * Whether the container was started after healer last saved what it knew: its StartedAt is later than
  * the one saved (both the engine's clock). A file without it (older healer) falls back to the save time.
  */
-function startedSince(info: Pick<ContainerInfo, 'startedAt'>, persisted: PersistedContainer): boolean {
+export function startedSince(info: Pick<ContainerInfo, 'startedAt'>, persisted: PersistedContainer): boolean {
   if (persisted.startedAt !== undefined) return info.startedAt > persisted.startedAt;
   return persisted.savedAt !== undefined && info.startedAt >= persisted.savedAt;
 }

@@ -8,7 +8,8 @@ import { ANSWER_MS } from '../docker/engine-error.ts';
 import { engineGaveUp, engineMayGiveUp, engineRestarts } from '../docker/restart-policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import { startsAfterExit } from './action-policy.ts';
-import { exitToResume, owedStartToResume } from './exits.ts';
+import { healthy, unhealthy, type Budget } from './budget.ts';
+import { exitToResume, owedStartToResume, startedSince } from './exits.ts';
 import type { MachineState, Rules } from './machine-types.ts';
 import type { PersistedContainer } from './state-file.ts';
 import { restoreAlerts } from './open-alerts.ts';
@@ -68,11 +69,23 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
     running,
     paused: info.running && info.paused,
     startedAt: now,
-    ...(persisted ? { budget: persisted.budget } : {}),
+    ...(persisted ? { budget: keptHealth(persisted, info, running, policy, now) } : {}),
     lastExit: running ? undefined : exitToResume(info, persisted, now, policy.crashloop.windowMs),
     owedStart: running ? undefined : owedStartToResume(info, persisted, policy.restartTimeoutMs + ANSWER_MS),
   });
   return restoreAlerts(start, alerts);
+}
+
+/**
+ * The kept budget's `healthySince` holds only for the run it was kept in. A container found down is not
+ * healthy (a time from before it died would reset its crash loop as soon as it is started again); one
+ * found in a run started since is judged afresh; with no liveness probe, running is all "healthy" can
+ * mean, so a running one counts from now at the latest (its budget then resets as a live one's would).
+ */
+function keptHealth(persisted: PersistedContainer, info: ContainerInfo, running: boolean, policy: Policy, now: number): Budget {
+  if (!running) return unhealthy(persisted.budget);
+  const budget = startedSince(info, persisted) ? unhealthy(persisted.budget) : persisted.budget;
+  return policy.liveness ? budget : healthy(budget, now);
 }
 
 /**
