@@ -84,9 +84,19 @@ describe('crash loops and backoff', () => {
     await waitFor('the first healer is watching', () => first.lines.some((l) => l.msg === 'watching'));
     const id = await runContainer({ runId, name: 'durable', labels: crasher({ 'healer.crashloop.restarts': '3' }), cmd: CRASH });
     await waitFor('two restarts by the first healer', () => logged(first.lines, 'container started').length >= 2, 20_000);
+    // The state file is written within a short gap after each change (not at the log line): wait for it to
+    // hold both restarts, then kill healer without letting it write again.
+    const savedRestarts = (): number => {
+      try {
+        const saved = JSON.parse(readFileSync(`${stateDir}/state.json`, 'utf8')) as { containers: Record<string, { budget: { restarts: number[] } }> };
+        return saved.containers[id]?.budget.restarts.length ?? 0;
+      } catch {
+        return 0;
+      }
+    };
+    await waitFor('two restarts in the state file', () => savedRestarts() >= 2, 5_000);
     first.child.kill('SIGKILL');
-    const saved = JSON.parse(readFileSync(`${stateDir}/state.json`, 'utf8')) as { containers: Record<string, { budget: { restarts: number[]; level: number } }> };
-    expect(saved.containers[id]?.budget.restarts.length).toBeGreaterThanOrEqual(2);
+    expect(savedRestarts()).toBeGreaterThanOrEqual(2);
 
     const second = run();
     await waitFor('the loop is flagged by the second healer', () => logged(second.lines, 'crash loop').length === 1, 30_000);
@@ -96,6 +106,15 @@ describe('crash loops and backoff', () => {
     expect(logged(second.lines, 'container started').length).toBeLessThan(4);
     expect(logged(second.lines, 'crash loop')[0]?.reason).toBe('4 restarts within 60s (limit 3); retrying at the maximum backoff');
     await waitFor('the restart that opened the loop', () => startTimes(events, id).length >= 5);
+    // The loop opens as that restart is done, and reaches the state file within the write gap after it.
+    const loopSaved = (): boolean => {
+      try {
+        return (JSON.parse(readFileSync(`${stateDir}/state.json`, 'utf8')) as { containers: Record<string, { budget: { loop: string } }> }).containers[id]?.budget.loop === 'open';
+      } catch {
+        return false;
+      }
+    };
+    await waitFor('the open loop in the state file', loopSaved, 5_000);
     second.child.kill('SIGKILL');
     const check = await new Promise<string>((resolve) => {
       const c = spawn(process.execPath, [cli, 'check'], { env: { ...process.env, HEALER_CONFIG: '', ...env } });
