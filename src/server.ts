@@ -1,12 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ProxyNet } from './config/proxies.ts';
 import type { Logger } from 'pino';
 import type { HistoryQueries } from './history/queries.ts';
 import type { Metrics } from './metrics.ts';
 import { VERSION } from './version.ts';
 import { monotonic, systemClock, type Clock } from './watchdog/clock.ts';
 import type { Watchdog } from './watchdog/watchdog.ts';
+import { forwardedClient } from './web/forwarded.ts';
 import { CONNECTIONS_CHECK_MS, limitConnections, MAX_CONNECTIONS } from './web/connections.ts';
 import { handleWeb, type LoginToken, type WebContext } from './web/routes.ts';
 import { hasSession } from './web/session.ts';
@@ -32,6 +34,8 @@ export interface HttpServer {
 export async function startServer(opts: {
   listen: { host: string; port: number };
   token: string | undefined;
+  /** server.trusted_proxies: peers whose X-Forwarded-For names the client the wrong-token limit counts. */
+  trustedProxies?: readonly ProxyNet[];
   metrics: Metrics;
   sources: ServerSources;
   /** The status page's history; the page shows states only without it. */
@@ -44,7 +48,8 @@ export async function startServer(opts: {
 
   // Monotonic: on the wall clock a step back would lock an address out for the step.
   const throttle = new WrongTokenThrottle(() => monotonic(opts.clock ?? systemClock));
-  const client = (req: IncomingMessage): string => req.socket.remoteAddress ?? '';
+  // The socket's peer, or behind a trusted reverse proxy the client it forwards for (web/forwarded.ts).
+  const client = forwardedClient(opts.trustedProxies ?? []);
   const session = (req: IncomingMessage): boolean => token !== undefined && hasSession(req, token);
   const rightBearer = (req: IncomingMessage): boolean => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -150,7 +155,7 @@ export async function startServer(opts: {
   });
   const bound = server.address() as AddressInfo;
   const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
-  log.info({ address, token: token !== undefined }, 'http listener up: / /metrics /healthz /api/status /api/history /badge/<name>.svg');
+  log.info({ address, token: token !== undefined, trustedProxies: (opts.trustedProxies ?? []).length }, 'http listener up: / /metrics /healthz /api/status /api/history /badge/<name>.svg');
   if (token === undefined && !isLoopback(bound.address)) {
     log.warn(
       { address },
