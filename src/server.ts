@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProxyNet } from './config/proxies.ts';
 import type { Logger } from 'pino';
+import type { ProxyNet } from './config/proxies.ts';
 import type { HistoryQueries } from './history/queries.ts';
 import type { Metrics } from './metrics.ts';
 import { VERSION } from './version.ts';
