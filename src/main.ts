@@ -56,7 +56,7 @@ export async function startHealer(opts: {
   const history = openHistory(loaded, clock, log.child({ component: 'history' }));
   const listen = loaded.config.server.listen;
   const server = listen
-    ? await startServer({ listen, token: loaded.serverToken, metrics, sources, history: history && new HistoryQueries(history), clock, log: log.child({ component: 'http' }) }).catch((err: unknown) => {
+    ? await startServer({ listen, token: loaded.serverToken, trustedProxies: loaded.config.server.trusted_proxies, metrics, sources, history: history && new HistoryQueries(history), clock, log: log.child({ component: 'http' }) }).catch((err: unknown) => {
         history?.close();
         throw err;
       })

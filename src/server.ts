@@ -2,13 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { ProxyNet } from './config/proxies.ts';
 import type { HistoryQueries } from './history/queries.ts';
 import type { Metrics } from './metrics.ts';
 import { VERSION } from './version.ts';
 import { monotonic, systemClock, type Clock } from './watchdog/clock.ts';
 import type { Watchdog } from './watchdog/watchdog.ts';
+import { forwardedClient } from './web/forwarded.ts';
 import { CONNECTIONS_CHECK_MS, limitConnections, MAX_CONNECTIONS } from './web/connections.ts';
-import { handleWeb, type WebContext } from './web/routes.ts';
+import { handleWeb, type LoginToken, type WebContext } from './web/routes.ts';
 import { hasSession } from './web/session.ts';
 import { WrongTokenThrottle } from './web/throttle.ts';
 
@@ -32,6 +34,8 @@ export interface HttpServer {
 export async function startServer(opts: {
   listen: { host: string; port: number };
   token: string | undefined;
+  /** server.trusted_proxies: peers whose X-Forwarded-For names the client the wrong-token limit counts. */
+  trustedProxies?: readonly ProxyNet[];
   metrics: Metrics;
   sources: ServerSources;
   /** The status page's history; the page shows states only without it. */
@@ -44,7 +48,8 @@ export async function startServer(opts: {
 
   // Monotonic: on the wall clock a step back would lock an address out for the step.
   const throttle = new WrongTokenThrottle(() => monotonic(opts.clock ?? systemClock));
-  const client = (req: IncomingMessage): string => req.socket.remoteAddress ?? '';
+  // The socket's peer, or behind a trusted reverse proxy the client it forwards for (web/forwarded.ts).
+  const client = forwardedClient(opts.trustedProxies ?? []);
   const session = (req: IncomingMessage): boolean => token !== undefined && hasSession(req, token);
   const rightBearer = (req: IncomingMessage): boolean => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -64,18 +69,22 @@ export async function startServer(opts: {
 
   // A valid session cookie passes the limit: it is an HMAC of the token (256 bits, not guessable), so
   // serving it tells a guesser nothing, and an operator logged in behind the same reverse proxy (one
-  // address for all) as someone typing wrong tokens keeps the page. The right bearer token passes the
-  // limit of everyone together (not its client's own): the cap, kept only in memory, would otherwise shut
-  // Prometheus out after a healer restart for as long as guessers elsewhere keep it spent.
-  const refuseIfLimited = (req: IncomingMessage, res: ServerResponse): boolean => {
+  // address for all) as someone typing wrong tokens keeps the page. The right token (a bearer header, or a
+  // login's once its body is read) passes the limit of everyone together (not its client's own): the cap,
+  // kept only in memory, would otherwise shut Prometheus and the operator's login out after a healer
+  // restart for as long as guessers elsewhere keep it spent.
+  const refuseIfLimited = (req: IncomingMessage, res: ServerResponse, login?: LoginToken): boolean => {
     if (expected === undefined || session(req)) return false;
-    const right = rightBearer(req);
+    // A login whose body is not read yet is judged by its client's own limit only: reading at most 4 KiB
+    // and one hash more is what a right bearer token costs, and an address over its limit is refused
+    // before its body is read. The cap is judged again once the token is known (routes.ts).
+    const right = login === 'unread' || (login === undefined ? rightBearer(req) : login.right);
     const wait = throttle.retryAfterMs(client(req), right);
     if (wait <= 0) return false;
-    // A refused wrong token still counts towards its client's limit: while everyone's cap is spent a
-    // client under its own could otherwise go on guessing at any rate (429 for a wrong one, 200 for the
-    // right one), not 10 a minute.
-    if (!right && req.headers.authorization !== undefined) throttle.wrong(client(req));
+    // A refused wrong token (a bearer header or a login) still counts towards its client's limit: while
+    // everyone's cap is spent a client under its own could otherwise go on guessing at any rate (429 for
+    // a wrong one, 200 or 303 for the right one), not 10 a minute.
+    if (!right && (login !== undefined || req.headers.authorization !== undefined)) throttle.wrong(client(req));
     res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
     send(res, 429, 'text/plain', 'too many wrong tokens (from this address, or from everyone); try again later\n');
     return true;
@@ -96,7 +105,7 @@ export async function startServer(opts: {
     const path = (req.url ?? '/').split('?')[0];
     // Too many wrong tokens from this address: nothing but /healthz until its window ends, the right
     // token included (a 200 for it would tell a guesser when to stop).
-    if (path !== '/healthz' && refuseIfLimited(req, res)) return;
+    if (path !== '/healthz' && refuseIfLimited(req, res, path === '/login' && req.method === 'POST' ? 'unread' : undefined)) return;
     if (await handleWeb(req, res, path ?? '/', web)) return;
     const route = ROUTES[path ?? ''];
     if (!route) return send(res, 404, 'text/plain', `not found; try ${Object.keys(ROUTES).join(', ')}\n`);
@@ -146,7 +155,7 @@ export async function startServer(opts: {
   });
   const bound = server.address() as AddressInfo;
   const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
-  log.info({ address, token: token !== undefined }, 'http listener up: / /metrics /healthz /api/status /api/history /badge/<name>.svg');
+  log.info({ address, token: token !== undefined, trustedProxies: (opts.trustedProxies ?? []).length }, 'http listener up: / /metrics /healthz /api/status /api/history /badge/<name>.svg');
   if (token === undefined && !isLoopback(bound.address)) {
     log.warn(
       { address },

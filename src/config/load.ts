@@ -41,6 +41,7 @@ const ENV_PATHS: Readonly<Record<string, readonly string[]>> = {
   HEALER_HISTORY_PATH: ['history', 'path'],
   HEALER_SERVER_LISTEN: ['server', 'listen'],
   HEALER_SERVER_TOKEN_FILE: ['server', 'token_file'],
+  HEALER_SERVER_TRUSTED_PROXIES: ['server', 'trusted_proxies'],
 };
 
 /**

@@ -20,6 +20,7 @@ import {
   pre,
 } from './fields.ts';
 import { headersField } from './headers.ts';
+import { trustedProxiesField } from './proxies.ts';
 
 /**
  * One schema for a container's policy, used twice: for `defaults` in watchdog.yml and for the merge of
@@ -225,6 +226,7 @@ export const configSchema = z.strictObject({
     z.strictObject({
       listen: pre(listenField, ':9299', 'HTTP listener for /metrics, /healthz and /api/status; off to disable'),
       token_file: opt(z.string().check(z.minLength(1)), 'File holding a bearer token that /metrics and /api/status then require'),
+      trusted_proxies: pre(trustedProxiesField, [], 'Reverse proxies in front of the listener (IPs, CIDRs): only from these is the client taken from X-Forwarded-For'),
     }),
     {},
   ),

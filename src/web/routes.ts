@@ -26,13 +26,20 @@ export interface WebContext {
   wrongToken(req: IncomingMessage): void;
   /** A login with the right token: its address is not shut out by other addresses' guesses. */
   rightToken(req: IncomingMessage): void;
-  /** Answers 429 when the client (or everyone together) is over the wrong-token limit now (true: answered). */
-  refuseIfLimited(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * Answers 429 when the client (or everyone together) is over the wrong-token limit now (true: answered).
+   * Judges the request's bearer header, or with `login` a login's token (throttle.ts: the right one is
+   * held by its client's own limit only; a refused wrong one is counted).
+   */
+  refuseIfLimited(req: IncomingMessage, res: ServerResponse, login?: LoginToken): boolean;
   readonly token: string | undefined;
   status(): { containers: readonly ContainerStatus[] } | undefined;
   readonly history: HistoryQueries | undefined;
   now(): number;
 }
+
+/** A login's token: not read yet (its body has not come), or read and right or not. */
+export type LoginToken = 'unread' | { readonly right: boolean };
 
 const cache = new Map<string, Buffer>();
 function asset(file: string): Buffer {
@@ -64,9 +71,11 @@ export async function handleWeb(req: IncomingMessage, res: ServerResponse, path:
     }
     const given = new URLSearchParams(text).get('token') ?? '';
     if (ctx.token === undefined) return redirect(res, '/');
-    // Looked at again once the body is in: logins sent in parallel all passed the look at their headers.
-    if (ctx.refuseIfLimited(req, res)) return true;
-    if (!sameToken(given, ctx.token)) {
+    // Looked at again once the body is in: logins sent in parallel all passed the look at their headers,
+    // which judged their client's own limit only (the token was not known yet).
+    const right = sameToken(given, ctx.token);
+    if (ctx.refuseIfLimited(req, res, { right })) return true;
+    if (!right) {
       ctx.wrongToken(req);
       return redirect(res, '/?login=failed');
     }
