@@ -155,8 +155,8 @@ export class Actor {
    * One action on fresh information; false when the container is no longer in the state that called for
    * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone' when it was
    * removed, 'recovered' when a restart for failing probes finds them passing again (`waited`: for a slot),
-   * 'held' when that re-check was refused by the match budget (recheck.ts).
-   * One whose container's destroy was handled while it waited is dropped before its inspect (gone).
+   * 'held' when the match budget refused that re-check (recheck.ts). One whose container's destroy was
+   * handled while it waited is dropped before its inspect (gone).
    */
   private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered' | 'held'> {
     if (forgotten(w, this.deps.state)) return 'gone';
