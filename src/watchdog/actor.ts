@@ -13,7 +13,7 @@ import type { ContainerWatch } from './container-watch.ts';
 import { afterSkipped } from './late-exit.ts';
 import { Limit } from './limit.ts';
 import { preAction } from './pre-action.ts';
-import { feedRecovered } from './recheck.ts';
+import { afterRecheck } from './recheck.ts';
 import type { NamespaceChildren } from './namespace-children.ts';
 import type { ActionKind, Cause, Context } from './machine-types.ts';
 import { forgotten, oweStart, owedTakenBack, restartSending } from './owed-write.ts';
@@ -68,7 +68,7 @@ export class Actor {
   }
 
   async act(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause): Promise<void> {
-    let done: boolean | 'deferred' | 'gone' | 'recovered';
+    let done: boolean | 'deferred' | 'gone' | 'recovered' | 'held';
     try {
       // The inspect data its probes were routed with when this was decided.
       const decidedOn = w.info;
@@ -98,7 +98,7 @@ export class Actor {
       w.log.warn({ reason, action: kind }, `${kind} not sent: restarts are paused or held since it was decided; it waits as one decided now would`);
       return w.feed({ type: 'requeued', want: { kind: kind === 'start' ? 'start' : 'restart', reason, cause }, at: now });
     }
-    if (done === 'recovered') return feedRecovered(w, now);
+    if (done === 'recovered' || done === 'held') return afterRecheck(w, done, { kind: 'restart', reason, cause }, now);
     if (done) this.deps.history.transition({ at: now, container: w.name, project: w.info.project, event: HISTORY_EVENT[kind], reason });
     // Someone started it again while healer stopped it: it runs, and is read from its own events.
     if ((kind === 'stop' || kind === 'replace') && done) {
@@ -154,10 +154,11 @@ export class Actor {
   /**
    * One action on fresh information; false when the container is no longer in the state that called for
    * it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone' when it was
-   * removed, 'recovered' when a restart for failing probes finds them passing again (`waited`: for a slot).
-   * One whose container's destroy was handled while it waited is dropped before its inspect (gone).
+   * removed, 'recovered' when a restart for failing probes finds them passing again (`waited`: for a slot),
+   * 'held' when the match budget refused that re-check (recheck.ts). One whose container's destroy was
+   * handled while it waited is dropped before its inspect (gone).
    */
-  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered'> {
+  private async perform(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered' | 'held'> {
     if (forgotten(w, this.deps.state)) return 'gone';
     if (kind !== 'restart') return this.lookAndSend(w, kind, reason, cause, decidedOn, waited);
     // A restart's start is owed on disk before its stop half goes out: healer killed between the two
@@ -172,7 +173,7 @@ export class Actor {
   }
 
   /** The last look at the container (fresh inspect, the host's context) and, if it still calls for it, the action. */
-  private async lookAndSend(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered'> {
+  private async lookAndSend(w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<boolean | 'deferred' | 'gone' | 'recovered' | 'held'> {
     const verdict = await preAction(this.deps, w, kind, reason, cause, decidedOn, waited);
     if (verdict !== 'go') return verdict;
     // The restart budget that counts this action goes to disk now (not waited for: an fsync on a busy

@@ -6,10 +6,9 @@ import { resetWake } from './bookkeeping.ts';
 import { EventReader } from './event-reader.ts';
 import { KeptAlerts } from './kept-alerts.ts';
 import { newWatchCounts, type LastProbe, type WatchCounts, type WatchDeps } from './watch-types.ts';
-import { monotonic } from './clock.ts';
-import { putOff } from './match-budget.ts';
+import { budgetedProbe, type BudgetedWatch } from './budgeted-probe.ts';
 import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
-import { countedResult, logProbe, probeOnce } from './probe-once.ts';
+import { countedResult, logProbe } from './probe-once.ts';
 import { ProbeSlots, type ProbeSlot } from './probe-slots.ts';
 import { Wake } from './schedule.ts';
 import type { PersistedContainer, RestartSent } from './state-file.ts';
@@ -229,34 +228,31 @@ export class ContainerWatch {
     }
   }
 
-  /** Whether its liveness probe passes now (run once, off schedule): a restart that waited for a slot asks. */
-  async passesNow(): Promise<boolean> {
+  /**
+   * Whether its liveness probe passes now (run once, off schedule): a restart that waited for a slot asks.
+   * A body match here is gated by, and charged to, the match budget as a scheduled one is: 'unsure' when
+   * the budget puts it off (no result: the caller acts on neither a pass nor a fail).
+   */
+  async passesNow(): Promise<'pass' | 'fail' | 'unsure'> {
     const p = this.policy.liveness;
-    if (!p || p.spec.kind === 'docker' || this.closed) return false;
-    const { result } = await probeOnce(p, this.deps.probers[p.spec.kind], (signal) => this.deps.route(this, p, signal), {});
-    if (p.body) this.charge(result.matchMs);
-    return result.ok && result.inconclusive !== true;
+    if (!p || p.spec.kind === 'docker' || this.closed) return 'fail';
+    const outcome = await budgetedProbe(this.budgeted(), 'liveness', p, this.deps.probers[p.spec.kind], (signal) => this.deps.route(this, p, signal), {});
+    if (outcome === 'put off') this.counts.probes.liveness.delayed++;
+    if (outcome === 'put off') return 'unsure';
+    return outcome.result.ok && outcome.result.inconclusive !== true ? 'pass' : 'fail';
   }
 
-  /** A body probe ended: its match's time is charged to this container's share of healer's time (match-budget.ts). */
-  private charge(matchMs: number | undefined): void {
-    if (!this.closed) this.deps.matchBudget?.ended(this.id, monotonic(this.deps.clock), matchMs);
+  /** This watch as the match budget's probes see it (budgeted-probe.ts). */
+  private budgeted(): BudgetedWatch {
+    return { id: this.id, clock: this.deps.clock, log: this.log, budget: this.deps.matchBudget, closed: () => this.closed };
   }
 
   /** One scheduled probe run (probe-slots.ts): its result is counted, logged and fed to the state machine. */
   private async probe(role: Role, p: ProbePolicy, slot: ProbeSlot): Promise<void> {
     const kind = p.spec.kind as PolledKind;
-    const budget = p.body ? this.deps.matchBudget : undefined;
-    if (budget && putOff(budget, this.id, monotonic(this.deps.clock), this.log, role, p.body?.source ?? '')) {
-      this.counts.probes[role].delayed++;
-      return;
-    }
-    const gate = budget && ((): boolean => budget.mayMatch(this.id, monotonic(this.deps.clock)));
-    // (Released however it ends, a throw too: a container not matched yet probes one role at a time.)
-    const outcome = await probeOnce(p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), slot, gate).finally(() => budget?.release(this.id));
-    if (outcome.result.putOff === true) this.counts.probes[role].delayed++;
-    if (budget && outcome.result.putOff !== true) this.charge(outcome.result.matchMs);
-    if (this.closed || outcome.result.putOff === true) return;
+    const outcome = await budgetedProbe(this.budgeted(), role, p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), slot);
+    if (outcome === 'put off') this.counts.probes[role].delayed++;
+    if (this.closed || outcome === 'put off') return;
     const result = countedResult(outcome.result, this.deps.engineUp?.());
     const at = this.deps.clock.now();
     // (The match time is healer's own cost, not the container's: not in the status.)

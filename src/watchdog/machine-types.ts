@@ -146,9 +146,11 @@ export type Input =
   /**
    * healer's own action ended; a failed one is retried (`retry`) after the backoff. `skipped`: not sent,
    * the container was no longer in the state that called for it (not counted as a restart). `gone`: the
-   * container was removed (or is being removed) under it: no failure, no retry.
+   * container was removed (or is being removed) under it: no failure, no retry. `held` (with `skipped`):
+   * not sent because its liveness could not be checked again (recheck.ts): it stays decided, and the next
+   * failing liveness probe sends it, as for a restart the breaker holds (a pass recovers).
    */
-  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly skipped?: boolean; readonly gone?: boolean; readonly at: number }
+  | { readonly type: 'restart_done'; readonly ok: boolean; readonly error?: string; readonly retry?: Pending; readonly skipped?: boolean; readonly gone?: boolean; readonly held?: Pending; readonly at: number }
   /**
    * healer's quarantine stop failed and the container still runs: the `attempt`th failure in a row (the
    * retry backs off, doubling); `draining` when its stop signal reached the container (no alert: its exit

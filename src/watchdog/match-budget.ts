@@ -11,16 +11,26 @@ import type { Role } from './machine-types.ts';
  * over its share has its probes put off until it is within it again: no result is made up, the state
  * machine simply hears from that container less often. Two clocks per container: its own at SHARE, and
  * its fair part of TOTAL_SHARE (divided among the containers charged lately), which counts only while the
- * total is spent: many tenants together cannot add up to more than TOTAL_SHARE, and a container within
- * its fair part is never put off for what the others spend. Every match is charged, however short.
+ * total is spent: a container within its fair part is not put off for what the others spend. The fair
+ * parts are judged one container at a time, so the total is also a hard limit of its own (TOTAL_DEBT_MS,
+ * for every match, a newcomer's too): many tenants together cannot add up to more than TOTAL_SHARE over
+ * time, nor hold the loop more than ~2.5 s and one match back to back. Every match is charged, however short.
  */
 
 /** One container's matching may use at most this share of healer's time. */
 export const SHARE = 0.05;
-/** All containers' matching together may use at most this share. */
+/** All containers' matching together may use at most this share (over time: TOTAL_DEBT_MS is the burst). */
 export const TOTAL_SHARE = 0.2;
 /** How far ahead of now a container's next free time may run before its probes are put off (a burst). */
 export const BURST_MS = 1_000;
+/**
+ * How far ahead of now the total's next free time may run before every match waits, one within its
+ * fair part too: ~2 s of matching at TOTAL_SHARE. The fair-part rule judges each container alone, so
+ * containers whose clocks are all paid (their targets were down together, then came back) would each
+ * be let through once, together: 100 slow ones held healer's loop 40 s back to back. Past this, the loop
+ * gets its time back first; in steady use the total never runs this far ahead.
+ */
+export const TOTAL_DEBT_MS = 10_000;
 /** A container not charged for this long no longer divides the total share. */
 const IDLE_MS = 60_000;
 
@@ -37,6 +47,8 @@ interface Account {
   out: boolean;
   /** It was put off once already: the warning is logged once per container. */
   warned: boolean;
+  /** Its last match's time (ms): what its next one is expected to add to the total (roomInTotal). */
+  lastMs: number;
 }
 
 /**
@@ -70,11 +82,12 @@ export class MatchBudget {
       // back; only its own other role waits (its cost is not known yet), and mayMatch() gates the match.
       if (a?.out === true || !this.newcomerRoom(now)) return { delay: true, warn: false, share: this.share() };
       if (a) a.out = true;
-      else this.accounts.set(id, { ownAt: now, fairAt: now, active: false, known: false, out: true, warned: false });
+      else this.accounts.set(id, { ownAt: now, fairAt: now, active: false, known: false, out: true, warned: false, lastMs: 0 });
       return ALLOWED;
     }
     // Over its own share, it waits; over its fair part of a spent total, too. A container within both is
-    // never put off, however much the others spend: the total slows only those that spend it.
+    // put off only while its match would take the total past its limit (no warning: not its doing).
+    if (!this.roomInTotal(a, now)) return { delay: true, warn: false, share: this.share() };
     const overOwn = a.ownAt - now > BURST_MS;
     const overFair = this.totalFreeAt - now > BURST_MS && a.fairAt - now > BURST_MS;
     if (!overOwn && !overFair) return ALLOWED;
@@ -85,14 +98,16 @@ export class MatchBudget {
 
   /**
    * Asked just before a match, when the body has arrived (the match is synchronous: nothing else runs
-   * until it is charged). A container whose cost is known was let go by verdict(); one not matched yet
+   * until it is charged). A container whose cost is known was let go by verdict(), but so may many have
+   * been at once: each matches only while the total has room for it (roomInTotal); one not matched yet
    * matches only while the total, or the newcomers' allowance, has room, so a tenant starting many
    * containers together holds the loop for one unknown match, not one per container. `false`: its probe
    * ends put off, without a result (and the container is still not known).
    */
   mayMatch(id: string, now: number): boolean {
     const a = this.accounts.get(id);
-    if (!a || a.known) return true;
+    // (Probes let through together are matched one by one: the total is asked again at each match.)
+    if (!a || a.known) return !a || this.roomInTotal(a, now);
     if (this.newcomerRoom(now)) return true;
     a.out = false;
     return false;
@@ -103,7 +118,7 @@ export class MatchBudget {
     this.sweep(now);
     let a = this.accounts.get(id);
     if (!a) {
-      a = { ownAt: now, fairAt: now, active: false, known: false, out: false, warned: false };
+      a = { ownAt: now, fairAt: now, active: false, known: false, out: false, warned: false, lastMs: 0 };
       this.accounts.set(id, a);
     }
     const wasKnown = a.known;
@@ -112,6 +127,7 @@ export class MatchBudget {
     a.known = wasKnown || matchMs !== undefined;
     a.out = false;
     if (matchMs === undefined) return;
+    a.lastMs = matchMs;
     // Every match is charged, however short: many cheap ones add up on the same loop.
     if (!a.active) {
       a.active = true;
@@ -136,9 +152,21 @@ export class MatchBudget {
     this.accounts.delete(id);
   }
 
+  /**
+   * Whether the total can take this container's next match (expected to cost as its last did) without
+   * running more than TOTAL_DEBT_MS ahead. Asked of every match, within its fair part or not: expected
+   * cost, not a flat cut-off, so that slow matches taking the total up to the limit leave room for cheap
+   * ones (a container whose matches cost 0.5 ms is not starved by ones costing 400 ms).
+   */
+  private roomInTotal(a: Account, now: number): boolean {
+    return this.totalFreeAt + a.lastMs / TOTAL_SHARE - now <= TOTAL_DEBT_MS;
+  }
+
   /** Room for a match of unknown cost: in the total, or in the newcomers' own allowance. */
   private newcomerRoom(now: number): boolean {
-    return this.totalFreeAt - now <= BURST_MS || this.newFreeAt - now <= BURST_MS;
+    const room = this.totalFreeAt - now <= BURST_MS || this.newFreeAt - now <= BURST_MS;
+    // (Its cost taken as nothing: slow known ones stop short of the limit, so a new container is not starved.)
+    return room && this.totalFreeAt - now <= TOTAL_DEBT_MS;
   }
 
   /** Containers whose matching is long paid for stop dividing the total share (once a second at most). */

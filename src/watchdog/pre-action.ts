@@ -20,9 +20,10 @@ export interface PreActionDeps {
  * (the watch takes that data): 'go' when it does; false when the container is no longer in the state that
  * called for it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone'
  * when it was removed, 'recovered' when a restart for failing probes finds them passing again (`waited`:
- * for a slot). `decidedOn` is the inspect data its probes were routed with when it was decided.
+ * for a slot), 'held' when that re-check could not run (the match budget: recheck.ts). `decidedOn` is
+ * the inspect data its probes were routed with when it was decided.
  */
-export async function preAction(deps: PreActionDeps, w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<'go' | false | 'deferred' | 'gone' | 'recovered'> {
+export async function preAction(deps: PreActionDeps, w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<'go' | false | 'deferred' | 'gone' | 'recovered' | 'held'> {
   const fresh = await deps.engine.inspect(w.id);
   if (!fresh) return 'gone';
   takeInfo(w, fresh, deps.clock.now());
@@ -40,7 +41,8 @@ export async function preAction(deps: PreActionDeps, w: ContainerWatch, kind: Ac
     w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
     return false;
   }
-  if (kind === 'restart' && cause === 'liveness' && (await recoveredMeanwhile(w, fresh, waited))) return 'recovered';
+  const recheck = kind === 'restart' && cause === 'liveness' ? await recoveredMeanwhile(w, fresh, waited) : false;
+  if (recheck) return recheck;
   // Decided before the breaker opened (many containers failing together) and queued for a slot since:
   // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
   // stop is not held by the breaker (it restarts nothing).

@@ -1,5 +1,6 @@
 import type { ContainerInfo } from '../docker/types.ts';
 import type { ContainerWatch } from './container-watch.ts';
+import type { Pending } from './machine-types.ts';
 
 /**
  * Whether a restart decided for failing liveness probes is no longer needed when its turn comes: the
@@ -7,17 +8,34 @@ import type { ContainerWatch } from './container-watch.ts';
  * for a restart slot, while no probe runs) its probe, run once more, passes, when one pass is recovery
  * by its own rule (`healer.liveness.successes` 1): with more, one lucky pass of a flapping app is not,
  * as the state machine judges it. healer never restarts a container that no longer needs it.
+ * 'held': the re-check could not run because the container's body matching is over its share of
+ * healer's time (match-budget.ts): healer does not know whether it recovered, so it neither restarts
+ * on a result it did not get nor calls it recovered; its next liveness probe decides (feedHeld).
  */
-export async function recoveredMeanwhile(w: ContainerWatch, fresh: ContainerInfo, waited: boolean): Promise<boolean> {
+export async function recoveredMeanwhile(w: ContainerWatch, fresh: ContainerInfo, waited: boolean): Promise<'recovered' | 'held' | false> {
   const docker = w.policy.liveness?.spec.kind === 'docker';
   const onePass = (w.policy.liveness?.successes ?? 1) <= 1;
-  const recovered = w.state.liveness.up === true || (docker ? fresh.health === 'healthy' : waited && onePass && (await w.passesNow()));
-  if (recovered) w.log.info('restart skipped: the container recovered while it waited');
-  return recovered;
+  if (w.state.liveness.up === true || (docker && fresh.health === 'healthy')) return recovered(w);
+  if (docker || !waited || !onePass) return false;
+  const now = await w.passesNow();
+  if (now === 'unsure') {
+    w.log.warn("restart held: its liveness could not be checked again (its body matching is over its share of healer's time); its next liveness probe decides");
+    return 'held';
+  }
+  return now === 'pass' ? recovered(w) : false;
 }
 
-/** The restart counted at the decision is taken back, and the pass that made it unneeded is counted. */
-export function feedRecovered(w: ContainerWatch, now: number): void {
+function recovered(w: ContainerWatch): 'recovered' {
+  w.log.info('restart skipped: the container recovered while it waited');
+  return 'recovered';
+}
+
+/**
+ * The restart counted at the decision is taken back; `recovered`: the pass that made it unneeded is
+ * counted; `held`: the restart stays decided, sent on the next failing liveness probe (a pass recovers).
+ */
+export function afterRecheck(w: ContainerWatch, how: 'recovered' | 'held', want: Pending, now: number): void {
+  if (how === 'held') return w.feed({ type: 'restart_done', ok: true, skipped: true, held: want, at: now });
   w.feed({ type: 'restart_done', ok: true, skipped: true, at: now });
   w.feed(w.policy.liveness?.spec.kind === 'docker' ? { type: 'health', status: 'healthy', at: now } : { type: 'probe', role: 'liveness', ok: true, at: now });
 }

@@ -108,7 +108,8 @@ function onActionDone(s: MachineState, input: Extract<Input, { type: 'restart_do
     const budget = s.counted ? uncountRestart(s.budget, s.counted.at, s.counted.before) : s.budget;
     // Removed under healer's action: the end of its watch, not a failure (nothing alerted, retried or owed).
     if (input.gone) return { state: { ...base, budget, owedStart: undefined, pending: undefined, lifecycle: s.lifecycle === 'restarting' ? 'exited' : s.lifecycle }, actions: [] };
-    return { state: { ...base, budget, lifecycle: s.lifecycle === 'restarting' ? 'running' : s.lifecycle }, actions: [] };
+    // Held (its liveness could not be checked again): decided still, for the next failing probe to send.
+    return { state: { ...base, budget, lifecycle: s.lifecycle === 'restarting' ? 'running' : s.lifecycle, pending: input.held ?? base.pending }, actions: [] };
   }
   if (input.ok) {
     // Made: the crash loop it makes opens now (not when it was decided: a restart taken back is none).
