@@ -54,11 +54,11 @@ describe('s24: a stop signal with no end (--stop-timeout -1) that the container 
     await waitFor('passing again', () => watch()?.state.liveness.up === true);
     // Past the 60 s window, passing its probe: the stop is over, said once.
     clock.step(61_000 - (clock.now() - since));
-    await waitFor('the survival seen', () => h.logs.some((l) => l.msg.startsWith('the container survived its stop signal')), 5_000);
-    expect(watch()?.events.endlessSince).toBeUndefined();
+    await sleep(1_000); // a few passing probes past the window
     const before = events.events.length;
     await execIn(c.id, ['rm', '/www/health']); // the app breaks
     await waitFor('healer to restart it', () => events.events.slice(before).some((e) => e.action === 'restart'), 20_000);
+    expect(h.logs.filter((l) => l.msg.startsWith('the container survived its stop signal'))).toHaveLength(1);
     expect((await c.inspect()).State.StartedAt).not.toBe(startedAt);
     await sleep(500);
     expect((await c.inspect()).State.Running).toBe(true);
