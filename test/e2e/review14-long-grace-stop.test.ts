@@ -1,20 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/servers.ts';
+import { steppedClock } from '../helpers/stepped-clock.ts';
 import { docker, engineSuite, fastLabels, IMAGE, newRunId, recordEvents, sleep, startTestHealer, TEST_LABEL, waitFor } from '../helpers/engine.ts';
 
-// Fourteenth adversarial review, on the real engine. Fails on the reviewed code.
+// Fourteenth adversarial review, on the real engine. Fails on the reviewed code (without e3c828c).
 //
 // Trigger: an operator's `docker stop` (or `docker compose stop`) of a container given a long stop grace
 // (`docker run --stop-timeout 90`, compose's `stop_grace_period: 90s`: what databases are given to
 // checkpoint and shut down), whose app closes its listener at SIGTERM and takes longer than 60 s to exit.
-// What happens: healer holds its decisions for STOP_SIGNAL_WINDOW_MS (60 s, src/watchdog/event-reader.ts)
-// after the stop signal and then "takes them up again" (README: "If the container survives the signal,
+// What happened: healer held its decisions for STOP_SIGNAL_WINDOW_MS (60 s, src/watchdog/stop-window.ts)
+// after the stop signal and then "took them up again" (README: "If the container survives the signal,
 // a held decision is taken up again when the 60 s are over"). The container has not survived anything:
 // it is inside the grace the operator gave it, the engine's SIGKILL is still to come. Its probes have
-// failed since the SIGTERM, so at 60 s healer restarts it in the middle of the operator's stop, and the
-// container the operator stopped ends up running.
+// failed since the SIGTERM, so at 60 s healer restarted it in the middle of the operator's stop, and the
+// container the operator stopped ended up running.
 // What should happen: a stop under way lasts as long as the container's own stop grace
 // (Config.StopTimeout, in inspect) when that is longer than 60 s; the container ends up stopped.
+// The 60 s are not waited out: once healer has read the signal, its wall clock is stepped 65 s forward
+// (helpers/stepped-clock.ts), so the app's real 8 s drain ends ~73 s after the signal on healer's clock,
+// past the 60 s window and inside the 90 s grace (the review's drain was 75 s); the unit tests
+// (test/unit/review14-long-grace.test.ts, stop-grace.test.ts) cover where the window ends.
 const suite = engineSuite();
 
 describe('review14: docker stop of a container with a 90 s stop grace that drains for 75 s', () => {
@@ -23,7 +28,7 @@ describe('review14: docker stop of a container with a 90 s stop grace that drain
     const events = await recordEvents(runId);
     suite.defer(() => events.close());
     const port = await freePort();
-    const cmd = ['sh', '-c', `mkdir -p /www; echo ok > /www/health; httpd -p 127.0.0.1:${port} -h /www; trap "killall httpd; sleep 75; exit 0" TERM; while true; do sleep 0.2; done`];
+    const cmd = ['sh', '-c', `mkdir -p /www; echo ok > /www/health; httpd -p 127.0.0.1:${port} -h /www; trap "killall httpd; sleep 8; exit 0" TERM; while true; do sleep 0.2; done`];
     const c = await docker.createContainer({
       name: `db-${runId}`,
       Image: IMAGE,
@@ -33,18 +38,24 @@ describe('review14: docker stop of a container with a 90 s stop grace that drain
       HostConfig: { NetworkMode: 'host' },
     });
     await c.start();
-    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId });
+    const clock = steppedClock();
+    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId }, undefined, undefined, clock);
     suite.defer(() => h.stop());
-    await waitFor('first passing probe', () => h.healer.watchdog.watches.get(c.id)?.state.liveness.up === true);
+    const watch = () => h.healer.watchdog.watches.get(c.id);
+    await waitFor('first passing probe', () => watch()?.state.liveness.up === true);
     const before = events.events.length;
     // The operator's `docker stop db` (no -t: the engine gives it the container's own 90 s). Not awaited
     // here: it returns when the app has exited.
     const stopped = c.stop().catch(() => undefined);
-    await sleep(70_000); // past healer's 60 s window, still inside the app's 75 s drain
-    const after = events.events.slice(before).map((e) => e.action);
-    expect(after).not.toContain('restart');
+    suite.defer(() => stopped);
+    await waitFor('the stop signal read', () => watch()?.events.stopUntil, 10_000);
+    clock.step(65_000); // past healer's 60 s window, still inside the app's drain and its 90 s grace
+    await waitFor('its failing probes seen', () => watch()?.state.liveness.up === false, 10_000);
     await stopped;
     await sleep(2000);
+    const after = events.events.slice(before).map((e) => e.action);
+    expect(after).not.toContain('restart');
+    expect(after).not.toContain('start');
     expect((await c.inspect()).State.Running).toBe(false);
-  }, 150_000);
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startEngineProxy } from '../helpers/engine-proxy.ts';
-import { docker, engineSuite, execIn, newRunId, runContainer, sleep, startTestHealer, waitFor } from '../helpers/engine.ts';
+import { concurrentEngineSuite } from '../helpers/concurrent-suite.ts';
+import { docker, execIn, newRunId, runContainer, sleep, startTestHealer, waitFor } from '../helpers/engine.ts';
 
 // Review 24 (stall check): the event stream stalls (open, silent) and a container under its own Docker
 // restart policy (compose's `restart: unless-stopped` / `always`) starts crash-looping. The engine moves it
@@ -8,17 +9,20 @@ import { docker, engineSuite, execIn, newRunId, runContainer, sleep, startTestHe
 // `restarting`, and the audit reads `restarting` as "no verdict". So the stall is never found, healer
 // never hears of a single die, counts none of the engine's restarts (README: "healer counts those
 // restarts") and never opens the crash loop, for as long as the stream stays stalled.
-const suite = engineSuite();
+// The two cases run at once, each with its own healer and container (their waits are the engine's
+// backoff and the stall check's grace, real time either way).
+const suite = concurrentEngineSuite();
 
 const CHECK = '2s';
 /** The README's promise for a change no event told: interval + 10 s grace + one resync, plus margin. */
 const BOUND_MS = 2_000 + 10_000 + 12_000;
 
-describe('review24: a stalled stream while a restart-policy container crash-loops', () => {
-  it('the crash loop the engine runs is found by the stall check (a death must not be missed for long)', async () => {
+describe.concurrent('review24: a stalled stream while a restart-policy container crash-loops', () => {
+  it('the crash loop the engine runs is found by the stall check (a death must not be missed for long)', async (t) => {
     const runId = newRunId();
+    const test = suite.begin(t, runId);
     const proxy = await startEngineProxy();
-    suite.defer(() => proxy.close());
+    test.defer(() => proxy.close());
     // Waits until /tmp/die exists, then exits 3; the file stays in its filesystem, so every later run
     // (the engine's restart policy) exits at once: a crash loop the engine drives with its backoff.
     const looper = await runContainer({
@@ -29,7 +33,7 @@ describe('review24: a stalled stream while a restart-policy container crash-loop
       restartPolicy: 'always',
     });
     const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId, DOCKER_HOST: proxy.host, HEALER_DOCKER_STALL_CHECK: CHECK });
-    suite.defer(() => h.stop());
+    test.defer(() => h.stop());
     const wd = h.healer.watchdog;
     await waitFor('looper watched and running', () => wd.watches.get(looper)?.state.lifecycle === 'running');
     // Let the first list seed the audit.
@@ -44,8 +48,9 @@ describe('review24: a stalled stream while a restart-policy container crash-loop
     await waitFor('the missed restarts counted', () => (wd.status().containers.find((c) => c.id === looper)?.restartsInWindow ?? 0) >= 1, 15_000);
   }, 120_000);
 
-  it('on a working stream the same crash loop is never taken for a stall (every die and start arrives)', async () => {
+  it('on a working stream the same crash loop is never taken for a stall (every die and start arrives)', async (t) => {
     const runId = newRunId();
+    const test = suite.begin(t, runId);
     const looper = await runContainer({
       runId,
       name: 'looper',
@@ -54,7 +59,7 @@ describe('review24: a stalled stream while a restart-policy container crash-loop
       restartPolicy: 'always',
     });
     const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId, HEALER_DOCKER_STALL_CHECK: CHECK });
-    suite.defer(() => h.stop());
+    test.defer(() => h.stop());
     const wd = h.healer.watchdog;
     await waitFor('looper watched and running', () => wd.watches.get(looper)?.state.lifecycle === 'running');
     await sleep(3_000);

@@ -3,14 +3,17 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startEngineProxy } from '../helpers/engine-proxy.ts';
 import { freePort } from '../helpers/servers.ts';
-import { appCommand, docker, engineSuite, execIn, fastLabels, newRunId, runContainer, sleep, startTestHealer, waitFor } from '../helpers/engine.ts';
+import { concurrentEngineSuite } from '../helpers/concurrent-suite.ts';
+import { appCommand, docker, execIn, fastLabels, newRunId, runContainer, sleep, startTestHealer, waitFor } from '../helpers/engine.ts';
 
 // The event stream stays open but stops delivering (a half-open connection to a remote engine through a
 // NAT that drops idle flows, a wedged event publisher, a proxy that timed the long request out without a
 // word): the stream's silence alone proves nothing, but the container list shows a death and a new
 // container no event told. healer must notice within the stall check's interval plus its grace, say so,
 // and resynchronise, so the missed death is handled as usual.
-const suite = engineSuite();
+// The Docker and the Podman case run at once, each with its own proxy, healer and containers (their waits
+// are the stall check's grace, real time either way).
+const suite = concurrentEngineSuite();
 
 /** The stall check's interval in this test (watchdog.yml docker.stall_check; 60 s by default). */
 const CHECK = '2s';
@@ -20,11 +23,12 @@ const CHECK = '2s';
  */
 const BOUND_MS = 2_000 + 10_000 + 12_000;
 
-describe('a stalled event stream (open, silent)', () => {
-  it('a working stream is never taken for a stalled one; a missed death and a missed new container are found by the periodic list, named, counted, and handled', async () => {
+describe.concurrent('a stalled event stream (open, silent)', () => {
+  it('a working stream is never taken for a stalled one; a missed death and a missed new container are found by the periodic list, named, counted, and handled', async (t) => {
     const runId = newRunId();
+    const test = suite.begin(t, runId);
     const proxy = await startEngineProxy();
-    suite.defer(() => proxy.close());
+    test.defer(() => proxy.close());
     // Exits with code 3 once told to: a crash healer starts again (restart.on_exit). No probe of its own,
     // so only the engine's `die` (or a list) can tell healer it is down.
     const crashy = await runContainer({
@@ -43,7 +47,7 @@ describe('a stalled event stream (open, silent)', () => {
     });
     const quiet = await runContainer({ runId, name: 'quiet', labels: { 'healer.enable': 'true', 'healer.scope': runId }, cmd: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'] });
     const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId, DOCKER_HOST: proxy.host, HEALER_DOCKER_STALL_CHECK: CHECK });
-    suite.defer(() => h.stop());
+    test.defer(() => h.stop());
     const wd = h.healer.watchdog;
     await waitFor('crashy watched and running', () => wd.watches.get(crashy)?.state.lifecycle === 'running');
     await waitFor('sick healthy', () => wd.watches.get(sick)?.state.liveness.up === true);
@@ -91,13 +95,14 @@ describe('a stalled event stream (open, silent)', () => {
     expect(h.logs.filter((l) => l.msg.startsWith('docker engine unreachable'))).toEqual([]);
   }, 120_000);
 
-  it('on Podman: a healthy stream is never taken for a stalled one (its held dies, stops, crashes), and a stalled one is found', async () => {
+  it('on Podman: a healthy stream is never taken for a stalled one (its held dies, stops, crashes), and a stalled one is found', async (t) => {
     const execFile = promisify(execFileCb);
     const podman = async (...args: string[]): Promise<string> => (await execFile('podman', args, { timeout: 60_000 })).stdout.trim();
     const sock = process.env.HEALER_PODMAN_SOCK ?? '/tmp/healer-podman/podman.sock';
     const runId = newRunId();
+    const test = suite.begin(t, runId);
     const label = `healer-test-s24=${runId}`;
-    suite.defer(async () => {
+    test.defer(async () => {
       const ids = (await podman('ps', '-aq', '--filter', `label=${label}`)).split('\n').filter((x) => x !== '');
       if (ids.length > 0) await podman('rm', '-f', '-t', '0', ...ids).catch(() => undefined);
     });
@@ -107,11 +112,11 @@ describe('a stalled event stream (open, silent)', () => {
         'healer-test-busybox:latest', ...cmd);
     const crashCmd = ['sh', '-c', 'while [ ! -f /tmp/die ]; do sleep 0.2; done; rm -f /tmp/die; exit 3'];
     const proxy = await startEngineProxy(sock);
-    suite.defer(() => proxy.close());
+    test.defer(() => proxy.close());
     const crashy = await run('crashy', { 'healer.restart.on_exit': 'true', 'healer.restart.timeout': '1s' }, crashCmd);
     const quiet = await run('quiet', {}, ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done']);
     const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId, DOCKER_HOST: proxy.host, HEALER_DOCKER_STALL_CHECK: CHECK }, undefined, { ids: [], hostname: 'test' });
-    suite.defer(() => h.stop());
+    test.defer(() => h.stop());
     const wd = h.healer.watchdog;
     await waitFor('both watched and running', () => wd.watches.get(crashy)?.state.lifecycle === 'running' && wd.watches.get(quiet)?.state.lifecycle === 'running');
 

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { startHealer, type Running } from '../../src/main.ts';
+import type { Clock } from '../../src/watchdog/clock.ts';
 
 /** Every container a test creates carries this label, so leftovers are found and removed. */
 export const TEST_LABEL = 'healer-test';
@@ -109,11 +110,15 @@ export interface LogLine {
   readonly [k: string]: unknown;
 }
 
-/** Starts healer in this process against the real engine, with its logs captured as objects. */
+/**
+ * Starts healer in this process against the real engine, with its logs captured as objects; `clock` (the
+ * system clock by default) lets a test step healer's wall clock (helpers/stepped-clock.ts).
+ */
 export async function startTestHealer(
   env: Record<string, string>,
   rawYaml?: string,
   self?: { ids: string[]; hostname: string },
+  clock?: Clock,
 ): Promise<{ healer: Running; logs: LogLine[]; stop(): Promise<void> }> {
   const logs: LogLine[] = [];
   const sink = new Writable({
@@ -134,7 +139,7 @@ export async function startTestHealer(
   const stateDir = mkdtempSync(`${tmpdir()}/healer-state-`);
   const loaded = loadConfig(path, { HEALER_STATE_PATH: `${stateDir}/state.json`, HEALER_SERVER_LISTEN: '127.0.0.1:0', ...env });
   const log = pino({ level: 'debug' }, sink);
-  const healer = await startHealer({ loaded, log, ...(self ? { self } : {}) });
+  const healer = await startHealer({ loaded, log, ...(self ? { self } : {}), ...(clock ? { clock } : {}) });
   return { healer, logs, stop: () => healer.stop(5000) };
 }
 
