@@ -1,20 +1,18 @@
 import type { Logger } from 'pino';
-import type { Policy, ProbePolicy } from '../config/policy.ts';
+import type { Policy } from '../config/policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
-import type { PolledKind } from '../probes/index.ts';
 import { resetWake } from './bookkeeping.ts';
 import { EventReader } from './event-reader.ts';
 import { KeptAlerts } from './kept-alerts.ts';
 import { newWatchCounts, type LastProbe, type WatchCounts, type WatchDeps } from './watch-types.ts';
-import { budgetedProbe, type BudgetedWatch } from './budgeted-probe.ts';
-import type { Action, Context, Input, MachineState, Role, Rules, Step } from './machine-types.ts';
-import { countedResult, logProbe } from './probe-once.ts';
-import { ProbeSlots, type ProbeSlot } from './probe-slots.ts';
+import type { Action, Context, Input, MachineState, Rules, Step } from './machine-types.ts';
+import { ProbeRuns } from './probe-run.ts';
+import { ProbeSlots } from './probe-slots.ts';
 import { Wake } from './schedule.ts';
 import type { PersistedContainer, RestartSent } from './state-file.ts';
 import { resumeExited, step } from './state-machine.ts';
 import { noteSurvival } from './stop-survival.ts';
-import { countsAsFailing, followPolicy, watchRules, watchStartState } from './watch-rules.ts';
+import { countsAsFailing, followPolicy, startHealth, watchRules, watchStartState } from './watch-rules.ts';
 
 export { NO_OBSERVER, type LastProbe, type Observer, type WatchCounts, type WatchDeps, type WatchEffects } from './watch-types.ts';
 
@@ -42,11 +40,12 @@ export class ContainerWatch {
   configProblem: string | undefined;
   private readonly deps: WatchDeps;
   private rules: Rules;
-  /** The probe schedules (probe-slots.ts); what a probe's result does stays here (probe). */
+  /** The probe schedules (probe-slots.ts); what a probe's result does is probe-run.ts (runs). */
   private readonly probes: ProbeSlots;
+  /** What a probe run does with its result (probe-run.ts). */
+  private readonly runs: ProbeRuns;
   private readonly pendingActions = new Set<Promise<void>>();
   private readonly wake: Wake;
-  private lastInconclusive: string | undefined;
   private closed = false;
   /** Alerts the state file kept open that this healer has not yet seen still open (kept-alerts.ts). */
   private kept: KeptAlerts | undefined;
@@ -60,9 +59,10 @@ export class ContainerWatch {
     this.policy = policy;
     this.deps = deps;
     this.wake = new Wake(deps.clock);
+    this.runs = new ProbeRuns(this, deps);
     this.probes = new ProbeSlots(deps.clock, deps.observer, {
       mayProbe: () => this.state.lifecycle === 'running' && !this.state.inFlight,
-      probe: (role, p, slot) => this.probe(role, p, slot),
+      probe: (role, p, slot) => this.runs.probe(role, p, slot),
       guard: (fn) => this.guard(fn),
       park: (err) => this.park(err),
       log: () => this.log,
@@ -136,11 +136,9 @@ export class ContainerWatch {
     }
     // Alerts an earlier healer left open (the state file): told again once seen still open (kept-alerts.ts).
     this.kept = new KeptAlerts(this.state, this.deps.clock.now(), (r) => this.deps.effects.reopen?.(this, r.event, r.since));
-    if (this.policy.liveness?.spec.kind === 'docker' && this.info.running && this.info.health !== undefined) {
-      // Docker says health only on a change: healthy again while no healer ran ends a kept `unhealthy` now.
-      const status = this.info.health === 'unhealthy' ? 'unhealthy' : this.info.health === 'healthy' && this.state.liveness.up === false ? 'healthy' : undefined;
-      if (status) this.feed({ type: 'health', status, at: this.deps.clock.now() });
-    }
+    // Docker says health only on a change: what it says as the watch starts is fed now (watch-rules.ts).
+    const status = startHealth(this.info, this.policy, this.state);
+    if (status) this.feed({ type: 'health', status, at: this.deps.clock.now() });
     const exit = this.state.lifecycle === 'exited' ? this.state.lastExit : undefined;
     if ((this.state.lastExit || this.state.owedStart) && this.state.lifecycle === 'exited') {
       this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');
@@ -228,41 +226,8 @@ export class ContainerWatch {
     }
   }
 
-  /**
-   * Whether its liveness probe passes now (run once, off schedule): a restart that waited for a slot asks.
-   * A body match here is gated by, and charged to, the match budget as a scheduled one is: 'unsure' when
-   * the budget puts it off (no result: the caller acts on neither a pass nor a fail).
-   */
-  async passesNow(): Promise<'pass' | 'fail' | 'unsure'> {
-    const p = this.policy.liveness;
-    if (!p || p.spec.kind === 'docker' || this.closed) return 'fail';
-    const outcome = await budgetedProbe(this.budgeted(), 'liveness', p, this.deps.probers[p.spec.kind], (signal) => this.deps.route(this, p, signal), {});
-    if (outcome === 'put off') this.counts.probes.liveness.delayed++;
-    if (outcome === 'put off') return 'unsure';
-    return outcome.result.ok && outcome.result.inconclusive !== true ? 'pass' : 'fail';
-  }
-
-  /** This watch as the match budget's probes see it (budgeted-probe.ts). */
-  private budgeted(): BudgetedWatch {
-    return { id: this.id, clock: this.deps.clock, log: this.log, budget: this.deps.matchBudget, closed: () => this.closed };
-  }
-
-  /** One scheduled probe run (probe-slots.ts): its result is counted, logged and fed to the state machine. */
-  private async probe(role: Role, p: ProbePolicy, slot: ProbeSlot): Promise<void> {
-    const kind = p.spec.kind as PolledKind;
-    const outcome = await budgetedProbe(this.budgeted(), role, p, this.deps.probers[kind], (signal) => this.deps.route(this, p, signal), slot);
-    if (outcome === 'put off') this.counts.probes[role].delayed++;
-    if (this.closed || outcome === 'put off') return;
-    const result = countedResult(outcome.result, this.deps.engineUp?.());
-    const at = this.deps.clock.now();
-    // (The match time is healer's own cost, not the container's: not in the status.)
-    this.last[role] = result.matchMs === undefined ? { ...result, at } : { ...result, matchMs: undefined, at };
-    this.counts.probes[role][result.inconclusive ? 'error' : result.ok ? 'success' : 'failure']++;
-    this.deps.observer.probe(kind, result.latencyMs / 1000);
-    if (!result.inconclusive) this.deps.history?.probe(this.id, this.name, role, result.ok, result.latencyMs, at);
-    this.configProblem = outcome.problem;
-    this.lastInconclusive = logProbe(this.log, role, p, result, this.lastInconclusive);
-    if (result.inconclusive) return;
-    this.feed({ type: 'probe', role, ok: result.ok, at });
+  /** Whether its liveness probe passes now (run once, off schedule): a restart that waited for a slot asks (probe-run.ts). */
+  passesNow(): Promise<'pass' | 'fail' | 'unsure'> {
+    return this.runs.passesNow();
   }
 }

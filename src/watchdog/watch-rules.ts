@@ -77,6 +77,16 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
 }
 
 /**
+ * The Docker health a starting watch feeds its state machine. Docker says health only on a change, so
+ * what it says now is all healer will hear: unhealthy is fed, and healthy again while no healer ran ends
+ * a kept `unhealthy` now; otherwise nothing.
+ */
+export function startHealth(info: ContainerInfo, policy: Policy, s: MachineState): 'healthy' | 'unhealthy' | undefined {
+  if (policy.liveness?.spec.kind !== 'docker' || !info.running || info.health === undefined) return undefined;
+  return info.health === 'unhealthy' ? 'unhealthy' : info.health === 'healthy' && s.liveness.up === false ? 'healthy' : undefined;
+}
+
+/**
  * The kept budget's `healthySince` holds only for the run it was kept in. A container found down is not
  * healthy (a time from before it died would reset its crash loop as soon as it is started again); one
  * found in a run started since is judged afresh; with no liveness probe, running is all "healthy" can
