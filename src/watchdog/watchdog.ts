@@ -1,36 +1,31 @@
 import { probeRules, type ProbeRules } from '../config/confine.ts';
-import type { Policy } from '../config/policy.ts';
 import type { EngineInfo } from '../docker/dialect.ts';
 import { DEFAULT_BACKOFF, EventStream } from '../docker/event-stream.ts';
 import { isSelf } from '../docker/self.ts';
 import { SwarmView } from '../docker/swarm-view.ts';
-import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
+import type { ContainerEvent } from '../docker/types.ts';
 import { Actor } from './actor.ts';
 import { monotonic } from './clock.ts';
 import { NO_OBSERVER, type ContainerWatch, type WatchEffects } from './container-watch.ts';
-import { Discovery, type DiscoveryHost, type LabelProblem } from './discovery.ts';
+import { Discovery, type LabelProblem } from './discovery.ts';
+import { discoveryHost } from './discovery-host.ts';
 import { watchableLabels } from './discover.ts';
 import { Breaker } from './breaker.ts';
 import { engineBack, engineLost } from './engine-outage.ts';
 import type { Unreadable } from './inspect-retry.ts';
 import { MatchBudget } from './match-budget.ts';
-import type { MachineState } from './machine-types.ts';
 import { NO_HISTORY, type HistorySink } from './history.ts';
 import { watchEffects } from './effects.ts';
 import { routeEvent } from './event-router.ts';
 import { NamespaceChildren } from './namespace-children.ts';
-import type { PersistedContainer } from './state-file.ts';
 import { OrphanScan } from './orphan-scan.ts';
 import { TaskSlots } from './slot-watch.ts';
 import { ClusterCount } from './cluster-watch.ts';
 import { containerStatus, type ContainerStatus } from './status.ts';
-import { createWatch } from './watch-factory.ts';
-import { openAlertsChanged } from './open-alerts.ts';
+import { stateChanged } from './state-change.ts';
 import type { WatchdogDeps } from './watchdog-deps.ts';
 
-export type { LabelProblem };
-
-export type { WatchdogDeps };
+export type { LabelProblem, WatchdogDeps };
 
 /** A probe schedule this late means the loop that runs them is stuck: /healthz turns 503. */
 export const STALL_MS = 15_000;
@@ -104,7 +99,8 @@ export class Watchdog {
       clock: deps.clock,
       watches: this.watches,
       paused: () => this.paused,
-      changed: (w, before, failingFlipped) => this.changed(w, before, failingFlipped),
+      // Persisted, flushed at once when it matters, the breaker told (state-change.ts).
+      changed: (w, before, failingFlipped) => stateChanged(w, before, failingFlipped, { persist: (x) => this.discovery.persist(x), flush: () => this.deps.state.flush(), reassess: () => this.breaker.reassess() }),
     });
     this.breaker = new Breaker({
       clock: deps.clock,
@@ -116,7 +112,22 @@ export class Watchdog {
       context: (w) => this.effects.context(w),
     });
     this.orphans = new OrphanScan({ engine: deps.engine, clock: deps.clock, log: deps.log.child({ component: 'orphans' }) });
-    this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, rules: this.rules, state: deps.state, clock: deps.clock, log: deps.log, alerter: deps.alerter }, this.registry);
+    // What Discovery may do to the watch registry: make a watch, replay an event held for it, let it go.
+    const host = discoveryHost({
+      deps,
+      watches: this.watches,
+      problems: this.problems,
+      stopping: () => this.stopping,
+      engineUp: () => this.engineReachable,
+      effects: this.effects,
+      rules: this.rules,
+      history: this.history,
+      slots: this.slots,
+      matchBudget: this.matchBudget,
+      replay: (ev) => this.onEvent(ev, true),
+      reassess: () => this.breaker.reassess(),
+    });
+    this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, rules: this.rules, state: deps.state, clock: deps.clock, log: deps.log, alerter: deps.alerter }, host);
     this.events = new EventStream(
       deps.engine,
       {
@@ -211,57 +222,9 @@ export class Watchdog {
     this.deps.log.info({ watched: this.watches.size, problems: this.problems.size, reconnect }, reconnect ? 'docker engine reconnected; resynchronised' : 'watching');
   }
 
-  /** What Discovery may do to the watch registry. */
-  private get registry(): DiscoveryHost {
-    const isStopping = (): boolean => this.stopping;
-    return {
-      watches: this.watches,
-      problems: this.problems,
-      get stopping() {
-        return isStopping();
-      },
-      create: (info: ContainerInfo, policy: Policy, persisted: PersistedContainer | undefined) =>
-        createWatch(info, policy, persisted, {
-          probers: this.deps.probers,
-          observer: this.deps.observer ?? NO_OBSERVER,
-          clock: this.deps.clock,
-          log: this.deps.log,
-          effects: this.effects,
-          rules: this.rules,
-          selfNetwork: this.deps.selfNetwork,
-          lookup: this.deps.lookup,
-          dryRun: this.deps.loaded.config.dry_run,
-          history: this.history,
-          slots: this.slots,
-          info: (id) => this.watches.get(id)?.info,
-          engineUp: () => this.engineReachable,
-          matchBudget: this.matchBudget,
-        }),
-      replay: (ev: ContainerEvent) => this.onEvent(ev, true),
-      release: (w: ContainerWatch, removed: boolean) => {
-        void w.close();
-        if (removed) this.deps.alerter.containerGone(w.id);
-        this.breaker.reassess();
-      },
-    };
-  }
-
   /** Routes one engine event (event-router.ts); healer's own and those after stop() are dropped. */
   private onEvent(ev: ContainerEvent, replayed = false): void {
     if (this.stopping || isSelf(ev.id, this.deps.self)) return;
     routeEvent(ev, { watches: this.watches, discovery: this.discovery, history: this.history, alerter: this.deps.alerter, slots: this.slots, clock: this.deps.clock, namespace: this.namespace }, replayed);
-  }
-
-  private changed(w: ContainerWatch, before: MachineState, failingFlipped: boolean): void {
-    const s = w.state;
-    const alerted = openAlertsChanged(s, before);
-    if (alerted || s.budget !== before.budget || s.lifecycle !== before.lifecycle || s.lastExit !== before.lastExit || s.owedStart !== before.owedStart) this.discovery.persist(w);
-    // An alert opened or ended (open-alerts.ts) goes to disk at once too: a healer killed just after must
-    // neither miss ending it nor end it a second time.
-    if (alerted) void this.deps.state.flush();
-    // A crash loop opening (it opens as the restart that makes it is made, and is alerted) goes to disk at
-    // once, as the restart itself did: a healer killed just after must find it open, not alert it again.
-    if (s.budget.loop !== before.budget.loop && s.budget.loop !== 'closed') void this.deps.state.flush();
-    if (failingFlipped) this.breaker.reassess();
   }
 }
