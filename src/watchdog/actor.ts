@@ -10,6 +10,7 @@ import { containerAlert } from './alert-input.ts';
 import type { HistorySink } from './history.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
+import { HandBack } from './hand-back.ts';
 import { afterSkipped } from './late-exit.ts';
 import { Limit } from './limit.ts';
 import { preAction } from './pre-action.ts';
@@ -35,11 +36,6 @@ export interface ActorDeps {
 }
 
 const HISTORY_EVENT = { restart: 'restarted', start: 'started', stop: 'stopped', replace: 'replaced' } as const;
-const REPLACED = {
-  remove: 'removed so its orchestrator replaces it',
-  stop: 'stopped so its orchestrator replaces it',
-  kept: 'stopped so its orchestrator replaces it (the engine refused to remove it, so it stays as task history)',
-} as const;
 
 /**
  * Carries out what a watch decided: at most `maxConcurrent` engine actions at once, each on fresh
@@ -48,8 +44,8 @@ const REPLACED = {
 export class Actor {
   private readonly deps: ActorDeps;
   private readonly slots: Limit;
-  /** Task containers whose hand-back stopped them but whose remove the engine refused (kept as history). */
-  private readonly notRemoved = new WeakSet<ContainerWatch>();
+  /** A task's hand-back to its orchestrator (hand-back.ts). */
+  private readonly handBack: HandBack;
   /**
    * Quarantine stops the engine refused in a row, per container: their retries back off. A refusal
    * longer after the last than a retry could be is a new episode (the app recovered meanwhile, or was
@@ -60,6 +56,7 @@ export class Actor {
   constructor(deps: ActorDeps) {
     this.deps = deps;
     this.slots = new Limit(deps.maxConcurrent);
+    this.handBack = new HandBack(deps);
   }
 
   /** Engine actions under way now (never above maxConcurrent). */
@@ -121,8 +118,7 @@ export class Actor {
     if (kind === 'replace' && done) {
       w.counts.restarts[cause]++;
       w.feed({ type: 'replaced', at: now });
-      const how = this.notRemoved.delete(w) ? 'kept' : w.policy.task.replace;
-      this.deps.alerter.emit(containerAlert(w, 'restarted', `${REPLACED[how]}: ${reason}`, now));
+      this.deps.alerter.emit(containerAlert(w, 'restarted', this.handBack.said(w, reason), now));
       return;
     }
     if (done) {
@@ -182,7 +178,7 @@ export class Actor {
     else void this.deps.state.flush();
     const { engine } = this.deps;
     const timeoutMs = w.policy.restartTimeoutMs;
-    if (kind === 'replace') return this.replace(w, reason, timeoutMs);
+    if (kind === 'replace') return this.handBack.send(w, reason, timeoutMs);
     w.log.warn({ reason, action: kind, timeoutMs }, kind === 'stop' ? 'stopping container (quarantine)' : `${kind === 'restart' ? 'restarting' : 'starting'} container`);
     w.events.beginAction(kind);
     try {
@@ -193,35 +189,6 @@ export class Actor {
     }
     const verb = kind === 'stop' ? 'stopped' : kind === 'restart' ? 'restarted' : 'started';
     w.log.info({ action: kind, event: kind === 'stop' ? 'stopped' : 'restarted', restartsInWindow: w.state.budget.restarts.length }, `container ${verb}`);
-    return true;
-  }
-
-  /**
-   * Hands a task container back to its orchestrator: stopped with its grace (the orchestrator sees the
-   * task fail and starts a new one), then removed unless `task.replace` keeps it as task history.
-   */
-  private async replace(w: ContainerWatch, reason: string, timeoutMs: number): Promise<boolean> {
-    const how = w.policy.task.replace;
-    w.log.warn({ reason, action: 'replace', how, timeoutMs, service: w.info.task?.service, slot: w.info.task?.slot }, `${how === 'remove' ? 'removing' : 'stopping'} task container so its orchestrator replaces it`);
-    w.events.beginAction('replace');
-    this.notRemoved.delete(w);
-    await this.deps.engine.stop(w.id, timeoutMs).catch(async (err: unknown) => {
-      // The engine may have stopped it and lost its answer (a proxy timing out): stopped is handed back.
-      const fresh = await this.deps.engine.inspect(w.id).catch(() => undefined);
-      if (!fresh || fresh.running) throw err;
-      w.info = fresh;
-      w.log.warn({ action: 'replace', err: (err as Error).message }, 'the engine failed its answer to the stop, but the task container is stopped: handed back');
-    });
-    // Stopped is handed back (the orchestrator has seen the task fail and starts a new one): a remove the
-    // engine refuses leaves task history, not a failed action (whose stop would then read as a crash).
-    if (how === 'remove') {
-      await this.deps.engine.remove(w.id).catch((err: unknown) => {
-        this.notRemoved.add(w);
-        w.log.warn({ action: 'replace', err: (err as Error).message }, 'task container stopped but not removed; it stays as task history');
-      });
-    }
-    const removed = how === 'remove' && !this.notRemoved.has(w);
-    w.log.info({ action: 'replace', how, event: 'replaced' }, `task container ${removed ? 'removed' : 'stopped'}; its orchestrator starts a new one`);
     return true;
   }
 
