@@ -1,6 +1,7 @@
 import { isStopSignal } from '../docker/signals.ts';
 import type { ContainerEvent } from '../docker/types.ts';
 import type { Input } from './machine-types.ts';
+import { OwnAction } from './own-action.ts';
 import { STOP_SIGNAL_WINDOW_MS, stopWindowMs } from './stop-window.ts';
 
 /** A container going down, as the state machine takes it: a crash (exit) or an operator's stop. */
@@ -16,29 +17,8 @@ export { STOP_SIGNAL_WINDOW_MS };
  * kill, and a crash of the new run that happens while healer's own action is still being answered.
  */
 export class EventReader {
-  /** healer's restarts whose closing `restart` event has not arrived: their kill/die/stop/start are healer's. */
-  private ownRestartEvents = 0;
-  /** healer's restart or start is being answered by the engine. */
-  private acting = false;
-  /** What healer's action under way is: a start seen during a stop or a hand-back is someone else's. */
-  private actingKind: 'restart' | 'start' | 'stop' | 'replace' | undefined;
-  /** Someone else started the container while healer stopped it (quarantine, hand-back). */
-  startedByOther = false;
-  /** The new run has started since healer's action began: a die now is a crash of that run. */
-  private startedSinceAction = false;
-  /**
-   * What the new run did while healer's action was still being answered (the answer and the events come
-   * over two connections, in no set order): it went down, and maybe was started again (its restart
-   * policy, an operator's `docker restart`), in the order the events said.
-   */
-  private meanwhile: Input[] = [];
-  /** A die before the new run started, taken for healer's own (its restart's kill, or a crash meanwhile). */
-  private ownDie: Down | undefined;
-  /**
-   * healer's last action failed after the container went down in it (a restart whose stop ran and whose
-   * start the engine refused): it is down because of healer, which starts it again (no crash, no alert).
-   */
-  downByOwnAction = false;
+  /** healer's own action under way, as its events are read against it (own-action.ts). */
+  private readonly own = new OwnAction();
   /** The last time the container went down as read from its events, until it starts again. */
   private lastDown: Down | undefined;
   /** Starts seen (anyone's): a stop followed by one was a restart, not a stop that parks it (stop-end.ts). */
@@ -47,32 +27,22 @@ export class EventReader {
   /** How long the stop signalled at stopSignalAt may last: the container's own grace (stop-window.ts). */
   private stopWindow = STOP_SIGNAL_WINDOW_MS;
   private oom = false;
-  /** healer handed this (task) container back: every kill, die and stop from now on is healer's. */
-  private handedBack = false;
-  /** When healer's own stop or hand-back sent its stop signal (the engine's kill event), during the action. */
-  private ownSignalAt: number | undefined;
-  /** The last signal healer's restart sent the old run (its kill event), during the action. */
-  private restartKillAt: number | undefined;
+
+  /** Someone else started the container while healer stopped it (quarantine, hand-back). */
+  get startedByOther(): boolean {
+    return this.own.startedByOther;
+  }
   /**
-   * A restart healer stopped waiting for (no answer) after it signalled the container, which has not died
-   * yet: the engine carries on with it (a process stuck in uninterruptible I/O dies late). Its die, stop,
-   * start and closing `restart` are that restart's, until this time (the stop-signal window after its
-   * last signal, the SIGKILL after the grace), its `restart` event, or a resync.
+   * healer's last action failed after the container went down in it (a restart whose stop ran and whose
+   * start the engine refused): it is down because of healer, which starts it again (no crash, no alert).
    */
-  private lateRestartUntil: number | undefined;
+  get downByOwnAction(): boolean {
+    return this.own.downByOwnAction;
+  }
 
   /** healer is about to restart, start, stop (quarantine) or hand back (a task: stop, remove) the container. */
   beginAction(kind: 'restart' | 'start' | 'stop' | 'replace'): void {
-    if (kind === 'replace') this.handedBack = true;
-    this.acting = true;
-    this.actingKind = kind;
-    this.startedByOther = false;
-    this.startedSinceAction = false;
-    this.meanwhile = [];
-    this.ownDie = undefined;
-    this.ownSignalAt = undefined;
-    this.restartKillAt = undefined;
-    if (kind === 'restart') this.ownRestartEvents++;
+    this.own.begin(kind);
   }
 
   /**
@@ -81,8 +51,8 @@ export class EventReader {
    * window (and decisions are held meanwhile). False when no stop signal of healer's was seen.
    */
   keepOwnStopSignal(): boolean {
-    const at = this.ownSignalAt;
-    this.ownSignalAt = undefined;
+    const at = this.own.ownSignalAt;
+    this.own.ownSignalAt = undefined;
     if (at === undefined) return false;
     this.stopSignalAt = at;
     this.stopWindow = STOP_SIGNAL_WINDOW_MS;
@@ -91,28 +61,10 @@ export class EventReader {
 
   /**
    * healer's action was answered. Returns what the new run did meanwhile, as inputs in order: a crash (or
-   * stop) of it, and its start again when one followed (so a running container is not left taken for
-   * down). After a failed action, a die healer had taken for its own with no new run since is no crash:
-   * `downByOwnAction` says so.
+   * stop) of it, and its start again when one followed (own-action.ts).
    */
   endAction(ok: boolean): readonly Input[] {
-    // Late: the restart signalled the container and its die has not come. One whose start came already
-    // (its die was taken by that start) finished, answer lost: nothing more of it will come.
-    const late = !ok && this.actingKind === 'restart' && this.restartKillAt !== undefined && this.ownDie === undefined && this.meanwhile.length === 0 && !this.startedSinceAction;
-    this.acting = false;
-    this.actingKind = undefined;
-    this.downByOwnAction = !ok && this.ownDie !== undefined && this.meanwhile.length === 0;
-    if (!ok) {
-      // A restart the engine refused is over; one it signalled the container for may still finish.
-      this.ownRestartEvents = late ? 1 : 0;
-      this.lateRestartUntil = late && this.restartKillAt !== undefined ? this.restartKillAt + STOP_SIGNAL_WINDOW_MS : undefined;
-      // A failed hand-back leaves the container to be read as before: a later stop is someone's stop.
-      this.handedBack = false;
-    }
-    const meanwhile = this.meanwhile;
-    this.meanwhile = [];
-    this.ownDie = undefined;
-    return meanwhile;
+    return this.own.end(ok);
   }
 
   /**
@@ -120,17 +72,7 @@ export class EventReader {
    * action that finished during the gap never come, so they are no longer waited for.
    */
   resync(): void {
-    if (this.acting) return;
-    this.ownRestartEvents = 0;
-    this.lateRestartUntil = undefined;
-    // A hand-back finished in the gap; a start of it then (an orphan) was not seen: later events are not healer's.
-    this.handedBack = false;
-  }
-
-  /** A late restart that never finished: its closing events are no longer awaited. */
-  private endLateRestart(): void {
-    this.lateRestartUntil = undefined;
-    if (this.ownRestartEvents > 0) this.ownRestartEvents--;
+    this.own.resync();
   }
 
   /** Someone else's stop signal reached the running container within the window and it has not exited. */
@@ -166,29 +108,29 @@ export class EventReader {
    */
   read(ev: ContainerEvent, now: number, stopSignal: string | undefined, stopTimeoutMs?: number): Input | undefined {
     // A late restart that has not finished within its window is not coming: later events are not its.
-    if (this.lateRestartUntil !== undefined && now > this.lateRestartUntil) this.endLateRestart();
+    if (this.own.lateRestartUntil !== undefined && now > this.own.lateRestartUntil) this.own.endLate();
     // A start after a hand-back is someone else's (healer never starts a task): it ends the hand-back.
-    const startOfOther = ev.action === 'start' && (this.actingKind === 'stop' || this.actingKind === 'replace');
-    const ours = (this.acting && !startOfOther) || this.ownRestartEvents > 0 || (this.handedBack && ev.action !== 'start');
-    if (this.acting && startOfOther) this.startedByOther = true;
+    const startOfOther = ev.action === 'start' && (this.own.actingKind === 'stop' || this.own.actingKind === 'replace');
+    const ours = (this.own.acting && !startOfOther) || this.own.ownRestartEvents > 0 || (this.own.handedBack && ev.action !== 'start');
+    if (this.own.acting && startOfOther) this.own.startedByOther = true;
     switch (ev.action) {
       case 'restart':
-        if (this.ownRestartEvents > 0) this.ownRestartEvents--;
+        if (this.own.ownRestartEvents > 0) this.own.ownRestartEvents--;
         // The late restart closes first (the engine does one at a time): the start seen was its, not the retry's.
-        if (this.lateRestartUntil !== undefined) {
-          this.lateRestartUntil = undefined;
-          this.startedSinceAction = false;
+        if (this.own.lateRestartUntil !== undefined) {
+          this.own.lateRestartUntil = undefined;
+          this.own.startedSinceAction = false;
         }
         return undefined;
       case 'kill': {
         const stops = isStopSignal(ev.signal, stopSignal);
         // healer's restart sends its kill before the new run starts; a kill after that is someone else's.
-        if ((!ours || this.startedSinceAction) && stops) {
+        if ((!ours || this.own.startedSinceAction) && stops) {
           this.stopSignalAt = now;
           this.stopWindow = stopWindowMs(stopTimeoutMs);
         }
-        else if (this.acting && this.actingKind === 'restart' && stops) this.restartKillAt = now;
-        else if (this.acting && (this.actingKind === 'stop' || this.actingKind === 'replace') && stops) this.ownSignalAt = now;
+        else if (this.own.acting && this.own.actingKind === 'restart' && stops) this.own.restartKillAt = now;
+        else if (this.own.acting && (this.own.actingKind === 'stop' || this.own.actingKind === 'replace') && stops) this.own.ownSignalAt = now;
         return undefined;
       }
       case 'oom':
@@ -199,14 +141,14 @@ export class EventReader {
         this.stopSignalAt = undefined;
         this.oom = false;
         this.lastDown = undefined;
-        this.handedBack = false;
+        this.own.handedBack = false;
         if (ours) {
           // The new run went down while healer waited and has started again: that start is kept too.
-          if (this.acting && this.meanwhile.length > 0) this.meanwhile.push({ type: 'started', at: now });
-          this.startedSinceAction = true;
-          this.ownDie = undefined;
+          if (this.own.acting && this.own.meanwhile.length > 0) this.own.meanwhile.push({ type: 'started', at: now });
+          this.own.startedSinceAction = true;
+          this.own.ownDie = undefined;
           // A late restart brought the container back: it runs afresh (no retry of that restart is needed).
-          return !this.acting && this.lateRestartUntil !== undefined ? { type: 'started', at: now } : undefined;
+          return !this.own.acting && this.own.lateRestartUntil !== undefined ? { type: 'started', at: now } : undefined;
         }
         return { type: 'started', at: now };
       case 'die': {
@@ -215,28 +157,28 @@ export class EventReader {
         const down: Down = byOperator ? { type: 'stopped', by: 'operator', at: now } : { type: 'stopped', by: 'exit', at: now, exitCode: ev.exitCode ?? -1, oom: this.oom };
         this.lastDown = down;
         // The die of the run healer's restart ends is healer's, unless that restart then fails (endAction).
-        if (ours && !this.startedSinceAction) {
-          if (this.acting) this.ownDie = down;
+        if (ours && !this.own.startedSinceAction) {
+          if (this.own.acting) this.own.ownDie = down;
           return undefined;
         }
         // A die after the new run started is that run's: a crash, or an operator's stop.
-        if (this.acting) {
-          this.meanwhile.push(down);
+        if (this.own.acting) {
+          this.own.meanwhile.push(down);
           return undefined;
         }
         return down;
       }
       case 'stop': {
-        if (ours && !this.startedSinceAction) return undefined;
+        if (ours && !this.own.startedSinceAction) return undefined;
         // `docker stop` always ends with a `stop` event, whatever signal it sent (`--signal SIGINT`) and
         // however long the app took to exit: the exit is the operator's.
         const down: Down = { type: 'stopped', by: 'operator', at: now };
         this.lastDown = down;
-        if (this.acting) {
+        if (this.own.acting) {
           // The stop that ends a die taken meanwhile says how that run went down (as one input, as before).
-          const last = this.meanwhile.at(-1);
-          if (last?.type === 'stopped') this.meanwhile[this.meanwhile.length - 1] = down;
-          else this.meanwhile.push(down);
+          const last = this.own.meanwhile.at(-1);
+          if (last?.type === 'stopped') this.own.meanwhile[this.own.meanwhile.length - 1] = down;
+          else this.own.meanwhile.push(down);
           return undefined;
         }
         return down;
