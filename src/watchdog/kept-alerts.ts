@@ -29,7 +29,8 @@ export class KeptAlerts {
       const since = s[role].failingSince;
       if (s[role].up === false && since !== undefined) this.tracks.set(role, since);
     }
-    if (s.unresolved && s.budget.loop === 'open') this.loop = now;
+    // Since the loop was alerted (a file written on a clock ahead: now); a file without it (an older healer's): now.
+    if (s.unresolved && s.budget.loop === 'open') this.loop = Math.min(s.loopSince ?? now, now);
   }
 
   /**

@@ -64,6 +64,7 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
     unhealthy: policy.liveness ? open.unhealthy : undefined,
     not_ready: policy.readiness ? open.not_ready : undefined,
     unresolved: policy.liveness ? undefined : open.unresolved,
+    crashloop: open.crashloop,
   };
   const start = initialState({
     running,
