@@ -1,8 +1,7 @@
-import { close, existsSync, fsync, mkdirSync, open, readFileSync, rename, writeFile } from 'node:fs';
-import { dirname } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { EngineClock } from '../docker/engine-clock.ts';
+import { atomicWrite } from './atomic-write.ts';
 import type { Budget } from './budget.ts';
 import type { Cause, Exit, Lifecycle, MachineState } from './machine-types.ts';
 import { openAlerts, type OpenAlerts } from './open-alerts.ts';
@@ -216,43 +215,13 @@ export class StateFile {
   }
 
   private async write(text: string): Promise<boolean> {
-    const tmp = `${this.path}.tmp-${process.pid}`;
     try {
-      // One level only: Node's recursive mkdir spins forever under some paths (e.g. /proc).
-      if (!existsSync(dirname(this.path))) mkdirSync(dirname(this.path));
-      const fd = await fsp.open(tmp, 'w', 0o600);
-      try {
-        await fsp.writeFile(fd, text);
-        await fsp.fsync(fd);
-      } finally {
-        await fsp.close(fd);
-      }
-      await fsp.rename(tmp, this.path);
-      await syncDir(dirname(this.path));
+      await atomicWrite(this.path, text);
       this.writes++;
       return true;
     } catch (err) {
       this.log.error({ path: this.path, err: (err as Error).message }, 'cannot write the state file; restart history may be lost on restart');
       return false;
     }
-  }
-}
-
-/**
- * fs's callback API, promised, rather than node:fs/promises: its FileHandle module loads Node's readline
- * and fs-watch code with it (~1 MB of healer's idle RSS, README "Memory, start-up and size").
- */
-const fsp = { open: promisify(open), writeFile: promisify(writeFile), fsync: promisify(fsync), close: promisify(close), rename: promisify(rename) };
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fd = await fsp.open(dir, 'r');
-    try {
-      await fsp.fsync(fd);
-    } finally {
-      await fsp.close(fd);
-    }
-  } catch {
-    // some filesystems refuse fsync on directories; the rename is still atomic
   }
 }
