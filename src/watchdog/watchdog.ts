@@ -114,6 +114,7 @@ export class Watchdog {
       guards: deps.loaded.config.guards.mass_failure,
       watches: () => this.watches.values(),
       context: (w) => this.effects.context(w),
+      kept: deps.state,
     });
     this.orphans = new OrphanScan({ engine: deps.engine, clock: deps.clock, log: deps.log.child({ component: 'orphans' }) });
     this.discovery = new Discovery({ engine: deps.engine, loaded: deps.loaded, self: deps.self, rules: this.rules, state: deps.state, clock: deps.clock, log: deps.log, alerter: deps.alerter }, this.registry);
@@ -205,6 +206,7 @@ export class Watchdog {
 
   private async onConnected(reconnect: boolean): Promise<void> {
     await this.discovery.sync();
+    this.breaker.synced();
     void this.orphans.scan(this.watches);
     if (reconnect && !this.engineReachable) engineBack({ ...this.deps, history: this.history }, this.watches.size);
     this.engineReachable = true;
