@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { engineSuite, newRunId, runContainer, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
+import { receiver } from '../helpers/receiver.ts';
+
+// Session 25: conditions kept open across healer's own restarts, on the real engine with the healer
+// process SIGKILLed and started again (as restarts.test.ts does).
+const suite = engineSuite();
+
+interface AmPost {
+  labels: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+}
+
+/** The Alertmanager posts (POST /api/v2/alerts bodies) a receiver got after `from`, of one alert name. */
+const posts = (got: readonly { path: string; body: unknown; at: number }[], name: string, from = 0): (AmPost & { at: number })[] =>
+  got.filter((g) => g.at >= from && g.path.endsWith('/api/v2/alerts')).flatMap((g) => (g.body as AmPost[]).filter((a) => a.labels.alertname === name).map((a) => ({ ...a, at: g.at })));
+
+describe('kept conditions across a SIGKILL of healer', () => {
+  it('a kept crash loop is re-told to Alertmanager as firing since the loop began, not since the new healer', async () => {
+    const runId = newRunId();
+    const stateDir = mkdtempSync(`${tmpdir()}/healer-s25-`);
+    suite.defer(() => rmSync(stateDir, { recursive: true, force: true }));
+    const statePath = `${stateDir}/state.json`;
+    // A stand-in Alertmanager: records what healer posts, as Alertmanager would receive it.
+    const r = await receiver();
+    suite.defer(() => r.close());
+    const cfg = `${stateDir}/watchdog.yml`;
+    writeFileSync(cfg, `alerts:\n  retries: 1\n  timeout: 1s\n  channels:\n    - name: am\n      type: alertmanager\n      url: http://127.0.0.1:${r.port}\n`);
+    const env = { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: statePath, HEALER_CONFIG: cfg };
+    const first = spawnHealer(env, (fn) => suite.defer(fn));
+    await waitFor('the first healer is watching', () => first.lines.some((l) => l.msg === 'watching'), 20_000);
+    const labels = {
+      'healer.enable': 'true',
+      'healer.scope': runId,
+      'healer.restart.on_exit': 'true',
+      'healer.backoff.initial': '400ms',
+      'healer.backoff.max': '20s',
+      'healer.crashloop.window': '5m',
+      'healer.crashloop.restarts': '1',
+    };
+    const id = await runContainer({ runId, name: 'loop', labels, cmd: ['sh', '-c', 'sleep 0.1; exit 3'] });
+    const fired = await waitFor('HealerCrashLoop fired by the first healer', () => posts(r.got, 'HealerCrashLoop')[0], 30_000);
+    // The loop's alert time reaches the state file within its write gap: kill only once it holds it.
+    const savedLoop = (): number | undefined => {
+      try {
+        return (JSON.parse(readFileSync(statePath, 'utf8')) as { containers: Record<string, { alerts?: { crashloop?: number } }> }).containers[id]?.alerts?.crashloop;
+      } catch {
+        return undefined;
+      }
+    };
+    await waitFor('the open loop, with its time, in the state file', () => savedLoop() !== undefined, 5_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await sleep(3_000); // the healer's downtime: the loop is that much older than the next healer
+    const restartedAt = Date.now();
+    const second = spawnHealer(env, (fn) => suite.defer(fn));
+    // Re-told as the container is found down after its crash, or as it crashes again (at most backoff.max).
+    const again = await waitFor('HealerCrashLoop re-told by the second healer', () => posts(r.got, 'HealerCrashLoop', restartedAt).find((a) => a.endsAt === undefined), 40_000);
+    expect(Date.parse(again.startsAt)).toBeLessThan(restartedAt);
+    expect(Math.abs(Date.parse(again.startsAt) - Date.parse(fired.startsAt))).toBeLessThan(1_000);
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 120_000);
+});
