@@ -21,7 +21,7 @@ export function bookkeeping(before: MachineState, out: Step, rules: Rules, at: n
   // A start healer owed is settled once the container is no longer down (started, or stopped by someone).
   if (state.owedStart && state.lifecycle !== 'exited') state = { ...state, owedStart: undefined };
   if (!rules.liveness) {
-    if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop'))) state = { ...state, unresolved: true };
+    if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop' || a.event === 'held'))) state = { ...state, unresolved: true };
     else if (state.unresolved && state.lifecycle === 'running' && !state.inFlight && state.budget.loop === 'closed' && !state.pending) {
       state = { ...state, unresolved: false };
       actions = [...actions, { type: 'notify', event: 'recovered', reason: 'running again after healer started it' }];

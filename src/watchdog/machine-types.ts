@@ -65,8 +65,8 @@ export interface MachineState {
    */
   readonly owedStart: Pending | undefined;
   /**
-   * An alert that only a `recovered` ends (restart_failed, crashloop) is open for a container with no
-   * liveness probe to say it recovered: the next successful start, or the crash-loop reset, says it.
+   * An alert that only a `recovered` ends (restart_failed, crashloop, held) is open for a container with
+   * no liveness probe to say it recovered: the next successful start, or the crash-loop reset, says it.
    */
   readonly unresolved: boolean;
   /**

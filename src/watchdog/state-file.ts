@@ -32,8 +32,9 @@ export interface PersistedContainer {
   /**
    * The alerts healer sent whose end it still owes (README "Alerts"): `unhealthy` and `not_ready` with
    * the first failure of their episode (a `recovered` after healer's restart still measures from it),
-   * `unresolved` for a `crashloop` or `restart_failed` of a container with no liveness probe. Absent in
-   * older files and when nothing is open. Restored into the new watch, so the next healer ends them.
+   * `unresolved` for a `crashloop`, `restart_failed` or `held` of a container with no liveness probe,
+   * `crashloop` with the time an open loop was alerted. Absent in older files and when nothing is open.
+   * Restored into the new watch, so the next healer ends them.
    */
   readonly alerts?: OpenAlerts | undefined;
   /** Loaded from a file written at this time: what happened to the container after it is unknown. */
