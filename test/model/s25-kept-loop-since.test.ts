@@ -42,3 +42,32 @@ describe('s25: a kept crash loop fires since the loop began', () => {
     expect(since).toBeGreaterThan(alertedAt - 1_000);
   }, 60_000);
 });
+
+describe('s25: a kept crash loop of a container with a liveness probe is re-told too', () => {
+  // Trigger: a container with a liveness probe fails on and healer's restarts open a crash loop
+  // (`crashloop` alerted, HealerCrashLoop firing). healer is restarted while it still fails: the next
+  // healer re-told only its `unhealthy` to Alertmanager, so HealerCrashLoop lapsed by resolve_timeout
+  // while the loop went on (the open loop alerts nothing anew).
+  it('re-told with its unhealthy, since the loop was alerted', async () => {
+    const w = await World.create();
+    worlds.push(w);
+    const c = w.run('api', 'live', 'ok');
+    await w.advance(5_000);
+    w.engine.setApp(c, 'hang');
+    for (let i = 0; i < 1_200 && of(w, 'api', 'crashloop').length === 0; i++) await w.advance(100);
+    expect(of(w, 'api', 'crashloop')).toHaveLength(1);
+    const alertedAt = w.clock.now();
+    await w.advance(1_000);
+    await w.state.flush();
+    await w.killHealer();
+    await w.clock.advance(10_000, () => w.settle());
+    const from = w.alerts.length;
+    await w.startHealer();
+    await w.advance(10_000);
+    expect(of(w, 'api', 'unhealthy', from).map((a) => a.reopened !== undefined)).toEqual([true]);
+    const loop = of(w, 'api', 'crashloop', from);
+    expect(loop.map((a) => a.reopened !== undefined)).toEqual([true]);
+    expect(loop[0]?.reopened?.at).toBeLessThanOrEqual(alertedAt);
+    expect(loop[0]?.reopened?.at).toBeGreaterThan(alertedAt - 1_000);
+  }, 60_000);
+});
