@@ -32,9 +32,9 @@ export interface BreakerDeps {
  *
  * Its open `paused` is kept across healer's own restarts (the state file), as a container's open alert
  * is: a healer restarted mid-outage starts with restarts paused (not restarting everything that still
- * fails before its first look), judges the breaker once it has found every container, and then either
- * tells the pause again to channels that keep conditions open (since it began) or sends the `resumed`
- * that ends it.
+ * fails before its first look), judges the breaker once it has found every container (synced), and then
+ * either tells the pause again to channels that keep conditions open (since it began) or sends the
+ * `resumed` that ends it.
  */
 export class Breaker {
   /** Restarts are paused. */
@@ -43,8 +43,10 @@ export class Breaker {
   private timer: object | undefined;
   private reassessing = false;
   private stopped = false;
-  /** Kept open by the state file and not judged yet: held open until every container was found (synced). */
+  /** Kept open by the state file and not confirmed yet: held open until every container was found (synced). */
   private keptSince: number | undefined;
+  /** After synced: a kept breaker found closed stays open until then (the containers' probes need time to say they fail). */
+  private keptUntil: number | undefined;
 
   constructor(deps: BreakerDeps) {
     this.deps = deps;
@@ -57,16 +59,31 @@ export class Breaker {
   }
 
   /**
-   * Discovery has found every container: a breaker kept open is judged now, with all of them. Still
-   * open, it is told again to channels that keep conditions open only; closed, `resumed` ends it.
+   * Discovery has found every container: a breaker kept open is judged from now on, with all of them.
+   * Found open (now, or as their probes fail again), it is told again to channels that keep conditions
+   * open only; found closed, it stays open one reassessment period (REASSESS_MS) first, since failures
+   * counted below a container's threshold were not kept and its first probes have not run yet; then
+   * `resumed` ends it.
    */
   synced(): void {
-    const since = this.keptSince;
-    if (since === undefined) return;
-    this.keptSince = undefined;
+    if (this.keptSince === undefined || this.keptUntil !== undefined) return;
+    this.keptUntil = this.deps.clock.now() + REASSESS_MS;
+    const t = this.deps.clock.setTimeout(() => this.reassess(), REASSESS_MS + 1);
+    t.unref?.();
     this.reassess();
-    if (this.open) this.deps.log.error({ event: 'paused', since: new Date(since).toISOString() }, 'restarts still paused: too many containers failing at once, as before healer restarted');
-    if (this.open) this.deps.alerter.emit({ ...hostAlert('paused', `${this.why()}, paused before healer restarted`), reopened: { at: since } });
+  }
+
+  /** A kept breaker: whether to judge it now (confirmed open, told again; or its hold over). */
+  private judgeKept(open: boolean): boolean {
+    const since = this.keptSince;
+    if (since === undefined) return true;
+    if (this.keptUntil === undefined || (!open && this.deps.clock.now() < this.keptUntil)) return false;
+    this.keptSince = undefined;
+    if (open) {
+      this.deps.log.error({ event: 'paused', since: new Date(since).toISOString() }, 'restarts still paused: too many containers failing at once, as before healer restarted');
+      this.deps.alerter.emit({ ...hostAlert('paused', `${this.why()}, paused before healer restarted`), reopened: { at: since } });
+    }
+    return true;
   }
 
   start(): void {
@@ -86,13 +103,14 @@ export class Breaker {
 
   /** Re-evaluates the breaker, and lets held or paused containers decide again. */
   reassess(): void {
-    if (this.reassessing || this.keptSince !== undefined) return;
+    if (this.reassessing) return;
     this.reassessing = true;
     try {
       const all = this.candidates();
       const failing = this.failing().length;
       const { fraction, min_containers } = this.deps.guards;
       const open = breakerOpen(failing, all.length, { fraction, minContainers: min_containers });
+      if (!this.judgeKept(open)) return;
       if (open !== this.open) {
         this.open = open;
         this.deps.kept?.setBreaker(open ? this.deps.clock.now() : undefined);

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { engineSuite, newRunId, runContainer, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
+import { engineSuite, newRunId, recordEvents, runContainer, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
 import { receiver } from '../helpers/receiver.ts';
+import { switchboard } from '../helpers/servers.ts';
 
 // Session 25: conditions kept open across healer's own restarts, on the real engine with the healer
 // process SIGKILLed and started again (as restarts.test.ts does).
@@ -61,6 +62,61 @@ describe('kept conditions across a SIGKILL of healer', () => {
     const again = await waitFor('HealerCrashLoop re-told by the second healer', () => posts(r.got, 'HealerCrashLoop', restartedAt).find((a) => a.endsAt === undefined), 40_000);
     expect(Date.parse(again.startsAt)).toBeLessThan(restartedAt);
     expect(Math.abs(Date.parse(again.startsAt) - Date.parse(fired.startsAt))).toBeLessThan(1_000);
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 120_000);
+
+  it('the breaker kept open: the next healer restarts none of the containers still failing together, and sends resumed when they recover', async () => {
+    const runId = newRunId();
+    const stateDir = mkdtempSync(`${tmpdir()}/healer-s25-`);
+    suite.defer(() => rmSync(stateDir, { recursive: true, force: true }));
+    const statePath = `${stateDir}/state.json`;
+    const events = await recordEvents(runId);
+    suite.defer(() => events.close());
+    const hook = await receiver();
+    suite.defer(() => hook.close());
+    const cfg = `${stateDir}/watchdog.yml`;
+    writeFileSync(cfg, `alerts:\n  retries: 1\n  timeout: 1s\n  channels:\n    - name: hook\n      type: webhook\n      url: ${hook.url}\n`);
+    const env = { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: statePath, HEALER_CONFIG: cfg };
+    const sw = await switchboard();
+    suite.defer(() => sw.close());
+    const probed = (name: string) => ({
+      'healer.enable': 'true',
+      'healer.scope': runId,
+      'healer.liveness': `http://127.0.0.1:${sw.port}/${name}`,
+      'healer.liveness.interval': '200ms',
+      'healer.liveness.failures': '3',
+      'healer.restart.timeout': '1s',
+    });
+    const names = ['a', 'b', 'c', 'd'];
+    const ids = await Promise.all(names.map((n) => runContainer({ runId, name: `br-${n}`, labels: probed(n), cmd: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'] })));
+    const first = spawnHealer(env, (fn) => suite.defer(fn));
+    await waitFor('4 watched', () => first.lines.filter((l) => l.msg === 'watching container').length === 4, 20_000);
+    await sleep(1_000);
+    for (const n of names) sw.set(n, false);
+    await waitFor('paused', () => first.lines.some((l) => l.msg === 'restarts paused: too many containers failing at once'), 20_000);
+    const savedBreaker = (): unknown => {
+      try {
+        return (JSON.parse(readFileSync(statePath, 'utf8')) as { breaker?: unknown }).breaker;
+      } catch {
+        return undefined;
+      }
+    };
+    await waitFor('the open breaker in the state file', () => savedBreaker() !== undefined, 5_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const hooks = (event: string, from: number) => hook.got.filter((g) => g.at >= from && (g.body as { alert: { event: string } }).alert.event === event);
+    const restartedAt = Date.now();
+    const second = spawnHealer(env, (fn) => suite.defer(fn));
+    await waitFor('the second healer is watching', () => second.lines.some((l) => l.msg === 'watching'), 20_000);
+    await sleep(3_000); // many times failures × interval: a closed breaker would have restarted them all
+    expect(ids.map((id) => events.count(id, 'restart'))).toEqual([0, 0, 0, 0]);
+    expect(second.lines.filter((l) => l.msg === 'restarts still paused: too many containers failing at once, as before healer restarted')).toHaveLength(1);
+    expect(hooks('paused', restartedAt)).toEqual([]); // the webhook was told already
+    for (const n of names) sw.set(n, true);
+    await waitFor('resumed sent by the second healer', () => hooks('resumed', restartedAt).length > 0, 45_000);
+    expect(ids.map((id) => events.count(id, 'restart'))).toEqual([0, 0, 0, 0]);
+    await waitFor('the closed breaker in the state file', () => savedBreaker() === undefined, 5_000);
     second.child.kill('SIGTERM');
     await second.exited;
   }, 120_000);
