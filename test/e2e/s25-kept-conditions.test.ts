@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { engineSuite, newRunId, recordEvents, runContainer, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
+import { appCommand, docker, engineSuite, execIn, fastLabels, newRunId, recordEvents, runContainer, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
 import { receiver } from '../helpers/receiver.ts';
-import { switchboard } from '../helpers/servers.ts';
+import { freePort, switchboard } from '../helpers/servers.ts';
 
 // Session 25: conditions kept open across healer's own restarts, on the real engine with the healer
 // process SIGKILLed and started again (as restarts.test.ts does).
@@ -117,6 +117,49 @@ describe('kept conditions across a SIGKILL of healer', () => {
     await waitFor('resumed sent by the second healer', () => hooks('resumed', restartedAt).length > 0, 45_000);
     expect(ids.map((id) => events.count(id, 'restart'))).toEqual([0, 0, 0, 0]);
     await waitFor('the closed breaker in the state file', () => savedBreaker() === undefined, 5_000);
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 120_000);
+
+  it("an operator's stop the killed healer had not ended yet (within its 5 s) is ended by the next: no recovered when it is started again", async () => {
+    const runId = newRunId();
+    const stateDir = mkdtempSync(`${tmpdir()}/healer-s25-`);
+    suite.defer(() => rmSync(stateDir, { recursive: true, force: true }));
+    const statePath = `${stateDir}/state.json`;
+    const hook = await receiver();
+    suite.defer(() => hook.close());
+    const cfg = `${stateDir}/watchdog.yml`;
+    writeFileSync(cfg, `alerts:\n  retries: 1\n  timeout: 1s\n  channels:\n    - name: hook\n      type: webhook\n      url: ${hook.url}\n`);
+    const env = { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: statePath, HEALER_CONFIG: cfg };
+    const port = await freePort();
+    const id = await runContainer({ runId, name: 'st', labels: fastLabels(runId, `http://:${port}/health`, { 'healer.action': 'notify' }), cmd: appCommand(port) });
+    const hooks = (event: string, from = 0) => hook.got.filter((g) => g.at >= from && (g.body as { alert: { event: string } }).alert.event === event);
+    const first = spawnHealer(env, (fn) => suite.defer(fn));
+    await waitFor('watched', () => first.lines.some((l) => l.msg === 'watching container'), 20_000);
+    await execIn(id, ['rm', '/www/health']);
+    await waitFor('unhealthy', () => hooks('unhealthy').length === 1, 30_000);
+    const saved = (): { lifecycle?: string; alerts?: unknown } | undefined => {
+      try {
+        return (JSON.parse(readFileSync(statePath, 'utf8')) as { containers: Record<string, { lifecycle?: string; alerts?: unknown }> }).containers[id];
+      } catch {
+        return undefined;
+      }
+    };
+    await docker.getContainer(id).stop({ t: 5 });
+    // Killed once the file holds the stop, within the 5 s after which it would have ended the alert itself.
+    await waitFor('the stop in the state file, its alert still open', () => saved()?.lifecycle === 'stopped' && saved()?.alerts !== undefined, 4_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(first.lines.filter((l) => l.msg === 'container stayed stopped after an operator stop: its open alerts end')).toEqual([]);
+    const restartedAt = Date.now();
+    const second = spawnHealer(env, (fn) => suite.defer(fn));
+    await waitFor('watched by the second healer', () => second.lines.some((l) => l.msg === 'watching container'), 20_000);
+    // The operator starts it again; it passes (its command writes the health file anew).
+    await docker.getContainer(id).start();
+    await waitFor('its probes pass', async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok === true, 10_000);
+    await sleep(3_000); // many probe intervals: a kept unhealthy would have been recovered by now
+    expect(hooks('recovered', restartedAt)).toEqual([]);
+    expect(hooks('unhealthy', restartedAt)).toEqual([]);
     second.child.kill('SIGTERM');
     await second.exited;
   }, 120_000);
