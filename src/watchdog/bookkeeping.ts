@@ -10,15 +10,18 @@ import type { Action, MachineState, Rules, Step, Track } from './machine-types.t
  * What every step owes beyond its own decision: an alert only `recovered` ends is remembered for
  * containers with no liveness probe (and ended when the budget is clean again), and once a container is
  * healthy after restarts, a wake is asked for when its budget is due to reset, so backoff and the
- * crash-loop state clear on time even when nothing else happens.
+ * crash-loop state clear on time even when nothing else happens. `at`: the input's time.
  */
-export function bookkeeping(before: MachineState, out: Step, rules: Rules): Step {
+export function bookkeeping(before: MachineState, out: Step, rules: Rules, at: number): Step {
   let { state } = out;
   let actions = out.actions;
+  // When the loop was alerted, for as long as it stays open (a loop kept across healer's restart fires since then).
+  if (actions.some((a) => a.type === 'notify' && a.event === 'crashloop')) state = { ...state, loopSince: at };
+  else if (state.loopSince !== undefined && state.budget.loop === 'closed') state = { ...state, loopSince: undefined };
   // A start healer owed is settled once the container is no longer down (started, or stopped by someone).
   if (state.owedStart && state.lifecycle !== 'exited') state = { ...state, owedStart: undefined };
   if (!rules.liveness) {
-    if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop'))) state = { ...state, unresolved: true };
+    if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop' || a.event === 'held'))) state = { ...state, unresolved: true };
     else if (state.unresolved && state.lifecycle === 'running' && !state.inFlight && state.budget.loop === 'closed' && !state.pending) {
       state = { ...state, unresolved: false };
       actions = [...actions, { type: 'notify', event: 'recovered', reason: 'running again after healer started it' }];

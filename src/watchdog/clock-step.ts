@@ -35,6 +35,7 @@ export function clampFuture(s: MachineState, at: number, maxWaitMs: number): Mac
     ahead(s.liveness.failingSince, at) ||
     ahead(s.readiness.failingSince, at) ||
     ahead(s.lastExit?.at, at) ||
+    ahead(s.loopSince, at) ||
     (s.pending?.notBefore ?? 0) > at + maxWaitMs;
   if (!anyAhead) return s;
   const min = (t: number): number => Math.min(t, at);
@@ -53,6 +54,7 @@ export function clampFuture(s: MachineState, at: number, maxWaitMs: number): Mac
     liveness: track(s.liveness),
     readiness: track(s.readiness),
     lastExit: s.lastExit && ahead(s.lastExit.at, at) ? { ...s.lastExit, at } : s.lastExit,
+    loopSince: s.loopSince === undefined ? undefined : min(s.loopSince),
     pending: s.pending && (s.pending.notBefore ?? 0) > at + maxWaitMs ? { ...s.pending, notBefore: at + maxWaitMs } : s.pending,
     budget,
   };

@@ -1,7 +1,8 @@
 /**
  * The alerts an earlier healer left open (the state file), told again to channels that keep conditions
  * open (Alertmanager) only once this healer has seen the condition still there: its own failing probe,
- * an `unhealthy` HEALTHCHECK, a crash of a container still in its crash loop. A condition that ended
+ * an `unhealthy` HEALTHCHECK, a crash of a container still in its crash loop (whose alert a container
+ * with a liveness probe has re-told with its `unhealthy`, which ends both). A condition that ended
  * while no healer ran is then only resolved, never fired first; one whose container stays stopped is not
  * kept firing by healer (Alertmanager lets it lapse by its `resolve_timeout`; the state file still owes
  * its end, sent when the container runs and passes again). It tells through the watch's `reopen` effect.
@@ -29,7 +30,8 @@ export class KeptAlerts {
       const since = s[role].failingSince;
       if (s[role].up === false && since !== undefined) this.tracks.set(role, since);
     }
-    if (s.unresolved && s.budget.loop === 'open') this.loop = now;
+    // Since the loop was alerted (a file written on a clock ahead: now); a file without it (an older healer's): now.
+    if (loopOwed(s)) this.loop = Math.min(s.loopSince ?? now, now);
   }
 
   /**
@@ -53,10 +55,15 @@ export class KeptAlerts {
     for (const [role, since] of this.tracks) {
       const failed = running && ((input.type === 'probe' && input.role === role && !input.ok) || (role === 'liveness' && input.type === 'health' && input.status === 'unhealthy'));
       if (failed) out.push({ event: EVENT[role], since });
+      // A loop of a container with a liveness probe stands while it fails: told again with its `unhealthy`.
+      if (failed && role === 'liveness' && this.loop !== undefined && loopOwed(s)) {
+        out.push({ event: 'crashloop', since: this.loop });
+        this.loop = undefined;
+      }
       if (failed || s[role].up !== false) this.tracks.delete(role);
     }
     const crashed = input.type === 'stopped' && input.by === 'exit' && (input.exitCode !== 0 || input.oom);
-    if (this.loop !== undefined && crashed && s.unresolved && s.budget.loop === 'open') {
+    if (this.loop !== undefined && crashed && loopOwed(s)) {
       out.push({ event: 'crashloop', since: this.loop });
       this.loop = undefined;
     }
@@ -70,6 +77,14 @@ export class KeptAlerts {
   }
 
   private settle(s: MachineState): void {
-    if (this.loop !== undefined && (!s.unresolved || s.budget.loop !== 'open')) this.loop = undefined;
+    if (this.loop !== undefined && !loopOwed(s)) this.loop = undefined;
   }
+}
+
+/**
+ * Whether an open crash loop's alert still stands: one only a `recovered` ends, not said yet (`unresolved`,
+ * no liveness probe), or the `unhealthy` of a container with one, whose `recovered` ends both.
+ */
+function loopOwed(s: MachineState): boolean {
+  return s.budget.loop === 'open' && (s.unresolved || s.liveness.up === false);
 }

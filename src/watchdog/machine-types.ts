@@ -65,10 +65,15 @@ export interface MachineState {
    */
   readonly owedStart: Pending | undefined;
   /**
-   * An alert that only a `recovered` ends (restart_failed, crashloop) is open for a container with no
-   * liveness probe to say it recovered: the next successful start, or the crash-loop reset, says it.
+   * An alert that only a `recovered` ends (restart_failed, crashloop, held) is open for a container with
+   * no liveness probe to say it recovered: the next successful start, or the crash-loop reset, says it.
    */
   readonly unresolved: boolean;
+  /**
+   * When the crash loop open now was alerted (its `crashloop`'s time, Alertmanager's startsAt): kept in
+   * the state file, so a loop re-told after healer's own restart fires since it began, not since then.
+   */
+  readonly loopSince?: number | undefined;
 }
 
 export interface TrackRules {

@@ -10,22 +10,31 @@ export interface OpenAlerts {
   readonly unhealthy?: number | undefined;
   readonly not_ready?: number | undefined;
   readonly unresolved?: true | undefined;
+  /** When the crash loop open now was alerted (MachineState.loopSince); absent in files before it. */
+  readonly crashloop?: number | undefined;
 }
 
 /**
  * The alerts a state has open: a track judged down (its `unhealthy` or `not_ready` went out as it was
- * judged so), and `unresolved` (bookkeeping.ts). A run of failures below the threshold alerted nothing.
+ * judged so), `unresolved` (bookkeeping.ts), and when an open crash loop was alerted. A run of failures
+ * below the threshold alerted nothing.
  */
 export function openAlerts(s: MachineState): OpenAlerts | undefined {
   const unhealthy = s.liveness.up === false ? (s.liveness.failingSince ?? s.startedAt) : undefined;
   const notReady = s.readiness.up === false ? (s.readiness.failingSince ?? s.startedAt) : undefined;
-  if (unhealthy === undefined && notReady === undefined && !s.unresolved) return undefined;
-  return { ...(unhealthy !== undefined ? { unhealthy } : {}), ...(notReady !== undefined ? { not_ready: notReady } : {}), ...(s.unresolved ? { unresolved: true as const } : {}) };
+  const loop = s.budget.loop !== 'closed' ? s.loopSince : undefined;
+  if (unhealthy === undefined && notReady === undefined && !s.unresolved && loop === undefined) return undefined;
+  return {
+    ...(unhealthy !== undefined ? { unhealthy } : {}),
+    ...(notReady !== undefined ? { not_ready: notReady } : {}),
+    ...(s.unresolved ? { unresolved: true as const } : {}),
+    ...(loop !== undefined ? { crashloop: loop } : {}),
+  };
 }
 
 /** Whether two states differ in what they have open (the state file is written when they do). */
 export function openAlertsChanged(a: MachineState, b: MachineState): boolean {
-  return a.liveness.up !== b.liveness.up || a.readiness.up !== b.readiness.up || a.unresolved !== b.unresolved;
+  return a.liveness.up !== b.liveness.up || a.readiness.up !== b.readiness.up || a.unresolved !== b.unresolved || a.loopSince !== b.loopSince;
 }
 
 /**
@@ -41,5 +50,6 @@ export function restoreAlerts(s: MachineState, open: OpenAlerts | undefined): Ma
     ...(open.unhealthy !== undefined ? { liveness: down(open.unhealthy) } : {}),
     ...(open.not_ready !== undefined ? { readiness: down(open.not_ready) } : {}),
     ...(open.unresolved ? { unresolved: true } : {}),
+    ...(open.crashloop !== undefined ? { loopSince: open.crashloop } : {}),
   };
 }

@@ -32,8 +32,9 @@ export interface PersistedContainer {
   /**
    * The alerts healer sent whose end it still owes (README "Alerts"): `unhealthy` and `not_ready` with
    * the first failure of their episode (a `recovered` after healer's restart still measures from it),
-   * `unresolved` for a `crashloop` or `restart_failed` of a container with no liveness probe. Absent in
-   * older files and when nothing is open. Restored into the new watch, so the next healer ends them.
+   * `unresolved` for a `crashloop`, `restart_failed` or `held` of a container with no liveness probe,
+   * `crashloop` with the time an open loop was alerted. Absent in older files and when nothing is open.
+   * Restored into the new watch, so the next healer ends them.
    */
   readonly alerts?: OpenAlerts | undefined;
   /** Loaded from a file written at this time: what happened to the container after it is unknown. */
@@ -88,6 +89,7 @@ export class StateFile {
   private readonly log: Logger;
   private readonly entries = new Map<string, PersistedContainer>();
   private readonly slotEntries = new Map<string, SlotRecord>();
+  private pausedSince: number | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   /** Monotonic, as the write gap's timer: a wall-clock step back would hold writes for the step. */
@@ -129,6 +131,7 @@ export class StateFile {
     }
     for (const [id, c] of parsed.containers) this.entries.set(id, { ...c, savedAt: parsed.savedAt });
     for (const [key, r] of parsed.slots) this.slotEntries.set(key, r);
+    this.pausedSince = parsed.pausedSince;
     this.log.info({ path: this.path, containers: this.entries.size }, 'restart history loaded');
   }
 
@@ -155,6 +158,19 @@ export class StateFile {
     }
     this.slotEntries.set(key, r);
     this.schedule();
+  }
+
+  /** Since when the mass-failure breaker pauses restarts (breaker.ts), as last kept; undefined: closed. */
+  get breaker(): number | undefined {
+    return this.pausedSince;
+  }
+
+  /** Keeps the breaker open since `since` (undefined: closed); written at once, as an open alert is. */
+  setBreaker(since: number | undefined): void {
+    if (since === this.pausedSince) return;
+    this.pausedSince = since;
+    this.schedule();
+    void this.flush();
   }
 
   /** Every slot key, for pruning. */
@@ -192,7 +208,8 @@ export class StateFile {
     // The snapshot is taken now, so later changes wait for the next write.
     const containers = Object.fromEntries([...this.entries].map(([id, { savedAt: _loaded, ...c }]) => [id, c]));
     const slots = this.slotEntries.size > 0 ? { slots: Object.fromEntries(this.slotEntries) } : {};
-    const text = JSON.stringify({ version: 1, savedAt: this.now(), ...slots, containers });
+    const breaker = this.pausedSince !== undefined ? { breaker: { pausedSince: this.pausedSince } } : {};
+    const text = JSON.stringify({ version: 1, savedAt: this.now(), ...slots, ...breaker, containers });
     this.chain = this.chain.then(() => this.write(text));
     return this.chain;
   }

@@ -37,7 +37,7 @@ export function initialState(opts: { running: boolean; paused?: boolean; started
 
 export function step(s: MachineState, input: Input, rules: Rules, ctx: Context = NO_CONTEXT): Step {
   const out = decideInput(clampFuture(s, input.at, rules.backoff.maxMs), input, rules, ctx);
-  return out.state === s ? out : bookkeeping(s, out, rules);
+  return out.state === s ? out : bookkeeping(s, out, rules, input.at);
 }
 
 function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context): Step {

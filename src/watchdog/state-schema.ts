@@ -24,7 +24,7 @@ const owedStartSchema = z.object({
   engineSlackMs: z.optional(z.number().check(z.minimum(0))),
 });
 /** Open alerts (state-file.ts OpenAlerts): keys a newer healer adds are not read (their alerts stay open elsewhere). */
-const alertsSchema = z.object({ unhealthy: z.optional(z.number()), not_ready: z.optional(z.number()), unresolved: z.optional(z.literal(true)) });
+const alertsSchema = z.object({ unhealthy: z.optional(z.number()), not_ready: z.optional(z.number()), unresolved: z.optional(z.literal(true)), crashloop: z.optional(z.number()) });
 const containerSchema = z.object({
   name: z.string(),
   budget: budgetSchema,
@@ -53,14 +53,19 @@ const frameSchema = z.object({
   savedAt: z.number(),
   /** Crash-loop history of orchestrated service slots (task-slots.ts); absent in files before it. */
   slots: z.optional(z.record(z.string(), z.unknown())),
+  /** The mass-failure breaker's open `paused` (breaker.ts); absent in files before it and while it is closed. */
+  breaker: z.optional(z.unknown()),
   containers: z.record(z.string(), z.unknown()),
 });
+const breakerSchema = z.object({ pausedSince: z.number() });
 
 /** What was read; `dropped`, each entry left out: its container's name (or id) or slot, and the field. */
 export interface ReadState {
   readonly savedAt: number;
   readonly containers: ReadonlyMap<string, Omit<PersistedContainer, 'savedAt'>>;
   readonly slots: ReadonlyMap<string, SlotRecord>;
+  /** Since when the breaker pauses restarts, when it was open as the file was written. */
+  readonly pausedSince: number | undefined;
   readonly dropped: readonly { readonly container?: string; readonly slot?: string; readonly field: string; readonly why: string; readonly kept: string }[];
 }
 
@@ -79,6 +84,12 @@ export function readState(text: string): ReadState {
     if (r.success) slots.set(key, { ...r.data, alertedAt: r.data.alertedAt });
     else dropped.push({ slot: key, field: fieldOf(r.error.issues), why: whyOf(r.error.issues), kept: 'the slot' });
   }
+  let pausedSince: number | undefined;
+  if (frame.data.breaker !== undefined) {
+    const b = breakerSchema.safeParse(frame.data.breaker);
+    if (b.success) pausedSince = b.data.pausedSince;
+    else dropped.push({ field: `breaker.${fieldOf(b.error.issues)}`, why: whyOf(b.error.issues), kept: 'the breaker (it starts closed)' });
+  }
   const containers = new Map<string, Omit<PersistedContainer, 'savedAt'>>();
   for (const [id, raw] of Object.entries(frame.data.containers)) {
     const name = typeof (raw as { name?: unknown } | null)?.name === 'string' ? (raw as { name: string }).name : id;
@@ -92,5 +103,5 @@ export function readState(text: string): ReadState {
     if (r.success) containers.set(id, r.data as Omit<PersistedContainer, 'savedAt'>);
     else dropped.push({ container: name, field: fieldOf(r.error.issues), why: whyOf(r.error.issues), kept: 'the container' });
   }
-  return { savedAt: frame.data.savedAt, containers, slots, dropped };
+  return { savedAt: frame.data.savedAt, containers, slots, pausedSince, dropped };
 }

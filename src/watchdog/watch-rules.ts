@@ -8,6 +8,7 @@ import { ANSWER_MS } from '../docker/engine-error.ts';
 import { engineGaveUp, engineMayGiveUp, engineRestarts } from '../docker/restart-policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import { startsAfterExit } from './action-policy.ts';
+import { endedByStop } from './bookkeeping.ts';
 import { healthy, unhealthy, type Budget } from './budget.ts';
 import { exitToResume, owedStartToResume, startedSince } from './exits.ts';
 import type { MachineState, Rules } from './machine-types.ts';
@@ -55,7 +56,8 @@ export function onExitNote(policy: Pick<Policy, 'restartOnExit'>, info: Containe
 
 /**
  * Where a new watch starts: running or not as inspected, with the budget, last exit and open alerts the
- * state file kept (an alert whose probe the policy no longer has could never be ended: not restored).
+ * state file kept (an alert whose probe the policy no longer has could never be ended: not restored;
+ * one an operator's stop ended, or was about to, neither).
  */
 export function watchStartState(info: ContainerInfo, policy: Policy, now: number, persisted: PersistedContainer | undefined): MachineState {
   const running = info.running && !info.restarting;
@@ -64,6 +66,7 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
     unhealthy: policy.liveness ? open.unhealthy : undefined,
     not_ready: policy.readiness ? open.not_ready : undefined,
     unresolved: policy.liveness ? undefined : open.unresolved,
+    crashloop: open.crashloop,
   };
   const start = initialState({
     running,
@@ -73,6 +76,11 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
     lastExit: running ? undefined : exitToResume(info, persisted, now, policy.crashloop.windowMs),
     owedStart: running ? undefined : owedStartToResume(info, persisted, policy.restartTimeoutMs + ANSWER_MS),
   });
+  // An operator's stop the old healer saw, the container still down and not started since: the stop's
+  // end of its open alerts (stop-end.ts), owed when that healer stopped within the delay, is made now.
+  // Not for a quarantine container (healer's own stop reads as an operator's and leaves its alert open)
+  // nor a task container (handed back; its orchestrator's business).
+  if (persisted?.lifecycle === 'stopped' && !info.running && !startedSince(info, persisted) && policy.action !== 'stop' && !info.task) return endedByStop(start);
   return restoreAlerts(start, alerts);
 }
 

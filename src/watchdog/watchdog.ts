@@ -110,6 +110,7 @@ export class Watchdog {
       guards: deps.loaded.config.guards.mass_failure,
       watches: () => this.watches.values(),
       context: (w) => this.effects.context(w),
+      kept: deps.state,
     });
     this.orphans = new OrphanScan({ engine: deps.engine, clock: deps.clock, log: deps.log.child({ component: 'orphans' }) });
     // What Discovery may do to the watch registry: make a watch, replay an event held for it, let it go.
@@ -216,6 +217,7 @@ export class Watchdog {
 
   private async onConnected(reconnect: boolean): Promise<void> {
     await this.discovery.sync();
+    this.breaker.synced();
     void this.orphans.scan(this.watches);
     if (reconnect && !this.engineReachable) engineBack({ ...this.deps, history: this.history }, this.watches.size);
     this.engineReachable = true;
