@@ -1,26 +1,10 @@
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import { EngineError } from '../../src/docker/engine.ts';
-import { World } from './harness.ts';
+import type { World } from './harness.ts';
 import type { SimContainer } from './sim-engine.ts';
 
 // The set-up the owed-start tests share (healer killed or restarted while a restart it sent is cut
 // short): one place for it, so each test file says only what differs in its scenario.
-
-/**
- * Registers the disposal of the worlds a test file makes (after each test, passed or failed, so no
- * timers or temp directories leak into the next) and returns the function that makes one.
- */
-export function worldsPerTest(): () => Promise<World> {
-  const worlds: World[] = [];
-  afterEach(async () => {
-    for (const w of worlds.splice(0)) await w.dispose();
-  });
-  return async () => {
-    const w = await World.create();
-    worlds.push(w);
-    return w;
-  };
-}
 
 /** One restart healer sent: its container, which one of the run's restarts it is (from 1), and the engine's own restart. */
 export type RestartCall = { c: SimContainer; n: number; send: () => Promise<void> };
@@ -135,4 +119,25 @@ export async function startOnExitApi(w: World): Promise<SimContainer> {
   await w.settle();
   await w.clock.advance(3_000, () => w.settle());
   return c;
+}
+
+/**
+ * Kills the world's first healer; the healers started from then on get the inspect of the container
+ * whose id is put in the returned `slowed.id` answered `ms` later (a loaded engine or proxy): the
+ * engine's answer as of the call when `asOfCall`, else as of the moment it arrives.
+ */
+export async function slowInspect(w: World, ms: number, asOfCall = false): Promise<{ id: string }> {
+  await w.killHealer();
+  const slowed = { id: '' };
+  w.patchEngine((engine) => {
+    const original = engine.inspect.bind(engine);
+    const wait = (id: string): Promise<void> => (id === slowed.id ? new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, ms)) : Promise.resolve());
+    engine.inspect = async (id: string) => {
+      if (!asOfCall) await wait(id);
+      const info = await original(id);
+      if (asOfCall) await wait(id);
+      return info;
+    };
+  });
+  return slowed;
 }

@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from './worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
-import { World } from './harness.ts';
 
 // Fourth review: each test drives the real Watchdog through one concrete, legal sequence and asserts
 // what the README promises. Regressions: each failed before its fix.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 const TASK = {
   'healer.enable': 'true',
@@ -23,8 +20,7 @@ const TASK = {
 
 describe('review4: a task container handed back (task.replace: remove) whose remove the engine refuses after the stop ran', () => {
   it('is handed back all the same (Swarm sees the task fail): no `died 143` for healer’s own stop, no restart_failed, the hand-back alerted', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     let refused = 0;
     w.patchEngine((engine) => {
@@ -52,8 +48,7 @@ describe('review4: a task container handed back (task.replace: remove) whose rem
 
 describe('review4: a quarantine stop (healer.action: stop) the engine refuses once', () => {
   it('is tried again after the backoff (README: a failed action is retried), and the container ends up stopped', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     let refused = 0;
     w.patchEngine((engine) => {

@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from './worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
-import { World } from './harness.ts';
+import type { World } from './harness.ts';
 import type { SimContainer } from './sim-engine.ts';
 
 // Fifth review: each test drives the real Watchdog through one concrete, legal sequence and asserts what
 // the README promises. Each fails on the code it was written against (main at 580f35b).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
-
-async function world(): Promise<World> {
-  const w = await World.create();
-  worlds.push(w);
-  return w;
-}
+const world = worldsPerTest();
 
 const LIVE = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
 const QUARANTINE = { ...LIVE, 'healer.action': 'stop' };

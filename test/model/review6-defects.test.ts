@@ -1,22 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from './worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
-import { World } from './harness.ts';
 import type { SimContainer } from './sim-engine.ts';
 
 // Sixth review: a concrete, legal sequence driven through the real Watchdog. Fails on main at 85add56.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 const LIVE = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
 const QUARANTINE = { ...LIVE, 'healer.action': 'stop' };
 
 describe('review6: refused quarantine stops in an episode that ended without healer stopping it (the app recovered)', () => {
   it('a later, separate episode backs off from backoff.initial again, not from where the old episode left off (Actor.stopFailures is never reset)', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     const stops: number[] = [];
     w.patchEngine((engine) => {
@@ -55,8 +51,7 @@ describe('review6: refused quarantine stops in an episode that ended without hea
 
 describe('review6: a quarantine stop whose answer fails while the app drains its stop signal (draining: its exit is awaited)', () => {
   it('the status does not say `breaker` ("a restart waits for the mass-failure breaker") while healer waits for the drain, with the breaker closed', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     const emit = (c: SimContainer, action: string, attrs: Record<string, string>): void =>
       (w.engine as unknown as { emit(c: SimContainer, action: string, attrs: Record<string, string>): void }).emit(c, action, attrs);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { World } from './harness.ts';
-import { haltedMidRestart, worldsPerTest } from './restart-faults.ts';
+import { haltedMidRestart } from './restart-faults.ts';
+import { worldsPerTest } from './worlds.ts';
 import type { SimContainer } from './sim-engine.ts';
 
 // healer killed mid-restart, with a remote engine whose clock is off from healer's by more than the

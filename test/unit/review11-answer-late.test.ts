@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { World } from '../model/harness.ts';
-import { onRestart, worldsPerTest } from '../model/restart-faults.ts';
+import { onRestart } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 import type { SimContainer } from '../model/sim-engine.ts';
 
 // Eleventh adversarial review: the real Watchdog on the model's in-memory Engine 20.10. Fails on the

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from '../model/worlds.ts';
 import { initialState, step, type Context, type Rules } from '../../src/watchdog/state-machine.ts';
 
 // Eleventh adversarial review: the real Watchdog on the model's in-memory Engine 20.10. Fails on the
@@ -17,15 +17,11 @@ import { initialState, step, type Context, type Rules } from '../../src/watchdog
 // failures line up), 8 containers, max_concurrent_restarts 2, restarts that take a few seconds (the
 // stop grace of apps that drain).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review11: restarts queued behind max_concurrent_restarts when the mass-failure breaker opens', () => {
   it('no restart reaches the engine while the breaker is open', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     const sentWhilePaused: string[] = [];
     let sent = 0;

@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest';
-import { refusedStartThenNewHealer, worldsPerTest } from '../model/restart-faults.ts';
+import { refusedStartThenNewHealer } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Eleventh adversarial review: the real Watchdog (two processes, one state file) on the model's in-memory
 // Engine 20.10. Fails on the reviewed code.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/docker/engine.ts';
-import { onRestart, startOnExitApi, worldsPerTest } from '../model/restart-faults.ts';
+import { onRestart, startOnExitApi } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Thirteenth adversarial review (of review 11 #3's fix, EventReader's late restart): the real Watchdog on
 // the model's in-memory Engine 20.10. Fails on the reviewed code.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/docker/engine.ts';
-import { startOnExitApi, worldsPerTest } from '../model/restart-faults.ts';
+import { startOnExitApi } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Thirteenth adversarial review (the skipped-action path of review 11 #11's fix, actor.ts): the real
 // Watchdog on the model's in-memory Engine 20.10. Fails on the reviewed code.

@@ -11,7 +11,8 @@
 // Expected: the owed start completes the restart already counted: 5 restarts, no crash loop, no alert.
 //   Control: the same run with healer not killed (5 restarts made) alerts no crash loop.
 import { describe, expect, it } from 'vitest';
-import { hangApi, noAnswer, onRestart, stopHalf, worldsPerTest } from '../model/restart-faults.ts';
+import { hangApi, noAnswer, onRestart, stopHalf } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 const world = worldsPerTest();
 

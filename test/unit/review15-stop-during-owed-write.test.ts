@@ -14,7 +14,7 @@
 //   (c.running is true at the end: the operator's stop undone. Without the slowed write the restart is
 //   sent before the stop can come in between, which is the old, microsecond-wide window.)
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 const world = worldsPerTest();
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { refusedStartThenNewHealer, worldsPerTest } from '../model/restart-faults.ts';
+import { refusedStartThenNewHealer } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Risk 4 of the last review: clock skew with a remote (tcp://) engine. healer compared the engine's
 // StartedAt with its own clock (the state file's save time) to tell whether someone started a container
