@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/servers.ts';
-import { docker, engineSuite, fastLabels, IMAGE, newRunId, recordEvents, sleep, startTestHealer, TEST_LABEL, waitFor } from '../helpers/engine.ts';
+import { engineSuite, newRunId, sleep } from '../helpers/engine.ts';
+import { watchedDrainingApp } from '../helpers/draining-app.ts';
 
 // Fourteenth adversarial review, on the real engine. Fails on the reviewed code.
 //
@@ -20,22 +20,7 @@ const suite = engineSuite();
 describe('review14: docker stop of a container with a 90 s stop grace that drains for 75 s', () => {
   it('is not restarted by healer during its grace: it ends up stopped', async () => {
     const runId = newRunId();
-    const events = await recordEvents(runId);
-    suite.defer(() => events.close());
-    const port = await freePort();
-    const cmd = ['sh', '-c', `mkdir -p /www; echo ok > /www/health; httpd -p 127.0.0.1:${port} -h /www; trap "killall httpd; sleep 75; exit 0" TERM; while true; do sleep 0.2; done`];
-    const c = await docker.createContainer({
-      name: `db-${runId}`,
-      Image: IMAGE,
-      Cmd: cmd,
-      StopTimeout: 90,
-      Labels: { [TEST_LABEL]: runId, ...fastLabels(runId, `http://:${port}/health`, { 'healer.restart.timeout': '2s' }) },
-      HostConfig: { NetworkMode: 'host' },
-    });
-    await c.start();
-    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId });
-    suite.defer(() => h.stop());
-    await waitFor('first passing probe', () => h.healer.watchdog.watches.get(c.id)?.state.liveness.up === true);
+    const { c, events } = await watchedDrainingApp(suite, runId, { name: `db-${runId}`, trap: 'TERM', drainS: 75, create: { StopTimeout: 90 } });
     const before = events.events.length;
     // The operator's `docker stop db` (no -t: the engine gives it the container's own 90 s). Not awaited
     // here: it returns when the app has exited.
