@@ -141,3 +141,41 @@ export async function slowInspect(w: World, ms: number, asOfCall = false): Promi
   });
   return slowed;
 }
+
+/**
+ * Kills the world's first healer and hands every stop of the healers started from then on to `handle`
+ * (the engine's own is `send`), as onRestart does for restarts. Returns how many stops were sent.
+ */
+export async function onStop(w: World, handle: (id: string, send: () => Promise<void>) => Promise<void>): Promise<() => number> {
+  await w.killHealer();
+  let stops = 0;
+  w.patchEngine((engine) => {
+    const original = engine.stop.bind(engine);
+    engine.stop = (id: string, timeoutMs: number) => {
+      stops++;
+      return handle(id, () => original(id, timeoutMs));
+    };
+  });
+  return () => stops;
+}
+
+/** A stop refused by a socket proxy that does not allow it (HTTP 403). */
+export function stopForbidden(id: string): Promise<void> {
+  return Promise.reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 403: forbidden by the socket proxy`, 403, undefined));
+}
+
+/**
+ * A stop whose signal reaches the app, which drains for `drainMs` and exits 143 (then the engine's
+ * `stop` event), while the proxy in front gives up first (HTTP 504).
+ */
+export function drainingStop(w: World, id: string, drainMs: number): Promise<void> {
+  const c = w.engine.containers.get(id);
+  if (!c) return Promise.reject(new EngineError('no such container', 404, undefined));
+  const eng = w.engine as unknown as { emit(c: SimContainer, action: string, attrs: Record<string, string>): void };
+  eng.emit(c, 'kill', { signal: '15' });
+  w.clock.view(-1).setTimeout(() => {
+    w.engine.crash(c, 143);
+    eng.emit(c, 'stop', {});
+  }, drainMs);
+  return new Promise<void>((_, reject) => setImmediate(() => reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 504: gateway timeout`, 504, undefined))));
+}

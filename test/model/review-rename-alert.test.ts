@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from './worlds.ts';
+import { unhealthyNotifyApi, worldsPerTest } from './worlds.ts';
 import { alertmanager } from '../../src/alerting/providers/alertmanager.ts';
 import type { Alert } from '../../src/alerting/types.ts';
 import { receiver } from '../helpers/receiver.ts';
@@ -12,12 +12,7 @@ const world = worldsPerTest();
 describe('review: `docker rename` of a container with an open alert', () => {
   it('the Alertmanager alert opened under the old name is resolved when the container recovers', async () => {
     const w = await world();
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    await w.clock.advance(4_000, () => w.settle());
+    const c = await unhealthyNotifyApi(w);
     // Blue/green by hand: the failing one is renamed out of the way (it keeps running).
     c.name = 'api-old';
     (w.engine as unknown as { emit(c: unknown, action: string, attrs?: Record<string, string>): void }).emit(c, 'rename', { oldName: '/api' });

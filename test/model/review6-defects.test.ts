@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { drainingStop, onStop, stopForbidden } from './restart-faults.ts';
 import { worldsPerTest } from './worlds.ts';
-import { EngineError } from '../../src/docker/engine.ts';
-import type { SimContainer } from './sim-engine.ts';
 
 // Sixth review: a concrete, legal sequence driven through the real Watchdog. Fails on main at 85add56.
 
@@ -13,13 +12,10 @@ const QUARANTINE = { ...LIVE, 'healer.action': 'stop' };
 describe('review6: refused quarantine stops in an episode that ended without healer stopping it (the app recovered)', () => {
   it('a later, separate episode backs off from backoff.initial again, not from where the old episode left off (Actor.stopFailures is never reset)', async () => {
     const w = await world();
-    await w.killHealer();
     const stops: number[] = [];
-    w.patchEngine((engine) => {
-      engine.stop = (id: string) => {
-        stops.push(w.clock.now());
-        return Promise.reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 403: forbidden by the socket proxy`, 403, undefined));
-      };
+    await onStop(w, (id) => {
+      stops.push(w.clock.now());
+      return stopForbidden(id);
     });
     await w.startHealer();
     const c = w.engine.create('api', QUARANTINE);
@@ -52,22 +48,8 @@ describe('review6: refused quarantine stops in an episode that ended without hea
 describe('review6: a quarantine stop whose answer fails while the app drains its stop signal (draining: its exit is awaited)', () => {
   it('the status does not say `breaker` ("a restart waits for the mass-failure breaker") while healer waits for the drain, with the breaker closed', async () => {
     const w = await world();
-    await w.killHealer();
-    const emit = (c: SimContainer, action: string, attrs: Record<string, string>): void =>
-      (w.engine as unknown as { emit(c: SimContainer, action: string, attrs: Record<string, string>): void }).emit(c, action, attrs);
-    w.patchEngine((engine) => {
-      engine.stop = (id: string) => {
-        const c = w.engine.containers.get(id);
-        if (!c) return Promise.reject(new EngineError('no such container', 404, undefined));
-        // The stop signal reaches the app, which drains for 40 s; the proxy in front gives up first.
-        emit(c, 'kill', { signal: '15' });
-        w.clock.view(-1).setTimeout(() => {
-          w.engine.crash(c, 143);
-          emit(c, 'stop', {});
-        }, 40_000);
-        return new Promise<void>((_, reject) => setImmediate(() => reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 504: gateway timeout`, 504, undefined))));
-      };
-    });
+    // The stop signal reaches the app, which drains for 40 s; the proxy in front gives up first.
+    await onStop(w, (id) => drainingStop(w, id, 40_000));
     await w.startHealer();
     const c = w.engine.create('api', QUARANTINE);
     w.engine.startNow(c);

@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import { World } from './harness.ts';
+import type { SimContainer } from './sim-engine.ts';
 
 /**
  * Registers the disposal of the worlds a test file makes (after each test, passed or failed, so no
@@ -15,4 +16,19 @@ export function worldsPerTest(): () => Promise<World> {
     worlds.push(w);
     return w;
   };
+}
+
+/**
+ * Runs `api` with healer.action: notify and a TCP liveness probe (1 s, 2 failures) in `w`, and lets
+ * its app hang until it is unhealthy (its `unhealthy` alert sent, nothing restarted): the start of the
+ * tests of how an open alert ends.
+ */
+export async function unhealthyNotifyApi(w: World): Promise<SimContainer> {
+  const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
+  w.engine.startNow(c);
+  await w.settle();
+  await w.clock.advance(3_000, () => w.settle());
+  w.engine.setApp(c, 'hang');
+  await w.clock.advance(4_000, () => w.settle());
+  return c;
 }

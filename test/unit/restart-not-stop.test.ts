@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from '../model/worlds.ts';
+import { unhealthyNotifyApi, worldsPerTest } from '../model/worlds.ts';
 import { EventReader } from '../../src/watchdog/event-reader.ts';
 import { STOP_END_DELAY_MS } from '../../src/watchdog/stop-end.ts';
 import { fixture, replay } from '../helpers/replay-events.ts';
@@ -45,12 +45,7 @@ describe('an operator stop, told apart from a restart', () => {
 
   it('a stop ends the open alerts once the container stayed stopped for the delay, not before', async () => {
     const w = await world();
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    await w.clock.advance(4_000, () => w.settle());
+    const c = await unhealthyNotifyApi(w);
     expect(w.alerts.some((a) => a.container?.id === c.id && a.event === 'unhealthy')).toBe(true);
     w.engine.stopNow(c);
     c.operatorStopped = true;
@@ -62,12 +57,7 @@ describe('an operator stop, told apart from a restart', () => {
 
   it('a stop and a start by hand within the delay end nothing: the unhealthy alert stays open, not fired again', async () => {
     const w = await world();
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    await w.clock.advance(4_000, () => w.settle());
+    const c = await unhealthyNotifyApi(w);
     const unhealthy = (): number => w.alerts.filter((a) => a.container?.id === c.id && a.event === 'unhealthy').length;
     expect(unhealthy()).toBe(1);
     w.engine.stopNow(c);

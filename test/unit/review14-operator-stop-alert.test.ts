@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from '../model/worlds.ts';
+import { unhealthyNotifyApi, worldsPerTest } from '../model/worlds.ts';
 import { RESOLVES, type AlertEvent } from '../../src/alerting/types.ts';
 
 // Review 14 (adversarial review of alerting), on the model's in-memory engine with the real Watchdog.
@@ -23,12 +23,7 @@ const world = worldsPerTest();
 describe('review14: an operator stops a container whose unhealthy alert is open', () => {
   it('the open unhealthy condition is ended', async () => {
     const w = await world();
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    await w.clock.advance(4_000, () => w.settle());
+    const c = await unhealthyNotifyApi(w);
     const events = () => w.alerts.filter((a) => a.container?.id === c.id).map((a) => a.event);
     expect(events()).toContain('unhealthy');
     const opened = events().length;
