@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { runWatched } from './worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
 import type { World } from './harness.ts';
 import type { SimContainer } from './sim-engine.ts';
@@ -114,10 +115,7 @@ export const LIVE_ON_EXIT = {
 /** Starts a healer and a running container `api` with LIVE_ON_EXIT, watched for 3 s. */
 export async function startOnExitApi(w: World): Promise<SimContainer> {
   await w.startHealer();
-  const c = w.engine.create('api', LIVE_ON_EXIT);
-  w.engine.startNow(c);
-  await w.settle();
-  await w.clock.advance(3_000, () => w.settle());
+  const c = await runWatched(w, 'api', LIVE_ON_EXIT);
   return c;
 }
 

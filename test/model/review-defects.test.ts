@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from './worlds.ts';
+import { runWatched, worldsPerTest } from './worlds.ts';
 import type { World } from './harness.ts';
 
 // Regressions from the adversarial review: each test drives the real Watchdog through one concrete,
@@ -87,10 +87,7 @@ describe('review: the history database is busy (an operator\'s sqlite3 session, 
       // `sqlite3 healer-history.db` with a write transaction open (or a backup writing it).
       const other = new DatabaseSync(path);
       other.exec('BEGIN IMMEDIATE; INSERT INTO transitions (at, container, event, reason) VALUES (0, \'x\', \'held\', \'x\')');
-      const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-      w.engine.startNow(c);
-      await w.settle();
-      await w.clock.advance(3_000, () => w.settle());
+      const c = await runWatched(w, 'api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
       w.engine.setApp(c, 'hang');
       const n = w.engine.actions.length;
       await w.clock.advance(8_000, () => w.settle());
@@ -165,10 +162,7 @@ describe('review: healer.action=stop (quarantine)', () => {
     const sink = { transition: (t: { container: string; event: string }) => void transitions.push(t), probe: () => undefined };
     (w.wd as unknown as { history: unknown }).history = sink;
     (w.wd.actor as unknown as { deps: { history: unknown } }).deps.history = sink;
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'stop', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', { 'healer.enable': 'true', 'healer.action': 'stop', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
     w.engine.setApp(c, 'hang');
     await w.clock.advance(6_000, () => w.settle());
     expect(w.engine.actions.map((a) => a.kind)).toContain('stop');

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from './worlds.ts';
+import { runWatched, worldsPerTest } from './worlds.ts';
 import { EngineError, type Engine } from '../../src/docker/engine.ts';
 import type { World } from './harness.ts';
 import type { SimContainer, SimEngine } from './sim-engine.ts';
@@ -43,10 +43,7 @@ describe('review2: a restart whose stop half ran and whose start half the engine
         );
       },
     }));
-    const c = w.engine.create('api', LIVE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', LIVE);
     w.engine.setApp(c, 'hang');
     await w.clock.advance(4_000, () => w.settle());
     expect(refuse).toBe(0); // healer's restart was made, and refused after its stop half
@@ -71,10 +68,7 @@ describe("review2: an operator's `docker pause` of the new run before healer's r
           return new Promise<void>((resolve) => setTimeout(resolve, 5));
         }),
     }));
-    const c = w.engine.create('api', LIVE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', LIVE);
     w.engine.setApp(c, 'hang');
     await w.clock.advance(4_000, () => w.settle());
     expect(pauseOnce).toBe(false); // healer restarted it and the new run was paused

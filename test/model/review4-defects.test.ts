@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from './worlds.ts';
+import { runWatched, worldsPerTest } from './worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
 
 // Fourth review: each test drives the real Watchdog through one concrete, legal sequence and asserts
@@ -30,10 +30,7 @@ describe('review4: a task container handed back (task.replace: remove) whose rem
       };
     });
     await w.startHealer();
-    const c = w.engine.create('web', TASK);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'web', TASK);
     const before = w.alerts.length;
     w.engine.setApp(c, 'hang');
     await w.clock.advance(6_000, () => w.settle());
@@ -60,10 +57,7 @@ describe('review4: a quarantine stop (healer.action: stop) the engine refuses on
       };
     });
     await w.startHealer();
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.action': 'stop' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.action': 'stop' });
     const before = w.alerts.length;
     w.engine.setApp(c, 'hang');
     await w.clock.advance(4_000, () => w.settle());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { drainingStop, onStop, stopForbidden } from './restart-faults.ts';
-import { worldsPerTest } from './worlds.ts';
+import { runWatched, worldsPerTest } from './worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
 import type { World } from './harness.ts';
 import type { SimContainer } from './sim-engine.ts';
@@ -20,10 +20,7 @@ describe('review5: a quarantine stop (healer.action: stop) the engine refuses ev
     const w = await world();
     const stops = await onStop(w, (id) => stopForbidden(id));
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     const before = w.alerts.length;
     w.engine.setApp(c, 'hang');
     // Ten minutes; the model's backoff is 2 s doubling to 16 s (a refused restart: 2+4+8+16+16... ≈ 40 tries).
@@ -44,10 +41,7 @@ describe('review5: a quarantine stop that the engine carried out but answered wi
       throw new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 504: gateway timeout`, 504, undefined);
     });
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     const before = w.alerts.length;
     w.engine.setApp(c, 'hang');
     await w.clock.advance(60_000, () => w.settle());
@@ -112,10 +106,7 @@ describe('review5: a quarantine stop whose answer fails before the container has
     // The proxy in front gives up first.
     const stops = await onStop(w, (id) => drainingStop(w, id, 5_000));
     await w.startHealer();
-    const c = w.engine.create('api', { ...QUARANTINE, 'healer.restart.on_exit': 'true' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', { ...QUARANTINE, 'healer.restart.on_exit': 'true' });
     const before = w.alerts.length;
     const acted = w.engine.actions.length;
     w.engine.setApp(c, 'hang');
@@ -133,10 +124,7 @@ describe('review5: while a refused quarantine stop waits for its retry (Pending.
     const w = await world();
     await onStop(w, (id) => stopForbidden(id));
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     w.engine.setApp(c, 'hang');
     // Until the first refusal is answered (2 failed probes), then half-way into the 2 s wait.
     for (let i = 0; i < 40 && !w.wd.watches.get(c.id)?.state.pending; i++) await w.clock.advance(100, () => w.settle());

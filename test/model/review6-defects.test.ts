@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { drainingStop, onStop, stopForbidden } from './restart-faults.ts';
-import { worldsPerTest } from './worlds.ts';
+import { runWatched, worldsPerTest } from './worlds.ts';
 
 // Sixth review: a concrete, legal sequence driven through the real Watchdog. Fails on main at 85add56.
 
@@ -18,10 +18,7 @@ describe('review6: refused quarantine stops in an episode that ended without hea
       return stopForbidden(id);
     });
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     // Episode 1: unhealthy, the stop refused four times (backoff 2, 4, 8 s), then the app recovers.
     w.engine.setApp(c, 'hang');
     for (let i = 0; i < 25; i++) await w.clock.advance(1_000, () => w.settle());
@@ -51,10 +48,7 @@ describe('review6: a quarantine stop whose answer fails while the app drains its
     // The stop signal reaches the app, which drains for 40 s; the proxy in front gives up first.
     await onStop(w, (id) => drainingStop(w, id, 40_000));
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     w.engine.setApp(c, 'hang');
     for (let i = 0; i < 20; i++) await w.clock.advance(1_000, () => w.settle());
     expect(c.running).toBe(true);

@@ -24,11 +24,17 @@ export function worldsPerTest(): () => Promise<World> {
  * tests of how an open alert ends.
  */
 export async function unhealthyNotifyApi(w: World): Promise<SimContainer> {
-  const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
+  const c = await runWatched(w, 'api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
+  w.engine.setApp(c, 'hang');
+  await w.clock.advance(4_000, () => w.settle());
+  return c;
+}
+
+/** Creates and starts `name` with `labels` in `w` and lets healer watch it for 3 s: the usual start of a model test. */
+export async function runWatched(w: World, name: string, labels: Record<string, string>): Promise<SimContainer> {
+  const c = w.engine.create(name, labels);
   w.engine.startNow(c);
   await w.settle();
   await w.clock.advance(3_000, () => w.settle());
-  w.engine.setApp(c, 'hang');
-  await w.clock.advance(4_000, () => w.settle());
   return c;
 }

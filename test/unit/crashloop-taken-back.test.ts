@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { slowInspect } from '../model/restart-faults.ts';
-import { worldsPerTest } from '../model/worlds.ts';
+import { runWatched, worldsPerTest } from '../model/worlds.ts';
 import { initialState, step, type Action, type Context, type Input, type MachineState, type Rules } from '../../src/watchdog/state-machine.ts';
 
 // A restart is counted when it is decided, and taken back (uncountRestart) when it is not carried out:
@@ -113,10 +113,7 @@ describe('a restart skipped because the container was paused meanwhile, on the w
     const slow = await slowInspect(w, 500);
     await w.startHealer();
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '1', 'healer.crashloop.restarts': '1' };
-    const c = w.engine.create('api', labels);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', labels);
     const watch = () => w.wd.watches.get(c.id);
     // It fails: the first restart is made (the limit, 1).
     w.engine.setApp(c, 'hang');
@@ -146,10 +143,7 @@ describe('a crash loop that opens as its restart is made', () => {
   it('is on disk at once: a healer killed just after finds it open (and does not alert it again)', async () => {
     const w = await world();
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '1', 'healer.crashloop.restarts': '1' };
-    const c = w.engine.create('api', labels);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', labels);
     const watch = () => w.wd.watches.get(c.id);
     w.engine.setApp(c, 'hang');
     for (let i = 0; i < 200 && watch()?.state.budget.loop !== 'open'; i++) await w.clock.advance(100, () => w.settle());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from '../model/worlds.ts';
+import { runWatched, worldsPerTest } from '../model/worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
 import type { World } from '../model/harness.ts';
 import type { SimContainer } from '../model/sim-engine.ts';
@@ -56,10 +56,7 @@ async function lateRestart(labels: Record<string, string>): Promise<{ w: World; 
     };
   });
   await w.startHealer();
-  const c = w.engine.create('api', labels);
-  w.engine.startNow(c);
-  await w.settle();
-  await w.clock.advance(3_000, () => w.settle());
+  const c = await runWatched(w, 'api', labels);
   w.engine.setApp(c, 'hang');
   await w.clock.advance(30_000, () => w.settle());
   return { w, c, restarts: () => restarts };
