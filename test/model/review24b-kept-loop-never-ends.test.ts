@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from './worlds.ts';
+import { crashLoopingWorker, worldsPerTest } from './worlds.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
 import type { World } from './harness.ts';
 
@@ -17,12 +17,7 @@ const of = (w: World, event: string, from: number): AlertInput[] => w.alerts.sli
 
 async function scenario(restartHealer: boolean): Promise<{ w: World; from: number }> {
   const w = await world();
-  const c = w.engine.create('worker', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true', 'healer.crashloop.restarts': '1' }, { restartPolicy: 'no', app: 'ok' });
-  w.engine.startNow(c);
-  await w.advance(3_000);
-  w.engine.setApp(c, 'crashloop');
-  w.engine.crash(c, 3);
-  for (let i = 0; i < 600 && of(w, 'crashloop', 0).length === 0; i++) await w.advance(100);
+  const c = await crashLoopingWorker(w);
   expect(of(w, 'crashloop', 0)).toHaveLength(1);
   await w.advance(5_000);
   expect(c.running).toBe(false);
@@ -63,12 +58,7 @@ describe('review24b (fix): a restored watch arms the budget reset a live one arm
   // healer is restarted: the new watch must arm that reset itself, nothing else ever asks it to.
   it('healer restarted while the fixed container runs with its loop open: recovered once, loop closed', async () => {
     const w = await world();
-    const c = w.engine.create('worker', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true', 'healer.crashloop.restarts': '1' }, { restartPolicy: 'no', app: 'ok' });
-    w.engine.startNow(c);
-    await w.advance(3_000);
-    w.engine.setApp(c, 'crashloop');
-    w.engine.crash(c, 3);
-    for (let i = 0; i < 600 && of(w, 'crashloop', 0).length === 0; i++) await w.advance(100);
+    const c = await crashLoopingWorker(w);
     await w.advance(5_000);
     expect(c.running).toBe(false);
     w.engine.setApp(c, 'ok');

@@ -38,3 +38,19 @@ export async function runWatched(w: World, name: string, labels: Record<string, 
   await w.clock.advance(3_000, () => w.settle());
   return c;
 }
+
+/**
+ * Runs `worker` (restart.on_exit, crashloop.restarts 1, no restart policy) in `w`, then crashes it in
+ * a loop until healer alerts `crashloop` (at most 60 s): the open crash loop the review-24 tests keep
+ * across healer's restarts. The test asserts the alert itself.
+ */
+export async function crashLoopingWorker(w: World): Promise<SimContainer> {
+  const c = w.engine.create('worker', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true', 'healer.crashloop.restarts': '1' }, { restartPolicy: 'no', app: 'ok' });
+  w.engine.startNow(c);
+  await w.advance(3_000);
+  w.engine.setApp(c, 'crashloop');
+  w.engine.crash(c, 3);
+  const looped = (): boolean => w.alerts.some((a) => a.container?.name === 'worker' && a.event === 'crashloop');
+  for (let i = 0; i < 600 && !looped(); i++) await w.advance(100);
+  return c;
+}

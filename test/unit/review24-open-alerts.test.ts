@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { worldsPerTest } from '../model/worlds.ts';
+import { crashLoopingWorker, worldsPerTest } from '../model/worlds.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
 import type { World } from '../model/harness.ts';
 
@@ -17,12 +17,7 @@ describe('review24: open alerts re-told at healer start', () => {
   // resolve_timeout although the loop goes on — and the commit says AM channels are told still-open conditions.
   it('a crash loop still open at healer start is re-told (reopened) to channels that keep conditions open', async () => {
     const w = await world();
-    const c = w.engine.create('worker', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true', 'healer.crashloop.restarts': '1' }, { restartPolicy: 'no', app: 'ok' });
-    w.engine.startNow(c);
-    await w.advance(3_000);
-    w.engine.setApp(c, 'crashloop');
-    w.engine.crash(c, 3);
-    for (let i = 0; i < 600 && of(w, 'worker', 'crashloop').length === 0; i++) await w.advance(100);
+    await crashLoopingWorker(w);
     expect(of(w, 'worker', 'crashloop')).toHaveLength(1);
     await w.killHealer();
     const from = w.alerts.length;
