@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { machineRules } from '../helpers/machine-rules.ts';
 import type { ContainerEvent } from '../../src/docker/types.ts';
 import { EventReader } from '../../src/watchdog/event-reader.ts';
 import { nextRun } from '../../src/watchdog/schedule.ts';
@@ -17,16 +18,7 @@ import { probedWatch, steppedClock } from '../helpers/stepped-clock.ts';
 
 const T = 1_800_000_000_000;
 const HOUR = 3_600_000;
-const rules: Rules = {
-  liveness: { failures: 1, successes: 1, startPeriodMs: 30_000 },
-  readiness: undefined,
-  action: 'restart',
-  dryRun: false,
-  restartOnExit: true,
-  engineRestarts: false,
-  backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 },
-  crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' },
-};
+const rules = machineRules({ liveness: { failures: 1, successes: 1, startPeriodMs: 30_000 }, restartOnExit: true });
 const kinds = (actions: readonly { type: string; event?: string }[]): string[] => actions.map((a) => (a.type === 'notify' ? `notify:${a.event}` : a.type));
 
 describe('clock steps: the probe loop and /healthz', () => {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { FREE, machineRules } from '../helpers/machine-rules.ts';
 import { slowInspect } from '../model/restart-faults.ts';
 import { runWatched, worldsPerTest } from '../model/worlds.ts';
-import { initialState, step, type Action, type Context, type Input, type MachineState, type Rules } from '../../src/watchdog/state-machine.ts';
+import { initialState, step, type Action, type Context, type Input, type MachineState } from '../../src/watchdog/state-machine.ts';
 
 // A restart is counted when it is decided, and taken back (uncountRestart) when it is not carried out:
 // skipped (the container was paused, stopped or restarted by the engine meanwhile, or found running when
@@ -13,17 +14,7 @@ import { initialState, step, type Action, type Context, type Input, type Machine
 // for a container not in a crash loop, which nothing resolved. The loop now opens, and is alerted, when
 // the restart that makes it is carried out; a loop that is real is alerted all the same.
 
-const rules: Rules = {
-  liveness: { failures: 1, successes: 1, startPeriodMs: 0 },
-  readiness: undefined,
-  action: 'restart',
-  dryRun: false,
-  restartOnExit: false,
-  engineRestarts: false,
-  backoff: { initialMs: 1_000, maxMs: 60_000, resetMs: 600_000 },
-  crashloop: { restarts: 2, windowMs: 600_000, action: 'retry' },
-};
-const free: Context = { heldBy: undefined, paused: false };
+const rules = machineRules({ backoff: { initialMs: 1_000, maxMs: 60_000, resetMs: 600_000 }, crashloop: { restarts: 2, windowMs: 600_000, action: 'retry' } });
 const want = { kind: 'restart', reason: '1 failed liveness probes in a row', cause: 'liveness' } as const;
 const fail = (at: number): Input => ({ type: 'probe', role: 'liveness', ok: false, at });
 
@@ -32,7 +23,7 @@ function feed(s: MachineState, inputs: readonly (readonly [Input, Context?])[]) 
   const events: string[] = [];
   const actions: Action[] = [];
   for (const [input, ctx] of inputs) {
-    const out = step(s, input, rules, ctx ?? free);
+    const out = step(s, input, rules, ctx ?? FREE);
     s = out.state;
     actions.push(...out.actions);
     for (const a of out.actions) if (a.type === 'notify') events.push(a.event);

@@ -5,8 +5,9 @@ import { Channel } from '../../src/alerting/channel.ts';
 import type { Alert } from '../../src/alerting/types.ts';
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { machineRules } from '../helpers/machine-rules.ts';
 import { receiver } from '../helpers/receiver.ts';
-import { initialState, step, type Rules } from '../../src/watchdog/state-machine.ts';
+import { initialState, step } from '../../src/watchdog/state-machine.ts';
 import { probedWatch, steppedClock } from '../helpers/stepped-clock.ts';
 
 // Eleventh adversarial review. Fails on the reviewed code.
@@ -47,16 +48,7 @@ describe('review11: the wall clock stepped backwards', () => {
     await w.close();
   });
 
-  const rules: Rules = {
-    liveness: { failures: 1, successes: 1, startPeriodMs: 0 },
-    readiness: undefined,
-    action: 'restart',
-    dryRun: false,
-    restartOnExit: false,
-    engineRestarts: false,
-    backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 },
-    crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' },
-  };
+  const rules = machineRules();
   const T = 1_800_000_000_000;
   const HOUR = 3_600_000;
 
