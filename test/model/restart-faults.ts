@@ -4,8 +4,9 @@ import { EngineError } from '../../src/docker/engine.ts';
 import type { World } from './harness.ts';
 import type { SimContainer } from './sim-engine.ts';
 
-// The set-up the owed-start tests share (healer killed or restarted while a restart it sent is cut
-// short): one place for it, so each test file says only what differs in its scenario.
+// The engine faults the model tests plant in the healers they start (a restart or stop cut short,
+// refused or answered late, a slow inspect) and the owed-start set-up built on them: one place for
+// them, so each test file says only what differs in its scenario.
 
 /** One restart healer sent: its container, which one of the run's restarts it is (from 1), and the engine's own restart. */
 export type RestartCall = { c: SimContainer; n: number; send: () => Promise<void> };
