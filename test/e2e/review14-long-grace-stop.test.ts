@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/servers.ts';
+import { watchedDrainingApp } from '../helpers/draining-app.ts';
+import { engineSuite, newRunId, sleep, waitFor } from '../helpers/engine.ts';
 import { steppedClock } from '../helpers/stepped-clock.ts';
-import { docker, engineSuite, fastLabels, IMAGE, newRunId, recordEvents, sleep, startTestHealer, TEST_LABEL, waitFor } from '../helpers/engine.ts';
 
 // Fourteenth adversarial review, on the real engine. Fails on the reviewed code (without e3c828c).
 //
@@ -25,24 +25,9 @@ const suite = engineSuite();
 describe('review14: docker stop of a container with a 90 s stop grace that drains for 75 s', () => {
   it('is not restarted by healer during its grace: it ends up stopped', async () => {
     const runId = newRunId();
-    const events = await recordEvents(runId);
-    suite.defer(() => events.close());
-    const port = await freePort();
-    const cmd = ['sh', '-c', `mkdir -p /www; echo ok > /www/health; httpd -p 127.0.0.1:${port} -h /www; trap "killall httpd; sleep 8; exit 0" TERM; while true; do sleep 0.2; done`];
-    const c = await docker.createContainer({
-      name: `db-${runId}`,
-      Image: IMAGE,
-      Cmd: cmd,
-      StopTimeout: 90,
-      Labels: { [TEST_LABEL]: runId, ...fastLabels(runId, `http://:${port}/health`, { 'healer.restart.timeout': '2s' }) },
-      HostConfig: { NetworkMode: 'host' },
-    });
-    await c.start();
     const clock = steppedClock();
-    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId }, undefined, undefined, clock);
-    suite.defer(() => h.stop());
+    const { c, events, h } = await watchedDrainingApp(suite, runId, { name: `db-${runId}`, trap: 'TERM', drainS: 8, create: { StopTimeout: 90 }, clock });
     const watch = () => h.healer.watchdog.watches.get(c.id);
-    await waitFor('first passing probe', () => watch()?.state.liveness.up === true);
     const before = events.events.length;
     // The operator's `docker stop db` (no -t: the engine gives it the container's own 90 s). Not awaited
     // here: it returns when the app has exited.

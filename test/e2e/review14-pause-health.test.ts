@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { docker, engineSuite, newRunId, recordEvents, runContainer, sleep, startTestHealer, waitFor } from '../helpers/engine.ts';
+import { engineSuite, newRunId, sleep } from '../helpers/engine.ts';
+import { pausedUntilUnhealthy } from '../helpers/paused-health.ts';
 
 // Fourteenth adversarial review, on the real engine. Fails on the reviewed code.
 //
@@ -20,19 +21,8 @@ const suite = engineSuite();
 describe('review14: docker pause of a healthy HEALTHCHECK container, longer than interval × retries', () => {
   it('is not restarted at the unpause', async () => {
     const runId = newRunId();
-    const events = await recordEvents(runId);
-    suite.defer(() => events.close());
-    const labels = { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.timeout': '1s' };
-    const cmd = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'];
-    const id = await runContainer({ runId, name: 'backup', labels, cmd, healthcheck: { test: ['CMD', 'true'], intervalMs: 500, retries: 2 } });
-    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId });
-    suite.defer(() => h.stop());
-    const c = docker.getContainer(id);
-    await waitFor('healthy', async () => (await c.inspect()).State.Health?.Status === 'healthy');
-    await waitFor('watched', () => h.healer.watchdog.watches.has(id));
-    await c.pause();
     // The pause alone turns it unhealthy in the engine's eyes (its checks are refused while frozen).
-    await waitFor('unhealthy while paused', async () => (await c.inspect()).State.Health?.Status === 'unhealthy', 15_000);
+    const { id, c, events } = await pausedUntilUnhealthy(suite, runId, ['CMD', 'true']);
     await c.unpause();
     await sleep(4000); // its next checks pass: healthy again within an interval
     expect((await c.inspect()).State.Health?.Status).toBe('healthy');

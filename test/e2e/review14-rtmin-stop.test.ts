@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/servers.ts';
-import { docker, engineSuite, fastLabels, IMAGE, isRunning, newRunId, recordEvents, sleep, startTestHealer, TEST_LABEL, waitFor } from '../helpers/engine.ts';
+import { docker, engineSuite, isRunning, newRunId, sleep } from '../helpers/engine.ts';
+import { watchedDrainingApp } from '../helpers/draining-app.ts';
 
 // Fourteenth adversarial review, on the real engine. Fails on the reviewed code.
 //
@@ -21,23 +21,8 @@ const suite = engineSuite();
 describe('review14: `docker stop` of a container whose StopSignal is SIGRTMIN+3', () => {
   it('is not restarted by healer while it drains: the container ends up stopped', async () => {
     const runId = newRunId();
-    const events = await recordEvents(runId);
-    suite.defer(() => events.close());
-    const port = await freePort();
     // On its stop signal (37 = SIGRTMIN+3 as Docker numbers it): the listener goes, 4 s of draining, exit 0.
-    const cmd = ['sh', '-c', `mkdir -p /www; echo ok > /www/health; httpd -p 127.0.0.1:${port} -h /www; trap "killall httpd; sleep 4; exit 0" 37; while true; do sleep 0.2; done`];
-    const c = await docker.createContainer({
-      name: `systemd-like-${runId}`,
-      Image: IMAGE,
-      Cmd: cmd,
-      StopSignal: 'SIGRTMIN+3',
-      Labels: { [TEST_LABEL]: runId, ...fastLabels(runId, `http://:${port}/health`, { 'healer.restart.timeout': '2s' }) },
-      HostConfig: { NetworkMode: 'host' },
-    });
-    await c.start();
-    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId });
-    suite.defer(() => h.stop());
-    await waitFor('first passing probe', () => h.healer.watchdog.watches.get(c.id)?.state.liveness.up === true);
+    const { c, events } = await watchedDrainingApp(suite, runId, { name: `systemd-like-${runId}`, trap: '37', drainS: 4, create: { StopSignal: 'SIGRTMIN+3' } });
     const before = events.events.length;
     await docker.getContainer(c.id).stop({ t: 10 }); // the operator's `docker stop` (returns once it exited)
     await sleep(3000);

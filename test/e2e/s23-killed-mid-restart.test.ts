@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { startEngineProxy } from '../helpers/engine-proxy.ts';
-import { docker, engineSuite, newRunId, runContainer, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
+import { docker, engineSuite, newRunId, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
+import { expectOwedStart, runBrokenOnce, stateDir } from '../helpers/mid-restart.ts';
 
 // healer SIGKILLed between its restart's stop and start halves, on the real engine. From Docker 23 on the
 // restart's start half runs on the request's context, so with the client gone the engine carries out the
@@ -15,21 +14,13 @@ const suite = engineSuite();
 describe('healer killed mid-restart', () => {
   it('the next healer starts the container its restart took down', async () => {
     const runId = newRunId();
-    const stateDir = mkdtempSync(`${tmpdir()}/healer-midrestart-`);
-    suite.defer(() => rmSync(stateDir, { recursive: true, force: true }));
+    const dir = stateDir(suite, 'healer-midrestart-');
     const proxy = await startEngineProxy();
     suite.defer(() => proxy.close());
     proxy.stopForRestarts = true;
-    const env = { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json` };
+    const env = { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${dir}/state.json` };
     // Unhealthy on its first run only; slow to stop (its SIGTERM trap sleeps 4 s, then exits 0).
-    const cmd = ['sh', '-c', "rm -f /tmp/broken; [ -f /tmp/ran ] || touch /tmp/ran /tmp/broken; trap 'sleep 4; exit 0' TERM; while :; do sleep 0.2; done"];
-    const id = await runContainer({
-      runId,
-      name: 'midrestart',
-      labels: { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.timeout': '10s' },
-      cmd,
-      healthcheck: { test: ['CMD-SHELL', 'test ! -f /tmp/broken'], intervalMs: 500, retries: 1 },
-    });
+    const id = await runBrokenOnce(runId, 'midrestart', 4);
     const first = spawnHealer({ ...env, DOCKER_HOST: proxy.host }, (fn) => suite.defer(fn));
     await waitFor('the first healer sends its restart', () => first.lines.some((l) => l.msg === 'restarting container'), 30_000);
     await sleep(1_500); // the stop half is under way: SIGTERM sent, the app's trap sleeping
@@ -41,10 +32,7 @@ describe('healer killed mid-restart', () => {
     expect(down.ExitCode, "a stop's exit code").toBe(0);
 
     const second = spawnHealer(env, (fn) => suite.defer(fn));
-    await waitFor('the second healer starts it', async () => (await docker.getContainer(id).inspect()).State.Running, 30_000);
     // Started as the restart's owed start: with the restart's reason.
-    const reason = first.lines.find((l) => l.msg === 'restarting container')?.reason;
-    expect(typeof reason).toBe('string');
-    expect(second.lines.filter((l) => l.msg === 'starting container').map((l) => l.reason)).toEqual([reason]);
+    await expectOwedStart(first, second, id);
   }, 90_000);
 });

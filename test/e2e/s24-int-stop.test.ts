@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/servers.ts';
-import { docker, engineSuite, fastLabels, IMAGE, isRunning, newRunId, recordEvents, sleep, startTestHealer, TEST_LABEL, waitFor } from '../helpers/engine.ts';
+import { engineSuite, isRunning, newRunId, sleep, waitFor } from '../helpers/engine.ts';
+import { watchedDrainingApp } from '../helpers/draining-app.ts';
 
 // Session 24, on the real engine. Fails on main.
 //
@@ -17,21 +17,7 @@ const suite = engineSuite();
 describe('s24: docker kill -s INT of an app that drains before it exits', () => {
   it('is not restarted by healer while it drains: the container ends up stopped', async () => {
     const runId = newRunId();
-    const events = await recordEvents(runId);
-    suite.defer(() => events.close());
-    const port = await freePort();
-    const cmd = ['sh', '-c', `mkdir -p /www; echo ok > /www/health; httpd -p 127.0.0.1:${port} -h /www; trap "killall httpd; sleep 5; exit 0" INT; while true; do sleep 0.2; done`];
-    const c = await docker.createContainer({
-      name: `int-stop-${runId}`,
-      Image: IMAGE,
-      Cmd: cmd,
-      Labels: { [TEST_LABEL]: runId, ...fastLabels(runId, `http://:${port}/health`, { 'healer.restart.timeout': '2s' }) },
-      HostConfig: { NetworkMode: 'host' },
-    });
-    await c.start();
-    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId });
-    suite.defer(() => h.stop());
-    await waitFor('first passing probe', () => h.healer.watchdog.watches.get(c.id)?.state.liveness.up === true);
+    const { c, events } = await watchedDrainingApp(suite, runId, { name: `int-stop-${runId}`, trap: 'INT', drainS: 5 });
     const before = events.events.length;
     await c.kill({ signal: 'SIGINT' }); // the operator's signal; the app drains 5 s, then exits 0
     await waitFor('the app to exit', async () => !(await isRunning(c.id)), 15_000);

@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { startSkewProxy } from '../helpers/skew-proxy.ts';
-import { docker, engineSuite, newRunId, runContainer, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
+import { docker, engineSuite, newRunId, sleep, spawnHealer, waitFor } from '../helpers/engine.ts';
+import { expectOwedStart, runBrokenOnce, stateDir } from '../helpers/mid-restart.ts';
 
 // healer SIGKILLed between its restart's stop and start halves (as s23-killed-mid-restart.test.ts), with
 // an engine whose clock is 10 minutes off healer's: a proxy in front of the real engine moves the times it
@@ -14,21 +13,13 @@ const suite = engineSuite();
 describe('healer killed mid-restart, the engine\'s clock 10 minutes off', () => {
   it.each([10 * 60_000, -10 * 60_000])('skew %i ms: the next healer starts the container its restart took down', async (skew) => {
     const runId = newRunId();
-    const stateDir = mkdtempSync(`${tmpdir()}/healer-skew-`);
-    suite.defer(() => rmSync(stateDir, { recursive: true, force: true }));
+    const dir = stateDir(suite, 'healer-skew-');
     const proxy = await startSkewProxy(skew);
     suite.defer(() => proxy.close());
     proxy.stopForRestarts = true;
-    const env = { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${stateDir}/state.json`, DOCKER_HOST: proxy.host };
+    const env = { HEALER_DISCOVERY_SCOPE: runId, HEALER_STATE_PATH: `${dir}/state.json`, DOCKER_HOST: proxy.host };
     // Unhealthy on its first run only; slow to stop (its SIGTERM trap sleeps 3 s, then exits 0).
-    const cmd = ['sh', '-c', "rm -f /tmp/broken; [ -f /tmp/ran ] || touch /tmp/ran /tmp/broken; trap 'sleep 3; exit 0' TERM; while :; do sleep 0.2; done"];
-    const id = await runContainer({
-      runId,
-      name: 'skewrestart',
-      labels: { 'healer.enable': 'true', 'healer.scope': runId, 'healer.restart.timeout': '10s' },
-      cmd,
-      healthcheck: { test: ['CMD-SHELL', 'test ! -f /tmp/broken'], intervalMs: 500, retries: 1 },
-    });
+    const id = await runBrokenOnce(runId, 'skewrestart', 3);
     const first = spawnHealer(env, (fn) => suite.defer(fn));
     await waitFor('the first healer sends its restart', () => first.lines.some((l) => l.msg === 'restarting container'), 30_000);
     await sleep(1_000); // the stop half is under way: SIGTERM sent, the app's trap sleeping
@@ -41,9 +32,6 @@ describe('healer killed mid-restart, the engine\'s clock 10 minutes off', () => 
 
     proxy.stopForRestarts = false;
     const second = spawnHealer(env, (fn) => suite.defer(fn));
-    await waitFor('the second healer starts it', async () => (await docker.getContainer(id).inspect()).State.Running, 30_000);
-    const reason = first.lines.find((l) => l.msg === 'restarting container')?.reason;
-    expect(typeof reason).toBe('string');
-    expect(second.lines.filter((l) => l.msg === 'starting container').map((l) => l.reason)).toEqual([reason]);
+    await expectOwedStart(first, second, id);
   }, 90_000);
 });

@@ -1,24 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from './worlds.ts';
+import type { World } from './harness.ts';
 import type { SimContainer } from './sim-engine.ts';
 
 // Orphans no event showed: a Swarm task container restarted while healer was not running, or while its
 // event stream was down. Swarm has failed its task (the sim engine marks a task ended when its container
 // goes down, as Swarm does) and the container runs on. healer asks the manager after each full discovery.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
-
+const world = worldsPerTest();
 
 const task = (w: World, name: string, labels: Record<string, string> = {}): SimContainer => w.runTask(name, labels);
-
-async function world(): Promise<World> {
-  const w = await World.create();
-  worlds.push(w);
-  return w;
-}
 
 const orphanAlerts = (w: World, c: SimContainer) => w.alerts.filter((a) => a.event === 'orphan' && a.container?.name === c.name);
 

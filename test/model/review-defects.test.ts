@@ -1,14 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { runWatched, worldsPerTest } from './worlds.ts';
+import type { World } from './harness.ts';
 
 // Regressions from the adversarial review: each test drives the real Watchdog through one concrete,
 // legal sequence and asserts what the README promises. Each failed before its fix.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 /** Waits (real time) until the watchdog has reconnected after a cut. */
 async function reconnected(w: World, before: number): Promise<void> {
@@ -19,8 +17,7 @@ async function reconnected(w: World, before: number): Promise<void> {
 
 describe('review: the event stream breaks while healer restarts a container', () => {
   it("an operator's later `docker stop` is seen, and the container is not left unwatched after `docker start`", async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     // A container with a liveness probe and on_exit, as the README recommends for both kinds of failure.
     const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.restart.on_exit': 'true' });
     w.engine.startNow(c);
@@ -81,8 +78,7 @@ describe('review: the history database is busy (an operator\'s sqlite3 session, 
     const onUnhandled = (e: unknown): void => void unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const w = await World.create();
-      worlds.push(w);
+      const w = await world();
       const path = `${mkdtempSync(`${tmpdir()}/healer-review-`)}/healer-history.db`;
       const store = new HistoryStore({ path, retentionMs: 7 * 86_400_000, maxBytes: 64 * 2 ** 20, clock: w.clock.view(w.gen) });
       // main.ts hands the store to the Watchdog as its HistorySink; the harness has none, so it is put in place.
@@ -91,10 +87,7 @@ describe('review: the history database is busy (an operator\'s sqlite3 session, 
       // `sqlite3 healer-history.db` with a write transaction open (or a backup writing it).
       const other = new DatabaseSync(path);
       other.exec('BEGIN IMMEDIATE; INSERT INTO transitions (at, container, event, reason) VALUES (0, \'x\', \'held\', \'x\')');
-      const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-      w.engine.startNow(c);
-      await w.settle();
-      await w.clock.advance(3_000, () => w.settle());
+      const c = await runWatched(w, 'api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
       w.engine.setApp(c, 'hang');
       const n = w.engine.actions.length;
       await w.clock.advance(8_000, () => w.settle());
@@ -120,8 +113,7 @@ describe('review: the history database is busy (an operator\'s sqlite3 session, 
 
 describe('review: `docker stop --signal SIGINT` (API 1.42+ `POST /containers/{id}/stop?signal=SIGINT`)', () => {
   it('an on-exit container the operator stopped with another signal stays stopped (the `stop` event says so)', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('worker', 'onexit', 'ok');
     await w.settle();
     await w.clock.advance(3_000, () => w.settle());
@@ -141,8 +133,7 @@ describe('review: `docker stop --signal SIGINT` (API 1.42+ `POST /containers/{id
 
 describe('review: healer is down (an upgrade, a SIGKILL) while an operator starts a container it last saw stopped', () => {
   it('the crash of that new run, found at start-up, gets the on-exit start the README promises', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('worker', 'onexit', 'ok');
     await w.clock.advance(2_000, () => w.settle());
     w.engine.stopNow(c); // maintenance: healer records an operator stop
@@ -166,16 +157,12 @@ describe('review: healer is down (an upgrade, a SIGKILL) while an operator start
 
 describe('review: healer.action=stop (quarantine)', () => {
   it("healer's own stop is recorded as healer's, not as an operator's stop", async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const transitions: { container: string; event: string }[] = [];
     const sink = { transition: (t: { container: string; event: string }) => void transitions.push(t), probe: () => undefined };
     (w.wd as unknown as { history: unknown }).history = sink;
     (w.wd.actor as unknown as { deps: { history: unknown } }).deps.history = sink;
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'stop', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', { 'healer.enable': 'true', 'healer.action': 'stop', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
     w.engine.setApp(c, 'hang');
     await w.clock.advance(6_000, () => w.settle());
     expect(w.engine.actions.map((a) => a.kind)).toContain('stop');
@@ -188,8 +175,7 @@ describe('review: healer.action=stop (quarantine)', () => {
 
 describe("review: an operator's `docker stop` lands while healer's on-exit start is still being answered", () => {
   it('the stopped container stays stopped (kill SIGTERM + die 143 + stop is an operator stop, not a crash of the new run)', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('worker', 'onexit', 'ok');
     await w.clock.advance(2_000, () => w.settle());
     await w.killHealer();
@@ -222,8 +208,7 @@ describe("review: an operator's `docker stop` lands while healer's on-exit start
 
 describe('review: `network_mode: service:vpn` (gluetun and friends) when the owner crashes and healer starts it', () => {
   it('the watched child in its network namespace is restarted after healer brings the owner back', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const vpn = w.run('vpn', 'onexit', 'ok');
     const app = w.engine.create('app', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true' });
     await w.killHealer();
@@ -250,8 +235,7 @@ describe('review: `network_mode: service:vpn` (gluetun and friends) when the own
 
 describe('review: the engine refuses healer\'s start twice (found by the model test with FUZZ_SEED=11 FUZZ_RUNS=10)', () => {
   it('a container that crashed once after a long healthy run is not given up on as crash-looping', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     // liveness + on_exit, crashloop.restarts 2 with action giveup (harness kind "giveup").
     const a = w.run('a', 'giveup', 'ok');
     await w.clock.advance(66_000, () => w.settle());
@@ -269,8 +253,7 @@ describe('review: the engine refuses healer\'s start twice (found by the model t
 
 describe('review: a container crashes while its restart waits for a slot (max_concurrent_restarts; found by the model test, FUZZ_SEED=14)', () => {
   it('its crash is a crash: the on-exit container is started, not left down as operator-stopped', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.restart.on_exit': 'true' };
     const all = ['x', 'y', 'z'].map((n) => w.engine.create(n, labels));
     await w.killHealer();
@@ -304,8 +287,7 @@ describe('review: a container crashes while its restart waits for a slot (max_co
 
 describe('review: a HEALTHCHECK container paused (a backup) while its restart waits for the backoff (found by the model test, FUZZ_SEED=13)', () => {
   it('is restarted after the unpause: the engine reports no new health_status while it stays unhealthy', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const a = w.run('a', 'docker', 'ok');
     await w.clock.advance(3_000, () => w.settle());
     w.engine.setApp(a, 'hang');
@@ -330,8 +312,7 @@ describe('review: a namespace child with healer.action=stop when healer restarts
   // The README first said such a child was left alone; the code restarts it (its network is gone with
   // the owner's, and a restart is the repair, not a failure to quarantine). The README now says so.
   it('is restarted for its network, never stopped', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const owner = w.run('vpn', 'live', 'ok');
     const child = w.engine.create('app', { 'healer.enable': 'true', 'healer.action': 'stop' });
     await w.killHealer();
@@ -357,8 +338,7 @@ describe('review: a namespace child with healer.action=stop when healer restarts
 
 describe('review: `docker update --restart=no` on a watched on-exit container (the operator hands restarts to healer)', () => {
   it('its next crash gets the on-exit start: nothing else brings it back now', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.engine.create('worker', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true' }, { restartPolicy: 'always' });
     w.engine.startNow(c);
     await w.settle();
@@ -376,8 +356,7 @@ describe('review: `docker update --restart=no` on a watched on-exit container (t
 
 describe("review: a label author's containers hold healer's restart slots (SECURITY.md: label authors cause restarts of their own containers, nothing else)", () => {
   it("another team's failing container is still restarted within a minute", async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     // Two containers whose app ignores SIGTERM, with a 24-day stop grace (576h: accepted, below Node's timer limit).
     const hostile = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.restart.timeout': '576h' };
     const evil = [w.engine.create('t1', hostile), w.engine.create('t2', hostile)];
@@ -405,8 +384,7 @@ describe("review: a label author's containers hold healer's restart slots (SECUR
 
 describe("review: a label author opens the mass-failure breaker for everyone (SECURITY.md: label authors affect their own containers only)", () => {
   it("containers that only notify (healer never restarts them) do not pause the healing of another team's container", async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     // Five cheap containers whose probe always fails; healer.action=notify, so healer never restarts them.
     const noisy = { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
     const victim = w.run('api', 'live', 'ok');

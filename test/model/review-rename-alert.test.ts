@@ -1,27 +1,18 @@
 import { Agent } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { unhealthyNotifyApi, worldsPerTest } from './worlds.ts';
 import { alertmanager } from '../../src/alerting/providers/alertmanager.ts';
 import type { Alert } from '../../src/alerting/types.ts';
 import { receiver } from '../helpers/receiver.ts';
-import { World } from './harness.ts';
 
 // Regressions from the adversarial review: each failed before its fix.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review: `docker rename` of a container with an open alert', () => {
   it('the Alertmanager alert opened under the old name is resolved when the container recovers', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    await w.clock.advance(4_000, () => w.settle());
+    const w = await world();
+    const c = await unhealthyNotifyApi(w);
     // Blue/green by hand: the failing one is renamed out of the way (it keeps running).
     c.name = 'api-old';
     (w.engine as unknown as { emit(c: unknown, action: string, attrs?: Record<string, string>): void }).emit(c, 'rename', { oldName: '/api' });
@@ -55,8 +46,7 @@ describe('review: `docker rename` of a container with an open alert', () => {
 
 describe('review: `docker compose up -d` re-creates an unhealthy container (stop, rename the old one, create and start the new, remove the old)', () => {
   it("the old container's open Alertmanager alert ends when it is removed", async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     // Record emits and removals in order, as the real Alerter would hand them to its channels.
     const seen: ({ kind: 'emit'; a: (typeof w.alerts)[number] } | { kind: 'gone'; id: string })[] = [];
     const push = w.alerts.push.bind(w.alerts);

@@ -1,23 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runWatched, worldsPerTest } from './worlds.ts';
 import { EngineError, type Engine } from '../../src/docker/engine.ts';
-import { World } from './harness.ts';
+import type { World } from './harness.ts';
 import type { SimContainer, SimEngine } from './sim-engine.ts';
 
 // Second adversarial review: each test drives the real Watchdog through one concrete, legal sequence
 // and asserts what the README promises. Regressions: each failed before its fix.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 type Patch = (sim: SimEngine, engine: Engine) => Partial<Engine>;
 
 /** A world whose healer talks to an engine with some calls replaced (healer restarted onto it). */
 async function patchedWorld(patch: Patch): Promise<World> {
-  const w = await World.create();
-  worlds.push(w);
+  const w = await world();
   await w.killHealer();
   const connect = w.engine.connect.bind(w.engine);
   w.engine.connect = (gen: number): Engine => {
@@ -46,10 +43,7 @@ describe('review2: a restart whose stop half ran and whose start half the engine
         );
       },
     }));
-    const c = w.engine.create('api', LIVE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', LIVE);
     w.engine.setApp(c, 'hang');
     await w.clock.advance(4_000, () => w.settle());
     expect(refuse).toBe(0); // healer's restart was made, and refused after its stop half
@@ -74,10 +68,7 @@ describe("review2: an operator's `docker pause` of the new run before healer's r
           return new Promise<void>((resolve) => setTimeout(resolve, 5));
         }),
     }));
-    const c = w.engine.create('api', LIVE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', LIVE);
     w.engine.setApp(c, 'hang');
     await w.clock.advance(4_000, () => w.settle());
     expect(pauseOnce).toBe(false); // healer restarted it and the new run was paused
@@ -97,8 +88,7 @@ describe("review2: an operator's `docker pause` of the new run before healer's r
 
 describe('review2: the state file stamps savedAt with Date.now(), not the injected clock (state-file.ts:167)', () => {
   it("an on-exit container an operator stopped with `docker stop --signal SIGINT` stays stopped across a healer SIGKILL (under the model's clock)", async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('worker', 'onexit', 'ok');
     await w.settle();
     await w.clock.advance(3_000, () => w.settle());
@@ -161,8 +151,7 @@ describe("review2: an operator's `docker start` of a task container healer is ha
 
 describe("review2: an operator's `docker stop` of an app that stops listening at SIGTERM and drains for a few seconds", () => {
   it('healer does not restart it during the grace period (the container must end up stopped)', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.engine.create('api', LIVE);
     w.engine.startNow(c);
     await w.settle();
@@ -188,8 +177,7 @@ describe("review2: an operator's `docker stop` of an app that stops listening at
 
 describe('review2: a Swarm rolling update of a service whose app stops listening at SIGTERM and drains', () => {
   it('is no crash loop and hands nothing back (README: rolling updates never read as a loop)', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const eng = w.engine as unknown as { emit(c: unknown, action: string, attrs?: Record<string, string>): void; down(c: unknown, code: number): void };
     const n = w.engine.actions.length;
     for (let i = 1; i <= 3; i++) {

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { crashLoopingWorker, worldsPerTest } from './worlds.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
-import { World } from './harness.ts';
+import type { World } from './harness.ts';
 
 // Review 24b (kept alerts across healer's restarts). Trigger: a restart.on_exit container (no liveness
 // probe) crash-loops; healer alerts `crashloop` and stops restarting it (down, loop open). Healer is
@@ -10,22 +11,13 @@ import { World } from './harness.ts';
 // condition `unresolved` (state file, status page `crashloop`) and no `recovered` ever comes: the
 // re-fired HealerCrashLoop is never resolved by healer and chat channels never hear the end.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 const of = (w: World, event: string, from: number): AlertInput[] => w.alerts.slice(from).filter((a) => a.container?.name === 'worker' && a.event === event);
 
 async function scenario(restartHealer: boolean): Promise<{ w: World; from: number }> {
-  const w = await World.create();
-  worlds.push(w);
-  const c = w.engine.create('worker', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true', 'healer.crashloop.restarts': '1' }, { restartPolicy: 'no', app: 'ok' });
-  w.engine.startNow(c);
-  await w.advance(3_000);
-  w.engine.setApp(c, 'crashloop');
-  w.engine.crash(c, 3);
-  for (let i = 0; i < 600 && of(w, 'crashloop', 0).length === 0; i++) await w.advance(100);
+  const w = await world();
+  const c = await crashLoopingWorker(w);
   expect(of(w, 'crashloop', 0)).toHaveLength(1);
   await w.advance(5_000);
   expect(c.running).toBe(false);
@@ -65,14 +57,8 @@ describe('review24b (fix): a restored watch arms the budget reset a live one arm
   // Trigger: the operator starts the fixed container while healer runs (the reset wake is armed), then
   // healer is restarted: the new watch must arm that reset itself, nothing else ever asks it to.
   it('healer restarted while the fixed container runs with its loop open: recovered once, loop closed', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    const c = w.engine.create('worker', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true', 'healer.crashloop.restarts': '1' }, { restartPolicy: 'no', app: 'ok' });
-    w.engine.startNow(c);
-    await w.advance(3_000);
-    w.engine.setApp(c, 'crashloop');
-    w.engine.crash(c, 3);
-    for (let i = 0; i < 600 && of(w, 'crashloop', 0).length === 0; i++) await w.advance(100);
+    const w = await world();
+    const c = await crashLoopingWorker(w);
     await w.advance(5_000);
     expect(c.running).toBe(false);
     w.engine.setApp(c, 'ok');

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from './worlds.ts';
 
 // Third adversarial review: each test drives the real Watchdog through one concrete, legal sequence.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review3: a SIGTERM the container survives, then its Docker HEALTHCHECK turns unhealthy', () => {
   it('healer restarts it once the stop window is over (the unhealthy verdict is not dropped for good)', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     // Docker HEALTHCHECK only (health events come on a change only).
     const c = w.engine.create('api', { 'healer.enable': 'true' }, { healthcheck: true });
     w.engine.startNow(c);
@@ -35,8 +31,7 @@ describe('review3: a SIGTERM the container survives, then its Docker HEALTHCHECK
 
 describe('review3 control: the same HEALTHCHECK container without the survived SIGTERM', () => {
   it('is restarted (so the failure above is the dropped verdict, not the harness)', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.engine.create('api', { 'healer.enable': 'true' }, { healthcheck: true });
     w.engine.startNow(c);
     await w.settle();

@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runWatched, worldsPerTest } from './worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
-import { World } from './harness.ts';
 
 // Fourth review: each test drives the real Watchdog through one concrete, legal sequence and asserts
 // what the README promises. Regressions: each failed before its fix.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 const TASK = {
   'healer.enable': 'true',
@@ -23,8 +20,7 @@ const TASK = {
 
 describe('review4: a task container handed back (task.replace: remove) whose remove the engine refuses after the stop ran', () => {
   it('is handed back all the same (Swarm sees the task fail): no `died 143` for healer’s own stop, no restart_failed, the hand-back alerted', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     let refused = 0;
     w.patchEngine((engine) => {
@@ -34,10 +30,7 @@ describe('review4: a task container handed back (task.replace: remove) whose rem
       };
     });
     await w.startHealer();
-    const c = w.engine.create('web', TASK);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'web', TASK);
     const before = w.alerts.length;
     w.engine.setApp(c, 'hang');
     await w.clock.advance(6_000, () => w.settle());
@@ -52,8 +45,7 @@ describe('review4: a task container handed back (task.replace: remove) whose rem
 
 describe('review4: a quarantine stop (healer.action: stop) the engine refuses once', () => {
   it('is tried again after the backoff (README: a failed action is retried), and the container ends up stopped', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     let refused = 0;
     w.patchEngine((engine) => {
@@ -65,10 +57,7 @@ describe('review4: a quarantine stop (healer.action: stop) the engine refuses on
       };
     });
     await w.startHealer();
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.action': 'stop' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.action': 'stop' });
     const before = w.alerts.length;
     w.engine.setApp(c, 'hang');
     await w.clock.advance(4_000, () => w.settle());

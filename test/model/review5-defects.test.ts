@@ -1,21 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { drainingStop, onStop, stopForbidden } from './restart-faults.ts';
+import { runWatched, worldsPerTest } from './worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
-import { World } from './harness.ts';
+import type { World } from './harness.ts';
 import type { SimContainer } from './sim-engine.ts';
 
 // Fifth review: each test drives the real Watchdog through one concrete, legal sequence and asserts what
 // the README promises. Each fails on the code it was written against (main at 580f35b).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
-
-async function world(): Promise<World> {
-  const w = await World.create();
-  worlds.push(w);
-  return w;
-}
+const world = worldsPerTest();
 
 const LIVE = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
 const QUARANTINE = { ...LIVE, 'healer.action': 'stop' };
@@ -25,19 +18,9 @@ const task = (w: World, name: string, labels: Record<string, string> = {}): SimC
 describe('review5: a quarantine stop (healer.action: stop) the engine refuses every time (a socket proxy without ALLOW_STOP, AppArmor)', () => {
   it('backs off as a refused restart does (README: "retried after its backoff"), not one critical restart_failed every backoff.initial forever', async () => {
     const w = await world();
-    await w.killHealer();
-    let stops = 0;
-    w.patchEngine((engine) => {
-      engine.stop = (id: string) => {
-        stops++;
-        return Promise.reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 403: forbidden by the socket proxy`, 403, undefined));
-      };
-    });
+    const stops = await onStop(w, (id) => stopForbidden(id));
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     const before = w.alerts.length;
     w.engine.setApp(c, 'hang');
     // Ten minutes; the model's backoff is 2 s doubling to 16 s (a refused restart: 2+4+8+16+16... ≈ 40 tries).
@@ -45,7 +28,7 @@ describe('review5: a quarantine stop (healer.action: stop) the engine refuses ev
     const failed = w.alerts.slice(before).filter((a) => a.event === 'restart_failed').length;
     expect(c.running).toBe(true);
     // With backoff.initial fixed: ~300 stop calls and ~300 critical alerts (one every 2 s; 60 a minute at the default 10 s).
-    expect(stops).toBeLessThanOrEqual(45);
+    expect(stops()).toBeLessThanOrEqual(45);
     expect(failed).toBeLessThanOrEqual(45);
   }, 60_000);
 });
@@ -53,25 +36,16 @@ describe('review5: a quarantine stop (healer.action: stop) the engine refuses ev
 describe('review5: a quarantine stop that the engine carried out but answered with an error (a proxy timing out, a late answer)', () => {
   it('is not alerted as restart_failed ("the engine refused to stop it"), and the watch sees the container stopped', async () => {
     const w = await world();
-    await w.killHealer();
-    let stops = 0;
-    w.patchEngine((engine) => {
-      const stop = engine.stop.bind(engine);
-      engine.stop = async (id: string, timeoutMs: number) => {
-        stops++;
-        await stop(id, timeoutMs); // kill, die 143, stop: all while healer's stop is in flight
-        throw new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 504: gateway timeout`, 504, undefined);
-      };
+    const stops = await onStop(w, async (id, send) => {
+      await send(); // kill, die 143, stop: all while healer's stop is in flight
+      throw new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 504: gateway timeout`, 504, undefined);
     });
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     const before = w.alerts.length;
     w.engine.setApp(c, 'hang');
     await w.clock.advance(60_000, () => w.settle());
-    expect(stops).toBe(1);
+    expect(stops()).toBe(1);
     expect(c.running).toBe(false);
     const events = w.alerts.slice(before).map((a) => `${a.event}: ${a.reason}`);
     expect(events.filter((e) => e.startsWith('restart_failed'))).toEqual([]);
@@ -128,33 +102,16 @@ describe('review5: an orphan seen starting (task.orphans: report), then the even
 describe('review5: a quarantine stop whose answer fails before the container has exited (a proxy timing out while the app drains SIGTERM)', () => {
   it('healer’s own stop is not read as a crash: no `died 143`, and with restart.on_exit the quarantined container is not started again', async () => {
     const w = await world();
-    await w.killHealer();
-    let stops = 0;
-    w.patchEngine((engine) => {
-      engine.stop = (id: string) => {
-        stops++;
-        const c = w.engine.containers.get(id);
-        if (!c) return Promise.reject(new EngineError('no such container', 404, undefined));
-        // The engine sends the stop signal now; the app drains for 5 s and exits 143, then the engine's `stop`.
-        (w.engine as unknown as { emit(c: SimContainer, action: string, attrs: Record<string, string>): void }).emit(c, 'kill', { signal: '15' });
-        w.clock.view(-1).setTimeout(() => {
-          w.engine.crash(c, 143);
-          (w.engine as unknown as { emit(c: SimContainer, action: string, attrs: Record<string, string>): void }).emit(c, 'stop', {});
-        }, 5_000);
-        // The proxy in front gives up first.
-        return new Promise<void>((_, reject) => setImmediate(() => reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 504: gateway timeout`, 504, undefined))));
-      };
-    });
+    // The engine sends the stop signal now; the app drains for 5 s and exits 143, then the engine's `stop`.
+    // The proxy in front gives up first.
+    const stops = await onStop(w, (id) => drainingStop(w, id, 5_000));
     await w.startHealer();
-    const c = w.engine.create('api', { ...QUARANTINE, 'healer.restart.on_exit': 'true' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', { ...QUARANTINE, 'healer.restart.on_exit': 'true' });
     const before = w.alerts.length;
     const acted = w.engine.actions.length;
     w.engine.setApp(c, 'hang');
     await w.clock.advance(30_000, () => w.settle());
-    expect(stops).toBeGreaterThanOrEqual(1);
+    expect(stops()).toBeGreaterThanOrEqual(1);
     const events = w.alerts.slice(before).map((a) => `${a.event}: ${a.reason}`);
     expect(w.engine.actions.slice(acted).filter((a) => a.kind === 'start' || a.kind === 'restart')).toEqual([]);
     expect(c.running).toBe(false);
@@ -165,15 +122,9 @@ describe('review5: a quarantine stop whose answer fails before the container has
 describe('review5: while a refused quarantine stop waits for its retry (Pending.notBefore)', () => {
   it('the status says backoff with backoffUntil, not `breaker` ("a restart waits for the mass-failure breaker") with the breaker closed', async () => {
     const w = await world();
-    await w.killHealer();
-    w.patchEngine((engine) => {
-      engine.stop = (id: string) => Promise.reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 403: forbidden by the socket proxy`, 403, undefined));
-    });
+    await onStop(w, (id) => stopForbidden(id));
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     w.engine.setApp(c, 'hang');
     // Until the first refusal is answered (2 failed probes), then half-way into the 2 s wait.
     for (let i = 0; i < 40 && !w.wd.watches.get(c.id)?.state.pending; i++) await w.clock.advance(100, () => w.settle());
@@ -189,15 +140,9 @@ describe('review5: while a refused quarantine stop waits for its retry (Pending.
 describe('review5: a hand-back whose stop the engine carried out but answered with an error (a late answer, a proxy timing out)', () => {
   it('is a hand-back all the same (Swarm saw the task end), as a refused remove after the stop is: no restart_failed, the container removed', async () => {
     const w = await world();
-    await w.killHealer();
-    let stops = 0;
-    w.patchEngine((engine) => {
-      const stop = engine.stop.bind(engine);
-      engine.stop = async (id: string, timeoutMs: number) => {
-        stops++;
-        await stop(id, timeoutMs);
-        throw new Error(`stop ${id.slice(0, 12)}: the engine did not answer within 12s`);
-      };
+    const stops = await onStop(w, async (id, send) => {
+      await send();
+      throw new Error(`stop ${id.slice(0, 12)}: the engine did not answer within 12s`);
     });
     await w.startHealer();
     const c = task(w, 'web');
@@ -206,7 +151,7 @@ describe('review5: a hand-back whose stop the engine carried out but answered wi
     const before = w.alerts.length;
     w.engine.setApp(c, 'hang');
     await w.clock.advance(30_000, () => w.settle());
-    expect(stops).toBe(1);
+    expect(stops()).toBe(1);
     expect(c.running).toBe(false);
     const events = w.alerts.slice(before).map((a) => `${a.event}: ${a.reason}`);
     expect(events.filter((e) => e.startsWith('restart_failed'))).toEqual([]);

@@ -1,35 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { EngineError } from '../../src/docker/engine.ts';
-import { World } from './harness.ts';
-import type { SimContainer } from './sim-engine.ts';
+import { describe, expect, it } from 'vitest';
+import { drainingStop, onStop, stopForbidden } from './restart-faults.ts';
+import { runWatched, worldsPerTest } from './worlds.ts';
 
 // Sixth review: a concrete, legal sequence driven through the real Watchdog. Fails on main at 85add56.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 const LIVE = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
 const QUARANTINE = { ...LIVE, 'healer.action': 'stop' };
 
 describe('review6: refused quarantine stops in an episode that ended without healer stopping it (the app recovered)', () => {
   it('a later, separate episode backs off from backoff.initial again, not from where the old episode left off (Actor.stopFailures is never reset)', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
+    const w = await world();
     const stops: number[] = [];
-    w.patchEngine((engine) => {
-      engine.stop = (id: string) => {
-        stops.push(w.clock.now());
-        return Promise.reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 403: forbidden by the socket proxy`, 403, undefined));
-      };
+    await onStop(w, (id) => {
+      stops.push(w.clock.now());
+      return stopForbidden(id);
     });
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     // Episode 1: unhealthy, the stop refused four times (backoff 2, 4, 8 s), then the app recovers.
     w.engine.setApp(c, 'hang');
     for (let i = 0; i < 25; i++) await w.clock.advance(1_000, () => w.settle());
@@ -55,29 +44,11 @@ describe('review6: refused quarantine stops in an episode that ended without hea
 
 describe('review6: a quarantine stop whose answer fails while the app drains its stop signal (draining: its exit is awaited)', () => {
   it('the status does not say `breaker` ("a restart waits for the mass-failure breaker") while healer waits for the drain, with the breaker closed', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    const emit = (c: SimContainer, action: string, attrs: Record<string, string>): void =>
-      (w.engine as unknown as { emit(c: SimContainer, action: string, attrs: Record<string, string>): void }).emit(c, action, attrs);
-    w.patchEngine((engine) => {
-      engine.stop = (id: string) => {
-        const c = w.engine.containers.get(id);
-        if (!c) return Promise.reject(new EngineError('no such container', 404, undefined));
-        // The stop signal reaches the app, which drains for 40 s; the proxy in front gives up first.
-        emit(c, 'kill', { signal: '15' });
-        w.clock.view(-1).setTimeout(() => {
-          w.engine.crash(c, 143);
-          emit(c, 'stop', {});
-        }, 40_000);
-        return new Promise<void>((_, reject) => setImmediate(() => reject(new EngineError(`stop ${id.slice(0, 12)} failed with HTTP 504: gateway timeout`, 504, undefined))));
-      };
-    });
+    const w = await world();
+    // The stop signal reaches the app, which drains for 40 s; the proxy in front gives up first.
+    await onStop(w, (id) => drainingStop(w, id, 40_000));
     await w.startHealer();
-    const c = w.engine.create('api', QUARANTINE);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', QUARANTINE);
     w.engine.setApp(c, 'hang');
     for (let i = 0; i < 20; i++) await w.clock.advance(1_000, () => w.settle());
     expect(c.running).toBe(true);

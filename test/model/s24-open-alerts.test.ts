@@ -1,23 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from './worlds.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
-import { World } from './harness.ts';
+import type { World } from './harness.ts';
 
 // healer killed (an upgrade, a reboot, an OOM kill) after alerting `unhealthy`, the container healthy again
 // before the next healer starts: the open alert lived only in the old healer's memory, so the `recovered`
 // that ends it never came. It is kept in the state file now and the next healer ends it, once, measured
 // from the first failure the old healer saw; Alertmanager-like channels are told it again (`reopened`).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 const of = (w: World, name: string, event: string, from = 0): AlertInput[] => w.alerts.slice(from).filter((a) => a.container?.name === name && a.event === event);
 
 describe('s24: open alerts across healer restarts', () => {
   it.each(['live', 'docker'] as const)('a %s container healthy again while no healer ran gets one recovered from the next', async (kind) => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('api', kind, 'ok');
     await w.advance(5_000);
     w.engine.setApp(c, 'hang');
@@ -45,8 +42,7 @@ describe('s24: open alerts across healer restarts', () => {
   }, 30_000);
 
   it('a container failing still after the restart is kept open (re-told to Alertmanager), acted on, and ended when it passes', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('api', 'live', 'ok');
     await w.advance(5_000);
     w.engine.setApp(c, 'hang');
@@ -63,8 +59,7 @@ describe('s24: open alerts across healer restarts', () => {
   }, 30_000);
 
   it('a container removed while no healer ran: nothing is sent for it', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('api', 'live', 'ok');
     await w.advance(5_000);
     w.engine.setApp(c, 'hang');
@@ -80,8 +75,7 @@ describe('s24: open alerts across healer restarts', () => {
   // Review 24: re-firing the kept alert of a container an operator stopped while no healer ran kept
   // Alertmanager paging for a container that is down on purpose (live, an operator's stop ends it).
   it('a container stopped while no healer ran is not re-fired while it stays stopped; started and passing, it is recovered', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('api', 'live', 'ok');
     await w.advance(5_000);
     w.engine.setApp(c, 'hang');

@@ -3,10 +3,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { policyFromLabels } from '../../src/config/labels.ts';
-import type { Prober } from '../../src/probes/types.ts';
-import type { Clock } from '../../src/watchdog/clock.ts';
-import { ContainerWatch, NO_OBSERVER, type WatchEffects } from '../../src/watchdog/container-watch.ts';
+import { machineRules } from '../helpers/machine-rules.ts';
 import type { ContainerEvent } from '../../src/docker/types.ts';
 import { EventReader } from '../../src/watchdog/event-reader.ts';
 import { nextRun } from '../../src/watchdog/schedule.ts';
@@ -15,85 +12,19 @@ import { alertDue, pruned, taskFailed, type SlotRules } from '../../src/watchdog
 import { initialState, resumeExited, step, type Rules } from '../../src/watchdog/state-machine.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { startServer } from '../../src/server.ts';
-import { syntheticContainer } from '../helpers/fake-engine.ts';
+import { probedWatch, steppedClock } from '../helpers/fake-stepped-clock.ts';
 
 // The wall clock stepped (chrony at boot, a restored VM, `date -s`), both ways: what healer must still do.
 
-/** Timers and monotonic() on monotonic time, now() on a wall clock the test can step. */
-function steppedClock(start = 1_800_000_000_000) {
-  let mono = 0;
-  let offset = start;
-  const timers = new Map<object, { at: number; fn: () => void }>();
-  const clock: Clock = {
-    now: () => mono + offset,
-    monotonic: () => mono,
-    setTimeout: (fn, ms) => {
-      const h = {};
-      timers.set(h, { at: mono + ms, fn });
-      return h;
-    },
-    clearTimeout: (h) => void timers.delete(h),
-  };
-  return {
-    clock,
-    step: (ms: number) => (offset += ms),
-    /** Real time passes with every timer lost (an event loop that stopped running them). */
-    stall: (ms: number) => (mono += ms),
-    async pass(ms: number) {
-      const end = mono + ms;
-      for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        mono = Math.max(mono, due[1].at);
-        timers.delete(due[0]);
-        due[1].fn();
-        await new Promise((r) => setImmediate(r));
-      }
-      mono = end;
-    },
-  };
-}
-
-function probedWatch(c: ReturnType<typeof steppedClock>): ContainerWatch {
-  const result = policyFromLabels({
-    labels: { 'healer.enable': 'true', 'healer.liveness': 'http://127.0.0.1:1/', 'healer.liveness.interval': '1s' },
-    prefix: 'healer',
-    containerName: 'api',
-    rawDefaults: {},
-    imageHasHealthcheck: false,
-  });
-  if (!result.ok) throw new Error(result.errors.join('; '));
-  const prober: Prober = { run: () => Promise.resolve({ ok: true, latencyMs: 1 }) };
-  const effects: WatchEffects = { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined };
-  return new ContainerWatch({ ...syntheticContainer(0, {}), name: 'api' }, result.policy, {
-    probers: { http: prober, tcp: prober, exec: prober },
-    observer: NO_OBSERVER,
-    clock: c.clock,
-    log: pino({ level: 'silent' }),
-    effects,
-    route: (watch) => ({ ok: true, target: { containerId: watch.id, address: '127.0.0.1' } }),
-    dryRun: false,
-  });
-}
-
 const T = 1_800_000_000_000;
 const HOUR = 3_600_000;
-const rules: Rules = {
-  liveness: { failures: 1, successes: 1, startPeriodMs: 30_000 },
-  readiness: undefined,
-  action: 'restart',
-  dryRun: false,
-  restartOnExit: true,
-  engineRestarts: false,
-  backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 },
-  crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' },
-};
+const rules = machineRules({ liveness: { failures: 1, successes: 1, startPeriodMs: 30_000 }, restartOnExit: true });
 const kinds = (actions: readonly { type: string; event?: string }[]): string[] => actions.map((a) => (a.type === 'notify' ? `notify:${a.event}` : a.type));
 
 describe('clock steps: the probe loop and /healthz', () => {
   it('a step forward is not a stalled probe loop, and probes go on every interval', async () => {
     const c = steppedClock();
-    const w = probedWatch(c);
+    const w = probedWatch(c.clock);
     w.start();
     await c.pass(3_000);
     c.step(HOUR);
@@ -106,7 +37,7 @@ describe('clock steps: the probe loop and /healthz', () => {
 
   it('a loop that stopped firing is still reported after a step back', async () => {
     const c = steppedClock();
-    const w = probedWatch(c);
+    const w = probedWatch(c.clock);
     w.start();
     await c.pass(3_000);
     c.step(-HOUR);

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
-import { initialState, step, type Action, type Context, type Input, type MachineState, type Rules } from '../../src/watchdog/state-machine.ts';
+import { describe, expect, it } from 'vitest';
+import { FREE, machineRules } from '../helpers/machine-rules.ts';
+import { slowInspect } from '../model/restart-faults.ts';
+import { runWatched, worldsPerTest } from '../model/worlds.ts';
+import { initialState, step, type Action, type Context, type Input, type MachineState } from '../../src/watchdog/state-machine.ts';
 
 // A restart is counted when it is decided, and taken back (uncountRestart) when it is not carried out:
 // skipped (the container was paused, stopped or restarted by the engine meanwhile, or found running when
@@ -12,17 +14,7 @@ import { initialState, step, type Action, type Context, type Input, type Machine
 // for a container not in a crash loop, which nothing resolved. The loop now opens, and is alerted, when
 // the restart that makes it is carried out; a loop that is real is alerted all the same.
 
-const rules: Rules = {
-  liveness: { failures: 1, successes: 1, startPeriodMs: 0 },
-  readiness: undefined,
-  action: 'restart',
-  dryRun: false,
-  restartOnExit: false,
-  engineRestarts: false,
-  backoff: { initialMs: 1_000, maxMs: 60_000, resetMs: 600_000 },
-  crashloop: { restarts: 2, windowMs: 600_000, action: 'retry' },
-};
-const free: Context = { heldBy: undefined, paused: false };
+const rules = machineRules({ backoff: { initialMs: 1_000, maxMs: 60_000, resetMs: 600_000 }, crashloop: { restarts: 2, windowMs: 600_000, action: 'retry' } });
 const want = { kind: 'restart', reason: '1 failed liveness probes in a row', cause: 'liveness' } as const;
 const fail = (at: number): Input => ({ type: 'probe', role: 'liveness', ok: false, at });
 
@@ -31,7 +23,7 @@ function feed(s: MachineState, inputs: readonly (readonly [Input, Context?])[]) 
   const events: string[] = [];
   const actions: Action[] = [];
   for (const [input, ctx] of inputs) {
-    const out = step(s, input, rules, ctx ?? free);
+    const out = step(s, input, rules, ctx ?? FREE);
     s = out.state;
     actions.push(...out.actions);
     for (const a of out.actions) if (a.type === 'notify') events.push(a.event);
@@ -103,31 +95,16 @@ describe('a restart taken back', () => {
   });
 });
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('a restart skipped because the container was paused meanwhile, on the watchdog', () => {
   it('leaves no crashloop alert; the loop is alerted once the restart that makes it is carried out', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    let slow = '';
-    w.patchEngine((engine) => {
-      const original = engine.inspect.bind(engine);
-      engine.inspect = async (id: string) => {
-        // The actor's inspect before the restart is slow (a loaded engine): 500 ms.
-        if (id === slow) await new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 500));
-        return original(id);
-      };
-    });
+    const w = await world();
+    // The actor's inspect before the restart is slow (a loaded engine): 500 ms.
+    const slow = await slowInspect(w, 500);
     await w.startHealer();
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '1', 'healer.crashloop.restarts': '1' };
-    const c = w.engine.create('api', labels);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', labels);
     const watch = () => w.wd.watches.get(c.id);
     // It fails: the first restart is made (the limit, 1).
     w.engine.setApp(c, 'hang');
@@ -135,12 +112,12 @@ describe('a restart skipped because the container was paused meanwhile, on the w
     expect(watch()?.counts.restarts.liveness, 'first restart made').toBe(1);
     // It fails again after the backoff: the second restart (the loop) is decided and waits for its inspect,
     // while the nightly backup pauses the container.
-    slow = c.id;
+    slow.id = c.id;
     for (let i = 0; i < 100 && watch()?.state.inFlight !== true; i++) await w.clock.advance(100, () => w.settle());
     expect(watch()?.state.inFlight, 'second restart decided').toBe(true);
     w.engine.pause(c);
     await w.clock.advance(1_000, () => w.settle());
-    slow = '';
+    slow.id = '';
     expect(watch()?.counts.restarts.liveness, 'second restart not made').toBe(1);
     expect(w.alerts.filter((a) => a.event === 'crashloop').map((a) => a.reason), 'crashloop alerts while it was never restarted twice').toEqual([]);
     expect(watch()?.state.budget.loop).toBe('closed');
@@ -155,13 +132,9 @@ describe('a restart skipped because the container was paused meanwhile, on the w
 
 describe('a crash loop that opens as its restart is made', () => {
   it('is on disk at once: a healer killed just after finds it open (and does not alert it again)', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '1', 'healer.crashloop.restarts': '1' };
-    const c = w.engine.create('api', labels);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await runWatched(w, 'api', labels);
     const watch = () => w.wd.watches.get(c.id);
     w.engine.setApp(c, 'hang');
     for (let i = 0; i < 200 && watch()?.state.budget.loop !== 'open'; i++) await w.clock.advance(100, () => w.settle());

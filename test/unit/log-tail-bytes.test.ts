@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Docker from 'dockerode';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, LOG_BYTES } from '../../src/docker/engine.ts';
+import { describe, expect, it } from 'vitest';
+import { LOG_BYTES } from '../../src/docker/engine.ts';
+import { frame, logEngines } from '../helpers/log-engine.ts';
 
 // An alert reads its container's last lines (GET /containers/{id}/logs?tail=20). Twenty lines are
 // small, unless the app logs huge ones (a JSON blob, a stack dump on one line): dockerode reads a
@@ -10,38 +8,9 @@ import { Engine, LOG_BYTES } from '../../src/docker/engine.ts';
 // alert storm. Now at most LOG_BYTES of the newest output is kept. An HTTP server answers as Engine API
 // 1.41 does, multiplexed frames written in pieces that cut frame headers apart.
 
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
-});
-
-function frame(stream: 1 | 2, text: string): Buffer {
-  const body = Buffer.from(text);
-  const head = Buffer.alloc(8);
-  head[0] = stream;
-  head.writeUInt32BE(body.length, 4);
-  return Buffer.concat([head, body]);
-}
-
-async function engineSending(output: Buffer, tty = false): Promise<Engine> {
-  const server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': tty ? 'application/octet-stream' : 'application/vnd.docker.raw-stream' });
-    // Written in pieces of 5 bytes and then 1 MiB, so frame headers are split across chunks.
-    let at = 0;
-    const next = (): void => {
-      if (at >= output.length) return void res.end();
-      const n = at < 64 ? 5 : 1 << 20;
-      const ok = res.write(output.subarray(at, at + n));
-      at += n;
-      if (ok) setImmediate(next);
-      else res.once('drain', next);
-    };
-    next();
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return new Engine(new Docker({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, protocol: 'http', version: 'v1.41' }));
-}
+const logEngine = logEngines();
+/** Written in pieces of 5 bytes and then 1 MiB, so frame headers are split across chunks. */
+const engineSending = (output: Buffer, tty = false) => logEngine(output, { tty, split: true });
 
 describe('the log lines an alert reads', () => {
   it(`keep at most ${LOG_BYTES} bytes of the newest output, whatever the lines' size`, async () => {

@@ -1,16 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
-import { loadConfig } from '../../src/config/load.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // `docker network disconnect` / `connect` arrive as network events (Type network; the container is an
 // attribute on Docker, the actor on Podman: parse-event.ts). healer reads the container again on them,
@@ -20,15 +14,9 @@ import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('network connect and disconnect events', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-netev-');
 
   it('move the probes to the new address at once: no failure, no unhealthy alert, no restart', async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-netev-`);
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://:8080/health', 'healer.liveness.interval': '100ms', 'healer.liveness.timeout': '100ms', 'healer.liveness.failures': '3' };
     const api: ContainerInfo = { ...syntheticContainer(1, labels), name: 'api', networkMode: 'shop_default', networks: { shop_default: '172.20.0.5' } };
     const fake = fakeEngine([api]);
@@ -47,16 +35,11 @@ describe('network connect and disconnect events', () => {
       },
     };
     const alerts: AlertInput[] = [];
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
-      clock: systemClock,
-      probers: { http: prober, tcp: prober, exec: prober },
+      prober,
       self: { ids: ['f'.repeat(64)], hostname: 'healer' },
       selfNetwork: { inContainer: true, hostNetwork: false, networks: ['shop_default'] },
-      state: new StateFile(`${dir}/state.json`, log),
       alerter: { emit: (a) => void alerts.push(a), containerGone: () => undefined },
     });
     await wd.start();

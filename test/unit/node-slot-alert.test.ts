@@ -4,13 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
+import { inertWatch, taskContainer } from '../helpers/inert-watch.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
 import { alertmanager } from '../../src/alerting/providers/alertmanager.ts';
 import { SEVERITY, type Alert, type Notifier } from '../../src/alerting/types.ts';
-import { policyFromLabels } from '../../src/config/labels.ts';
-import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
-import { ContainerWatch, NO_OBSERVER } from '../../src/watchdog/container-watch.ts';
+import { ContainerWatch } from '../../src/watchdog/container-watch.ts';
 import { NO_HISTORY } from '../../src/watchdog/history.ts';
 import { TaskSlots } from '../../src/watchdog/slot-watch.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
@@ -31,24 +30,9 @@ const THROTTLE = 120_000;
 
 /** A watch of task `task` of slot web.1 on node `node` (nothing is probed). */
 function taskWatch(task: string, clock: Clock, node = 'n1'): ContainerWatch {
-  const name = `web.1.${task}`;
-  const result = policyFromLabels({ labels: LABELS, prefix: 'healer', containerName: name, rawDefaults: {}, imageHasHealthcheck: false });
-  if (!result.ok) throw new Error(result.errors.join('; '));
-  const info: ContainerInfo = { ...syntheticContainer(name), id: `c-${task}`, task: { taskId: task, service: 'web', slot: 1, node } };
-  return new ContainerWatch(info, result.policy, {
-    probers: {} as never,
-    observer: NO_OBSERVER,
-    clock,
-    log: pino({ level: 'silent' }),
-    effects: { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined },
-    route: (w) => ({ ok: true, target: { containerId: w.id, address: '127.0.0.1' } }),
-    dryRun: false,
-  });
+  return inertWatch(taskContainer(`web.1.${task}`, task, { node }), LABELS, clock);
 }
 
-function syntheticContainer(name: string): ContainerInfo {
-  return { id: '', name, image: 'img', labels: {}, running: false, paused: false, restarting: false, startedAt: 0, finishedAt: 0, exitCode: 3, oomKilled: false, restartCount: 0, restartPolicy: 'no', health: undefined, hasHealthcheck: false, stopSignal: undefined, networkMode: 'host', networks: {}, project: undefined, service: undefined };
-}
 
 /** What Alerter does with one channel, without its queue: emit builds and sends, containerGone forgets. */
 function channelAlerter(channel: Notifier, host: string) {

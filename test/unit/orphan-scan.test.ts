@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { policyFromLabels } from '../../src/config/labels.ts';
+import { inertWatch } from '../helpers/inert-watch.ts';
 import type { Engine } from '../../src/docker/engine.ts';
 import type { TaskStanding } from '../../src/docker/services.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
-import { ContainerWatch, NO_OBSERVER } from '../../src/watchdog/container-watch.ts';
+import { ContainerWatch } from '../../src/watchdog/container-watch.ts';
 import { OrphanScan } from '../../src/watchdog/orphan-scan.ts';
 import { syntheticContainer } from '../helpers/fake-engine.ts';
 
@@ -15,18 +15,8 @@ import { syntheticContainer } from '../helpers/fake-engine.ts';
 const clock = { now: () => 1_000_000, setTimeout: () => ({}), clearTimeout: () => undefined };
 
 function taskWatch(i: number): ContainerWatch {
-  const result = policyFromLabels({ labels: {}, prefix: 'healer', containerName: `web.${i}`, rawDefaults: {}, imageHasHealthcheck: false });
-  if (!result.ok) throw new Error(result.errors.join('; '));
   const info: ContainerInfo = { ...syntheticContainer(i, {}), name: `web.${i}`, task: { taskId: `task${i}`, service: 'web', slot: i, node: 'n1' } };
-  return new ContainerWatch(info, result.policy, {
-    probers: {} as never,
-    observer: NO_OBSERVER,
-    clock,
-    log: pino({ level: 'silent' }),
-    effects: { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined },
-    route: (w) => ({ ok: true, target: { containerId: w.id, address: '127.0.0.1' } }),
-    dryRun: false,
-  });
+  return inertWatch(info, {}, clock);
 }
 
 /** A manager whose answers to GET /tasks/{id} wait until the test lets them go; task1 is current, task2 has ended. */

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { unhealthyNotifyApi, worldsPerTest } from '../model/worlds.ts';
 import { EventReader } from '../../src/watchdog/event-reader.ts';
 import { STOP_END_DELAY_MS } from '../../src/watchdog/stop-end.ts';
-import { World } from '../model/harness.ts';
 import { fixture, replay } from '../helpers/replay-events.ts';
 
 // Review 15 follow-up: an operator's stop ends a container's open alerts only once it has stayed
@@ -27,10 +27,7 @@ function gapsAfterOperatorDown(file: string): Record<string, number[]> {
   return out;
 }
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('an operator stop, told apart from a restart', () => {
   it('Podman 4.3 (recorded): the restart\'s down is followed by its start well within the delay; a podman stop by none', () => {
@@ -47,14 +44,8 @@ describe('an operator stop, told apart from a restart', () => {
   });
 
   it('a stop ends the open alerts once the container stayed stopped for the delay, not before', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    await w.clock.advance(4_000, () => w.settle());
+    const w = await world();
+    const c = await unhealthyNotifyApi(w);
     expect(w.alerts.some((a) => a.container?.id === c.id && a.event === 'unhealthy')).toBe(true);
     w.engine.stopNow(c);
     c.operatorStopped = true;
@@ -65,14 +56,8 @@ describe('an operator stop, told apart from a restart', () => {
   }, 30_000);
 
   it('a stop and a start by hand within the delay end nothing: the unhealthy alert stays open, not fired again', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    await w.clock.advance(4_000, () => w.settle());
+    const w = await world();
+    const c = await unhealthyNotifyApi(w);
     const unhealthy = (): number => w.alerts.filter((a) => a.container?.id === c.id && a.event === 'unhealthy').length;
     expect(unhealthy()).toBe(1);
     w.engine.stopNow(c);

@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { NetworkInterfaceInfo } from 'node:os';
-import { tmpdir } from 'node:os';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { probeRules, refuseProbe, ownAddresses } from '../../src/config/confine.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { parseProbeSpec } from '../../src/config/probe-spec.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Review 10 (issue 14, 4802b8d/9ac49c2). healer listening on a wildcard refuses a label probe at every
 // address of its own network namespace (rules.listenerAddresses, read from os.networkInterfaces()).
@@ -32,32 +28,20 @@ vi.mock('node:os', async (importOriginal) => {
 });
 
 describe("review 10: healer's listener addresses are a snapshot from start-up", () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-review10-');
 
   it('an address healer gains after start is refused for label probes at its listener port', { timeout: 30_000 }, async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review10-`);
-    writeFileSync(`${dir}/watchdog.yml`, 'probes:\n  allow_hosts: ["198.51.100.0/24"]\n');
+    writeFileSync(`${fw.dir()}/watchdog.yml`, 'probes:\n  allow_hosts: ["198.51.100.0/24"]\n');
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://198.51.100.1:9299/api/status', 'healer.liveness.interval': '100ms', 'healer.liveness.timeout': '100ms' };
     const app: ContainerInfo = { ...syntheticContainer(1, labels), name: 'app', networkMode: 'host', networks: {} };
     const fake = fakeEngine([app]);
     const hosts: string[] = [];
     // Nothing is sent anywhere: the prober records where the probe would go.
     const record: Prober = { run: (p, target) => (hosts.push(target.connectTo ?? (p.spec.kind === 'http' && p.spec.host !== '' ? p.spec.host : target.address)), Promise.resolve({ ok: true, latencyMs: 1 })) };
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(`${dir}/watchdog.yml`, {}),
-      log,
-      clock: systemClock,
-      probers: { http: record, tcp: record, exec: record },
-      self: { ids: [], hostname: 'healer' },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
+      loaded: loadConfig(`${fw.dir()}/watchdog.yml`, {}),
+      prober: record,
     });
     await wd.start();
     await new Promise((r) => setTimeout(r, 300));
@@ -68,7 +52,7 @@ describe("review 10: healer's listener addresses are a snapshot from start-up", 
     // Past confine.ts's 10 s cache of the interface addresses.
     await new Promise((r) => setTimeout(r, 10_500));
     // Rules built now refuse it (so the snapshot is what lets the probe through).
-    const fresh = probeRules(loadConfig(`${dir}/watchdog.yml`, {}).config);
+    const fresh = probeRules(loadConfig(`${fw.dir()}/watchdog.yml`, {}).config);
     const parsed = parseProbeSpec(labels['healer.liveness']);
     if (!parsed.ok) throw new Error(parsed.error);
     expect(refuseProbe(parsed.spec, fresh, ownAddresses('host', {}))).toMatch(/healer's own listener/);

@@ -1,5 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { World } from '../model/harness.ts';
+import { onRestart } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 import type { SimContainer } from '../model/sim-engine.ts';
 
 // Eleventh adversarial review: the real Watchdog on the model's in-memory Engine 20.10. Fails on the
@@ -19,36 +21,24 @@ import type { SimContainer } from '../model/sim-engine.ts';
 // very case healer restarts) and which the engine's restart policy starts again 100 ms later; (2) an
 // operator's `docker restart` (or stop + start, compose restart) just after healer's.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 /** healer's first restart is carried out at once, `then` happens, and the answer comes 500 ms later. */
 async function lateAnswer(then: (w: World, c: SimContainer) => void): Promise<{ w: World; c: SimContainer; restarts: () => number }> {
-  const w = await World.create();
-  worlds.push(w);
-  await w.killHealer();
-  let restarts = 0;
-  w.patchEngine((engine) => {
-    const original = engine.restart.bind(engine);
-    engine.restart = (id: string, timeoutMs: number) => {
-      restarts++;
-      if (restarts > 1) return original(id, timeoutMs);
-      const c = w.engine.containers.get(id);
-      if (!c) throw new Error('no such container');
-      w.engine.restartNow(c); // kill, die, stop, start, restart: healer's restart, done
-      then(w, c);
-      return new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 500));
-    };
+  const w = await world();
+  const restarts = await onRestart(w, ({ c, n, send }) => {
+    if (n > 1) return send();
+    w.engine.restartNow(c); // kill, die, stop, start, restart: healer's restart, done
+    then(w, c);
+    return new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 500));
   });
   await w.startHealer();
   const c = w.run('api', 'policy', 'ok'); // restart: always, a TCP liveness probe every 1 s, 2 failures
   await w.clock.advance(3_000, () => w.settle());
   w.engine.setApp(c, 'hang');
   await w.clock.advance(4_000, () => w.settle());
-  expect(restarts, 'healer restarted the failing container').toBe(1);
-  return { w, c, restarts: () => restarts };
+  expect(restarts(), 'healer restarted the failing container').toBe(1);
+  return { w, c, restarts };
 }
 
 describe("review11: events of what followed healer's restart, read before the restart's answer", () => {

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
-import { initialState, step, type Context, type Rules } from '../../src/watchdog/state-machine.ts';
+import { describe, expect, it } from 'vitest';
+import { FREE, machineRules } from '../helpers/machine-rules.ts';
+import { worldsPerTest } from '../model/worlds.ts';
+import { initialState, step } from '../../src/watchdog/state-machine.ts';
 
 // Eleventh adversarial review: the real Watchdog on the model's in-memory Engine 20.10. Fails on the
 // reviewed code.
@@ -17,15 +18,11 @@ import { initialState, step, type Context, type Rules } from '../../src/watchdog
 // failures line up), 8 containers, max_concurrent_restarts 2, restarts that take a few seconds (the
 // stop grace of apps that drain).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review11: restarts queued behind max_concurrent_restarts when the mass-failure breaker opens', () => {
   it('no restart reaches the engine while the breaker is open', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     const sentWhilePaused: string[] = [];
     let sent = 0;
@@ -55,27 +52,17 @@ describe('review11: restarts queued behind max_concurrent_restarts when the mass
 });
 
 describe('review11: a queued restart taken back (requeued), in the pure state machine', () => {
-  const rules: Rules = {
-    liveness: { failures: 1, successes: 1, startPeriodMs: 0 },
-    readiness: undefined,
-    action: 'restart',
-    dryRun: false,
-    restartOnExit: false,
-    engineRestarts: false,
-    backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 },
-    crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' },
-  };
-  const free: Context = { heldBy: undefined, paused: false };
+  const rules = machineRules();
   const want = { kind: 'restart', reason: '1 failed liveness probes in a row', cause: 'liveness' } as const;
 
   it('is undone and waits, as a restart decided while the breaker is open does; it goes out once the breaker closes', () => {
-    const decided = step(initialState({ running: true, startedAt: 0 }), { type: 'probe', role: 'liveness', ok: false, at: 1_000 }, rules, free);
+    const decided = step(initialState({ running: true, startedAt: 0 }), { type: 'probe', role: 'liveness', ok: false, at: 1_000 }, rules, FREE);
     expect(decided.actions.map((a) => a.type)).toContain('restart');
     const held = step(decided.state, { type: 'requeued', want, at: 2_000 }, rules, { heldBy: undefined, paused: true });
     expect(held.actions.filter((a) => a.type === 'restart')).toEqual([]);
     expect(held.state).toMatchObject({ lifecycle: 'running', inFlight: false, pending: want, budget: { restarts: [], level: 0 } });
     // The breaker closes: the restart goes out at once (no backoff from the restart that was never sent).
-    const resumed = step(held.state, { type: 'tick', at: 3_000 }, rules, free);
+    const resumed = step(held.state, { type: 'tick', at: 3_000 }, rules, FREE);
     expect(resumed.actions.map((a) => a.type)).toContain('restart');
     expect(resumed.state.budget.restarts).toEqual([3_000]);
   });

@@ -5,14 +5,10 @@ import { Channel } from '../../src/alerting/channel.ts';
 import type { Alert } from '../../src/alerting/types.ts';
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { machineRules } from '../helpers/machine-rules.ts';
 import { receiver } from '../helpers/receiver.ts';
-import { policyFromLabels } from '../../src/config/labels.ts';
-import type { ContainerInfo } from '../../src/docker/types.ts';
-import type { Prober } from '../../src/probes/types.ts';
-import type { Clock } from '../../src/watchdog/clock.ts';
-import { ContainerWatch, NO_OBSERVER, type WatchEffects } from '../../src/watchdog/container-watch.ts';
-import { initialState, step, type Rules } from '../../src/watchdog/state-machine.ts';
-import { syntheticContainer } from '../helpers/fake-engine.ts';
+import { initialState, step } from '../../src/watchdog/state-machine.ts';
+import { probedWatch, steppedClock } from '../helpers/fake-stepped-clock.ts';
 
 // Eleventh adversarial review. Fails on the reviewed code.
 //
@@ -35,67 +31,12 @@ import { syntheticContainer } from '../helpers/fake-engine.ts';
 // wall clock) keep a restart held, a crash loop open and a reset from coming for the size of the error
 // when healer starts on a clock that was wrong (ahead) when the file was written.
 
-/**
- * A clock as the machine has one: timers on monotonic time, `now()` on the wall clock, which can be
- * stepped without moving the timers.
- */
-function steppedClock(start = 1_800_000_000_000) {
-  let mono = 0;
-  let offset = start;
-  const timers = new Map<object, { at: number; fn: () => void }>();
-  const clock: Clock = {
-    now: () => mono + offset,
-    setTimeout: (fn, ms) => {
-      const h = {};
-      timers.set(h, { at: mono + ms, fn });
-      return h;
-    },
-    clearTimeout: (h) => void timers.delete(h),
-  };
-  return {
-    clock,
-    step: (ms: number) => (offset += ms),
-    /** Lets `ms` of real (monotonic) time pass, firing each timer when it is due. */
-    async pass(ms: number) {
-      const end = mono + ms;
-      for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        mono = Math.max(mono, due[1].at);
-        timers.delete(due[0]);
-        due[1].fn();
-        await new Promise((r) => setImmediate(r));
-      }
-      mono = end;
-    },
-  };
-}
-
-const info: ContainerInfo = { ...syntheticContainer(0, {}), name: 'api' };
-
 describe('review11: the wall clock stepped backwards', () => {
   it('keeps probing every interval after the clock is stepped back by an hour', async () => {
-    const result = policyFromLabels({
-      labels: { 'healer.enable': 'true', 'healer.liveness': 'http://127.0.0.1:1/', 'healer.liveness.interval': '1s' },
-      prefix: 'healer',
-      containerName: 'api',
-      rawDefaults: {},
-      imageHasHealthcheck: false,
-    });
-    if (!result.ok) throw new Error(result.errors.join('; '));
-    const c = steppedClock();
+    // The clock as this review's test built it: without monotonic() (healer measures by now()).
+    const c = steppedClock(undefined, { monotonic: false });
     let probes = 0;
-    const prober: Prober = { run: () => (probes++, Promise.resolve({ ok: true, latencyMs: 1 })) };
-    const effects: WatchEffects = { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined };
-    const w = new ContainerWatch(info, result.policy, {
-      probers: { http: prober, tcp: prober, exec: prober },
-      observer: NO_OBSERVER,
-      clock: c.clock,
-      log: pino({ level: 'silent' }),
-      effects,
-      route: (watch) => ({ ok: true, target: { containerId: watch.id, address: '127.0.0.1' } }),
-      dryRun: false,
-    });
+    const w = probedWatch(c.clock, { run: () => (probes++, Promise.resolve({ ok: true, latencyMs: 1 })) });
     w.start();
     await c.pass(5_000);
     expect(probes).toBeGreaterThanOrEqual(4);
@@ -107,16 +48,7 @@ describe('review11: the wall clock stepped backwards', () => {
     await w.close();
   });
 
-  const rules: Rules = {
-    liveness: { failures: 1, successes: 1, startPeriodMs: 0 },
-    readiness: undefined,
-    action: 'restart',
-    dryRun: false,
-    restartOnExit: false,
-    engineRestarts: false,
-    backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 },
-    crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' },
-  };
+  const rules = machineRules();
   const T = 1_800_000_000_000;
   const HOUR = 3_600_000;
 

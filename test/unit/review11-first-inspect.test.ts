@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { slowInspect } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Eleventh adversarial review: the real Watchdog on the model's in-memory Engine 20.10. Fails on the
 // reviewed code.
@@ -15,29 +16,16 @@ import { World } from '../model/harness.ts';
 // healer's own start of it is in flight, is handled as a crash seen live." Nothing resynchronises it
 // later (only a reconnect of the event stream lists containers again).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe("review11: a crash right after start, read before the first inspect's answer", () => {
   it('is seen: the on_exit container is started again and its death alerted', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    let slow = '';
-    w.patchEngine((engine) => {
-      const original = engine.inspect.bind(engine);
-      engine.inspect = async (id: string) => {
-        const info = await original(id); // the engine's answer, as of now ...
-        // ... read 300 ms later (a busy engine or proxy), after what happened meanwhile.
-        if (id === slow) await new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 300));
-        return info;
-      };
-    });
+    const w = await world();
+    // The engine's answer as of the call, read 300 ms later (a busy engine or proxy), after what happened meanwhile.
+    const slow = await slowInspect(w, 300, true);
     await w.startHealer();
     const c = w.engine.create('job', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true' });
-    slow = c.id;
+    slow.id = c.id;
     w.engine.startNow(c); // start: healer inspects it
     await w.settle();
     await w.clock.advance(50, () => w.settle());

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runWatched, worldsPerTest } from '../model/worlds.ts';
 import { EngineError } from '../../src/docker/engine.ts';
-import { World } from '../model/harness.ts';
+import type { World } from '../model/harness.ts';
 import type { SimContainer } from '../model/sim-engine.ts';
 
 // Eleventh adversarial review: the real Watchdog on the model's in-memory Engine 20.10. Fails on the
@@ -18,14 +19,10 @@ import type { SimContainer } from '../model/sim-engine.ts';
 // probes or heals it again (first test). When healer's retry is not in flight yet (second test), the late
 // die 137 is alerted as a crash, `died: exited with code 137`, of a container healer itself killed.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 async function lateRestart(labels: Record<string, string>): Promise<{ w: World; c: SimContainer; restarts: () => number }> {
-  const w = await World.create();
-  worlds.push(w);
+  const w = await world();
   await w.killHealer();
   let restarts = 0;
   let finished: () => void = () => undefined;
@@ -59,10 +56,7 @@ async function lateRestart(labels: Record<string, string>): Promise<{ w: World; 
     };
   });
   await w.startHealer();
-  const c = w.engine.create('api', labels);
-  w.engine.startNow(c);
-  await w.settle();
-  await w.clock.advance(3_000, () => w.settle());
+  const c = await runWatched(w, 'api', labels);
   w.engine.setApp(c, 'hang');
   await w.clock.advance(30_000, () => w.settle());
   return { w, c, restarts: () => restarts };

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from '../model/worlds.ts';
+import type { World } from '../model/harness.ts';
 import type { SimContainer } from '../model/sim-engine.ts';
 
 // Eleventh adversarial review: the real Watchdog on the model's in-memory Engine 20.10. Fails on the
@@ -14,14 +15,10 @@ import type { SimContainer } from '../model/sim-engine.ts';
 // children stay in the old one, without network, and healer leaves them so; a child without a liveness
 // probe is never repaired. Trigger: X (`restart: always`) crashes and the engine restarts it.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 async function setUp(vpnLabels: Record<string, string>, appLabels: Record<string, string> = { 'healer.enable': 'true' }): Promise<{ w: World; vpn: SimContainer; app: SimContainer; restartsOfApp: (from: number) => string[] }> {
-  const w = await World.create();
-  worlds.push(w);
+  const w = await world();
   await w.killHealer();
   const vpn = w.engine.create('vpn', vpnLabels, { restartPolicy: 'always' });
   const app = w.engine.create('app', appLabels);

@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
+import { describe, expect, it } from 'vitest';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Eleventh adversarial review. Fails on the reviewed code.
 //
@@ -24,15 +18,9 @@ import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
 // problem." The fake prober below answers like the network: only the container's current address answers.
 
 describe('review11: docker network disconnect of the network healer probes a container on', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-review11-');
 
   it('does not restart the healthy container (its probe cannot be routed any more: a configuration problem)', async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review11-`);
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://:8080/health', 'healer.liveness.interval': '100ms', 'healer.liveness.timeout': '100ms', 'healer.liveness.failures': '2' };
     const api: ContainerInfo = { ...syntheticContainer(1, labels), name: 'api', networkMode: 'shop_default', networks: { shop_default: '172.20.0.5' } };
     const fake = fakeEngine([api]);
@@ -46,17 +34,11 @@ describe('review11: docker network disconnect of the network healer probes a con
     const prober: Prober = {
       run: (_p, target) => Promise.resolve(Object.values(api.networks).includes(target.address) ? { ok: true, latencyMs: 1 } : { ok: false, latencyMs: 100, error: 'timed out after 100ms' }),
     };
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
-      clock: systemClock,
-      probers: { http: prober, tcp: prober, exec: prober },
+      prober,
       self: { ids: ['f'.repeat(64)], hostname: 'healer' },
       selfNetwork: { inContainer: true, hostNetwork: false, networks: ['shop_default'] },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
     });
     await wd.start();
     await new Promise((r) => setTimeout(r, 300));

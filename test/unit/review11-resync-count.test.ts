@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Eleventh adversarial review: the real Watchdog on the model's in-memory Engine 20.10. Fails on the
 // reviewed code.
@@ -15,15 +15,11 @@ import { World } from '../model/harness.ts';
 // restart-policy die→start cycles seen in events, and RestartCount growth it missed"; "a restart healer
 // already counted is not counted again".
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review11: an engine restart-policy start during an event-stream gap, after a crash healer saw', () => {
   it('is counted once', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s' }, { restartPolicy: 'always' });
     // The engine restarted it 6 times before (its restart delay has doubled to 6.4 s): the next start is a while off.
     c.restartCount = 6;

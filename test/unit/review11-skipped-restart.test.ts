@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { slowInspect } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Eleventh adversarial review: the real Watchdog on the model's in-memory Engine 20.10. Fails on the
 // reviewed code.
@@ -17,37 +18,25 @@ import { World } from '../model/harness.ts';
 // skipped one is not). Trigger: `docker pause` (a backup) while the restart waits for its inspect or
 // for a restart slot (guards.max_concurrent_restarts), then unpause.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review11: a restart skipped because the container was paused meanwhile', () => {
   it('is not counted as a restart healer made', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    let slow = '';
-    w.patchEngine((engine) => {
-      const original = engine.inspect.bind(engine);
-      engine.inspect = async (id: string) => {
-        // The actor's inspect before the restart is slow (a loaded engine): 500 ms.
-        if (id === slow) await new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 500));
-        return original(id);
-      };
-    });
+    const w = await world();
+    // The actor's inspect before the restart is slow (a loaded engine): 500 ms.
+    const slow = await slowInspect(w, 500);
     await w.startHealer();
     const c = w.run('api', 'live', 'ok');
     await w.clock.advance(3_000, () => w.settle());
     const actionsBefore = w.engine.actions.length;
-    slow = c.id;
+    slow.id = c.id;
     w.engine.setApp(c, 'hang');
     // Two failed probes (1 s apart): the restart is decided, and waits for its inspect.
     for (let i = 0; i < 40 && w.wd.watches.get(c.id)?.state.inFlight !== true; i++) await w.clock.advance(100, () => w.settle());
     expect(w.wd.watches.get(c.id)?.state.inFlight, 'restart decided').toBe(true);
     w.engine.pause(c); // the nightly backup pauses it
     await w.clock.advance(1_000, () => w.settle());
-    slow = '';
+    slow.id = '';
     expect(w.engine.actions.slice(actionsBefore), 'healer sent nothing to the engine').toEqual([]);
     const watch = w.wd.watches.get(c.id);
     expect(watch?.counts.restarts.liveness, 'healer_restarts_total').toBe(0);

@@ -2,11 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { inertWatch, taskContainer } from '../helpers/inert-watch.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
-import { policyFromLabels } from '../../src/config/labels.ts';
-import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
-import { ContainerWatch, NO_OBSERVER } from '../../src/watchdog/container-watch.ts';
+import { ContainerWatch } from '../../src/watchdog/container-watch.ts';
 import { NO_HISTORY } from '../../src/watchdog/history.ts';
 import { TaskSlots } from '../../src/watchdog/slot-watch.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
@@ -31,23 +30,7 @@ const DEFAULT_WINDOW = 10 * MIN;
 const THROTTLE = 60 * MIN;
 
 function taskWatch(task: string, clock: Clock): ContainerWatch {
-  const name = `web.1.${task}`;
-  const result = policyFromLabels({ labels: LABELS, prefix: 'healer', containerName: name, rawDefaults: {}, imageHasHealthcheck: false });
-  if (!result.ok) throw new Error(result.errors.join('; '));
-  const info: ContainerInfo = {
-    id: `c-${task}`, name, image: 'img', labels: {}, running: false, paused: false, restarting: false, startedAt: 0, finishedAt: 0, exitCode: 3, oomKilled: false, restartCount: 0,
-    restartPolicy: 'no', health: undefined, hasHealthcheck: false, stopSignal: undefined, networkMode: 'host', networks: {}, project: undefined, service: undefined,
-    task: { taskId: task, service: 'web', slot: 1, node: 'n1' },
-  };
-  return new ContainerWatch(info, result.policy, {
-    probers: {} as never,
-    observer: NO_OBSERVER,
-    clock,
-    log: pino({ level: 'silent' }),
-    effects: { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined },
-    route: (w) => ({ ok: true, target: { containerId: w.id, address: '127.0.0.1' } }),
-    dryRun: false,
-  });
+  return inertWatch(taskContainer(`web.1.${task}`, task), LABELS, clock);
 }
 
 const stateAt = (path: string): StateFile => {

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/docker/engine.ts';
-import { World } from '../model/harness.ts';
+import { onRestart, startOnExitApi } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Thirteenth adversarial review (of review 11 #3's fix, EventReader's late restart): the real Watchdog on
 // the model's in-memory Engine 20.10. Fails on the reviewed code.
@@ -18,51 +19,27 @@ import { World } from '../model/harness.ts';
 // alerted and, with restart.on_exit, healer STARTS the container the operator stopped. README: "Clean
 // exits and operator stops are left alone"; PRODUCT.md: an operator's stop is never undone.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
-
-const LABELS = {
-  'healer.enable': 'true',
-  'healer.liveness': 'tcp://127.0.0.1:1',
-  'healer.liveness.interval': '1s',
-  'healer.liveness.failures': '2',
-  'healer.restart.on_exit': 'true',
-};
+const world = worldsPerTest();
 
 describe('review13: a restart done by the engine whose answer was lost', () => {
   it('leaves a later docker stop of the operator alone (no died alert, not started again)', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    let restarts = 0;
-    w.patchEngine((engine) => {
-      const original = engine.restart.bind(engine);
-      engine.restart = (id: string, timeoutMs: number) => {
-        restarts++;
-        const c = w.engine.containers.get(id);
-        if (!c) throw new Error('no such container');
-        if (restarts > 1) {
-          // The retry: the app is well again after it.
-          w.engine.setApp(c, 'ok');
-          return original(id, timeoutMs);
-        }
-        // The engine restarts it (the app still hangs) ... and its answer is lost on the way.
-        w.engine.restartNow(c);
-        return new Promise<void>((_, reject) => {
-          w.clock.view(-1).setTimeout(() => reject(new EngineError(`restart ${id.slice(0, 12)}: the engine did not answer within 12s`, undefined, undefined)), 500);
-        });
-      };
+    const w = await world();
+    const restarts = await onRestart(w, ({ c, n, send }) => {
+      if (n > 1) {
+        // The retry: the app is well again after it.
+        w.engine.setApp(c, 'ok');
+        return send();
+      }
+      // The engine restarts it (the app still hangs) ... and its answer is lost on the way.
+      w.engine.restartNow(c);
+      return new Promise<void>((_, reject) => {
+        w.clock.view(-1).setTimeout(() => reject(new EngineError(`restart ${c.id.slice(0, 12)}: the engine did not answer within 12s`, undefined, undefined)), 500);
+      });
     });
-    await w.startHealer();
-    const c = w.engine.create('api', LABELS);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await startOnExitApi(w);
     w.engine.setApp(c, 'hang');
     await w.clock.advance(15_000, () => w.settle());
-    expect(restarts, 'the restart, then its retry').toBe(2);
+    expect(restarts(), 'the restart, then its retry').toBe(2);
     expect(c.running).toBe(true);
     await w.clock.advance(5_000, () => w.settle());
     w.alerts.splice(0);

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/docker/engine.ts';
-import { World } from '../model/harness.ts';
+import { startOnExitApi } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Thirteenth adversarial review (the skipped-action path of review 11 #11's fix, actor.ts): the real
 // Watchdog on the model's in-memory Engine 20.10. Fails on the reviewed code.
@@ -15,23 +16,11 @@ import { World } from '../model/harness.ts';
 // when the app hangs later it is never found unhealthy nor restarted (README: a failing liveness probe
 // restarts the container).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
-
-const LABELS = {
-  'healer.enable': 'true',
-  'healer.liveness': 'tcp://127.0.0.1:1',
-  'healer.liveness.interval': '1s',
-  'healer.liveness.failures': '2',
-  'healer.restart.on_exit': 'true',
-};
+const world = worldsPerTest();
 
 describe('review13: an on-exit start done by the engine whose answer was lost', () => {
   it('the running container is probed and healed again', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     let starts = 0;
     let restarts = 0;
@@ -54,11 +43,7 @@ describe('review13: an on-exit start done by the engine whose answer was lost', 
         });
       };
     });
-    await w.startHealer();
-    const c = w.engine.create('api', LABELS);
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
+    const c = await startOnExitApi(w);
     w.engine.crash(c, 1);
     await w.clock.advance(20_000, () => w.settle());
     expect(starts, 'the on-exit start').toBeGreaterThanOrEqual(1);

@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
+import { describe, expect, it } from 'vitest';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Review 14 (bad input in labels). Trigger: two containers of one compose project that name each other
 // in healer.depends_on (a: depends_on=b, b: depends_on=a; compose refuses such a cycle in its own
@@ -21,15 +16,9 @@ import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
 // at least one of them is restarted. Here nothing else fails, so healer restarts them.
 
 describe('review14: two containers depending on each other are not held forever', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-review14-');
 
   it('a depends_on b, b depends_on a, both failing: healer restarts them', async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review14-`);
     const probe = { 'healer.enable': 'true', 'healer.liveness': 'http://:8080/health', 'healer.liveness.interval': '100ms', 'healer.liveness.timeout': '100ms', 'healer.liveness.failures': '2' };
     const a: ContainerInfo = { ...syntheticContainer(1, { ...probe, 'healer.depends_on': 'b' }), name: 'shop-a-1', project: 'shop', service: 'a' };
     const b: ContainerInfo = { ...syntheticContainer(2, { ...probe, 'healer.depends_on': 'a' }), name: 'shop-b-1', project: 'shop', service: 'b' };
@@ -39,16 +28,12 @@ describe('review14: two containers depending on each other are not held forever'
     // Fix: the cycle is logged (once per container, naming the containers), so it is also reported.
     const lines: string[] = [];
     const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
       log,
-      clock: systemClock,
-      probers: { http: prober, tcp: prober, exec: prober },
+      prober,
       self: { ids: ['f'.repeat(64)], hostname: 'healer' },
       selfNetwork: { inContainer: false, hostNetwork: true, networks: [] },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
     });
     await wd.start();
     // 2 failures at 100 ms: each would be restarted within ~300 ms; give it 2 s.

@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
+import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/docker/engine-error.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Fourteenth adversarial review. Fails on the reviewed code. (On the real engine, through a proxy that
 // answers one inspect with a 500: test/e2e/review14-inspect-500.test.ts.)
@@ -26,15 +20,9 @@ import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
 // engine answers, then watched and probed like the others.
 
 describe('review14: the first inspect of a container refused once', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-review14-');
 
   it('the container is still watched and probed once the engine answers again', { timeout: 30_000 }, async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review14-`);
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '200ms', 'healer.liveness.timeout': '100ms' };
     const app: ContainerInfo = { ...syntheticContainer(1, labels), name: 'app' };
     const other: ContainerInfo = { ...syntheticContainer(2, labels), name: 'other' };
@@ -50,16 +38,9 @@ describe('review14: the first inspect of a container refused once', () => {
     };
     const probed = new Set<string>();
     const record: Prober = { run: (_p, target) => (probed.add(target.address), Promise.resolve({ ok: true, latencyMs: 1 })) };
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
-      clock: systemClock,
-      probers: { http: record, tcp: record, exec: record },
-      self: { ids: [], hostname: 'healer' },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
+      prober: record,
     });
     await wd.start();
     // The other container is watched at once; the refused one once the engine answers (here: every later inspect).
@@ -72,7 +53,6 @@ describe('review14: the first inspect of a container refused once', () => {
 
   // Fix's own: while the engine keeps refusing it the container is shown (not invisible), and a 404 (gone) ends the retries.
   it('shows the container in the status while the engine refuses it, and forgets it once the engine says it is gone', { timeout: 30_000 }, async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review14-`);
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1' };
     const app: ContainerInfo = { ...syntheticContainer(1, labels), name: 'app' };
     const fake = fakeEngine([app]);
@@ -83,16 +63,9 @@ describe('review14: the first inspect of a container refused once', () => {
       return answer === 'refuse' ? Promise.reject(new EngineError('inspect failed with HTTP 500: an error the test engine made', 500, undefined)) : Promise.resolve(undefined);
     };
     const ok: Prober = { run: () => Promise.resolve({ ok: true, latencyMs: 1 }) };
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
-      clock: systemClock,
-      probers: { http: ok, tcp: ok, exec: ok },
-      self: { ids: [], hostname: 'healer' },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
+      prober: ok,
     });
     await wd.start();
     await new Promise((r) => setTimeout(r, 1500)); // the first look and the retry after 1 s

@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
-import { tmpdir } from 'node:os';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
+import { describe, expect, it } from 'vitest';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Fourteenth adversarial review. Fails on the reviewed code. (On the real engine, with the event stream
 // handed on 2.5 s late by a proxy: test/e2e/review14-late-stop.test.ts.)
@@ -27,15 +21,9 @@ import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
 // stopped is never started (PRODUCT.md, Actions).
 
 describe('review14: an operator stop whose events arrive after the probe failed', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-review14-');
 
   it('is not undone by an on_exit start', { timeout: 30_000 }, async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review14-`);
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '200ms', 'healer.liveness.timeout': '100ms', 'healer.liveness.failures': '1', 'healer.restart.on_exit': 'true' };
     let app: ContainerInfo = { ...syntheticContainer(1, labels), name: 'api' };
     const fake = fakeEngine([app]);
@@ -48,16 +36,9 @@ describe('review14: an operator stop whose events arrive after the probe failed'
     };
     // The probe passes while the app runs, fails once it is down.
     const probe: Prober = { run: () => Promise.resolve(app.running ? { ok: true, latencyMs: 1 } : { ok: false, latencyMs: 1, error: 'connect ECONNREFUSED 127.0.0.1:1' }) };
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
-      clock: systemClock,
-      probers: { http: probe, tcp: probe, exec: probe },
-      self: { ids: [], hostname: 'healer' },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
+      prober: probe,
     });
     await wd.start();
     await new Promise((r) => setTimeout(r, 500));
@@ -75,7 +56,6 @@ describe('review14: an operator stop whose events arrive after the probe failed'
 
   // Fix's own: an exit whose events never come within the wait (LATE_EXIT_EVENTS_MS, 10 s) is alerted but not started.
   it('an exit its events never confirm is alerted (died) but not started', { timeout: 30_000 }, async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review14-`);
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '200ms', 'healer.liveness.timeout': '100ms', 'healer.liveness.failures': '1', 'healer.restart.on_exit': 'true' };
     let app: ContainerInfo = { ...syntheticContainer(1, labels), name: 'api' };
     const fake = fakeEngine([app]);
@@ -84,15 +64,9 @@ describe('review14: an operator stop whose events arrive after the probe failed'
     engine.openEvents = () => Promise.resolve(new PassThrough());
     const probe: Prober = { run: () => Promise.resolve(app.running ? { ok: true, latencyMs: 1 } : { ok: false, latencyMs: 1, error: 'connect ECONNREFUSED 127.0.0.1:1' }) };
     const alerts: string[] = [];
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
-      clock: systemClock,
-      probers: { http: probe, tcp: probe, exec: probe },
-      self: { ids: [], hostname: 'healer' },
-      state: new StateFile(`${dir}/state.json`, log),
+      prober: probe,
       alerter: { emit: (a) => void alerts.push(a.event), containerGone: () => undefined },
     });
     await wd.start();

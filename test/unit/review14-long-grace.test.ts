@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
-import { tmpdir } from 'node:os';
 import type Docker from 'dockerode';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
+import { describe, expect, it } from 'vitest';
 import { toContainerInfo } from '../../src/docker/inspect.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Fourteenth adversarial review. Fails on the reviewed code. (On the real engine:
 // test/e2e/review14-long-grace-stop.test.ts.)
@@ -40,15 +35,9 @@ function fastClock(): Clock {
 }
 
 describe('review14: docker stop of a container with a 90 s stop grace that drains for 75 s', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-review14-');
 
   it('is not restarted while the engine still waits for it to exit', { timeout: 30_000 }, async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review14-`);
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.timeout': '500ms', 'healer.restart.timeout': '2s' };
     const id = `d${'0'.repeat(63)}`;
     const raw = {
@@ -68,17 +57,11 @@ describe('review14: docker stop of a container with a 90 s stop grace that drain
     engine.openEvents = () => Promise.resolve(stream);
     let draining = false;
     const probe: Prober = { run: () => Promise.resolve(draining ? { ok: false, latencyMs: 1, error: 'connect ECONNREFUSED' } : { ok: true, latencyMs: 1 }) };
-    const log = pino({ level: 'silent' });
     const clock = fastClock();
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
       clock,
-      probers: { http: probe, tcp: probe, exec: probe },
-      self: { ids: [], hostname: 'healer' },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
+      prober: probe,
     });
     await wd.start();
     await new Promise((r) => setTimeout(r, 500));

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { unhealthyNotifyApi, worldsPerTest } from '../model/worlds.ts';
 import { RESOLVES, type AlertEvent } from '../../src/alerting/types.ts';
-import { World } from '../model/harness.ts';
 
 // Review 14 (adversarial review of alerting), on the model's in-memory engine with the real Watchdog.
 // Trigger: a container with healer.action=notify (alert only) fails its liveness probe: `unhealthy` is
@@ -18,21 +18,12 @@ import { World } from '../model/harness.ts';
 //   `recovered`: it did not recover; the operator's own stop pages no one). So the test accepts that end
 //   as well as a resolving alert, and also checks the other half: started again and still failing, the
 //   container fires `unhealthy` anew (an ended condition must not leave it silently failing).
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review14: an operator stops a container whose unhealthy alert is open', () => {
   it('the open unhealthy condition is ended', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    const c = w.engine.create('api', { 'healer.enable': 'true', 'healer.action': 'notify', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' });
-    w.engine.startNow(c);
-    await w.settle();
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    await w.clock.advance(4_000, () => w.settle());
+    const w = await world();
+    const c = await unhealthyNotifyApi(w);
     const events = () => w.alerts.filter((a) => a.container?.id === c.id).map((a) => a.event);
     expect(events()).toContain('unhealthy');
     const opened = events().length;

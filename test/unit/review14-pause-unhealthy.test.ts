@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
-import { tmpdir } from 'node:os';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
+import { describe, expect, it } from 'vitest';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Fourteenth adversarial review. Fails on the reviewed code. (On the real engine:
 // test/e2e/review14-pause-health.test.ts.)
@@ -27,15 +21,9 @@ import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
 // the pause's; healer waits for a verdict from a check made after the unpause.
 
 describe('review14: a HEALTHCHECK container that Docker turned unhealthy while it was paused', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-review14-');
 
   it('is not restarted at its unpause', { timeout: 30_000 }, async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review14-`);
     const labels = { 'healer.enable': 'true', 'healer.restart.timeout': '1s' };
     let app: ContainerInfo = { ...syntheticContainer(1, labels), name: 'backup', hasHealthcheck: true, health: 'healthy' };
     const fake = fakeEngine([app]);
@@ -47,16 +35,9 @@ describe('review14: a HEALTHCHECK container that Docker turned unhealthy while i
       stream.write(`${JSON.stringify({ Type: 'container', Action, Actor: { ID: app.id, Attributes: { name: app.name, ...labels } }, time: Math.floor(Date.now() / 1000), timeNano: Date.now() * 1e6 })}\n`);
     };
     const never: Prober = { run: () => Promise.resolve({ ok: true, latencyMs: 1 }) };
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
-      clock: systemClock,
-      probers: { http: never, tcp: never, exec: never },
-      self: { ids: [], hostname: 'healer' },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
+      prober: never,
     });
     await wd.start();
     await new Promise((r) => setTimeout(r, 300));

@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Review 14 (adversarial, label author): the whole watchdog, over the in-memory engine (the e2e version
 // could not run: the engine lock was held by a dockerd that inherited it). Trigger: a tenant's container
@@ -20,16 +14,12 @@ import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
 // error (naming healer.__proto__.x); the victim is watched and restarted after 2 failed probes.
 
 describe('review14: a __proto__ label on a tenant container does not stop healer healing the others', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
+  const fw = fakeWatchdogs('healer-review14-');
+  afterEach(() => {
     delete (Object.prototype as Record<string, unknown>).x;
   });
 
   it('the victim with a failing probe is watched and restarted', async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review14-`);
     const tenant: ContainerInfo = { ...syntheticContainer(1, { 'healer.enable': 'true', 'healer.__proto__.x': 'y' }), name: 'tenant' };
     const victim: ContainerInfo = {
       ...syntheticContainer(2, { 'healer.enable': 'true', 'healer.liveness': 'http://:8080/health', 'healer.liveness.interval': '100ms', 'healer.liveness.timeout': '100ms', 'healer.liveness.failures': '2' }),
@@ -37,17 +27,11 @@ describe('review14: a __proto__ label on a tenant container does not stop healer
     };
     const fake = fakeEngine([tenant, victim]);
     const prober: Prober = { run: () => Promise.resolve({ ok: false, latencyMs: 1, error: 'status 500 not in 200-399', status: 500 }) };
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
-      clock: systemClock,
-      probers: { http: prober, tcp: prober, exec: prober },
+      prober,
       self: { ids: ['f'.repeat(64)], hostname: 'healer' },
       selfNetwork: { inContainer: false, hostNetwork: true, networks: [] },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
     });
     await wd.start();
     await new Promise((r) => setTimeout(r, 1500));

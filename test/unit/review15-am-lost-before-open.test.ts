@@ -1,12 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Channel } from '../../src/alerting/channel.ts';
-import { alertmanager } from '../../src/alerting/providers/alertmanager.ts';
 import type { Alert } from '../../src/alerting/types.ts';
+import { firedAfterInFlight } from '../helpers/slow-alertmanager.ts';
 
 // Review 15 (adversarial review of Notifier.lost, 26717cb).
 // Trigger: an alert storm on the Alertmanager channel: `unhealthy` for a container is being posted
@@ -32,28 +28,9 @@ const recovered: Alert = { ...base, event: 'recovered', severity: 'info', summar
 // instead of the `recovered` and the test would not reach lost() (fix helper, review 15).
 const other: Alert = { ...base, event: 'restarted', severity: 'warning', summary: 'api restarted', reason: 'unhealthy', at: '2026-11-24T04:00:10.000Z' };
 
-type Am = { labels: Record<string, string>; endsAt?: string };
-
 describe('review15: alertmanager, a resolve dropped while its firing alert is in flight', () => {
   it('the recovered container is not fired again by the re-send', async () => {
-    const got: Am[][] = [];
-    let first = true;
-    const srv: Server = createServer((req, res) => {
-      let raw = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (raw += c));
-      req.on('end', () => {
-        got.push(JSON.parse(raw) as Am[]);
-        const delay = first ? 300 : 0;
-        first = false;
-        setTimeout(() => res.writeHead(200).end('ok'), delay);
-      });
-    });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const port = (srv.address() as AddressInfo).port;
-    const am = alertmanager({ name: 'am', url: `http://127.0.0.1:${port}/`, headers: {} }, dispatcher, 150);
-    const ch = new Channel(am, undefined, { timeoutMs: 2000, retries: 1, queue: 1, windowMs: 0, perMinute: 600, retryBaseMs: 20, retryMaxMs: 40, random: () => 0.5 }, pino({ level: 'silent' }));
-    try {
+    const firing = await firedAfterInFlight(dispatcher, 1, async (ch) => {
       ch.push(unhealthy); // taken off the queue and posted (slow answer)
       await sleep(50);
       ch.push(other); // fills the queue (size 1) with the same container's alert
@@ -61,17 +38,7 @@ describe('review15: alertmanager, a resolve dropped while its firing alert is in
       expect(ch.counters.dropped).toBe(1);
       for (let i = 0; i < 100 && ch.counters.sent < 2; i++) await sleep(20);
       expect(ch.counters.sent).toBe(2);
-      const mark = got.length;
-      await sleep(600); // several re-send intervals
-      const firing = got
-        .slice(mark)
-        .flat()
-        .filter((a) => a.labels.alertname === 'HealerContainerUnhealthy' && a.endsAt === undefined);
-      expect(firing, 'the recovered container is fired again by the re-send').toEqual([]);
-    } finally {
-      await ch.flush(100);
-      am.close?.();
-      await new Promise<void>((r) => srv.close(() => r()));
-    }
+    });
+    expect(firing, 'the recovered container is fired again by the re-send').toEqual([]);
   });
 });

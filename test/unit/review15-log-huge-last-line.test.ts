@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Docker from 'dockerode';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, LOG_BYTES } from '../../src/docker/engine.ts';
+import { describe, expect, it } from 'vitest';
+import { LOG_BYTES } from '../../src/docker/engine.ts';
+import { frame, logEngines } from '../helpers/log-engine.ts';
 
 // Review 15 (adversarial review of the streamed 64 KiB log tail, 81eb08e).
 // Trigger: the container's last line is longer than LOG_BYTES (a crash dumped as one JSON line, a Java
@@ -14,28 +12,7 @@ import { Engine, LOG_BYTES } from '../../src/docker/engine.ts';
 //   the 'fatal: ...' that tells the on-call why the container died.
 // Expected: the newest line is still represented (its start, as alerts show every line), not silently
 //   removed; an alert about a crash never loses the crash's own line for being long.
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
-});
-
-function frame(stream: 1 | 2, text: string): Buffer {
-  const body = Buffer.from(text);
-  const head = Buffer.alloc(8);
-  head[0] = stream;
-  head.writeUInt32BE(body.length, 4);
-  return Buffer.concat([head, body]);
-}
-
-async function engineSending(output: Buffer): Promise<Engine> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/vnd.docker.raw-stream' });
-    res.end(output);
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return new Engine(new Docker({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, protocol: 'http', version: 'v1.41' }));
-}
+const engineSending = logEngines();
 
 describe('review15: an alert about a container whose last line is huge', () => {
   it('still carries that line (its start), not no lines at all', async () => {

@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Docker from 'dockerode';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, LOG_BYTES } from '../../src/docker/engine.ts';
+import { describe, expect, it } from 'vitest';
+import { LOG_BYTES } from '../../src/docker/engine.ts';
+import { frame, logEngines } from '../helpers/log-engine.ts';
 
 // Review 15 (adversarial review of the streamed 64 KiB log tail, 81eb08e). Low severity.
 // Trigger: 20 log lines of 4 KiB each (80 KiB, over LOG_BYTES), one multiplexed frame per line, as
@@ -11,30 +9,13 @@ import { Engine, LOG_BYTES } from '../../src/docker/engine.ts';
 //   line's start; it still sets `cut`, and Engine.logs then shifts off that first line as "a part of a
 //   line": 15 lines where 16 complete ones (exactly LOG_BYTES) were kept.
 // Expected: only a line really cut at its start is left out: the 16 newest lines, all whole.
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
-});
-
-function frame(stream: 1 | 2, text: string): Buffer {
-  const body = Buffer.from(text);
-  const head = Buffer.alloc(8);
-  head[0] = stream;
-  head.writeUInt32BE(body.length, 4);
-  return Buffer.concat([head, body]);
-}
+const engineSending = logEngines();
 
 describe('review15: log tail over LOG_BYTES made of whole lines', () => {
   it('keeps every whole line that fits', async () => {
     const line = (i: number): string => `${String(i).padStart(2, '0')}:${'z'.repeat(4096 - 4)}\n`;
     const output = Buffer.concat(Array.from({ length: 20 }, (_, i) => frame(1, line(i))));
-    const server = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/vnd.docker.raw-stream' });
-      res.end(output);
-    });
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const engine = new Engine(new Docker({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, protocol: 'http', version: 'v1.41' }));
+    const engine = await engineSending(output);
     const lines = await engine.logs('c', 20);
     expect(lines.every((l) => l.length === 4095)).toBe(true);
     expect(lines.length).toBe(LOG_BYTES / 4096);

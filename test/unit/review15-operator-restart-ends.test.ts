@@ -12,18 +12,14 @@
 //   stays open (one `crashloop` alert for one loop, as README "crashloop.restarts": an open crashloop
 //   alert always stands for a loop, and this one never ended). Control: without the restartNow line
 //   the test passes (one alert, nothing ended). Both assertions fail on current code.
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from '../model/worlds.ts';
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review 15: an operator restarts a crash-looping container', () => {
   it('does not end its crash loop alert, nor make it alerted twice', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('api', 'live', 'ok');
     await w.clock.advance(3_000, () => w.settle());
     w.engine.setApp(c, 'hang'); // restarts never cure it

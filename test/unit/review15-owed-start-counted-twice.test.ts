@@ -10,42 +10,22 @@
 //   start itself is refused as the 6th: the container healer's own stop took down is left down.)
 // Expected: the owed start completes the restart already counted: 5 restarts, no crash loop, no alert.
 //   Control: the same run with healer not killed (5 restarts made) alerts no crash loop.
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { hangApi, noAnswer, onRestart, stopHalf } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
-
-type Eng = { emit(c: unknown, action: string, attrs?: Record<string, string>): void; down(c: unknown, code: number): void };
+const world = worldsPerTest();
 
 describe('review 15: a restart cut by healer\'s death, completed by the next healer', () => {
   it('counts once towards the crash loop', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    let restarts = 0;
-    w.patchEngine((engine) => {
-      const original = engine.restart.bind(engine);
-      engine.restart = (id: string, timeoutMs: number) => {
-        restarts++;
-        if (restarts !== 5) return original(id, timeoutMs);
-        const c = w.engine.containers.get(id);
-        if (!c) throw new Error('no such container');
-        const eng = w.engine as unknown as Eng;
-        eng.emit(c, 'kill', { signal: '15' });
-        eng.down(c, 143);
-        eng.emit(c, 'stop');
-        return new Promise<void>(() => undefined);
-      };
+    const w = await world();
+    const restarts = await onRestart(w, ({ c, n, send }) => {
+      if (n !== 5) return send();
+      stopHalf(w, c);
+      return noAnswer();
     });
-    await w.startHealer();
-    const c = w.run('api', 'live', 'ok');
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    for (let i = 0; i < 1200 && restarts < 5; i++) await w.clock.advance(100, () => w.settle());
-    expect(restarts, 'the 5th restart sent; its stop half ran').toBe(5);
+    const c = await hangApi(w, restarts, 5, 1200);
+    expect(restarts(), 'the 5th restart sent; its stop half ran').toBe(5);
     expect(c.running).toBe(false);
     await w.killHealer();
     w.engine.setApp(c, 'ok'); // the next run is healthy: no further restart

@@ -13,18 +13,15 @@
 // Expected: with successes=3, one pass at the turn is not "recovered meanwhile": the restart is sent.
 //   (With the default successes=1 the skip is right: risk-queued-restart.test.ts.) Control: without
 //   the one pass (the setApp ok line left out) the same test passes.
-import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_CONCURRENT, World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from '../model/worlds.ts';
+import { MAX_CONCURRENT } from '../model/harness.ts';
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review 15: the recheck of a queued restart and healer.liveness.successes', () => {
   it('one pass at its turn does not skip the restart of a container that needs 3 to recover', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     await w.killHealer();
     // Each restart takes 5 s to answer: the slots stay taken that long.
     w.patchEngine((engine) => {

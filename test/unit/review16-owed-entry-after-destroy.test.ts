@@ -8,19 +8,16 @@
 //   entry (lifecycle 'restarting', an owed start) stays in the state file until healer restarts
 //   (StateFile.retain runs at start only): one stale entry per such removal, for as long as healer runs.
 // Expected: a container whose destroy was handled has no state-file entry afterwards.
-import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_CONCURRENT, World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from '../model/worlds.ts';
+import { MAX_CONCURRENT } from '../model/harness.ts';
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('review 16: a restart waiting for a slot, its container removed meanwhile', () => {
   it('does not put the removed container back in the state file', async () => {
     expect(MAX_CONCURRENT).toBe(2);
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     // Restarts are held (an engine taking its time) until released.
     const held: (() => void)[] = [];
     const asked = new Set<string>();

@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { crashLoopingWorker, worldsPerTest } from '../model/worlds.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
-import { World } from '../model/harness.ts';
+import type { World } from '../model/harness.ts';
 
 // Review 24 (open alerts across healer's restarts): what Alertmanager is told by the next healer.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 const of = (w: World, name: string, event: string, from = 0): AlertInput[] => w.alerts.slice(from).filter((a) => a.container?.name === name && a.event === event);
 
@@ -18,14 +16,8 @@ describe('review24: open alerts re-told at healer start', () => {
   // crash loop (only unhealthy/not_ready are `reopened`), so AM resolves HealerCrashLoop after
   // resolve_timeout although the loop goes on — and the commit says AM channels are told still-open conditions.
   it('a crash loop still open at healer start is re-told (reopened) to channels that keep conditions open', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    const c = w.engine.create('worker', { 'healer.enable': 'true', 'healer.restart.on_exit': 'true', 'healer.crashloop.restarts': '1' }, { restartPolicy: 'no', app: 'ok' });
-    w.engine.startNow(c);
-    await w.advance(3_000);
-    w.engine.setApp(c, 'crashloop');
-    w.engine.crash(c, 3);
-    for (let i = 0; i < 600 && of(w, 'worker', 'crashloop').length === 0; i++) await w.advance(100);
+    const w = await world();
+    await crashLoopingWorker(w);
     expect(of(w, 'worker', 'crashloop')).toHaveLength(1);
     await w.killHealer();
     const from = w.alerts.length;
@@ -42,8 +34,7 @@ describe('review24: open alerts re-told at healer start', () => {
   // (`reopened`) for a condition that is over, then resolves it in the same breath: AM gets a firing alert
   // for a healthy container (with group_wait a notification of it can still go out).
   it('a docker container found healthy at start is not re-told as unhealthy (only recovered)', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const c = w.run('api', 'docker', 'ok');
     await w.advance(5_000);
     w.engine.setApp(c, 'hang');

@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import type { PassThrough } from 'node:stream';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
+import { describe, expect, it } from 'vitest';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Review 4 (issue 14 rule 1, d4db18d). SECURITY.md now says names are judged at each probe "because a
 // container's addresses change each time it starts", but an IP a label wrote is judged once, when the
@@ -18,15 +12,9 @@ import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
 // container got it next, and healer keeps probing that one (and restarting this one on its answers).
 
 describe('review 4: a label IP judged once', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-review4-');
 
   it('after the container starts again with another address, its old address is not probed any more', async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-review4-`);
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://172.20.0.5:8080/health', 'healer.liveness.interval': '100ms', 'healer.liveness.timeout': '100ms' };
     const app: ContainerInfo = { ...syntheticContainer(1, labels), name: 'app', networkMode: 'shop_default', networks: { shop_default: '172.20.0.5' } };
     const fake = fakeEngine([app]);
@@ -40,16 +28,9 @@ describe('review 4: a label IP judged once', () => {
     const hosts: string[] = [];
     // Nothing is sent anywhere: the prober records where the probe would go.
     const record: Prober = { run: (p, target) => (hosts.push(target.connectTo ?? (p.spec.kind === 'http' && p.spec.host !== '' ? p.spec.host : target.address)), Promise.resolve({ ok: true, latencyMs: 1 })) };
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
+    const wd = fw.watchdog({
       engine: fake.engine,
-      loaded: loadConfig(undefined, {}),
-      log,
-      clock: systemClock,
-      probers: { http: record, tcp: record, exec: record },
-      self: { ids: [], hostname: 'healer' },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
+      prober: record,
     });
     await wd.start();
     await new Promise((r) => setTimeout(r, 300));

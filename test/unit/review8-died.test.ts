@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { inertWatch } from '../helpers/inert-watch.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
-import { policyFromLabels } from '../../src/config/labels.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
-import { ContainerWatch, NO_OBSERVER } from '../../src/watchdog/container-watch.ts';
+import { ContainerWatch } from '../../src/watchdog/container-watch.ts';
 import { NO_HISTORY } from '../../src/watchdog/history.ts';
 import { TaskSlots } from '../../src/watchdog/slot-watch.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
@@ -24,18 +24,8 @@ import { syntheticContainer } from '../helpers/fake-engine.ts';
 // leader is silent; this node swallows B's `died`. With swarm.crashloops: node both deaths are told.
 
 function taskWatch(task: string, now: () => number): ContainerWatch {
-  const result = policyFromLabels({ labels: {}, prefix: 'healer', containerName: `web.1.${task}`, rawDefaults: {}, imageHasHealthcheck: false });
-  if (!result.ok) throw new Error(result.errors.join('; '));
   const info: ContainerInfo = { ...syntheticContainer(0, {}), id: task, name: `web.1.${task}`, startedAt: now() - 1000, task: { taskId: task, service: 'web', slot: 1, node: 'n1' } };
-  return new ContainerWatch(info, result.policy, {
-    probers: {} as never,
-    observer: NO_OBSERVER,
-    clock: { now, setTimeout: () => ({}), clearTimeout: () => undefined },
-    log: pino({ level: 'silent' }),
-    effects: { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined },
-    route: (w) => ({ ok: true, target: { containerId: w.id, address: '127.0.0.1' } }),
-    dryRun: false,
-  });
+  return inertWatch(info, {}, { now, setTimeout: () => ({}), clearTimeout: () => undefined });
 }
 
 describe('review8: the once-per-slot died throttle (cluster mode) swallows a later, unrelated death of a slot that never loops', () => {

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import type Docker from 'dockerode';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { inertWatch } from '../helpers/inert-watch.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
-import { policyFromLabels } from '../../src/config/labels.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { SwarmView } from '../../src/docker/swarm-view.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import { ClusterCount } from '../../src/watchdog/cluster-watch.ts';
-import { ContainerWatch, NO_OBSERVER } from '../../src/watchdog/container-watch.ts';
+import { ContainerWatch } from '../../src/watchdog/container-watch.ts';
 import { NO_HISTORY } from '../../src/watchdog/history.ts';
 import { TaskSlots } from '../../src/watchdog/slot-watch.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
@@ -32,18 +32,8 @@ const fail = (status: number) => Promise.reject(Object.assign(new Error(`(HTTP c
 
 function taskWatch(task: string, now: () => number): ContainerWatch {
   const labels = { 'healer.enable': 'true' };
-  const result = policyFromLabels({ labels, prefix: 'healer', containerName: `web.1.${task}`, rawDefaults: {}, imageHasHealthcheck: false });
-  if (!result.ok) throw new Error(result.errors.join('; '));
   const info: ContainerInfo = { ...syntheticContainer(0, labels), id: task, name: `web.1.${task}`, startedAt: now() - 1000, task: { taskId: task, service: 'web', slot: 1, node: 'w1' } };
-  return new ContainerWatch(info, result.policy, {
-    probers: {} as never,
-    observer: NO_OBSERVER,
-    clock: { now, setTimeout: () => ({}), clearTimeout: () => undefined },
-    log: pino({ level: 'silent' }),
-    effects: { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined },
-    route: (w) => ({ ok: true, target: { containerId: w.id, address: '127.0.0.1' } }),
-    dryRun: false,
-  });
+  return inertWatch(info, labels, { now, setTimeout: () => ({}), clearTimeout: () => undefined });
 }
 
 describe('review8: managers that cannot learn who leads (NODES refused) leave a worker\'s crash loop unalerted', () => {

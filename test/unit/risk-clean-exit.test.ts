@@ -1,20 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Risk 3 of the last review: a one-shot job (a migration, a backup) watched under `discovery.watch: all`
 // (or opted in) that exits 0 as it is meant to was alerted as `died`: a page for a job that did its
 // work. README (healer.restart.on_exit): clean exits are left alone; a clean exit is logged and kept in
 // the history, and not alerted. A non-zero exit still is (the other half, so the test can fail both ways).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 describe('risk 3: a clean exit (code 0) of a container without a restart policy', () => {
   it('is not alerted as died; a non-zero exit is', async () => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     const job = w.engine.create('migrate', { 'healer.enable': 'true' }, { restartPolicy: 'no', app: 'ok' });
     const worker = w.engine.create('worker', { 'healer.enable': 'true' }, { restartPolicy: 'no', app: 'ok' });
     w.engine.startNow(job);

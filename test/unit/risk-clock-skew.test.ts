@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { EngineError } from '../../src/docker/engine.ts';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { refusedStartThenNewHealer } from '../model/restart-faults.ts';
+import { worldsPerTest } from '../model/worlds.ts';
 
 // Risk 4 of the last review: clock skew with a remote (tcp://) engine. healer compared the engine's
 // StartedAt with its own clock (the state file's save time) to tell whether someone started a container
@@ -9,56 +9,19 @@ import { World } from '../model/harness.ts';
 // Now the saved StartedAt (the engine's clock) is compared with the engine's. Also guarded: with the
 // engine's clock ahead or behind, a start period, a crash loop and the on-exit start come out as without.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 const SKEWS = [5 * 60_000, -5 * 60_000, -20 * 60_000];
 
 describe('risk 4: an engine whose clock is off from healer\'s', () => {
   it.each(SKEWS)('skew %i ms: healer restarted while it owes a start still starts the container', async (skew) => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     w.engine.skewMs = skew;
-    await w.killHealer();
-    let restarts = 0;
-    w.patchEngine((engine) => {
-      const original = engine.restart.bind(engine);
-      engine.restart = (id: string, timeoutMs: number) => {
-        restarts++;
-        if (restarts > 1) return original(id, timeoutMs);
-        const c = w.engine.containers.get(id);
-        if (!c) throw new Error('no such container');
-        // The stop half runs (kill 15, die 143, stop); the start half is refused: the port is still taken.
-        const eng = w.engine as unknown as { emit(c: unknown, action: string, attrs?: Record<string, string>): void; down(c: unknown, code: number): void };
-        eng.emit(c, 'kill', { signal: '15' });
-        eng.down(c, 143);
-        eng.emit(c, 'stop');
-        return new Promise<void>((_, reject) =>
-          setImmediate(() => reject(new EngineError(`restart ${id.slice(0, 12)} failed with HTTP 500: driver failed programming external connectivity: Bind for 0.0.0.0:8080 failed: port is already allocated`, 500, undefined))),
-        );
-      };
-    });
-    await w.startHealer();
-    const c = w.run('api', 'live', 'ok');
-    await w.clock.advance(3_000, () => w.settle());
-    w.engine.setApp(c, 'hang');
-    for (let i = 0; i < 50 && restarts === 0; i++) await w.clock.advance(100, () => w.settle());
-    expect(restarts, 'healer restarted it; the start half was refused').toBe(1);
-    expect(c.running).toBe(false);
-    expect(w.wd.watches.get(c.id)?.state.pending?.kind, 'a start is owed').toBe('start');
-    // healer is restarted before its retry (backoff.initial 2 s in the model).
-    await w.killHealer();
-    w.engine.setApp(c, 'ok');
-    await w.startHealer();
-    await w.clock.advance(20_000, () => w.settle());
-    expect(c.running, 'started again by the new healer').toBe(true);
+    await refusedStartThenNewHealer(w);
   }, 30_000);
 
   it.each(SKEWS)('skew %i ms: an on-exit container that keeps crashing is started, and its crash loop is found', async (skew) => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     w.engine.skewMs = skew;
     const c = w.run('job', 'onexit', 'ok');
     await w.clock.advance(3_000, () => w.settle());
@@ -74,8 +37,7 @@ describe('risk 4: an engine whose clock is off from healer\'s', () => {
   }, 60_000);
 
   it.each(SKEWS)('skew %i ms: a container failing its probes in its start period is not restarted before the period ends', async (skew) => {
-    const w = await World.create();
-    worlds.push(w);
+    const w = await world();
     w.engine.skewMs = skew;
     const labels = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2', 'healer.liveness.start_period': '30s' };
     const c = w.engine.create('slow', labels, { app: 'hang' });

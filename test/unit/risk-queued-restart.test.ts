@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from '../model/worlds.ts';
 import type { Kind } from '../model/harness.ts';
 import { MAX_CONCURRENT, World } from '../model/harness.ts';
 
@@ -7,14 +8,10 @@ import { MAX_CONCURRENT, World } from '../model/harness.ts';
 // recovered meanwhile (its probe passes again, or its HEALTHCHECK says healthy) no longer needs it:
 // healer must not restart it. And a restart waiting for its backoff is dropped by a passing probe.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const newWorld = worldsPerTest();
 
 async function world(restartMs: number): Promise<World> {
-  const w = await World.create();
-  worlds.push(w);
+  const w = await newWorld();
   await w.killHealer();
   // Each restart takes `restartMs` to answer (an engine under load): the slots stay taken that long.
   w.patchEngine((engine) => {

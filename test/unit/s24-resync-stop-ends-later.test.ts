@@ -9,18 +9,15 @@
 //   window still full, pages `crashloop` a second time for the same loop.
 // Expected: as for a live stop, the end waits 5 s and is dropped by the start; a container found down
 //   that stays down has its alerts ended 5 s after the resync.
-import { afterEach, describe, expect, it } from 'vitest';
-import { World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { worldsPerTest } from '../model/worlds.ts';
+import type { World } from '../model/harness.ts';
 import type { SimContainer } from '../model/sim-engine.ts';
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const world = worldsPerTest();
 
 async function crashLooping(): Promise<{ w: World; c: SimContainer; loops: () => number }> {
-  const w = await World.create();
-  worlds.push(w);
+  const w = await world();
   const c = w.run('api', 'live', 'ok');
   await w.clock.advance(3_000, () => w.settle());
   w.engine.setApp(c, 'hang'); // restarts never cure it

@@ -2,10 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { policyFromLabels } from '../../src/config/labels.ts';
-import type { ContainerInfo } from '../../src/docker/types.ts';
+import { inertWatch, taskContainer } from '../helpers/inert-watch.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
-import { ContainerWatch, NO_OBSERVER } from '../../src/watchdog/container-watch.ts';
+import { ContainerWatch } from '../../src/watchdog/container-watch.ts';
 import { NO_HISTORY } from '../../src/watchdog/history.ts';
 import { TaskSlots } from '../../src/watchdog/slot-watch.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
@@ -18,24 +17,8 @@ import { SimClock } from '../model/sim-clock.ts';
 const MIN = 60_000;
 
 function taskWatch(service: string, task: string, window: string, clock: Clock, running = false): ContainerWatch {
-  const name = `${service}.1.${task}`;
   const labels = { 'healer.crashloop.restarts': '2', 'healer.crashloop.window': window };
-  const result = policyFromLabels({ labels, prefix: 'healer', containerName: name, rawDefaults: {}, imageHasHealthcheck: false });
-  if (!result.ok) throw new Error(result.errors.join('; '));
-  const info: ContainerInfo = {
-    id: `c-${task}`, name, image: 'img', labels: {}, running, paused: false, restarting: false, startedAt: 0, finishedAt: 0, exitCode: running ? 0 : 3, oomKilled: false, restartCount: 0,
-    restartPolicy: 'no', health: undefined, hasHealthcheck: false, stopSignal: undefined, networkMode: 'host', networks: {}, project: undefined, service: undefined,
-    task: { taskId: task, service, slot: 1, node: 'n1' },
-  };
-  return new ContainerWatch(info, result.policy, {
-    probers: {} as never,
-    observer: NO_OBSERVER,
-    clock,
-    log: pino({ level: 'silent' }),
-    effects: { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined },
-    route: (w) => ({ ok: true, target: { containerId: w.id, address: '127.0.0.1' } }),
-    dryRun: false,
-  });
+  return inertWatch(taskContainer(`${service}.1.${task}`, task, { service, running }), labels, clock);
 }
 
 function slotsOn(path: string, clock: Clock, gone: string[]): { slots: TaskSlots; state: StateFile } {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { FREE, machineRules } from '../helpers/machine-rules.ts';
 import { initialState, resumeExited, step, type Action, type Context, type Input, type MachineState, type Rules } from '../../src/watchdog/state-machine.ts';
 
-const rules = (over: Partial<Rules> = {}): Rules => ({
-  liveness: { failures: 3, successes: 1, startPeriodMs: 0 },
-  readiness: { failures: 2, successes: 2, startPeriodMs: 0 },
-  action: 'restart',
-  dryRun: false,
-  restartOnExit: false,
-  engineRestarts: false,
-  backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 },
-  crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' },
-  ...over,
-});
+const rules = (over: Partial<Rules> = {}): Rules =>
+  machineRules({ liveness: { failures: 3, successes: 1, startPeriodMs: 0 }, readiness: { failures: 2, successes: 2, startPeriodMs: 0 }, ...over });
 
-const free: Context = { heldBy: undefined, paused: false };
+const free = FREE;
 
 /** Feeds inputs in order; returns the final state and every action with the time of its input. */
 function run(inputs: Input[], r: Rules = rules(), start: MachineState = initialState({ running: true, startedAt: 0 }), ctx: (i: number) => Context = () => free) {

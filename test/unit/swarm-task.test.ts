@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
+import { machineRules } from '../helpers/machine-rules.ts';
 import { serviceLabelWarnings } from '../../src/check.ts';
 import { swarmTask, toContainerInfo } from '../../src/docker/inspect.ts';
 import { toServiceLabels } from '../../src/docker/services.ts';
@@ -50,18 +51,8 @@ describe('task containers in docker/', () => {
   });
 });
 
-const rules = (over: Partial<Rules> = {}): Rules => ({
-  liveness: { failures: 3, successes: 1, startPeriodMs: 0 },
-  readiness: undefined,
-  action: 'restart',
-  dryRun: false,
-  restartOnExit: true,
-  engineRestarts: false,
-  backoff: { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 },
-  crashloop: { restarts: 5, windowMs: 600_000, action: 'retry' },
-  task: { healthcheck: 'orchestrator', orphans: 'report' },
-  ...over,
-});
+const rules = (over: Partial<Rules> = {}): Rules =>
+  machineRules({ liveness: { failures: 3, successes: 1, startPeriodMs: 0 }, restartOnExit: true, task: { healthcheck: 'orchestrator', orphans: 'report' }, ...over });
 
 function run(inputs: Input[], r: Rules, start: MachineState = initialState({ running: true, startedAt: 0 })) {
   let state = start;

@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { inertWatch } from '../helpers/inert-watch.ts';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
-import { policyFromLabels } from '../../src/config/labels.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
-import { ContainerWatch, NO_OBSERVER } from '../../src/watchdog/container-watch.ts';
+import { ContainerWatch } from '../../src/watchdog/container-watch.ts';
 import { NO_HISTORY } from '../../src/watchdog/history.ts';
 import { TaskSlots } from '../../src/watchdog/slot-watch.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
@@ -80,18 +80,8 @@ describe('counting a slot', () => {
 
 /** A watch of a task container in slot web.1 (or of global service `web` on n1) started at `startedAt` (nothing is probed). */
 function taskWatch(task: string, startedAt: number, now: () => number, exited?: { at: number; code: number }, global = false): ContainerWatch {
-  const result = policyFromLabels({ labels: {}, prefix: 'healer', containerName: `web.1.${task}`, rawDefaults: {}, imageHasHealthcheck: false });
-  if (!result.ok) throw new Error(result.errors.join('; '));
   const info: ContainerInfo = { ...syntheticContainer(0, {}), id: task, name: `web.1.${task}`, startedAt, task: { taskId: task, service: 'web', slot: global ? undefined : 1, node: 'n1' }, ...(exited ? { running: false, finishedAt: exited.at, exitCode: exited.code } : {}) };
-  return new ContainerWatch(info, result.policy, {
-    probers: {} as never,
-    observer: NO_OBSERVER,
-    clock: { now, setTimeout: () => ({}), clearTimeout: () => undefined },
-    log: pino({ level: 'silent' }),
-    effects: { act: () => Promise.resolve(), notify: () => undefined, context: () => ({ heldBy: undefined, paused: false }), changed: () => undefined },
-    route: (w) => ({ ok: true, target: { containerId: w.id, address: '127.0.0.1' } }),
-    dryRun: false,
-  });
+  return inertWatch(info, {}, { now, setTimeout: () => ({}), clearTimeout: () => undefined });
 }
 
 describe('TaskSlots', () => {

@@ -1,18 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
-import { tmpdir } from 'node:os';
 import type Docker from 'dockerode';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
+import { describe, expect, it } from 'vitest';
 import { toContainerInfo } from '../../src/docker/inspect.ts';
 import type { ContainerInfo, HealthRun } from '../../src/docker/types.ts';
 import type { Prober } from '../../src/probes/types.ts';
-import { systemClock } from '../../src/watchdog/clock.ts';
-import { StateFile } from '../../src/watchdog/state-file.ts';
 import { settleMs, sinceUnpause } from '../../src/watchdog/unpause-health.ts';
-import { Watchdog } from '../../src/watchdog/watchdog.ts';
 import { fakeEngine, syntheticContainer } from '../helpers/fake-engine.ts';
+import { fakeWatchdogs } from '../helpers/fake-watchdog.ts';
 
 // Docker keeps running a paused container's HEALTHCHECK, each check refused: an `unhealthy` at the
 // unpause may be the pause's alone (review 14). It counts once checks made since the unpause confirm it.
@@ -61,15 +55,9 @@ describe('the engine forms of a HEALTHCHECK, from inspect', () => {
 });
 
 describe('a HEALTHCHECK container turned unhealthy while paused, whose checks still fail after the unpause', () => {
-  let dir = '';
-  let wd: Watchdog | undefined;
-  afterEach(async () => {
-    await wd?.stop(1000);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fw = fakeWatchdogs('healer-unpause-');
 
   it('is restarted once `retries` checks made since the unpause failed, not at the unpause', { timeout: 20_000 }, async () => {
-    dir = mkdtempSync(`${tmpdir()}/healer-unpause-`);
     const labels = { 'healer.enable': 'true', 'healer.restart.timeout': '1s' };
     let app: ContainerInfo = { ...syntheticContainer(1, labels), name: 'backup', hasHealthcheck: true, health: 'healthy', healthcheck: hc, healthLog: [] };
     const fake = fakeEngine([app]);
@@ -81,14 +69,7 @@ describe('a HEALTHCHECK container turned unhealthy while paused, whose checks st
       stream.write(`${JSON.stringify({ Type: 'container', Action, Actor: { ID: app.id, Attributes: { name: app.name, ...labels } }, time: Math.floor(at / 1000), timeNano: at * 1e6 })}\n`);
     };
     const ok: Prober = { run: () => Promise.resolve({ ok: true, latencyMs: 1 }) };
-    const log = pino({ level: 'silent' });
-    wd = new Watchdog({
-      engine: fake.engine, loaded: loadConfig(undefined, {}), log, clock: systemClock,
-      probers: { http: ok, tcp: ok, exec: ok },
-      self: { ids: [], hostname: 'healer' },
-      state: new StateFile(`${dir}/state.json`, log),
-      alerter: { emit: () => undefined, containerGone: () => undefined },
-    });
+    const wd = fw.watchdog({ engine: fake.engine, prober: ok });
     await wd.start();
     await new Promise((r) => setTimeout(r, 300));
     app = { ...app, paused: true };
