@@ -65,7 +65,7 @@ interface Held {
  *  - `restart` comes before the die/start it stands for (and no kill): it is held until the next
  *    `start`, so the restart closes the sequence as on Docker, and its `die` gets a kill before it.
  * Held events are released in order when any other event of that container arrives, and all at once by
- * flush() (stream lost).
+ * flush() (stream lost, or healer stops).
  */
 export class EventNormaliser {
   private readonly held = new Map<string, Held>();
@@ -101,12 +101,27 @@ export class EventNormaliser {
     if (ev.action === 'destroy' && !h.restart) this.held.delete(ev.id);
   }
 
-  /** Releases everything held (the stream broke; the receiver resynchronises next). */
-  flush(): void {
+  /**
+   * Releases everything held. `lost`: the stream broke (or was dropped as stalled). A held `die` then can
+   * no longer be told: its cleanups went with the stream, and neither its code (an app may exit 1 on
+   * SIGTERM) nor inspect data tell a `podman stop` from a crash. Read as a crash, healer would start a
+   * container an operator stopped; so it is taken for a stop (unless an `oom` says the kernel killed it).
+   * Returns those whose code alone would have read as a crash, for the caller to say so.
+   */
+  flush(lost = false): ContainerEvent[] {
+    const taken: ContainerEvent[] = [];
     for (const [id, h] of this.held) {
+      if (lost && h.die) {
+        const die = this.take(h, 'die');
+        const oomKill = h.oom === true && die.exitCode === SIGKILL_EXIT;
+        if (!oomKill) this.emit(synthKill(die, die.time));
+        if (!oomKill && !stopByCode(die, h)) taken.push(die);
+        this.emit(die);
+      }
       this.releaseAll(h);
       this.held.delete(id);
     }
+    return taken;
   }
 
   private podman(ev: ContainerEvent, h: Held): void {
@@ -204,14 +219,14 @@ export class EventNormaliser {
   /**
    * A held exit no stop explained. Released by its timer (`waited`) after exactly one `cleanup`, it is an
    * exit on its own. Otherwise the cleanups cannot tell (none came: a stream without them; or it is released
-   * early, by another event of the container or a lost stream, when a stop's second may still be on its
-   * way), and the code decides: 143 is what SIGTERM's default action leaves, 137 what the SIGKILL at the end
+   * early, by another event of the container, when a stop's second may still be on its way; a lost stream
+   * is flush's), and the code decides: 143 is what SIGTERM's default action leaves, 137 what the SIGKILL at the end
    * of a stop's grace leaves (unless the kernel's OOM killer sent it): someone's stop.
    */
   private releaseDie(h: Held, waited = false): void {
     if (!h.die) return;
     const die = this.take(h, 'die');
-    const byCode = die.exitCode === SIGTERM_EXIT || (die.exitCode === SIGKILL_EXIT && !h.oom);
+    const byCode = stopByCode(die, h);
     const oneCleanupTold = waited && h.cleanups === 1;
     if (!oneCleanupTold && byCode) this.emit(synthKill(die, die.time));
     this.emit(die);
@@ -231,6 +246,11 @@ export class EventNormaliser {
     this.releaseStop(h);
     this.releaseRestart(h);
   }
+}
+
+/** 143 is SIGTERM's default action's; 137 a stop's SIGKILL, unless the OOM killer sent it. */
+function stopByCode(die: ContainerEvent, h: Held): boolean {
+  return die.exitCode === SIGTERM_EXIT || (die.exitCode === SIGKILL_EXIT && !h.oom);
 }
 
 /** The kill Docker sends before a stop's exit, for engines that do not report it. */

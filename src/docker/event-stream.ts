@@ -121,7 +121,7 @@ export class EventStream {
         synced();
         this.check?.stop();
         if (this.abort.signal.aborted) break;
-        this.normaliser?.flush();
+        this.tookForStops(this.normaliser?.flush(true) ?? []);
         if (this.renewing) {
           // Dropped for a stall: opened again at once, and the receiver resynchronises as after any loss.
           this.renewing = false;
@@ -154,6 +154,16 @@ export class EventStream {
     this.log.warn({ missed: shown, count: missed.length }, 'docker event stream stalled: the container list shows changes no event told; reconnecting and resynchronising');
     this.renewing = true;
     this.current.destroy();
+  }
+
+  /** Held Podman exits the lost stream left undecided, taken for stops (event-normaliser.ts): said, since a crash among them is not restarted. */
+  private tookForStops(dies: ContainerEvent[]): void {
+    for (const d of dies) {
+      this.log.warn(
+        { container: d.name, id: d.id.slice(0, 12), exitCode: d.exitCode },
+        'a container exited just as the event stream was lost, before the events that tell a stop from a crash came: taken for an operator\'s stop, so healer does not start it',
+      );
+    }
   }
 
   /** Delivers events until the stream ends; resolves with the reason it ended. */

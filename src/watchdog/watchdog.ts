@@ -141,8 +141,9 @@ export class Watchdog {
       },
       deps.log.child({ component: 'events' }),
       DEFAULT_BACKOFF,
-      undefined,
-      { intervalMs: deps.loaded.config.docker.stall_check, labels: watchableLabels(deps.loaded) },
+      // On the injected clock (the model test drives the stall check on simulated time).
+      { set: (fn, ms) => deps.clock.setTimeout(fn, ms), clear: (h) => deps.clock.clearTimeout(h as object) },
+      { intervalMs: deps.loaded.config.docker.stall_check, labels: watchableLabels(deps.loaded), now: () => monotonic(deps.clock) },
     );
   }
 

@@ -36,6 +36,12 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
    * (which goes to the engine at once, so its snapshot is taken then): a list slow to arrive.
    */
   delayLists: number;
+  /** While set, event-stream chunks (one event each) containing this text are dropped: that container's events are lost. */
+  dropEventsWith: string | undefined;
+  /** While set, event-stream chunks containing `text` are written `ms` later (lost if the connection ends first): events slow to come. */
+  delayEventsWith: { text: string; ms: number } | undefined;
+  /** Event-stream chunks passed to healer (one event each), with when: what healer had when. */
+  readonly passedEvents: { at: number; text: string }[];
   /** Requests seen, by first line (method and path without the API version). */
   readonly requests: string[];
   cutEvents(): number;
@@ -47,7 +53,20 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
   const stalled = new Set<Socket>();
   const all = new Set<Socket>();
   const requests: string[] = [];
-  const state: { refuseEvents: boolean; stallRestarts: boolean; stopForRestarts: boolean; refuseRestarts: number; refuseTasks: boolean; info: { name: string } | 'refuse' | undefined; delayLists: number } = {
+  const passedEvents: { at: number; text: string }[] = [];
+  const state: {
+    refuseEvents: boolean;
+    stallRestarts: boolean;
+    stopForRestarts: boolean;
+    refuseRestarts: number;
+    refuseTasks: boolean;
+    info: { name: string } | 'refuse' | undefined;
+    delayLists: number;
+    dropEventsWith: string | undefined;
+    delayEventsWith: { text: string; ms: number } | undefined;
+  } = {
+    dropEventsWith: undefined,
+    delayEventsWith: undefined,
     delayLists: 0,
     refuseEvents: false,
     stallRestarts: false,
@@ -72,6 +91,8 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
     upstream.on('error', drop).on('close', drop);
     /** Answer bytes are written in order, none before `holdUntil` (a delayed list's). */
     let holdUntil = 0;
+    /** An event answer's bytes not yet a whole HTTP chunk (while events are dropped or delayed). */
+    let eventBuf = Buffer.alloc(0);
     let queue: Promise<void> = Promise.resolve();
     let pending = 0;
     client.on('data', (chunk: Buffer) => {
@@ -114,6 +135,30 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
     });
     upstream.on('data', (chunk: Buffer) => {
       if (stalled.has(client)) return;
+      if (events.has(client) && (state.dropEventsWith !== undefined || state.delayEventsWith !== undefined || eventBuf.length > 0)) {
+        // Split into the answer's HTTP chunks (one event each), each dropped, delayed or passed alone.
+        eventBuf = Buffer.concat([eventBuf, chunk]);
+        for (;;) {
+          const head = eventBuf.indexOf('\r\n\r\n');
+          const isHeader = eventBuf.toString('latin1', 0, 5) === 'HTTP/';
+          const eol = eventBuf.indexOf('\r\n');
+          if (eol < 0 || (isHeader && head < 0)) break;
+          const end = isHeader ? head + 4 : eol + 2 + parseInt(eventBuf.toString('latin1', 0, eol), 16) + 2;
+          if (Number.isNaN(end) || eventBuf.length < end) break;
+          const frame = eventBuf.subarray(0, end);
+          eventBuf = eventBuf.subarray(end);
+          const text = frame.toString('utf8');
+          if (state.dropEventsWith !== undefined && text.includes(state.dropEventsWith)) continue;
+          const delay = state.delayEventsWith;
+          if (delay !== undefined && text.includes(delay.text)) {
+            setTimeout(() => client.destroyed || (passedEvents.push({ at: Date.now(), text }), client.write(frame)), delay.ms);
+            continue;
+          }
+          passedEvents.push({ at: Date.now(), text });
+          client.write(frame);
+        }
+        return;
+      }
       const wait = holdUntil - Date.now();
       // Nothing held back: written at once, as before delayLists existed.
       if (wait <= 0 && pending === 0) return void client.write(chunk);
@@ -170,6 +215,19 @@ export async function startEngineProxy(socket = '/var/run/docker.sock'): Promise
     set info(v: { name: string } | 'refuse' | undefined) {
       state.info = v;
     },
+    get dropEventsWith() {
+      return state.dropEventsWith;
+    },
+    set dropEventsWith(v: string | undefined) {
+      state.dropEventsWith = v;
+    },
+    get delayEventsWith() {
+      return state.delayEventsWith;
+    },
+    set delayEventsWith(v: { text: string; ms: number } | undefined) {
+      state.delayEventsWith = v;
+    },
+    passedEvents,
     requests,
     stallEvents() {
       for (const s of events) stalled.add(s);

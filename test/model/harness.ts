@@ -23,6 +23,8 @@ export const BACKOFF = { initial: 2_000, max: 16_000, reset: 60_000 };
 export const MAX_CONCURRENT = 2;
 /** Scheduling jitter, the HEALTHCHECK's own delay and a settle: what the bound allows beyond the rules. */
 const SLACK = 3_000;
+/** A change the list shows is found by then: docker.stall_check (60 s) + the 10 s grace + margin. */
+const STALL_FOUND_MS = 80_000;
 
 const live = { 'healer.enable': 'true', 'healer.liveness': 'tcp://127.0.0.1:1', 'healer.liveness.interval': '1s', 'healer.liveness.failures': String(FAILURES) };
 const GIVEUP_RESTARTS = 2;
@@ -78,6 +80,8 @@ export class World {
   state!: StateFile;
   /** Times after which a container's need for healer's action is judged afresh (healer start, reconnect, an excuse). */
   private freshFrom = 0;
+  /** Stalls the current healer found in stall commands: any more is one found on a working stream. */
+  private stallsSeen = 0;
   private readonly excused = new Map<string, number>();
   /** The last time each container's condition changed in a way that calls for an action. */
   readonly marks = new Map<string, number>();
@@ -141,6 +145,7 @@ export class World {
       alerter,
       ...(metrics ? { observer: metrics } : {}),
     });
+    this.stallsSeen = 0;
     await this.wd.start();
     await this.settle();
     this.freshFrom = this.clock.now();
@@ -187,6 +192,39 @@ export class World {
     this.freshFrom = this.clock.now();
   }
 
+  /**
+   * The event stream stalls (open, silent) while `during` happens, for `ms` of simulated time. The stall
+   * check (docker.stall_check, 60 s; 10 s grace) must find a change the list shows that went untold (a
+   * stall on a working stream is check()'s to catch); what it found is resynchronised as after a cut.
+   */
+  async stall(during: () => void, ms: number): Promise<void> {
+    // The check's first list after a (re)connect (1 ms on) only seeds it: a change before it is no news.
+    // Real streams are not silent in that millisecond; here no time may have passed since the connect.
+    await this.clock.advance(1, () => this.settle());
+    const stalls = this.wd.eventStalls;
+    const before = JSON.stringify(this.listed());
+    this.engine.stalled = true;
+    during();
+    const changed = JSON.stringify(this.listed()) !== before;
+    await this.clock.advance(ms, () => this.settle());
+    // A change the engine undid before any list (a restart policy's quick restart) no list can show.
+    const kept = changed && JSON.stringify(this.listed()) !== before;
+    const found = this.wd.eventStalls > stalls;
+    this.engine.stalled = false;
+    this.stallsSeen = this.wd.eventStalls;
+    if (kept && ms >= STALL_FOUND_MS && !found) throw new Error(`invariant broken: a change the list showed went untold for ${ms / 1000}s and no stall was found`);
+    // Not found (too short, or nothing the list shows): reconnected, so what was lost is resynchronised.
+    if (!found) await this.cut(() => undefined);
+    await this.settle();
+    this.freshFrom = this.clock.now();
+    this.check();
+  }
+
+  /** What the engine's list shows of the containers healer may watch (what the stall check compares). */
+  private listed(): string[] {
+    return [...this.engine.containers.values()].map((c) => `${c.id}:${c.paused ? 'paused' : c.running ? 'running' : 'exited'}`).sort();
+  }
+
   mark(c: SimContainer): void {
     this.marks.set(c.id, this.clock.now());
   }
@@ -203,6 +241,7 @@ export class World {
       throw new Error(`invariant broken at t+${Math.round((now - 1_800_000_000_000) / 1000)}s: ${what}`);
     };
     if (this.clock.thrown.length > 0) fail(`an exception escaped a timer: ${String(this.clock.thrown[0])}`);
+    if (this.wd.eventStalls > this.stallsSeen) fail('a stall found on a working event stream');
     if (this.engine.maxInFlight > MAX_CONCURRENT) fail(`${this.engine.maxInFlight} engine actions in flight (max_concurrent_restarts ${MAX_CONCURRENT})`);
     for (const a of this.engine.actions.slice(this.checkedActions)) {
       const c = a.before;
@@ -230,7 +269,8 @@ export class World {
     if (this.wd.watches.size + this.wd.problems.size > liveCount) fail(`${this.wd.watches.size} watches and ${this.wd.problems.size} problems for ${liveCount} containers`);
     for (const id of this.wd.watches.keys()) if (!this.engine.containers.has(id)) fail(`a watch kept for the removed container ${id.slice(0, 4)}`);
     const timers = this.clock.pending(this.gen);
-    if (timers > 3 * this.wd.watches.size + 2) fail(`${timers} timers for ${this.wd.watches.size} watches`);
+    // (+1: the stall check's next list.)
+    if (timers > 3 * this.wd.watches.size + 3) fail(`${timers} timers for ${this.wd.watches.size} watches`);
     // Acted on in time.
     for (const c of this.engine.containers.values()) {
       const kind = this.kinds.get(c.id);

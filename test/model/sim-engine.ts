@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { EngineError, type Engine } from '../../src/docker/engine.ts';
 import { engineClockFrom } from '../../src/docker/engine-clock.ts';
 import { swarmTask } from '../../src/docker/inspect.ts';
+import type { ListedContainer } from '../../src/docker/list-states.ts';
 import type { TaskStanding } from '../../src/docker/services.ts';
 import type { ContainerInfo } from '../../src/docker/types.ts';
 import type { Clock } from '../../src/watchdog/clock.ts';
@@ -68,6 +69,8 @@ export class SimEngine {
   manager = true;
   /** `/tasks` questions healer asked. */
   taskAsks = 0;
+  /** While true, events are dropped: the streams stay open but silent until healer reconnects. */
+  stalled = false;
   private readonly streams = new Map<number, Set<PassThrough>>();
   private readonly dead = new Set<number>();
   private nextId = 1;
@@ -235,6 +238,8 @@ export class SimEngine {
   // ---- the event stream ----
 
   private emit(c: SimContainer, action: string, attrs: Record<string, string> = {}, fullAction = action): void {
+    // A stalled stream stays open and delivers nothing (the stall check's case).
+    if (this.stalled) return;
     const line = JSON.stringify({
       Type: 'container',
       Action: fullAction,
@@ -364,16 +369,32 @@ export class SimEngine {
         }),
       exec: () => answer(() => ({ exitCode: 0, output: '' })),
       logs: () => answer(() => [] as string[]),
-      openEvents: (): Promise<Readable> =>
-        answer(() => {
+      // As Engine.listStates: every container with all of `labels` (`key` or `key=value`), Docker 20.10's view.
+      listStates: (labels: readonly string[]) =>
+        answer((): ListedContainer[] =>
+          [...this.containers.values()]
+            .filter((c) => labels.every((l) => hasLabel(c.labels, l)))
+            .map((c) => ({ id: c.id, name: c.name, run: c.paused ? 'paused' : c.running ? 'running' : 'exited', health: c.running && c.hasHealthcheck ? (c.health ?? 'starting') : undefined })),
+        ),
+      openEvents: (): Promise<Readable> => {
+        // A (re)connect ends a stall: the new stream delivers again.
+        this.stalled = false;
+        return answer(() => {
           const s = new PassThrough();
           let set = this.streams.get(gen);
           if (!set) this.streams.set(gen, (set = new Set()));
           set.add(s);
           s.once('close', () => set.delete(s));
           return s;
-        }),
+        });
+      },
     };
     return engine as unknown as Engine;
   }
+}
+
+/** A `key` or `key=value` label filter, as the engine matches it. */
+function hasLabel(labels: Record<string, string>, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  return eq < 0 ? Object.hasOwn(labels, filter) : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }

@@ -96,6 +96,10 @@ const commands: fc.Arbitrary<Cmd>[] = [
   fc.constantFrom(...NAMES).chain((n) => fc.option(containerOps(n), { nil: undefined })).map((during) =>
     cmd(`engine: event stream cut${during ? `; meanwhile ${during.text}` : ''}; reconnect`, (w) => w.cut(() => during?.fn(w))),
   ),
+  // Events dropped for a while, the stream left open (the stall check's case: docker.stall_check).
+  fc.tuple(fc.constantFrom(...NAMES).chain((n) => fc.option(containerOps(n), { nil: undefined })), fc.constantFrom(20, 80)).map(([during, s]) =>
+    cmd(`engine: event stream stalls for ${s}s${during ? `; meanwhile ${during.text}` : ''}`, (w) => w.stall(() => during?.fn(w), s * 1000)),
+  ),
   fc.constant(cmd('engine: refuses the next restart/start', (w) => void w.engine.refuseNext++)),
   fc.constantFrom(3_000, 30_000).map((ms) => cmd(`engine: the next action takes ${ms / 1000}s`, (w) => void (w.engine.slowNextMs = ms))),
   fc.constantFrom(...NAMES).chain((n) => fc.option(containerOps(n), { nil: undefined })).map((during) =>

@@ -58,3 +58,31 @@ describe('review12: a flush while a die waits for its second cleanup', () => {
     expect(out).toEqual(['kill SIGTERM', 'die 143']);
   });
 });
+
+// Session 25: the same flush of a stop whose app exits 1 on SIGTERM (no cleanup seen yet: a slow host) read
+// the held die by its code, 1: a crash, and healer started the container the operator stopped (e2e:
+// s25-podman-stall-held-die). A lost stream takes a held die for a stop, and says which it took.
+describe('s25: a die held when the stream is lost is never flushed as a crash', () => {
+  const flushAfter = (lines: string[]): { out: string[]; taken: string[] } => {
+    const out: string[] = [];
+    const timers = new VirtualTimers();
+    const n = new EventNormaliser('podman', (e) => out.push(brief(e)), timers);
+    for (const line of lines) {
+      const ev = parseEvent(line);
+      if (!ev) throw new Error(line);
+      timers.advance(ev.time);
+      n.push(ev);
+    }
+    timers.advance(1050);
+    return { out, taken: n.flush(true).map(brief) };
+  };
+
+  it.each([
+    ['exit 1, no cleanup yet', [at('die', 1000, 1)], ['kill SIGTERM', 'die 1'], ['die 1']],
+    ['exit 1, one cleanup', [at('die', 1000, 1), at('cleanup', 1010)], ['kill SIGTERM', 'die 1'], ['die 1']],
+    ['exit 143 (a stop by its code too: nothing to say)', [at('die', 1000, 143)], ['kill SIGTERM', 'die 143'], []],
+    ['137 after an oom: the kernel, a crash', [at('oom', 990), at('die', 1000, 137)], ['oom', 'die 137'], []],
+  ])('%s', (_what, lines, out, taken) => {
+    expect(flushAfter(lines)).toEqual({ out, taken });
+  });
+});
