@@ -11,8 +11,10 @@ import type { Pending } from './machine-types.ts';
  * 'held': the re-check could not run because the container's body matching is over its share of
  * healer's time (match-budget.ts): healer does not know whether it recovered, so it neither restarts
  * on a result it did not get nor calls it recovered; its next liveness probe decides (feedHeld).
+ * 'probed': the probe ran and failed; time passed during it, so the caller looks at the container again
+ * (an operator's stop during the probe is what may have made it fail).
  */
-export async function recoveredMeanwhile(w: ContainerWatch, fresh: ContainerInfo, waited: boolean): Promise<'recovered' | 'held' | false> {
+export async function recoveredMeanwhile(w: ContainerWatch, fresh: ContainerInfo, waited: boolean): Promise<'recovered' | 'held' | 'probed' | false> {
   const docker = w.policy.liveness?.spec.kind === 'docker';
   const onePass = (w.policy.liveness?.successes ?? 1) <= 1;
   if (w.state.liveness.up === true || (docker && fresh.health === 'healthy')) return recovered(w);
@@ -22,7 +24,7 @@ export async function recoveredMeanwhile(w: ContainerWatch, fresh: ContainerInfo
     w.log.warn("restart held: its liveness could not be checked again (its body matching is over its share of healer's time); its next liveness probe decides");
     return 'held';
   }
-  return now === 'pass' ? recovered(w) : false;
+  return now === 'pass' ? recovered(w) : 'probed';
 }
 
 function recovered(w: ContainerWatch): 'recovered' {

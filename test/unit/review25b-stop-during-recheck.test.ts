@@ -19,8 +19,10 @@ afterEach(async () => {
   for (const w of worlds.splice(0)) await w.dispose();
 });
 
+// The same gap for a `docker pause` during the re-check (a backup): the restart must not go to a frozen
+// container (the harness fails any action on a paused one); the pause is looked at again too (fix s25-fix-b).
 describe("review25b: an operator's stop during a queued restart's liveness re-check", () => {
-  it('is not undone by the restart', async () => {
+  it.each(['stop', 'pause'] as const)('is not undone by the restart (%s)', async (how) => {
     const w = await World.create();
     worlds.push(w);
     await w.killHealer();
@@ -50,7 +52,8 @@ describe("review25b: an operator's stop during a queued restart's liveness re-ch
     w.engine.probe = (id: string): boolean => {
       if (id === late.id && stoppedAt === undefined && (new Error().stack ?? '').includes('passesNow')) {
         stoppedAt = w.clock.now();
-        w.engine.stopNow(late);
+        if (how === 'stop') w.engine.stopNow(late);
+        else w.engine.pause(late);
         return false;
       }
       return probe(id);
@@ -59,6 +62,7 @@ describe("review25b: an operator's stop during a queued restart's liveness re-ch
     expect(stoppedAt, 'the re-check ran').toBeDefined();
     const after = w.engine.actions.filter((a) => a.id === late.id && a.at >= (stoppedAt ?? 0));
     expect(after.map((a) => a.kind), 'no restart or start after the operator stopped it').toEqual([]);
-    expect(w.engine.containers.get(late.id)?.running).toBe(false);
+    if (how === 'stop') expect(w.engine.containers.get(late.id)?.running).toBe(false);
+    else expect(w.engine.containers.get(late.id)?.paused).toBe(true);
   }, 60_000);
 });
