@@ -24,5 +24,9 @@ describe('a trusted_proxies entry that is every IPv4 address in mapped form', ()
       expect(clientAddress('203.0.113.9', '198.51.100.7', list)).toBe('198.51.100.7');
     }
     expect(r.ok).toBe(false);
+    // (Fix s25-fix-b: the same for its other spellings and for wider networks holding it; a narrower one,
+    // or half of IPv6 without the mapped range, is accepted, with the warning of any network entry.)
+    for (const everyone of ['::ffff:0.0.0.0/96', '::/1', '::/64', '::ffff:0:0/95', '::/0']) expect(parseProxyNet(everyone).ok, everyone).toBe(false);
+    for (const fine of ['::ffff:172.18.0.2/128', '::ffff:172.18.0.0/112', '8000::/1', '172.18.0.0/16', '::1']) expect(parseProxyNet(fine).ok, fine).toBe(true);
   });
 });

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseProxyNet, type ProxyNet } from '../../src/config/proxies.ts';
+import { parseProxyNet, proxyNetWarnings, type ProxyNet } from '../../src/config/proxies.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { startServer, type HttpServer } from '../../src/server.ts';
 
@@ -43,23 +45,41 @@ function send(port: number, from: string, headers: Record<string, string>): Prom
   });
 }
 
+// Fix (s25-fix-b): healer cannot tell a proxy from another client in the same network (both are peers in
+// it; the header is text), so no code can make a network entry safe when clients share it. The test is
+// changed to assert what the product now does instead of the 200 above: such an entry is warned about
+// at start (and by `healer check`, same function), the README's example is the proxy's own fixed address,
+// and listed that way the tenant's spoof is counted under its own address. Without the change the
+// warning function does not exist and the README shows `172.18.0.0/16`.
 describe('a trusted proxy network that also holds clients', () => {
-  it("a tenant on the proxy's network cannot lock Prometheus out by naming its address", async () => {
+  it('is warned about at start: every client in it can choose the address it is counted under', async () => {
+    expect(proxyNetWarnings([net('172.18.0.2'), net('172.18.0.2/32'), net('::1'), net('fd00::5/128')])).toEqual([]);
+    const warned = proxyNetWarnings([net('172.18.0.0/16'), net('fd00::/64')]);
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toContain('172.18.0.0/16');
+    expect(warned[0]).toContain('every client in it');
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
     const sources = { watchdog: undefined, alerter: undefined };
-    server = await startServer({
-      listen: { host: '127.0.0.1', port: 0 },
-      token: TOKEN,
-      trustedProxies: [net('127.0.0.0/8')],
-      metrics: new Metrics(sources),
-      sources,
-      log: pino({ level: 'silent' }),
-    });
+    server = await startServer({ listen: { host: '127.0.0.1', port: 0 }, token: TOKEN, trustedProxies: [net('127.0.0.0/8')], metrics: new Metrics(sources), sources, log: pino({ level: 'info' }, sink) });
+    const warn = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.level === 40 && l.msg.includes('127.0.0.0/8'));
+    expect(warn?.msg).toContain('every client in it');
+  });
+
+  it("listed by the proxy's own address, a tenant on its network cannot lock Prometheus out by naming its address", async () => {
+    const sources = { watchdog: undefined, alerter: undefined };
+    const proxy = '127.0.0.7';
+    server = await startServer({ listen: { host: '127.0.0.1', port: 0 }, token: TOKEN, trustedProxies: [net(proxy)], metrics: new Metrics(sources), sources, log: pino({ level: 'silent' }) });
     const prometheus = '127.0.0.5';
     const tenant = '127.0.0.9';
     for (let i = 0; i < 10; i++) await send(server.port, tenant, { authorization: `Bearer guess-${i}`, 'x-forwarded-for': prometheus });
-    // Prometheus, from its own address, with the right token, never guessed anything:
     expect(await send(server.port, prometheus, { authorization: `Bearer ${TOKEN}` })).toBe(200);
-    // The tenant's own address is what its guesses should have spent:
     expect(await send(server.port, tenant, { authorization: `Bearer guess-x` })).toBe(429);
+  });
+
+  it("the README's example is the proxy's own fixed address, not its network", () => {
+    const row = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').split('\n').find((l) => l.startsWith('| `server.trusted_proxies`')) ?? '';
+    expect(row).toContain('ipv4_address');
+    expect(row).not.toContain('`172.18.0.0/16`');
   });
 });
