@@ -37,7 +37,7 @@ function recovered(w: ContainerWatch): 'recovered' {
  * counted; `held`: the restart stays decided, sent on the next failing liveness probe (a pass recovers).
  */
 export function afterRecheck(w: ContainerWatch, how: 'recovered' | 'held', want: Pending, now: number): void {
-  if (how === 'held') return w.feed({ type: 'restart_done', ok: true, skipped: true, held: want, at: now });
+  if (how === 'held') return w.feed({ type: 'restart_done', ok: true, skipped: true, held: { ...want, recheckHeld: true }, at: now });
   w.feed({ type: 'restart_done', ok: true, skipped: true, at: now });
   w.feed(w.policy.liveness?.spec.kind === 'docker' ? { type: 'health', status: 'healthy', at: now } : { type: 'probe', role: 'liveness', ok: true, at: now });
 }
