@@ -6,6 +6,7 @@ import type { EngineInfo } from './docker/dialect.ts';
 import { serviceLabels } from './docker/services.ts';
 import { SwarmView } from './docker/swarm-view.ts';
 import { ConfigError } from './config/errors.ts';
+import { proxyNetWarnings } from './config/proxies.ts';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { connectDocker } from './docker/connect.ts';
 import { Engine } from './docker/engine.ts';
@@ -154,7 +155,7 @@ async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
   if (engine.networks.refused !== undefined) warnings.unshift(engine.networks.refused);
   const cluster = listed.services && loaded.config.swarm.crashloops === 'cluster' ? await new SwarmView(engine.docker).services() : undefined;
   if (cluster?.services) warnings.push(...imageLabelWarnings(cluster.services, prefix));
-  warnings.push(...dependencyCycleWarnings(rows), ...dependencyNameWarnings(rows));
+  warnings.push(...proxyNetWarnings(loaded.config.server.trusted_proxies), ...dependencyCycleWarnings(rows), ...dependencyNameWarnings(rows));
   if (cluster?.services && cluster.images !== undefined) warnings.push(`${cluster.images}: labels only in images are not seen, so services opted in by their image's labels alone are not counted by the Swarm leader`);
   if (json) process.stdout.write(`${checkReportJson(loaded.path, rows, info, warnings)}\n`);
   // Warnings name services and label keys from the engine: shown with control characters escaped, as the rows are.

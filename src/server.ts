@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { ProxyNet } from './config/proxies.ts';
+import { proxyNetWarnings, type ProxyNet } from './config/proxies.ts';
 import type { HistoryQueries } from './history/queries.ts';
 import type { Metrics } from './metrics.ts';
 import { VERSION } from './version.ts';
@@ -156,6 +156,7 @@ export async function startServer(opts: {
   const bound = server.address() as AddressInfo;
   const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
   log.info({ address, token: token !== undefined, trustedProxies: (opts.trustedProxies ?? []).length }, 'http listener up: / /metrics /healthz /api/status /api/history /badge/<name>.svg');
+  for (const warning of proxyNetWarnings(opts.trustedProxies ?? [])) log.warn(warning);
   if (token === undefined && !isLoopback(bound.address)) {
     log.warn(
       { address },

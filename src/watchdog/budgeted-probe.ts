@@ -34,10 +34,14 @@ export async function budgetedProbe(
   const budget = p.body ? w.budget : undefined;
   if (!budget) return probeOnce(p, prober, route, slot);
   if (putOff(budget, w.id, monotonic(w.clock), w.log, role, p.body?.source ?? '')) return 'put off';
-  const gate = (): boolean => budget.mayMatch(w.id, monotonic(w.clock));
+  // A closed watch's body is not matched at all (no one takes its result: the re-check of a restart
+  // whose container was removed meanwhile runs on a slot its close does not abort).
+  const gate = (): boolean => !w.closed() && budget.mayMatch(w.id, monotonic(w.clock));
   // (Released however it ends, a throw too: a container not matched yet probes one role at a time.)
   const outcome = await probeOnce(p, prober, route, slot, gate).finally(() => budget.release(w.id));
   if (outcome.result.putOff === true) return 'put off';
-  if (!w.closed()) budget.ended(w.id, monotonic(w.clock), outcome.result.matchMs);
+  // Charged however it ends; a watch closed meanwhile leaves no account behind (charged to the total only).
+  budget.ended(w.id, monotonic(w.clock), outcome.result.matchMs);
+  if (w.closed()) budget.forget(w.id);
   return outcome;
 }

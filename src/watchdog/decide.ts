@@ -10,7 +10,9 @@ import { STOP_SIGNAL_WINDOW_MS } from './stop-window.ts';
 import type { Action, Context, MachineState, Pending, Rules, Step } from './machine-types.ts';
 
 /** The one place a restart (or on-exit start, quarantine stop, task replacement) is allowed, deferred or refused. */
-export function decide(s: MachineState, want: Pending, at: number, rules: Rules, ctx: Context): Step {
+export function decide(s: MachineState, decided: Pending, at: number, rules: Rules, ctx: Context): Step {
+  // A held restart decided again is held (or deferred) by what holds it now, if anything.
+  const { recheckHeld: _held, ...want } = decided;
   if (rules.action === 'notify') return { state: s, actions: [] };
   // A paused container is frozen on purpose (a backup, `docker commit`): nothing is done to it.
   if (s.lifecycle === 'paused') return { state: { ...s, pending: undefined }, actions: [] };

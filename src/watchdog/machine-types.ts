@@ -36,6 +36,12 @@ export interface Pending {
    * start): not a restart of its own, so it is neither counted again nor held by the backoff.
    */
   readonly completes?: true | undefined;
+  /**
+   * A restart held because its liveness could not be checked again (recheck.ts, the match budget): it
+   * waits for the next liveness probe, not for the breaker, so the status shows the container as what it
+   * is meanwhile (unhealthy). Dropped when the next probe decides it again (decide.ts).
+   */
+  readonly recheckHeld?: true | undefined;
 }
 
 /** Why healer acts, as a bounded value for metrics: a failing liveness check, a crash, a namespace owner's restart, an orphaned task. */

@@ -106,8 +106,11 @@ export class MatchBudget {
    */
   mayMatch(id: string, now: number): boolean {
     const a = this.accounts.get(id);
+    // No account: forgotten (the container was removed) while its probe was out. Judged as a match of
+    // unknown cost, never let through past the total (the gate is what bounds it).
+    if (!a) return this.newcomerRoom(now);
     // (Probes let through together are matched one by one: the total is asked again at each match.)
-    if (!a || a.known) return !a || this.roomInTotal(a, now);
+    if (a.known) return this.roomInTotal(a, now);
     if (this.newcomerRoom(now)) return true;
     a.out = false;
     return false;

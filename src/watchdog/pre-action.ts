@@ -24,8 +24,33 @@ export interface PreActionDeps {
  * the inspect data its probes were routed with when it was decided.
  */
 export async function preAction(deps: PreActionDeps, w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<'go' | false | 'deferred' | 'gone' | 'recovered' | 'held'> {
+  const fresh = await look(deps, w, kind, reason, cause, decidedOn);
+  if (fresh === false || fresh === 'gone') return fresh;
+  const recheck = kind === 'restart' && cause === 'liveness' ? await recoveredMeanwhile(w, fresh, waited) : false;
+  if (recheck === 'recovered' || recheck === 'held') return recheck;
+  // The re-check's probe took time (up to its timeout), and what it saw may be the container going down:
+  // an operator's `docker stop`, a pause, a crash or a re-create during it makes it fail too. So the
+  // container is looked at again, as before it; an action on the first look would undo that stop.
+  if (recheck === 'probed') {
+    const again = await look(deps, w, kind, reason, cause, decidedOn, fresh);
+    if (again === false || again === 'gone') return again;
+  }
+  // Decided before the breaker opened (many containers failing together) and queued for a slot since:
+  // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
+  // stop is not held by the breaker (it restarts nothing).
+  const ctx = kind === 'stop' ? undefined : deps.context(w);
+  if (ctx && (ctx.paused || ctx.heldBy !== undefined)) return 'deferred';
+  return 'go';
+}
+
+/**
+ * One look at the container (a fresh inspect, taken in by the watch): its data when it is still in the
+ * state that called for the action; false when not (stopped, paused, restarting, rerouted, healer itself,
+ * or, on a second look, `before` the look an earlier one took: started again since), 'gone' when removed.
+ */
+async function look(deps: PreActionDeps, w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, before?: ContainerInfo): Promise<ContainerInfo | false | 'gone'> {
   const fresh = await deps.engine.inspect(w.id);
-  if (!fresh) return 'gone';
+  if (!fresh || w.isClosed) return 'gone';
   takeInfo(w, fresh, deps.clock.now());
   // Its networks changed since (`docker network disconnect`): the failures were of another address.
   if (kind !== 'start' && cause === 'liveness' && probedOverNetwork(w) && !sameRoute(decidedOn, fresh)) {
@@ -36,17 +61,13 @@ export async function preAction(deps: PreActionDeps, w: ContainerWatch, kind: Ac
   // An operator stopped it while this start waited (`docker stop` after an exit healer took for a crash).
   // Or someone's stop signal reached it after the decision: its exit is theirs, a restart would undo it.
   const stoppedMeanwhile = kind === 'start' ? w.state.lifecycle === 'stopped' : w.events.stopSignalled(deps.clock.now());
-  const ready = !stoppedMeanwhile && !fresh.restarting && !fresh.paused && (kind === 'start' ? !fresh.running : fresh.running);
+  // Started again between two looks (stopped and started, restarted by someone): the failures were the old run's.
+  const rerun = before !== undefined && (fresh.startedAt !== before.startedAt || fresh.restartCount !== before.restartCount);
+  const ready = !stoppedMeanwhile && !rerun && !fresh.restarting && !fresh.paused && (kind === 'start' ? !fresh.running : fresh.running);
   if (!ready) {
-    w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused }, `${kind} skipped: the container is no longer in the state that called for it`);
+    const when = before ? ' (looked at again after its liveness re-check)' : '';
+    w.log.info({ reason, running: fresh.running, restarting: fresh.restarting, paused: fresh.paused, stopSignalled: stoppedMeanwhile, rerun }, `${kind} skipped: the container is no longer in the state that called for it${when}`);
     return false;
   }
-  const recheck = kind === 'restart' && cause === 'liveness' ? await recoveredMeanwhile(w, fresh, waited) : false;
-  if (recheck) return recheck;
-  // Decided before the breaker opened (many containers failing together) and queued for a slot since:
-  // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
-  // stop is not held by the breaker (it restarts nothing).
-  const ctx = kind === 'stop' ? undefined : deps.context(w);
-  if (ctx && (ctx.paused || ctx.heldBy !== undefined)) return 'deferred';
-  return 'go';
+  return fresh;
 }

@@ -8,21 +8,26 @@ import type { Pending } from './machine-types.ts';
  * for a restart slot, while no probe runs) its probe, run once more, passes, when one pass is recovery
  * by its own rule (`healer.liveness.successes` 1): with more, one lucky pass of a flapping app is not,
  * as the state machine judges it. healer never restarts a container that no longer needs it.
- * 'held': the re-check could not run because the container's body matching is over its share of
- * healer's time (match-budget.ts): healer does not know whether it recovered, so it neither restarts
- * on a result it did not get nor calls it recovered; its next liveness probe decides (feedHeld).
+ * 'held': the re-check could not run because the match budget put its body matching off (match-budget.ts:
+ * over its share, the total spent, or a first match of unknown cost already out for its other probe):
+ * healer does not know whether it recovered, so it neither restarts on a result it did not get nor
+ * calls it recovered; its next liveness probe decides (feedHeld).
+ * 'probed': the probe ran and failed; time passed during it, so the caller looks at the container again
+ * (an operator's stop during the probe is what may have made it fail).
  */
-export async function recoveredMeanwhile(w: ContainerWatch, fresh: ContainerInfo, waited: boolean): Promise<'recovered' | 'held' | false> {
+export async function recoveredMeanwhile(w: ContainerWatch, fresh: ContainerInfo, waited: boolean): Promise<'recovered' | 'held' | 'probed' | false> {
   const docker = w.policy.liveness?.spec.kind === 'docker';
   const onePass = (w.policy.liveness?.successes ?? 1) <= 1;
   if (w.state.liveness.up === true || (docker && fresh.health === 'healthy')) return recovered(w);
   if (docker || !waited || !onePass) return false;
   const now = await w.passesNow();
   if (now === 'unsure') {
-    w.log.warn("restart held: its liveness could not be checked again (its body matching is over its share of healer's time); its next liveness probe decides");
+    // (Not always over its own share: the total may be spent, or, never matched yet, its other probe's
+    // first match may be out: one match of unknown cost at a time. The message names all three.)
+    w.log.warn("restart held: its liveness could not be checked again (its body matching was put off by healer's matching budget: over its share, all matching over theirs, or its first match still under way); its next liveness probe decides");
     return 'held';
   }
-  return now === 'pass' ? recovered(w) : false;
+  return now === 'pass' ? recovered(w) : 'probed';
 }
 
 function recovered(w: ContainerWatch): 'recovered' {
@@ -35,7 +40,7 @@ function recovered(w: ContainerWatch): 'recovered' {
  * counted; `held`: the restart stays decided, sent on the next failing liveness probe (a pass recovers).
  */
 export function afterRecheck(w: ContainerWatch, how: 'recovered' | 'held', want: Pending, now: number): void {
-  if (how === 'held') return w.feed({ type: 'restart_done', ok: true, skipped: true, held: want, at: now });
+  if (how === 'held') return w.feed({ type: 'restart_done', ok: true, skipped: true, held: { ...want, recheckHeld: true }, at: now });
   w.feed({ type: 'restart_done', ok: true, skipped: true, at: now });
   w.feed(w.policy.liveness?.spec.kind === 'docker' ? { type: 'health', status: 'healthy', at: now } : { type: 'probe', role: 'liveness', ok: true, at: now });
 }

@@ -10,7 +10,8 @@ export type SummaryState = (typeof SUMMARY_STATES)[number];
 /**
  * error: an unexpected error parked the watch; gave_up/crashloop: the crash-loop breaker; restarting:
  * healer's action is in flight; held/backoff/breaker: a decided restart waits (dependency, backoff,
- * mass-failure breaker); unhealthy: liveness failing; paused: `docker pause`, never acted on;
+ * mass-failure breaker); unhealthy: liveness failing (also while its restart waits for the next
+ * liveness probe because the re-check was put off by the match budget); paused: `docker pause`, never acted on;
  * exited/stopped: down after a crash / by an operator; starting: no verdict yet; healthy: liveness
  * passes; running: no liveness check to judge by.
  */
@@ -25,6 +26,8 @@ export function summaryState(w: ContainerWatch, now: number): SummaryState {
     if (due !== undefined && due > now) return s.budget.loop === 'open' ? 'crashloop' : 'backoff';
     // Held while a stop signal's exit is awaited (SIGTERM draining): a wait of its own, not the breaker.
     if (w.events.stopSignalled(now)) return 'backoff';
+    // Held because its liveness could not be checked again (the match budget): its next probe decides.
+    if (s.pending.recheckHeld) return 'unhealthy';
     return 'breaker';
   }
   if (s.budget.loop === 'open') return 'crashloop';

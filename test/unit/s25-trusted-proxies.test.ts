@@ -79,12 +79,12 @@ describe('server.trusted_proxies in watchdog.yml and the environment', () => {
   it('names every bad entry: a name, a bad prefix, a network of everyone', () => {
     writeFileSync(`${dir}/bad.yml`, 'server:\n  trusted_proxies:\n    - 127.0.0.1\n    - traefik\n    - 10.0.0.0/33\n    - ::/0\n');
     expect(problems(() => loadConfig(`${dir}/bad.yml`, {}))).toEqual([
-      `${dir}/bad.yml:4: server.trusted_proxies[1]: "traefik" is not an IP address or CIDR (try 172.18.0.2 or 172.18.0.0/16; a proxy is trusted by its address, not its name)`,
-      `${dir}/bad.yml:5: server.trusted_proxies[2]: "10.0.0.0/33" is not an IP address or CIDR (try 172.18.0.2 or 172.18.0.0/16; a proxy is trusted by its address, not its name)`,
-      `${dir}/bad.yml:6: server.trusted_proxies[3]: "::/0" trusts every address: any client could then choose its address in X-Forwarded-For; list the proxy's address or its network`,
+      `${dir}/bad.yml:4: server.trusted_proxies[1]: "traefik" is not an IP address or CIDR (try 172.18.0.2, the proxy's own address; a proxy is trusted by its address, not its name)`,
+      `${dir}/bad.yml:5: server.trusted_proxies[2]: "10.0.0.0/33" is not an IP address or CIDR (try 172.18.0.2, the proxy's own address; a proxy is trusted by its address, not its name)`,
+      `${dir}/bad.yml:6: server.trusted_proxies[3]: "::/0" trusts every address: any client could then choose its address in X-Forwarded-For; list the proxy's own address`,
     ]);
     expect(problems(() => loadConfig(undefined, { HEALER_SERVER_TRUSTED_PROXIES: '127.0.0.1,0.0.0.0/0' }))).toEqual([
-      `environment HEALER_SERVER_TRUSTED_PROXIES: "0.0.0.0/0" trusts every address: any client could then choose its address in X-Forwarded-For; list the proxy's address or its network`,
+      `environment HEALER_SERVER_TRUSTED_PROXIES: "0.0.0.0/0" trusts every address: any client could then choose its address in X-Forwarded-For; list the proxy's own address`,
     ]);
   });
 });
