@@ -18,18 +18,35 @@ export function bookkeeping(before: MachineState, out: Step, rules: Rules, at: n
   // When the loop was alerted, for as long as it stays open (a loop kept across healer's restart fires since then).
   if (actions.some((a) => a.type === 'notify' && a.event === 'crashloop')) state = { ...state, loopSince: at };
   else if (state.loopSince !== undefined && state.budget.loop === 'closed') state = { ...state, loopSince: undefined };
+  // When an open held or restart_failed was first alerted; a recovered ends both (kept across healer's restart).
+  const told = (e: string): boolean => actions.some((a) => a.type === 'notify' && a.event === e);
+  if (told('held') && state.heldSince === undefined) state = { ...state, heldSince: at };
+  if (told('restart_failed') && state.failedSince === undefined) state = { ...state, failedSince: at };
   // A start healer owed is settled once the container is no longer down (started, or stopped by someone).
   if (state.owedStart && state.lifecycle !== 'exited') state = { ...state, owedStart: undefined };
-  if (!rules.liveness) {
-    if (actions.some((a) => a.type === 'notify' && (a.event === 'restart_failed' || a.event === 'crashloop' || a.event === 'held'))) state = { ...state, unresolved: true };
-    else if (state.unresolved && state.lifecycle === 'running' && !state.inFlight && state.budget.loop === 'closed' && !state.pending) {
-      state = { ...state, unresolved: false };
-      actions = [...actions, { type: 'notify', event: 'recovered', reason: 'running again after healer started it' }];
-    }
+  // With a liveness probe judged down its `recovered` ends them; otherwise (no probe, or one passing when the
+  // container crashed) the next run that passes by its own rule, once the loop is over, is owed one.
+  const ending = (e: string): boolean => e === 'restart_failed' || e === 'crashloop' || e === 'held';
+  if (actions.some((a) => a.type === 'notify' && ending(a.event)) && state.liveness.up !== false) state = { ...state, unresolved: true };
+  else if (state.unresolved && actions.some((a) => a.type === 'notify' && a.event === 'recovered')) state = { ...state, unresolved: false };
+  else if (state.unresolved && state.lifecycle === 'running' && !state.inFlight && state.budget.loop === 'closed' && !state.pending && passes(state, rules)) {
+    state = { ...state, unresolved: false };
+    actions = [...actions, { type: 'notify', event: 'recovered', reason: rules.liveness ? 'running and passing again after healer started it' : 'running again after healer started it' }];
+  }
+  if ((state.heldSince !== undefined || state.failedSince !== undefined) && actions.some((a) => a.type === 'notify' && a.event === 'recovered')) {
+    state = { ...state, heldSince: undefined, failedSince: undefined };
   }
   const wake = state.budget.healthySince !== before.budget.healthySince ? resetWake(state, rules) : undefined;
   if (wake) actions = [...actions, wake];
   return { state, actions };
+}
+
+/**
+ * Whether a running container passes: with no liveness probe running is all it can say; with one, its
+ * track is up and a result since it started passed (a start forgets the run of results, a kept track is unjudged).
+ */
+function passes(s: MachineState, rules: Rules): boolean {
+  return !rules.liveness || (s.liveness.up === true && s.liveness.successes > 0);
 }
 
 /**
@@ -79,5 +96,5 @@ export function countEngineRestarts(s: MachineState, count: number, at: number, 
 export function endedByStop(s: MachineState): MachineState {
   const unjudged = (t: Track): Track => ({ ...t, failures: 0, successes: 0, up: undefined, failingSince: undefined });
   const budget = s.budget.loop === 'open' ? { ...s.budget, loop: 'closed' as const } : s.budget;
-  return { ...s, liveness: unjudged(s.liveness), readiness: unjudged(s.readiness), unresolved: false, budget };
+  return { ...s, liveness: unjudged(s.liveness), readiness: unjudged(s.readiness), unresolved: false, heldSince: undefined, failedSince: undefined, budget };
 }

@@ -36,6 +36,8 @@ export function clampFuture(s: MachineState, at: number, maxWaitMs: number): Mac
     ahead(s.readiness.failingSince, at) ||
     ahead(s.lastExit?.at, at) ||
     ahead(s.loopSince, at) ||
+    ahead(s.heldSince, at) ||
+    ahead(s.failedSince, at) ||
     (s.pending?.notBefore ?? 0) > at + maxWaitMs;
   if (!anyAhead) return s;
   const min = (t: number): number => Math.min(t, at);
@@ -55,6 +57,8 @@ export function clampFuture(s: MachineState, at: number, maxWaitMs: number): Mac
     readiness: track(s.readiness),
     lastExit: s.lastExit && ahead(s.lastExit.at, at) ? { ...s.lastExit, at } : s.lastExit,
     loopSince: s.loopSince === undefined ? undefined : min(s.loopSince),
+    heldSince: s.heldSince === undefined ? undefined : min(s.heldSince),
+    failedSince: s.failedSince === undefined ? undefined : min(s.failedSince),
     pending: s.pending && (s.pending.notBefore ?? 0) > at + maxWaitMs ? { ...s.pending, notBefore: at + maxWaitMs } : s.pending,
     budget,
   };

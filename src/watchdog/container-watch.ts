@@ -140,10 +140,11 @@ export class ContainerWatch {
     const status = startHealth(this.info, this.policy, this.state);
     if (status) this.feed({ type: 'health', status, at: this.deps.clock.now() });
     const exit = this.state.lifecycle === 'exited' ? this.state.lastExit : undefined;
+    const owedDown = this.state.lifecycle === 'exited' && this.state.owedStart !== undefined;
     if ((this.state.lastExit || this.state.owedStart) && this.state.lifecycle === 'exited') {
       this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');
     }
-    this.kept.atStart(this.state, exit !== undefined && (exit.exitCode !== 0 || exit.oom));
+    this.kept.atStart(this.state, exit !== undefined && (exit.exitCode !== 0 || exit.oom), owedDown);
     // A kept budget healthy after restarts resets on time as a live one does: no step asked for its wake.
     const reset = resetWake(this.state, this.rules);
     if (reset) this.dispatch(reset);
@@ -207,7 +208,7 @@ export class ContainerWatch {
     if (before.lifecycle === 'exited' && state.lifecycle !== 'exited' && this.rules.engineGaveUp === true) this.rules = { ...this.rules, engineGaveUp: false };
     if (before.lifecycle !== state.lifecycle) this.log.debug({ from: before.lifecycle, to: state.lifecycle, input: why }, 'lifecycle');
     if (state !== before) this.deps.effects.changed(this, before, wasFailing !== this.failing);
-    for (const action of actions) this.dispatch(action);
+    for (const action of this.kept?.filter(actions) ?? actions) this.dispatch(action);
   }
 
   private dispatch(action: Action): void {

@@ -64,11 +64,18 @@ export function watchEffects(h: EffectsHost): WatchEffects {
           ...(action.exitCode !== undefined ? { exitCode: action.exitCode, oom: action.oom ?? false } : {}),
           ...(action.failed === 'stop' ? { summary: stopFailedSummary(w.name) } : {}),
         };
-        h.alerter.emit(containerAlert(w, action.event, action.reason, h.clock.now(), extra));
+        // A hold an earlier healer alerted already: told again to Alertmanager only, firing since then.
+        const kept = action.kept !== undefined ? { reopened: { at: action.kept } } : {};
+        h.alerter.emit(containerAlert(w, action.event, action.reason, h.clock.now(), { ...extra, ...kept }));
       }
     },
     reopen: (w, event, since) => {
-      const what = event === 'unhealthy' ? `unhealthy since ${new Date(since).toISOString()}` : event === 'not_ready' ? `not ready since ${new Date(since).toISOString()}` : 'crash loop still going on';
+      const what = {
+        unhealthy: `unhealthy since ${new Date(since).toISOString()}`,
+        not_ready: `not ready since ${new Date(since).toISOString()}`,
+        crashloop: 'crash loop still going on',
+        restart_failed: 'still not running or failing since healer could not restart it',
+      }[event];
       const reason = `${what}, alerted before healer restarted`;
       h.alerter.emit(containerAlert(w, event, reason, h.clock.now(), { reopened: { at: since } }));
     },

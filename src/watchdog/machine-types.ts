@@ -71,8 +71,9 @@ export interface MachineState {
    */
   readonly owedStart: Pending | undefined;
   /**
-   * An alert that only a `recovered` ends (restart_failed, crashloop, held) is open for a container with
-   * no liveness probe to say it recovered: the next successful start, or the crash-loop reset, says it.
+   * An alert that only a `recovered` ends (restart_failed, crashloop, held) is open with no liveness
+   * probe judged down to say it recovered (none, or one passing when the container crashed): the next
+   * run that passes (with no probe, runs), once the crash loop is over, says it.
    */
   readonly unresolved: boolean;
   /**
@@ -80,6 +81,13 @@ export interface MachineState {
    * the state file, so a loop re-told after healer's own restart fires since it began, not since then.
    */
   readonly loopSince?: number | undefined;
+  /**
+   * When the open `held` and `restart_failed` were first alerted (until a `recovered` ends them): kept in
+   * the state file, so the next healer re-tells them to Alertmanager, firing since then, once it sees
+   * them still holding, and does not page chat channels a second time for a start it holds again.
+   */
+  readonly heldSince?: number | undefined;
+  readonly failedSince?: number | undefined;
 }
 
 export interface TrackRules {
@@ -196,8 +204,12 @@ export type Action =
   | { readonly type: 'withheld'; readonly would: ActionKind; readonly why: 'dry-run'; readonly reason: string; readonly cause: Cause }
   /** Ask to be woken at `at`: for a backoff to end, or for the restart budget to reset. */
   | { readonly type: 'wake'; readonly at: number; readonly reason: string; readonly purpose: 'backoff' | 'reset' }
-  /** `failed: 'stop'`: a restart_failed that is a quarantine stop's (the alert names the stop, not a restart). */
-  | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number; readonly exitCode?: number; readonly oom?: boolean; readonly failed?: 'stop' };
+  /**
+   * `failed: 'stop'`: a restart_failed that is a quarantine stop's (the alert names the stop, not a restart).
+   * `kept`: the watch's mark (never the machine's) on a condition an earlier healer alerted at that time:
+   * told again only to channels that keep conditions open, firing since then (kept-alerts.ts).
+   */
+  | { readonly type: 'notify'; readonly event: NotifyEvent; readonly reason: string; readonly recoveryMs?: number; readonly exitCode?: number; readonly oom?: boolean; readonly failed?: 'stop'; readonly kept?: number };
 
 export interface Step {
   readonly state: MachineState;

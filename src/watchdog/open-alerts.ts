@@ -12,6 +12,9 @@ export interface OpenAlerts {
   readonly unresolved?: true | undefined;
   /** When the crash loop open now was alerted (MachineState.loopSince); absent in files before it. */
   readonly crashloop?: number | undefined;
+  /** When the open `held` and `restart_failed` were alerted (MachineState.heldSince, failedSince); absent in files before them. */
+  readonly held?: number | undefined;
+  readonly restart_failed?: number | undefined;
 }
 
 /**
@@ -23,18 +26,20 @@ export function openAlerts(s: MachineState): OpenAlerts | undefined {
   const unhealthy = s.liveness.up === false ? (s.liveness.failingSince ?? s.startedAt) : undefined;
   const notReady = s.readiness.up === false ? (s.readiness.failingSince ?? s.startedAt) : undefined;
   const loop = s.budget.loop !== 'closed' ? s.loopSince : undefined;
-  if (unhealthy === undefined && notReady === undefined && !s.unresolved && loop === undefined) return undefined;
+  if (unhealthy === undefined && notReady === undefined && !s.unresolved && loop === undefined && s.heldSince === undefined && s.failedSince === undefined) return undefined;
   return {
     ...(unhealthy !== undefined ? { unhealthy } : {}),
     ...(notReady !== undefined ? { not_ready: notReady } : {}),
     ...(s.unresolved ? { unresolved: true as const } : {}),
     ...(loop !== undefined ? { crashloop: loop } : {}),
+    ...(s.heldSince !== undefined ? { held: s.heldSince } : {}),
+    ...(s.failedSince !== undefined ? { restart_failed: s.failedSince } : {}),
   };
 }
 
 /** Whether two states differ in what they have open (the state file is written when they do). */
 export function openAlertsChanged(a: MachineState, b: MachineState): boolean {
-  return a.liveness.up !== b.liveness.up || a.readiness.up !== b.readiness.up || a.unresolved !== b.unresolved || a.loopSince !== b.loopSince;
+  return a.liveness.up !== b.liveness.up || a.readiness.up !== b.readiness.up || a.unresolved !== b.unresolved || a.loopSince !== b.loopSince || a.heldSince !== b.heldSince || a.failedSince !== b.failedSince;
 }
 
 /**
@@ -51,5 +56,7 @@ export function restoreAlerts(s: MachineState, open: OpenAlerts | undefined): Ma
     ...(open.not_ready !== undefined ? { readiness: down(open.not_ready) } : {}),
     ...(open.unresolved ? { unresolved: true } : {}),
     ...(open.crashloop !== undefined ? { loopSince: open.crashloop } : {}),
+    ...(open.held !== undefined ? { heldSince: open.held } : {}),
+    ...(open.restart_failed !== undefined ? { failedSince: open.restart_failed } : {}),
   };
 }

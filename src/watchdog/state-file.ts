@@ -32,7 +32,7 @@ export interface PersistedContainer {
   /**
    * The alerts healer sent whose end it still owes (README "Alerts"): `unhealthy` and `not_ready` with
    * the first failure of their episode (a `recovered` after healer's restart still measures from it),
-   * `unresolved` for a `crashloop`, `restart_failed` or `held` of a container with no liveness probe,
+   * `unresolved` for a `crashloop`, `restart_failed` or `held` alerted with no liveness probe judged down,
    * `crashloop` with the time an open loop was alerted. Absent in older files and when nothing is open.
    * Restored into the new watch, so the next healer ends them.
    */

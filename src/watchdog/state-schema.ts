@@ -24,7 +24,14 @@ const owedStartSchema = z.object({
   engineSlackMs: z.optional(z.number().check(z.minimum(0))),
 });
 /** Open alerts (state-file.ts OpenAlerts): keys a newer healer adds are not read (their alerts stay open elsewhere). */
-const alertsSchema = z.object({ unhealthy: z.optional(z.number()), not_ready: z.optional(z.number()), unresolved: z.optional(z.literal(true)), crashloop: z.optional(z.number()) });
+const alertsSchema = z.object({
+  unhealthy: z.optional(z.number()),
+  not_ready: z.optional(z.number()),
+  unresolved: z.optional(z.literal(true)),
+  crashloop: z.optional(z.number()),
+  held: z.optional(z.number()),
+  restart_failed: z.optional(z.number()),
+});
 const containerSchema = z.object({
   name: z.string(),
   budget: budgetSchema,

@@ -65,8 +65,10 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
   const alerts = open && {
     unhealthy: policy.liveness ? open.unhealthy : undefined,
     not_ready: policy.readiness ? open.not_ready : undefined,
-    unresolved: policy.liveness ? undefined : open.unresolved,
+    unresolved: open.unresolved,
     crashloop: open.crashloop,
+    held: open.held,
+    restart_failed: open.restart_failed,
   };
   const start = initialState({
     running,
@@ -87,11 +89,11 @@ export function watchStartState(info: ContainerInfo, policy: Policy, now: number
 /**
  * The Docker health a starting watch feeds its state machine. Docker says health only on a change, so
  * what it says now is all healer will hear: unhealthy is fed, and healthy again while no healer ran ends
- * a kept `unhealthy` now; otherwise nothing.
+ * a kept `unhealthy` (or an alert only `recovered` ends) now; otherwise nothing.
  */
 export function startHealth(info: ContainerInfo, policy: Policy, s: MachineState): 'healthy' | 'unhealthy' | undefined {
   if (policy.liveness?.spec.kind !== 'docker' || !info.running || info.health === undefined) return undefined;
-  return info.health === 'unhealthy' ? 'unhealthy' : info.health === 'healthy' && s.liveness.up === false ? 'healthy' : undefined;
+  return info.health === 'unhealthy' ? 'unhealthy' : info.health === 'healthy' && (s.liveness.up === false || s.unresolved) ? 'healthy' : undefined;
 }
 
 /**

@@ -19,7 +19,7 @@ export interface WatchEffects {
    * A condition the state file kept open (open-alerts.ts), found still open as the watch starts: told
    * again to channels that keep conditions open, never to chat channels, which were told already.
    */
-  reopen?(watch: ContainerWatch, event: 'unhealthy' | 'not_ready' | 'crashloop', since: number): void;
+  reopen?(watch: ContainerWatch, event: 'unhealthy' | 'not_ready' | 'crashloop' | 'restart_failed', since: number): void;
   /** The dependency hold and breaker state at the moment of a decision. */
   context(watch: ContainerWatch): Context;
   /**
