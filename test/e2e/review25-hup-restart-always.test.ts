@@ -8,8 +8,8 @@ import { docker, engineSuite, execIn, newRunId, recordEvents, runContainer, slee
 // on_exit leaves alone "containers whose own Docker restart policy brings them back".
 // Engine 20.10 marks a container "manually stopped" on ANY `docker kill`, a HUP included
 // (daemon/kill.go killWithSignal sets HasBeenManuallyStopped), and from then on its `restart: always` /
-// `unless-stopped` policy no longer brings a crash back (measured here: exited 3, RestartCount 0, never
-// started again). healer reads only the policy's name (restart-policy.ts engineRestarts), so it keeps
+// `unless-stopped` / `on-failure` policy no longer brings a crash back (measured here: exited 3,
+// RestartCount 0, never started again; `docker start` or `docker restart` clear the mark). healer reads only the policy's name (restart-policy.ts engineRestarts), so it keeps
 // waiting for an engine restart that never comes: the reloaded container's next crash leaves it down for
 // good, although healer.restart.on_exit asks for it to be started.
 // Trigger: `restart: unless-stopped` + `healer.restart.on_exit: "true"`, `docker kill -s HUP` (a config
@@ -17,8 +17,8 @@ import { docker, engineSuite, execIn, newRunId, recordEvents, runContainer, slee
 
 const suite = engineSuite();
 
-describe('review25: a crash after `docker kill -s HUP` of a restart: always container', () => {
-  it.each(['always', 'unless-stopped'])('is brought back (restart: %s, on_exit)', async (restartPolicy) => {
+describe('review25: a crash after `docker kill -s HUP` of a container with a restart policy', () => {
+  it.each(['always', 'unless-stopped', 'on-failure'])('is brought back (restart: %s, on_exit)', async (restartPolicy) => {
     const runId = newRunId();
     const events = await recordEvents(runId);
     suite.defer(() => events.close());
