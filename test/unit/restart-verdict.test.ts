@@ -80,6 +80,15 @@ describe('on_exit with restart: always on an engine that decides at the exit', (
     expect(acted).toEqual(['start']);
   });
 
+  it('never starts on the verdict an exit its events never confirmed (found by inspect only: maybe an operator stop)', () => {
+    const { w, acted, tick } = watchOf(running);
+    w.start();
+    w.feed({ ...crash(tick(100)), unconfirmed: true });
+    w.info = { ...running, running: false, exitCode: 3, finishedAt: 9_000 };
+    w.followRestartPolicy();
+    expect(acted).toEqual([]);
+  });
+
   it('never takes a verdict on an exit before the last start seen (an inspect answered across a start)', () => {
     const { w, acted, tick } = watchOf(running);
     w.start();
