@@ -48,6 +48,20 @@ describe('the engine restart policy verdict after a crash', () => {
     expect((await docker.getContainer(id).inspect()).State.Running).toBe(true);
   }, 30_000);
 
+  it('an operator stop of a restart: always container with on_exit stays stopped (the engine leaves it down too)', async () => {
+    const runId = newRunId();
+    const events = await recordEvents(runId);
+    suite.defer(() => events.close());
+    const h = await startTestHealer({ HEALER_DISCOVERY_SCOPE: runId });
+    suite.defer(() => h.stop());
+    const id = await run(runId, 'always', { 'healer.restart.on_exit': 'true' });
+    await waitFor('watched', () => h.healer.watchdog.watches.has(id));
+    await docker.getContainer(id).stop({ t: 1 }); // sh ignores TERM: SIGKILL after 1 s, exit 137
+    await waitFor('the stop', () => events.count(id, 'die') === 1);
+    await sleep(3000);
+    expect({ starts: events.count(id, 'start'), healerStarts: logged(h.logs, 'starting container').length }).toEqual({ starts: 1, healerStarts: 0 });
+  }, 30_000);
+
   it('without on_exit, a crash the engine leaves down (HUP before it) is alerted as died and left down', async () => {
     const runId = newRunId();
     const events = await recordEvents(runId);
