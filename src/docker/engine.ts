@@ -94,7 +94,7 @@ export class Engine {
     const abortSignal = AbortSignal.timeout(READ_MS);
     try {
       const raw = await this.docker.getContainer(id).inspect({ abortSignal });
-      return toContainerInfo(raw, await this.networks.of(raw.NetworkSettings?.Networks));
+      return toContainerInfo(raw, await this.networks.of(raw.NetworkSettings?.Networks), this.info?.engine === 'docker');
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw wrap(`inspect ${id.slice(0, 12)}`, 'GET /containers/{id}/json', unanswered(err, abortSignal, READ_MS));

@@ -5,9 +5,10 @@ import type { ContainerInfo, NetworkKind, TaskInfo } from './types.ts';
 
 /**
  * Reduces `docker inspect` JSON to ContainerInfo, with the kinds of its networks when known
- * (networks.ts). Pure, so it is tested from recorded JSON.
+ * (networks.ts), and whether the engine decides a restart at the exit (Docker; see ContainerInfo).
+ * Pure, so it is tested from recorded JSON.
  */
-export function toContainerInfo(i: Docker.ContainerInspectInfo, networkKinds?: Readonly<Record<string, NetworkKind>>): ContainerInfo {
+export function toContainerInfo(i: Docker.ContainerInspectInfo, networkKinds?: Readonly<Record<string, NetworkKind>>, decidesRestartAtExit = false): ContainerInfo {
   const labels = i.Config?.Labels ?? {};
   const test = i.Config?.Healthcheck?.Test;
   const networks: Record<string, string> = {};
@@ -28,6 +29,7 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo, networkKinds?: R
     restartCount: i.RestartCount ?? 0,
     restartPolicy: i.HostConfig?.RestartPolicy?.Name || 'no',
     restartRetries: i.HostConfig?.RestartPolicy?.MaximumRetryCount ?? 0,
+    decidesRestartAtExit,
     autoRemove: i.HostConfig?.AutoRemove === true,
     health: health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : undefined,
     hasHealthcheck: Array.isArray(test) && test.length > 0 && test[0] !== 'NONE',

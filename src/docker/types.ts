@@ -21,6 +21,14 @@ export interface ContainerInfo {
    * engine restarts a crash while restartCount < N, then leaves the container down. 0 or absent: no limit.
    */
   readonly restartRetries?: number | undefined;
+  /**
+   * The engine has decided whether its restart policy brings an exit back by the time it reports the exit
+   * (Docker: handleContainerExit sets Restarting, or leaves it exited, before its `die` event), so an
+   * inspect read after the exit that finds it down and not restarting means the policy leaves it down
+   * (restart-policy.ts engineGaveUp). False for Podman (its restart comes from the cleanup process after
+   * `died`) and while the engine is not yet known: then only on-failure:N's count tells.
+   */
+  readonly decidesRestartAtExit?: boolean | undefined;
   /** Started with `--rm` (HostConfig.AutoRemove): the engine removes it as it exits, so it can never be started again. */
   readonly autoRemove?: boolean | undefined;
   readonly health: 'starting' | 'healthy' | 'unhealthy' | undefined;

@@ -34,6 +34,10 @@ export class ContainerWatch {
   error: { readonly message: string; readonly at: number } | undefined;
   /** healer's restart sent and not answered yet (actor.ts): persisted as an owed start (persistedEntry). */
   restartSent: RestartSent | undefined;
+  /** Engine time of the last `start` event seen: inspect data of an exit before it says nothing of the next. */
+  startSeenAt = 0;
+  /** The exit held was found by inspect only (late-exit.ts: maybe an operator's stop): the engine's give-up starts nothing. */
+  private exitUnconfirmed = false;
   /** This run was reported as an orphan (a task started outside its orchestrator): said once per run. */
   orphanSeen = false;
   /** Why the probe cannot be routed (a configuration problem, not a failure); undefined when it can. */
@@ -85,9 +89,11 @@ export class ContainerWatch {
    */
   followRestartPolicy(): void {
     const before = this.rules;
-    this.rules = followPolicy(before, this.info);
+    // An inspect answered across a start (read before it, taken after) tells of the exit before it: its
+    // give-up must not start the container on the next exit, which the engine restarts (start-reset policy).
+    this.rules = followPolicy(before, this.info, this.startSeenAt === 0 || this.info.finishedAt > this.startSeenAt);
     const s = this.state;
-    if (this.rules.engineGaveUp === true && before.engineGaveUp !== true && s.lifecycle === 'exited' && !s.inFlight && !s.pending) {
+    if (this.rules.engineGaveUp === true && before.engineGaveUp !== true && s.lifecycle === 'exited' && !s.inFlight && !s.pending && !this.exitUnconfirmed) {
       this.guard(() => this.apply((st, ctx) => resumeExited(st, this.deps.clock.now(), this.rules, ctx), 'engine gave up'));
     }
   }
@@ -167,6 +173,7 @@ export class ContainerWatch {
   /** Feeds one input to the state machine and carries out what it decides. */
   feed(input: Input): void {
     if (input.type === 'orphaned') this.orphanSeen = true;
+    if (input.type === 'stopped' && input.by === 'exit') this.exitUnconfirmed = input.unconfirmed === true;
     this.guard(() => {
       // An endless stop the container survived ends before its check's verdict is taken (stop-survival.ts).
       noteSurvival(this, input, this.deps.clock.now());

@@ -1,4 +1,4 @@
-import { engineMayGiveUp } from '../docker/restart-policy.ts';
+import { verdictAfterExit } from '../docker/restart-policy.ts';
 import type { ContainerEvent } from '../docker/types.ts';
 import type { AlertSink } from './actor.ts';
 import type { Clock } from './clock.ts';
@@ -50,10 +50,13 @@ export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): 
     }
     return;
   }
+  // A verdict on an exit the engine gave before this start is no longer news (followRestartPolicy).
+  if (ev.action === 'start' && ev.time > 0) w.startSeenAt = Math.max(w.startSeenAt, ev.time);
   w.guard(() => feedEvent(w, ev, now, h));
-  // on-failure:N: whether the engine restarts this crash or has given up is read after it (inspect), and
-  // followed there (ContainerWatch.followRestartPolicy: healer's on-exit start once the engine gave up).
-  if (ev.action === 'start' || (ev.action === 'die' && w.policy.restartOnExit && engineMayGiveUp(w.info))) h.discovery.later(ev.id);
+  // Whether the engine restarts this crash or has given up (on-failure:N's count; Docker's verdict after any
+  // `docker kill`) is read after it (inspect), and followed there (ContainerWatch.followRestartPolicy:
+  // healer's on-exit start once the engine gave up).
+  if (ev.action === 'start' || (ev.action === 'die' && w.policy.restartOnExit && verdictAfterExit(w.info))) h.discovery.later(ev.id);
   if (ev.action === 'unpause') h.discovery.health(ev.id, ev.time || now);
 }
 

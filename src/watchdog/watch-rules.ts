@@ -35,10 +35,12 @@ export function watchRules(policy: Policy, info: ContainerInfo, dryRun: boolean)
 
 /**
  * The rules after fresh inspect data (`docker update --restart`, a restart count that moved, an exit the
- * engine's on-failure:N policy gave up on); the same object when nothing changed.
+ * engine left down: on-failure:N given up, or Docker's policy off after a `docker kill`); the same object
+ * when nothing changed. `current`: the data's exit is later than the last start seen (else its give-up
+ * is old news and not taken).
  */
-export function followPolicy(rules: Rules, info: ContainerInfo): Rules {
-  const next = { engineRestarts: engineRestarts(info), engineGaveUp: engineGaveUp(info) };
+export function followPolicy(rules: Rules, info: ContainerInfo, current = true): Rules {
+  const next = { engineRestarts: engineRestarts(info), engineGaveUp: current && engineGaveUp(info) };
   return next.engineRestarts === rules.engineRestarts && next.engineGaveUp === (rules.engineGaveUp === true) ? rules : { ...rules, ...next };
 }
 
@@ -50,7 +52,7 @@ export function onExitNote(policy: Pick<Policy, 'restartOnExit'>, info: Containe
   if (!policy.restartOnExit) return undefined;
   if (info.autoRemove === true) return 'healer.restart.on_exit does not apply: the container was started with --rm (AutoRemove), so the engine removes it as it exits and it cannot be started again; its crashes are alerted (died) only';
   if (engineMayGiveUp(info)) return `healer.restart.on_exit applies once its restart policy on-failure:${String(info.restartRetries)} has given up (the engine restarts a crash ${String(info.restartRetries)} times first)`;
-  if (engineRestarts(info)) return `healer.restart.on_exit does not apply while its restart policy ${info.restartPolicy} brings it back (healer counts those restarts)`;
+  if (engineRestarts(info)) return `healer.restart.on_exit applies only to a crash its restart policy ${info.restartPolicy} leaves down (Docker: after a docker kill with any signal, until the next start); the restarts the engine makes healer counts`;
   return undefined;
 }
 
