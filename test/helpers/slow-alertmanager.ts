@@ -26,18 +26,22 @@ export function unhealthyOf(id: string): Alert {
 /**
  * A real Alertmanager-shaped receiver on 127.0.0.1 that answers its first post after 300 ms (the
  * others at once), behind an Alertmanager channel re-sending every 150 ms with a queue of `queue`.
- * `race` runs while that first post is in flight; then the re-sends are watched for 600 ms and
+ * `race` runs while that first post is in flight (`received` settles when the receiver has it: a fixed
+ * sleep is no such point on a loaded machine); then the re-sends are watched for 600 ms and
  * the HealerContainerUnhealthy alerts they fired are returned: what an ended condition must not get.
  */
-export async function firedAfterInFlight(dispatcher: Agent, queue: number, race: (ch: Channel) => Promise<void>): Promise<Am[]> {
+export async function firedAfterInFlight(dispatcher: Agent, queue: number, race: (ch: Channel, received: Promise<void>) => Promise<void>): Promise<Am[]> {
   const got: Am[][] = [];
   let first = true;
+  let arrived = (): void => undefined;
+  const received = new Promise<void>((r) => (arrived = r));
   const srv: Server = createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (raw += c));
     req.on('end', () => {
       got.push(JSON.parse(raw) as Am[]);
+      arrived();
       const delay = first ? 300 : 0;
       first = false;
       setTimeout(() => res.writeHead(200).end('ok'), delay);
@@ -48,7 +52,7 @@ export async function firedAfterInFlight(dispatcher: Agent, queue: number, race:
   const am = alertmanager({ name: 'am', url: `http://127.0.0.1:${port}/`, headers: {} }, dispatcher, 150);
   const ch = new Channel(am, undefined, { timeoutMs: 2000, retries: 1, queue, windowMs: 0, perMinute: 600, retryBaseMs: 20, retryMaxMs: 40, random: () => 0.5 }, pino({ level: 'silent' }));
   try {
-    await race(ch);
+    await race(ch, received);
     const mark = got.length;
     await sleep(600); // several re-send intervals
     return got

@@ -23,13 +23,17 @@ const opts = { timeoutMs: 2000, retries: 0, queue: 10, windowMs: 0, perMinute: 6
 
 describe('alertmanager: emit order, not answer order', () => {
   it('an operator stop wins over the firing alert still queued behind another', async () => {
-    const r = await receiver((n) => (n === 1 ? 'hang' : { status: 200 }));
+    // `received` settles as the first post reaches the receiver: the point the test needs, which a fixed
+    // sleep only stands for (on a loaded machine the 300 ms timeout may pass first, or the post not start).
+    let arrived = (): void => undefined;
+    const received = new Promise<void>((ok) => (arrived = ok));
+    const r = await receiver((n) => (n === 1 ? (arrived(), 'hang') : { status: 200 }));
     const am = alertmanager({ name: 'am', url: `http://127.0.0.1:${r.port}/`, headers: {} }, dispatcher, 100);
     const ch = new Channel(am, undefined, { ...opts, timeoutMs: 300 }, pino({ level: 'silent' }));
     try {
       ch.push(unhealthy(0, other.container)); // posted first: Alertmanager hangs on it (times out)
       ch.push(unhealthy(1)); // queued behind it
-      await sleep(50);
+      await received;
       ch.end(base.container.id); // docker stop while the firing alert waits in the queue
       for (let i = 0; i < 100 && ch.counters.sent + ch.counters.failed < 2; i++) await sleep(20);
       const mark = r.got.length;

@@ -21,9 +21,9 @@ const unhealthy = unhealthyOf(id);
 
 describe('review15: alertmanager, container removed while its firing alert is in flight', () => {
   it('the removed container is not fired by the re-send', async () => {
-    const firing = await firedAfterInFlight(dispatcher, 10, async (ch) => {
+    const firing = await firedAfterInFlight(dispatcher, 10, async (ch, received) => {
       ch.push(unhealthy);
-      await sleep(50); // posted, not answered yet
+      await received; // posted, not answered yet
       ch.forget(id); // docker rm -f: the container is gone
       for (let i = 0; i < 100 && ch.counters.sent < 1; i++) await sleep(20);
       expect(ch.counters.sent).toBe(1);

@@ -30,9 +30,9 @@ const other: Alert = { ...base, event: 'restarted', severity: 'warning', summary
 
 describe('review15: alertmanager, a resolve dropped while its firing alert is in flight', () => {
   it('the recovered container is not fired again by the re-send', async () => {
-    const firing = await firedAfterInFlight(dispatcher, 1, async (ch) => {
+    const firing = await firedAfterInFlight(dispatcher, 1, async (ch, received) => {
       ch.push(unhealthy); // taken off the queue and posted (slow answer)
-      await sleep(50);
+      await received;
       ch.push(other); // fills the queue (size 1) with the same container's alert
       ch.push(recovered); // queue full: dropped, lost(recovered)
       expect(ch.counters.dropped).toBe(1);

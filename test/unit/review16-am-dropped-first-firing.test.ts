@@ -29,13 +29,17 @@ type Am = { labels: Record<string, string>; startsAt: string; endsAt?: string };
 describe('alertmanager: a first firing alert dropped by a full queue', () => {
   it('is re-sent as firing by the re-send', async () => {
     // The first post (db's) hangs until it times out, so the queue stays full meanwhile.
-    const r = await receiver((n) => (n === 1 ? 'hang' : { status: 200 }));
+    // `received` settles as that post reaches the receiver (a fixed sleep only stood for it: on a loaded
+    // machine the post may not have left the queue yet, and the scenario below is then another one).
+    let arrived = (): void => undefined;
+    const received = new Promise<void>((ok) => (arrived = ok));
+    const r = await receiver((n) => (n === 1 ? (arrived(), 'hang') : { status: 200 }));
     const am = alertmanager({ name: 'am', url: `http://127.0.0.1:${r.port}/`, headers: {} }, dispatcher, 100);
     const opts = { timeoutMs: 300, retries: 0, queue: 1, windowMs: 0, perMinute: 600, retryBaseMs: 20, retryMaxMs: 40, random: () => 0.5 };
     const ch = new Channel(am, undefined, opts, pino({ level: 'silent' }));
     try {
       ch.push(alert(db, 'unhealthy', 0)); // in flight (hangs)
-      await sleep(30);
+      await received;
       ch.push(alert(api, 'restarted', 1)); // waits in the queue (1 slot)
       ch.push(alert(api, 'unhealthy', 2)); // queue full: api has as many waiting as any, so this one is dropped
       expect(ch.counters.dropped, 'the scenario: the unhealthy alert was dropped').toBe(1);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -127,11 +128,16 @@ describe('review 4: a name that never resolves holds the system resolver', () =>
 
   // The same with the system resolver, in a private mount namespace whose /etc/resolv.conf points at a
   // DNS server that never answers (root and unshare needed; the host's resolv.conf is not touched).
+  // The network is the host's: the silent server listens on port 53 of a loopback address of its own
+  // (any of 127/8 is local), not 127.0.0.1:53, which another run of this file (or a resolver) may hold.
+  // The victim has 10 s, a wide margin on a loaded machine; starved, it waits behind the queued lookups
+  // of the black-holed name (two at a time, 5 s x 2 attempts each): far longer.
   const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+  const silentDns = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
   let dir = '';
   beforeAll(() => {
     dir = mkdtempSync(`${tmpdir()}/healer-review4-`);
-    writeFileSync(`${dir}/resolv.conf`, 'nameserver 127.0.0.1\n');
+    writeFileSync(`${dir}/resolv.conf`, `nameserver ${silentDns}\n`);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it.skipIf(!canUnshare)('(needs root and unshare) a healthy container probed by name (localhost) still passes while a label pins a black-holed name', () => {
@@ -145,7 +151,7 @@ describe('review 4: a name that never resolves holds the system resolver', () =>
       import { ownAddresses } from '${root}src/config/confine.ts';
       const rules = { allowHosts: [], allowMethods: ['GET'], allowExec: true, dockerApi: undefined, listen: { host: '127.0.0.1', port: 9299 }, maxRestartTimeoutMs: 1 };
       const dns = createSocket('udp4');
-      await new Promise((r) => dns.bind(53, '127.0.0.1', r)); // receives queries, answers none
+      await new Promise((r) => dns.bind(53, '${silentDns}', r)); // receives queries, answers none
       const healthy = createServer((_q, s) => s.end('ok'));
       await new Promise((r) => healthy.listen(0, '127.0.0.1', r));
       const attacker = { kind: 'http', scheme: 'http', host: 'blackhole.example', port: 8080, path: '/' };
@@ -153,14 +159,14 @@ describe('review 4: a name that never resolves holds the system resolver', () =>
       const timer = setInterval(() => void pinOwnName(attacker, rules, own, AbortSignal.timeout(100)), 100);
       await new Promise((r) => setTimeout(r, 1000));
       // A host-network container probed at http://localhost:<port>/ (judged when labels are read, connected by name).
-      const victim = { spec: { kind: 'http', scheme: 'http', host: 'localhost', port: healthy.address().port, path: '/' }, status: [[200, 399]], body: undefined, method: 'GET', headers: {}, timeoutMs: 2000 };
-      const r = await httpProber(createProbeDispatcher()).run(victim, { containerId: 'v', address: '' }, AbortSignal.timeout(2000));
+      const victim = { spec: { kind: 'http', scheme: 'http', host: 'localhost', port: healthy.address().port, path: '/' }, status: [[200, 399]], body: undefined, method: 'GET', headers: {}, timeoutMs: 10000 };
+      const r = await httpProber(createProbeDispatcher()).run(victim, { containerId: 'v', address: '' }, AbortSignal.timeout(10000));
       clearInterval(timer);
-      console.log(JSON.stringify(r));
-      process.exit(0);
+      console.log(JSON.stringify(r)); // a pipe: written before the next line
+      process.kill(process.pid, 'SIGKILL'); // exit() would wait for the abandoned lookup (up to 10 s)
     `;
     writeFileSync(`${dir}/starve.mts`, script);
-    const out = spawnSync('unshare', ['-m', 'sh', '-c', `mount --bind ${dir}/resolv.conf /etc/resolv.conf && exec "${process.execPath}" ${dir}/starve.mts`], { encoding: 'utf8', timeout: 30_000 });
+    const out = spawnSync('unshare', ['-m', 'sh', '-c', `mount --bind ${dir}/resolv.conf /etc/resolv.conf && exec "${process.execPath}" ${dir}/starve.mts`], { encoding: 'utf8', timeout: 50_000 });
     const line = out.stdout.trim().split('\n').pop() ?? '';
     expect(line, out.stderr).toMatch(/^\{/);
     expect(JSON.parse(line)).toMatchObject({ ok: true });

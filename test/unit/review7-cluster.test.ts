@@ -1,9 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { pino } from 'pino';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../src/alerting/alerter.ts';
 import { alertmanager } from '../../src/alerting/providers/alertmanager.ts';
@@ -17,6 +16,7 @@ import { evaluate } from '../../src/watchdog/discover.ts';
 import { NO_HISTORY } from '../../src/watchdog/history.ts';
 import { StateFile } from '../../src/watchdog/state-file.ts';
 import type { SlotRules } from '../../src/watchdog/task-slots.ts';
+import { waitFor } from '../helpers/engine.ts';
 import { receiver } from '../helpers/receiver.ts';
 
 // Seventh adversarial review (issue 16, swarm.crashloops: cluster). Each test fails on the reviewed code.
@@ -134,7 +134,19 @@ describe("review7: a cluster crashloop alert about a task on another node is nev
   // failed task, which usually ran on another node: the leader never watches that container, so neither
   // ever comes, even after the service is removed. The alert fires forever and the channel's open map
   // grows by one entry per such alert.
-  const dispatcher = new Agent();
+  /**
+   * An Agent that notes each body as the channel hands it over (request() dispatches synchronously), so
+   * "told after the forget" is judged by when healer sent, not by when a loaded machine delivered: a
+   * re-send posted just before the forget may arrive after it.
+   */
+  class Noting extends Agent {
+    readonly bodies: string[] = [];
+    override dispatch(opts: Agent.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      this.bodies.push(typeof opts.body === 'string' ? opts.body : '');
+      return super.dispatch(opts, handler);
+    }
+  }
+  const dispatcher = new Noting();
   afterAll(() => dispatcher.close());
 
   it('after the service is removed and its record forgotten, Alertmanager is no longer told it is firing', async () => {
@@ -157,28 +169,36 @@ describe("review7: a cluster crashloop alert about a task on another node is nev
       state.load();
       // What Alerter does with an input (channel delivery without its queue).
       const sent: Promise<void>[] = [];
+      let forgotAt: number | undefined; // how many bodies had been posted when the slot was forgotten
       const alerter = {
         emit: (a: AlertInput) => {
           const { channels: _c, ...rest } = a;
           const alert: Alert = { ...rest, severity: SEVERITY[a.event], host: 'manager1', at: new Date().toISOString() };
           sent.push(am.send(alert, AbortSignal.timeout(2000)));
         },
-        containerGone: (id: string) => am.forget?.(id),
+        containerGone: (id: string) => {
+          forgotAt ??= dispatcher.bodies.length;
+          am.forget?.(id);
+        },
       };
       const c = new ClusterCount({ swarm, loaded: loadConfig(`${d}/w.yml`, {}), state, clock: { now: () => now, setTimeout: () => ({}), clearTimeout: () => undefined }, log: pino({ level: 'silent' }), alerter, history: NO_HISTORY });
       await c.poll();
       await Promise.all(sent);
       expect(sent).toHaveLength(1); // the loop was alerted
+      // Another container's open alert, re-sent at each tick of the channel (every 100 ms here) in the
+      // same post as any other open one: the ticks after the forget are seen, not assumed from a sleep.
+      const other: Alert = { event: 'unhealthy', severity: SEVERITY.unhealthy, summary: 'db unhealthy', reason: 'probe failed', host: 'manager1', at: new Date().toISOString(), container: { id: 'c-db', name: 'db', image: 'img', project: undefined, service: undefined } };
+      await am.send(other, AbortSignal.timeout(2000));
       // `docker service rm web`; the leader polls on past the crash-loop window and forgets the slot.
       listed = [];
       tasks = [];
       now += 120_000;
       await c.poll();
       expect(state.slotKeys()).toEqual([]);
-      const before = r.got.length;
-      await sleep(350);
-      const after = r.got.slice(before).flatMap((g) => g.body as { labels: Record<string, string>; endsAt?: string }[]);
-      const firing = after.filter((a) => a.labels.alertname === 'HealerCrashLoop' && a.endsAt === undefined);
+      const from = forgotAt ?? dispatcher.bodies.length;
+      const told = () => dispatcher.bodies.slice(from).flatMap((b) => JSON.parse(b) as { labels: Record<string, string>; endsAt?: string }[]);
+      await waitFor('three re-sends after the forget', () => told().filter((a) => a.labels.alertname === 'HealerContainerUnhealthy').length >= 3, 10_000);
+      const firing = told().filter((a) => a.labels.alertname === 'HealerCrashLoop' && a.endsAt === undefined);
       expect(firing).toEqual([]);
     } finally {
       am.close?.();
