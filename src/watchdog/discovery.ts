@@ -7,7 +7,7 @@ import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
 import type { AlertSink } from './actor.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
-import { evaluate } from './discover.ts';
+import { evaluate, healthcheckProblems } from './discover.ts';
 import { EarlyEvents } from './early-events.ts';
 import { EngineError } from '../docker/engine-error.ts';
 import { InspectRetries, type Unreadable } from './inspect-retry.ts';
@@ -208,6 +208,7 @@ export class Discovery {
     const persisted = this.deps.state.get(info.id);
     const watch = this.host.create(info, verdict.policy, persisted);
     this.host.watches.set(info.id, watch);
+    for (const p of healthcheckProblems(info, verdict.policy)) watch.log.warn(p);
     const missed = persisted ? info.restartCount - persisted.restartCount : 0;
     if (missed > 0) watch.feed({ type: 'engine_restarts', count: missed, at: this.deps.clock.now() });
     watch.start();
