@@ -10,7 +10,7 @@ import { ownContainer } from './docker/self.ts';
 import { printable } from './printable.ts';
 import type { ContainerInfo, ServiceLabels } from './docker/types.ts';
 import { notBefore, restartsInWindow, type Budget } from './watchdog/budget.ts';
-import { evaluate, probeAddress, type Verdict } from './watchdog/discover.ts';
+import { evaluate, healthcheckProblems, probeAddress, type Verdict } from './watchdog/discover.ts';
 import { dependencyCycles } from './watchdog/guards.ts';
 import { routeProbe } from './watchdog/probe-route.ts';
 import type { StateFile } from './watchdog/state-file.ts';
@@ -27,6 +27,8 @@ export interface CheckRow {
   readonly history: string | undefined;
   /** Probes healer cannot route from where this check runs, or whose host name it may not use: inconclusive, never acted on. */
   readonly unroutable: readonly string[];
+  /** Its `docker` probes that can never fail: it has no HEALTHCHECK (discover.ts healthcheckProblems). */
+  readonly noHealthcheck: readonly string[];
   /** What `healer.restart.on_exit` does for it when that is not the plain start after a crash (--rm, a restart policy). */
   readonly note?: string | undefined;
 }
@@ -58,8 +60,9 @@ export async function checkContainers(
     const saved = state.get(info.id);
     const history = verdict.kind === 'watch' && saved ? describeHistory(saved.budget, verdict.policy, now) : undefined;
     const unroutable = verdict.kind === 'watch' ? await probeProblems(info, verdict.policy, from, watched, rules) : [];
+    const noHealthcheck = verdict.kind === 'watch' ? healthcheckProblems(info, verdict.policy) : [];
     const note = verdict.kind === 'watch' ? onExitNote(verdict.policy, info) : undefined;
-    rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable, ...(note ? { note } : {}) });
+    rows.push({ container: info.name, id: info.id.slice(0, 12), project: info.project, service: info.service, verdict, history, unroutable, noHealthcheck, ...(note ? { note } : {}) });
   }
   return rows.sort((a, b) => a.container.localeCompare(b.container));
 }
@@ -159,11 +162,13 @@ export function formatCheck(rows: readonly CheckRow[]): string {
     if (r.history) out.push(`  history:   ${r.history}`);
     if (r.note) out.push(`  note:      ${r.note}`);
     for (const u of r.unroutable) out.push(`  PROBLEM:   ${u} (a configuration problem: never counted as a failure, never acted on)`);
+    for (const u of r.noHealthcheck) out.push(`  PROBLEM:   ${u} (a configuration problem: give it a HEALTHCHECK or another probe)`);
   }
   const watched = rows.filter((r) => r.verdict.kind === 'watch').length;
   const bad = rows.length - watched;
-  const unroutable = rows.filter((r) => r.unroutable.length > 0).length;
-  out.push(`${watched} watched, ${bad} with label errors${unroutable > 0 ? `, ${unroutable} with probes healer cannot route` : ''}`);
+  const count = (n: number, what: string): string => (n > 0 ? `, ${n} with ${what}` : '');
+  const unroutable = count(rows.filter((r) => r.unroutable.length > 0).length, 'probes healer cannot route');
+  out.push(`${watched} watched, ${bad} with label errors${unroutable}${count(rows.filter((r) => r.noHealthcheck.length > 0).length, 'docker probes and no HEALTHCHECK')}`);
   // Each entry is one line of this layout; what labels wrote in it (names, paths, keys) is shown escaped.
   return out.map(printable).join('\n');
 }

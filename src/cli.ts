@@ -146,7 +146,7 @@ async function check(loaded: LoadedConfig, json: boolean): Promise<number> {
   const state = new StateFile(loaded.config.state.path, createLogger({ level: 'silent', format: 'json' }));
   state.load();
   const rows = await checkContainers(engine, loaded, selfContainerClues(), state, Date.now());
-  const bad = rows.some((r) => r.verdict.kind === 'problem' || r.unroutable.length > 0);
+  const bad = rows.some((r) => r.verdict.kind === 'problem' || r.unroutable.length > 0 || r.noHealthcheck.length > 0);
   // On a Swarm manager: services whose healer labels never reach their containers (warnings only).
   const listed = await serviceLabels(engine.docker);
   const prefix = loaded.config.discovery.label_prefix;

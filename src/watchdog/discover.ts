@@ -68,3 +68,17 @@ export function probeAddress(info: ContainerInfo, policy: Policy, self: SelfNetw
   const owner = mode.startsWith('container:') ? ownerOf(mode.slice(10)) : undefined;
   return resolveAddress(info, { network: policy.network, self, owner: owner?.running ? owner : undefined });
 }
+
+/**
+ * The `docker` probes of a container without a HEALTHCHECK (run with `--no-healthcheck`, Healthcheck.Test
+ * ["NONE"], or an image with none): the engine never sends its health, so such a probe can never fail
+ * and a hung app would never be restarted. Not a label error (its exits are still watched, as without
+ * the label): reported as a configuration problem, as an unroutable probe is. Its HEALTHCHECK cannot
+ * come back without a new container (a new id, evaluated anew). Shared by the watch and `healer check`.
+ */
+export function healthcheckProblems(info: Pick<ContainerInfo, 'hasHealthcheck'>, policy: Pick<Policy, 'liveness' | 'readiness'>): string[] {
+  if (info.hasHealthcheck) return [];
+  return (['liveness', 'readiness'] as const)
+    .filter((role) => policy[role]?.spec.kind === 'docker')
+    .map((role) => `${role} probe docker cannot report: the container has no HEALTHCHECK (run with --no-healthcheck, or its image has none), so the engine never sends its health and this probe never fails`);
+}

@@ -7,7 +7,7 @@ import type { ContainerEvent, ContainerInfo } from '../docker/types.ts';
 import type { AlertSink } from './actor.ts';
 import type { Clock } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
-import { evaluate } from './discover.ts';
+import { evaluate, healthcheckProblems } from './discover.ts';
 import { EarlyEvents } from './early-events.ts';
 import { EngineError } from '../docker/engine-error.ts';
 import { InspectRetries, type Unreadable } from './inspect-retry.ts';
@@ -129,10 +129,15 @@ export class Discovery {
 
   /**
    * An event of a container with no watch: kept while its first inspect is out (early-events.ts), for
-   * the watch that inspect makes; otherwise there is nothing to give it to.
+   * the watch that inspect makes; otherwise only a rename matters (below).
    */
   unwatched(ev: ContainerEvent): void {
-    if (this.serial.has(ev.id) && !this.host.watches.has(ev.id)) this.early.hold(ev);
+    const inspecting = this.serial.has(ev.id) && !this.host.watches.has(ev.id);
+    if (inspecting) this.early.hold(ev);
+    // One listed with a label error is listed (status, page, healer_config_errors) and logged under its
+    // new name: Compose v2 creates a re-created service's container as `<hash>_web` and renames it after.
+    // Also while its first inspect is out: that answer may predate the rename.
+    if (ev.action === 'rename' && (inspecting || this.host.problems.has(ev.id))) this.later(ev.id);
   }
 
   /** The container was removed. */
@@ -185,7 +190,9 @@ export class Discovery {
       takeInspect(existing, info, resync, { clock: this.deps.clock, alerter: this.deps.alerter, afterUnpause: this.afterUnpause, persist: (w) => this.persist(w) });
       return;
     }
-    if (this.host.problems.has(id) && !resync) return;
+    // Its labels cannot change (a new container has a new id): looked at again on a resync (the rules may
+    // have), or once renamed (its errors name it), never on each start of a crash-looping one.
+    if (this.host.problems.get(id)?.name === info.name && !resync) return;
     this.host.problems.delete(id);
     this.consider(info);
   }
@@ -201,6 +208,7 @@ export class Discovery {
     const persisted = this.deps.state.get(info.id);
     const watch = this.host.create(info, verdict.policy, persisted);
     this.host.watches.set(info.id, watch);
+    for (const p of healthcheckProblems(info, verdict.policy)) watch.log.warn(p);
     const missed = persisted ? info.restartCount - persisted.restartCount : 0;
     if (missed > 0) watch.feed({ type: 'engine_restarts', count: missed, at: this.deps.clock.now() });
     watch.start();

@@ -34,7 +34,8 @@ export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): 
   // Whoever started it (healer, its restart policy, an operator), and watched or not: its children lost their network.
   if (ev.action === 'start' && !replayed) h.namespace.started(ev.id, ev.name);
   if (!w) {
-    // Held while its first inspect is out, for the watch that makes; a start (re)opens one.
+    // Held while its first inspect is out, for the watch that makes (and a rename of one listed with a
+    // label error renames its listing); a start (re)opens one.
     h.discovery.unwatched(ev);
     if (ev.action === 'start') h.discovery.later(ev.id);
     return;

@@ -1,6 +1,7 @@
 import { redactProbeSpec } from '../config/probe-spec.ts';
 import { notBefore, restartsInWindow } from './budget.ts';
 import type { ContainerWatch } from './container-watch.ts';
+import { healthcheckProblems } from './discover.ts';
 import { isoTime } from '../iso-time.ts';
 
 /** A watched container's condition in one word, most pressing first; the metrics count containers by it. */
@@ -60,7 +61,7 @@ export interface ContainerStatus {
   readonly lastExit: { readonly exitCode: number; readonly oom: boolean; readonly at: string } | undefined;
   /** Why the watch was parked (state error). */
   readonly error: string | undefined;
-  /** Why the probe cannot reach the container (a configuration problem: never acted on). */
+  /** Why a probe cannot reach the container, or can never fail (`docker` with no HEALTHCHECK): a configuration problem, never acted on. */
   readonly configProblem: string | undefined;
 }
 
@@ -90,7 +91,7 @@ export function containerStatus(w: ContainerWatch, now: number): ContainerStatus
     heldBy: s.heldBy,
     lastExit: s.lastExit ? { exitCode: s.lastExit.exitCode, oom: s.lastExit.oom, at: isoTime(s.lastExit.at) } : undefined,
     error: w.error?.message,
-    configProblem: w.configProblem,
+    configProblem: [w.configProblem, ...healthcheckProblems(w.info, w.policy)].filter((p) => p !== undefined).join('; ') || undefined,
   };
 }
 

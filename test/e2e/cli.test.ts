@@ -87,6 +87,17 @@ describe('healer CLI', () => {
     expect(r.stdout).toMatch(/1 with probes healer cannot route$/m);
   });
 
+  it('check names a docker probe of a container without a HEALTHCHECK as a configuration problem, and exits 1 (review 25)', async () => {
+    const scope = `${runId}-r25`;
+    // healer-test-busybox has no HEALTHCHECK: the engine never sends this container's health.
+    await runContainer({ runId, name: 'nohc', labels: { 'healer.enable': 'true', 'healer.scope': scope, 'healer.liveness': 'docker' }, cmd: ['sleep', '60'] });
+    const r = await healer(['check'], { HEALER_DISCOVERY_SCOPE: scope });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`WATCH   nohc-${runId}`);
+    expect(r.stdout).toContain('PROBLEM:   liveness probe docker cannot report: the container has no HEALTHCHECK (run with --no-healthcheck, or its image has none), so the engine never sends its health and this probe never fails');
+    expect(r.stdout).toMatch(/^1 watched, 0 with label errors, 1 with docker probes and no HEALTHCHECK$/m);
+  });
+
   it('check: a __proto__ label and an unsendable header are label errors of their containers only, and label text is printed with control characters escaped (review 14)', async () => {
     const scope = { 'healer.enable': 'true', 'healer.scope': `${runId}-r14` };
     const esc = '\u001b[1A\u001b[2K';

@@ -187,6 +187,20 @@ describe('Podman', () => {
     expect(events.starts(id)).toHaveLength(1);
   });
 
+  it('follows a rename of a container listed with a label error, and reports a docker probe without a HEALTHCHECK (review 25)', async () => {
+    runId = newRunId();
+    const { healer } = await start();
+    const idle = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'];
+    const bad = await run('0123456789ab_web', { 'healer.enable': 'true', 'healer.scope': runId, 'healer.liveness.interval': 'soon' }, idle);
+    const nohc = await run('nohc', { 'healer.enable': 'true', 'healer.scope': runId, 'healer.liveness': 'docker' }, idle, ['--no-healthcheck']);
+    await waitFor('its label problem', () => healer.watchdog.status().problems.some((p) => p.id === bad));
+    await podman('rename', bad, `web-${runId}`);
+    await waitFor('listed by its new name', () => healer.watchdog.status().problems.find((p) => p.id === bad)?.name === `web-${runId}`);
+    await waitFor('the docker probe reported', () => healer.watchdog.status().containers.find((c) => c.name === `nohc-${runId}`)?.configProblem !== undefined);
+    expect(healer.watchdog.status().containers.find((c) => c.name === `nohc-${runId}`)?.configProblem).toMatch(/^liveness probe docker cannot report: the container has no HEALTHCHECK/);
+    expect(healer.watchdog.watches.has(nohc)).toBe(true);
+  });
+
   it('survives a restart of the Podman service and heals afterwards', async () => {
     runId = newRunId();
     const port = await freePort();

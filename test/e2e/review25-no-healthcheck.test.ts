@@ -12,6 +12,7 @@ import { docker, engineSuite, IMAGE, newRunId, sleep, startTestHealer, TEST_LABE
 // default (`docker` if the image has a HEALTHCHECK) looks at hasHealthcheck (config/policy.ts toPolicy).
 // Trigger: an image with a HEALTHCHECK labelled `healer.liveness: docker`, run with `--no-healthcheck`
 // (or `healthcheck: disable: true` in compose) by an operator debugging it.
+// (Fix helper: the assertions after the reviewer's one pin down how it is reported; `healer check` is in cli.test.ts.)
 
 const suite = engineSuite();
 const IDLE = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'];
@@ -39,5 +40,10 @@ describe('review25: healer.liveness=docker on a container run with --no-healthch
       logged: h.logs.filter((l) => l.level >= 40 && /HEALTHCHECK|health/i.test(l.msg)).map((l) => l.msg),
     };
     expect(reported.problem || reported.configProblem !== undefined || reported.logged.length > 0, JSON.stringify(reported)).toBe(true);
+    // Reported as an unroutable probe is (README, Probes): a configuration problem of a watched container
+    // (its exits still count), in the status and logged once, never a label error that would unwatch it.
+    expect(h.healer.watchdog.watches.has(c.id)).toBe(true);
+    expect(reported.configProblem).toMatch(/^liveness probe docker cannot report: the container has no HEALTHCHECK/);
+    expect(reported.logged.filter((m) => m.startsWith('liveness probe docker cannot report'))).toHaveLength(1);
   }, 30_000);
 });

@@ -29,6 +29,7 @@ function row(container: string, labels: Record<string, string>, project?: string
     verdict: r.ok ? { kind: 'watch', policy: r.policy } : { kind: 'problem', errors: r.errors },
     history: undefined,
     unroutable: [],
+    noHealthcheck: [],
   };
 }
 
