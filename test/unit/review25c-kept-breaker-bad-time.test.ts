@@ -20,7 +20,7 @@ const watch = (failing: boolean): ContainerWatch =>
   ({ policy: { action: 'restart' }, failing, state: { pending: undefined }, confirmsByProbe: true }) as unknown as ContainerWatch;
 
 describe('review25c: a kept breaker time outside the date range', () => {
-  it('is dropped by readState or judged without throwing', async () => {
+  it('is dropped by readState or judged without throwing', () => {
     const r = readState(JSON.stringify({ version: 1, savedAt: 5, breaker: { pausedSince: -1e16 }, containers: {} }));
     const c = steppedClock();
     const alerts: AlertInput[] = [];
