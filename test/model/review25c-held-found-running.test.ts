@@ -45,7 +45,7 @@ describe('review25c: a held start, the container started by an operator while no
     w.engine.crash(worker, 3);
     for (let i = 0; i < 100 && of(w, 'worker', 'held', from2).length === 0; i++) await w.advance(100);
     const held2 = of(w, 'worker', 'held', from2);
-    expect(recovered).toBe(1);
+    expect.soft(recovered).toBe(1);
     expect(held2.map((a) => a.reopened)).toEqual([undefined]);
   }, 60_000);
 });
