@@ -151,6 +151,10 @@ export class ContainerWatch {
       this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');
     }
     this.kept.atStart(this.state, exit !== undefined && (exit.exitCode !== 0 || exit.oom), owedDown);
+    // An alert only `recovered` ends (a held or refused start, a crash loop) of a container with no
+    // liveness probe, found running (started by hand while no healer ran): running is all it can say,
+    // and no probe result will come to say it, so it is judged now (bookkeeping.ts; an open loop waits).
+    if (this.state.lifecycle === 'running' && this.state.unresolved && !this.rules.liveness) this.feed({ type: 'tick', at: this.deps.clock.now() });
     // A kept budget healthy after restarts resets on time as a live one does: no step asked for its wake.
     const reset = resetWake(this.state, this.rules);
     if (reset) this.dispatch(reset);
