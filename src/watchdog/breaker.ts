@@ -152,8 +152,13 @@ export class Breaker {
     return [...this.deps.watches()].filter((w) => w.policy.action !== 'notify');
   }
 
+  /**
+   * A container failing only by the `unhealthy` the state file kept, not yet probed by this healer, is
+   * not counted: its outage may have ended while no healer ran, and a kept breaker found over must only
+   * be resolved, never fired first (nor a new one opened on old news). Its first failed probe counts it.
+   */
   private failing(): ContainerWatch[] {
-    return this.candidates().filter((w) => w.failing);
+    return this.candidates().filter((w) => w.failing && w.failingUnseen !== true);
   }
 
   private why(failing = this.failing().length, watched = this.candidates().length): string {

@@ -105,6 +105,11 @@ export class KeptAlerts {
     for (const r of out) this.tell(r);
   }
 
+  /** Whether its liveness is down only by the state file's word: this healer has not seen it fail yet. */
+  get livenessUnjudged(): boolean {
+    return this.tracks.has('liveness');
+  }
+
   /** Whether any kept alert still waits for its confirmation. */
   get waiting(): boolean {
     return this.tracks.size > 0 || this.loop !== undefined || this.held !== undefined || this.failed !== undefined;
