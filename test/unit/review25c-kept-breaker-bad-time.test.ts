@@ -36,7 +36,26 @@ describe('review25c: a kept breaker time outside the date range', () => {
       kept: { get breaker() { return kept; }, setBreaker: (s: number | undefined) => void (kept = s) },
     });
     expect(() => b.synced()).not.toThrow();
+    // Dropped (the README's contract for an entry this version cannot read): the breaker starts closed
+    // and opens as a fresh healer's does, on its first look (a failing flip, or every 30 s).
+    expect(() => b.reassess()).not.toThrow();
     expect(b.open).toBe(true);
     expect(alerts.every((a) => a.event === 'paused')).toBe(true);
+    expect(r.dropped).toEqual([expect.objectContaining({ field: 'breaker.pausedSince', why: expect.stringContaining('not a time') as unknown })]);
+  });
+
+  it('kept alert times outside the date range drop the alerts alone, named', () => {
+    const budget = { restarts: [], level: 0, loop: 'closed' };
+    const entry = (alerts: object) => ({ name: 'worker', budget, lifecycle: 'exited', restartCount: 0, alerts });
+    for (const field of ['unhealthy', 'crashloop', 'held', 'restart_failed']) {
+      const r = readState(JSON.stringify({ version: 1, savedAt: 5, containers: { abc: entry({ unresolved: true, [field]: -1e16 }) } }));
+      expect(r.containers.get('abc')?.alerts).toBeUndefined();
+      expect(r.containers.get('abc')?.name).toBe('worker');
+      expect(r.dropped).toEqual([expect.objectContaining({ container: 'worker', field: `alerts.${field}`, why: expect.stringContaining('not a time') as unknown })]);
+    }
+    // In range: kept.
+    const ok = readState(JSON.stringify({ version: 1, savedAt: 5, containers: { abc: entry({ unresolved: true, held: 1_800_000_000_000 }) } }));
+    expect(ok.containers.get('abc')?.alerts).toEqual({ unresolved: true, held: 1_800_000_000_000 });
+    expect(ok.dropped).toEqual([]);
   });
 });
