@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { AlertSink } from './actor.ts';
 import { hostAlert } from './alert-input.ts';
-import type { Clock } from './clock.ts';
+import { type Clock, monotonic } from './clock.ts';
 import type { ContainerWatch } from './container-watch.ts';
 import { breakerOpen } from './guards.ts';
 import type { HistorySink } from './history.ts';
@@ -41,11 +41,17 @@ export class Breaker {
   open = false;
   private readonly deps: BreakerDeps;
   private timer: object | undefined;
+  /** The one-off timer that ends a kept breaker's hold (synced). */
+  private holdTimer: object | undefined;
   private reassessing = false;
   private stopped = false;
   /** Kept open by the state file and not confirmed yet: held open until every container was found (synced). */
   private keptSince: number | undefined;
-  /** After synced: a kept breaker found closed stays open until then (the containers' probes need time to say they fail). */
+  /**
+   * After synced: a kept breaker found closed stays open until then (the containers' probes need time
+   * to say they fail). On monotonic time: a wall clock stepped back within the hold (chrony's makestep
+   * right after a reboot, when healer restarts too) would keep restarts paused for the step's length.
+   */
   private keptUntil: number | undefined;
 
   constructor(deps: BreakerDeps) {
@@ -67,9 +73,14 @@ export class Breaker {
    */
   synced(): void {
     if (this.keptSince === undefined || this.keptUntil !== undefined) return;
-    this.keptUntil = this.deps.clock.now() + REASSESS_MS;
-    const t = this.deps.clock.setTimeout(() => this.reassess(), REASSESS_MS + 1);
+    if (this.stopped) return;
+    this.keptUntil = monotonic(this.deps.clock) + REASSESS_MS;
+    const t = this.deps.clock.setTimeout(() => {
+      this.holdTimer = undefined;
+      this.reassess();
+    }, REASSESS_MS + 1);
     t.unref?.();
+    this.holdTimer = t;
     this.reassess();
   }
 
@@ -77,7 +88,7 @@ export class Breaker {
   private judgeKept(open: boolean): boolean {
     const since = this.keptSince;
     if (since === undefined) return true;
-    if (this.keptUntil === undefined || (!open && this.deps.clock.now() < this.keptUntil)) return false;
+    if (this.keptUntil === undefined || (!open && monotonic(this.deps.clock) < this.keptUntil)) return false;
     this.keptSince = undefined;
     if (open) {
       this.deps.log.error({ event: 'paused', since: new Date(since).toISOString() }, 'restarts still paused: too many containers failing at once, as before healer restarted');
@@ -99,11 +110,14 @@ export class Breaker {
   stop(): void {
     this.stopped = true;
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    if (this.holdTimer) this.deps.clock.clearTimeout(this.holdTimer);
+    this.timer = this.holdTimer = undefined;
   }
 
   /** Re-evaluates the breaker, and lets held or paused containers decide again. */
   reassess(): void {
-    if (this.reassessing) return;
+    // (Stopped: healer is shutting down; a `resumed` now would be told by a healer that no longer acts.)
+    if (this.reassessing || this.stopped) return;
     this.reassessing = true;
     try {
       const all = this.candidates();
@@ -138,8 +152,13 @@ export class Breaker {
     return [...this.deps.watches()].filter((w) => w.policy.action !== 'notify');
   }
 
+  /**
+   * A container failing only by the `unhealthy` the state file kept, not yet probed by this healer, is
+   * not counted: its outage may have ended while no healer ran, and a kept breaker found over must only
+   * be resolved, never fired first (nor a new one opened on old news). Its first failed probe counts it.
+   */
   private failing(): ContainerWatch[] {
-    return this.candidates().filter((w) => w.failing);
+    return this.candidates().filter((w) => w.failing && w.failingUnseen !== true);
   }
 
   private why(failing = this.failing().length, watched = this.candidates().length): string {

@@ -103,6 +103,11 @@ export class ContainerWatch {
     return countsAsFailing(this.state, this.rules, this.error !== undefined);
   }
 
+  /** Failing by a kept `unhealthy` only, not yet probed by this healer: the breaker does not count it (breaker.ts). */
+  get failingUnseen(): boolean {
+    return this.kept?.livenessUnjudged === true && this.state.lifecycle === 'running' && !this.state.inFlight;
+  }
+
   /**
    * How long the most overdue probe timer is past its due time, on monotonic time (0 when all are on
    * time). A schedule that stops firing is a dead loop: /healthz reports it; a wall-clock step is not one.
@@ -151,6 +156,9 @@ export class ContainerWatch {
       this.apply((s, ctx) => resumeExited(s, this.deps.clock.now(), this.rules, ctx), 'resume');
     }
     this.kept.atStart(this.state, exit !== undefined && (exit.exitCode !== 0 || exit.oom), owedDown);
+    // An alert only `recovered` ends (held, refused start, loop) of a container with no liveness probe found
+    // running (started by hand while no healer ran): no probe will say it runs, so it is judged now (bookkeeping.ts).
+    if (this.state.lifecycle === 'running' && this.state.unresolved && !this.rules.liveness) this.feed({ type: 'tick', at: this.deps.clock.now() });
     // A kept budget healthy after restarts resets on time as a live one does: no step asked for its wake.
     const reset = resetWake(this.state, this.rules);
     if (reset) this.dispatch(reset);
@@ -178,8 +186,11 @@ export class ContainerWatch {
       // An endless stop the container survived ends before its check's verdict is taken (stop-survival.ts).
       noteSurvival(this, input, this.deps.clock.now());
       const before = this.state;
+      const unseen = this.failingUnseen;
       this.apply((s, ctx) => step(s, input, this.rules, ctx), input.type);
       this.kept?.after(input, before, this.state);
+      // Seen failing now (its kept `unhealthy` confirmed): the breaker counts it from now, so it looks again.
+      if (unseen && !this.failingUnseen && this.failing) this.deps.effects.changed(this, this.state, true);
     });
   }
 

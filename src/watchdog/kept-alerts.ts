@@ -4,7 +4,8 @@
  * an `unhealthy` HEALTHCHECK, a crash of a container still in its crash loop (whose alert a container
  * with a liveness probe has re-told with its `unhealthy`, which ends both), a `restart_failed` whose
  * container is found still down or still failing, a `held` whose start this healer holds again (that
- * hold is then no new `held` for chat channels, which were told). A condition that ended
+ * hold is then no new `held` for chat channels, which were told; a hold after the container ran again,
+ * found running or started since, is a new one). A condition that ended
  * while no healer ran is then only resolved, never fired first; one whose container stays stopped is not
  * kept firing by healer (Alertmanager lets it lapse by its `resolve_timeout`; the state file still owes
  * its end, sent when the container runs and passes again). It tells through the watch's `reopen` effect.
@@ -37,7 +38,10 @@ export class KeptAlerts {
     }
     // Since the loop was alerted (a file written on a clock ahead: now); a file without it (an older healer's): now.
     if (loopOwed(s)) this.loop = Math.min(s.loopSince ?? now, now);
-    if (s.heldSince !== undefined) this.held = Math.min(s.heldSince, now);
+    // A held start (no liveness probe judged it down) of a container found running was of a down time
+    // that is over: a hold from now on is a new one, told to every channel.
+    const heldOver = s.lifecycle === 'running' && s.liveness.up !== false;
+    if (s.heldSince !== undefined && !heldOver) this.held = Math.min(s.heldSince, now);
     if (s.failedSince !== undefined) this.failed = Math.min(s.failedSince, now);
   }
 
@@ -95,8 +99,15 @@ export class KeptAlerts {
       out.push({ event: 'crashloop', since: this.loop });
       this.loop = undefined;
     }
+    // A start ends the down time a kept hold was of: the next hold is a new incident, not its re-tell.
+    if (input.type === 'started') this.held = undefined;
     this.settle(s);
     for (const r of out) this.tell(r);
+  }
+
+  /** Whether its liveness is down only by the state file's word: this healer has not seen it fail yet. */
+  get livenessUnjudged(): boolean {
+    return this.tracks.has('liveness');
   }
 
   /** Whether any kept alert still waits for its confirmation. */

@@ -149,6 +149,8 @@ function onStarted(s: MachineState, at: number, rules: Rules, counted: boolean):
     liveness: settled(s.liveness),
     readiness: settled(s.readiness),
     pending: undefined,
+    // The hold was of the decision the start ends: holding the next one is a new hold, alerted anew.
+    heldBy: undefined,
     // The last exit stays known (status, the page): what acts on it looks at `lifecycle: exited` first.
   };
   // With no liveness probe, running is all "healthy" can mean.

@@ -9,48 +9,55 @@ import '../config/zod-en.ts';
 import type { SlotRecord } from './task-slots.ts';
 import type { PersistedContainer } from './state-file.ts';
 
+/**
+ * A kept time: a number JavaScript can make a date of (|t| <= 8.64e15 ms). A hand-edited or corrupt one
+ * outside that range would pass as a number and throw RangeError where it is written out (a log line, an
+ * alert's startsAt, the status), from a timer, where nothing catches it: its entry is dropped instead.
+ */
+const time = z.number().check(z.refine((t) => Number.isFinite(new Date(t).getTime()), { message: 'not a time (outside the range of dates)' }));
+
 const budgetSchema = z.object({
-  restarts: z.array(z.number()),
+  restarts: z.array(time),
   level: z.int().check(z.minimum(0)),
-  lastRestartAt: z.optional(z.number()),
+  lastRestartAt: z.optional(time),
   loop: z.enum(['closed', 'open', 'gave_up']),
-  healthySince: z.optional(z.number()),
+  healthySince: z.optional(time),
 });
 const owedStartSchema = z.object({
   reason: z.string(),
   cause: z.enum(['liveness', 'exit', 'namespace', 'orphan']),
-  at: z.optional(z.number()),
-  engineAt: z.optional(z.number()),
+  at: z.optional(time),
+  engineAt: z.optional(time),
   engineSlackMs: z.optional(z.number().check(z.minimum(0))),
 });
 /** Open alerts (state-file.ts OpenAlerts): keys a newer healer adds are not read (their alerts stay open elsewhere). */
 const alertsSchema = z.object({
-  unhealthy: z.optional(z.number()),
-  not_ready: z.optional(z.number()),
+  unhealthy: z.optional(time),
+  not_ready: z.optional(time),
   unresolved: z.optional(z.literal(true)),
-  crashloop: z.optional(z.number()),
-  held: z.optional(z.number()),
-  restart_failed: z.optional(z.number()),
+  crashloop: z.optional(time),
+  held: z.optional(time),
+  restart_failed: z.optional(time),
 });
 const containerSchema = z.object({
   name: z.string(),
   budget: budgetSchema,
-  lastExit: z.optional(z.object({ at: z.number(), exitCode: z.number(), oom: z.boolean() })),
+  lastExit: z.optional(z.object({ at: time, exitCode: z.number(), oom: z.boolean() })),
   lifecycle: z.enum(['running', 'restarting', 'stopped', 'exited', 'paused']),
   restartCount: z.int().check(z.minimum(0)),
   owedStart: z.optional(owedStartSchema),
-  startedAt: z.optional(z.number()),
+  startedAt: z.optional(time),
   alerts: z.optional(alertsSchema),
 });
 const slotSchema = z.object({
   failures: z.array(
     z.discriminatedUnion('kind', [
-      z.object({ task: z.string(), at: z.number(), kind: z.literal('exit'), exitCode: z.number() }),
-      z.object({ task: z.string(), at: z.number(), kind: z.enum(['unhealthy', 'replaced']) }),
-      z.object({ task: z.string(), at: z.number(), kind: z.literal('failed'), err: z.optional(z.string()) }),
+      z.object({ task: z.string(), at: time, kind: z.literal('exit'), exitCode: z.number() }),
+      z.object({ task: z.string(), at: time, kind: z.enum(['unhealthy', 'replaced']) }),
+      z.object({ task: z.string(), at: time, kind: z.literal('failed'), err: z.optional(z.string()) }),
     ]),
   ),
-  alertedAt: z.optional(z.number()),
+  alertedAt: z.optional(time),
   seen: z.optional(z.array(z.string())),
   alertedId: z.optional(z.string()),
   windowMs: z.optional(z.number().check(z.positive())),
@@ -64,7 +71,7 @@ const frameSchema = z.object({
   breaker: z.optional(z.unknown()),
   containers: z.record(z.string(), z.unknown()),
 });
-const breakerSchema = z.object({ pausedSince: z.number() });
+const breakerSchema = z.object({ pausedSince: time });
 
 /** What was read; `dropped`, each entry left out: its container's name (or id) or slot, and the field. */
 export interface ReadState {
