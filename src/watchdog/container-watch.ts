@@ -246,7 +246,7 @@ export class ContainerWatch {
   }
 
   /** Whether its liveness probe passes now (run once, off schedule): a restart that waited for a slot asks (probe-run.ts). */
-  passesNow(): Promise<'pass' | 'fail' | 'unsure'> {
+  passesNow(): ReturnType<ProbeRuns['passesNow']> {
     return this.runs.passesNow();
   }
 }

@@ -31,6 +31,15 @@ export const BURST_MS = 1_000;
  * gets its time back first; in steady use the total never runs this far ahead.
  */
 export const TOTAL_DEBT_MS = 10_000;
+/**
+ * The most a known container's next match is expected to cost when the total is asked for room
+ * (roomInTotal). A match is bounded (~0.4 s at worst: config/body-pattern.ts), so a longer one timed was
+ * the loop held by something else during it (a GC pause: match times are wall time); taken at face value
+ * it would need the total idle for seconds, which any cheap neighbour never lets happen, and the
+ * container would never be matched again, long after its own share was paid. The hard bound is not
+ * loosened: no match starts while the total runs more than TOTAL_DEBT_MS ahead.
+ */
+export const MAX_EXPECTED_MS = 500;
 /** A container not charged for this long no longer divides the total share. */
 const IDLE_MS = 60_000;
 
@@ -47,7 +56,7 @@ interface Account {
   out: boolean;
   /** It was put off once already: the warning is logged once per container. */
   warned: boolean;
-  /** Its last match's time (ms): what its next one is expected to add to the total (roomInTotal). */
+  /** Its last match's time (ms): what its next one is expected to add to the total (roomInTotal, at most MAX_EXPECTED_MS). */
   lastMs: number;
 }
 
@@ -162,7 +171,7 @@ export class MatchBudget {
    * ones (a container whose matches cost 0.5 ms is not starved by ones costing 400 ms).
    */
   private roomInTotal(a: Account, now: number): boolean {
-    return this.totalFreeAt + a.lastMs / TOTAL_SHARE - now <= TOTAL_DEBT_MS;
+    return this.totalFreeAt + Math.min(a.lastMs, MAX_EXPECTED_MS) / TOTAL_SHARE - now <= TOTAL_DEBT_MS;
   }
 
   /** Room for a match of unknown cost: in the total, or in the newcomers' own allowance. */

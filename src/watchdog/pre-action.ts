@@ -1,4 +1,5 @@
 import type { Engine } from '../docker/engine.ts';
+import { containerGone } from '../docker/engine-error.ts';
 import { isSelf } from '../docker/self.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { Clock } from './clock.ts';
@@ -20,7 +21,8 @@ export interface PreActionDeps {
  * (the watch takes that data): 'go' when it does; false when the container is no longer in the state that
  * called for it, 'deferred' when the host now says wait (the breaker opened, a dependency fails), 'gone'
  * when it was removed, 'recovered' when a restart for failing probes finds them passing again (`waited`:
- * for a slot), 'held' when that re-check could not run (the match budget: recheck.ts). `decidedOn` is
+ * for a slot), 'held' when that re-check got no result (the match budget, an inconclusive probe: recheck.ts) or the
+ * look after a failing one could not be taken (lookAgain). `decidedOn` is
  * the inspect data its probes were routed with when it was decided.
  */
 export async function preAction(deps: PreActionDeps, w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, waited: boolean): Promise<'go' | false | 'deferred' | 'gone' | 'recovered' | 'held'> {
@@ -32,8 +34,8 @@ export async function preAction(deps: PreActionDeps, w: ContainerWatch, kind: Ac
   // an operator's `docker stop`, a pause, a crash or a re-create during it makes it fail too. So the
   // container is looked at again, as before it; an action on the first look would undo that stop.
   if (recheck === 'probed') {
-    const again = await look(deps, w, kind, reason, cause, decidedOn, fresh);
-    if (again === false || again === 'gone') return again;
+    const again = await lookAgain(deps, w, kind, reason, cause, decidedOn, fresh);
+    if (again === false || again === 'gone' || again === 'held') return again;
   }
   // Decided before the breaker opened (many containers failing together) and queued for a slot since:
   // judged again now, as the engine would otherwise get restarts while restarts are paused. A quarantine
@@ -41,6 +43,22 @@ export async function preAction(deps: PreActionDeps, w: ContainerWatch, kind: Ac
   const ctx = kind === 'stop' ? undefined : deps.context(w);
   if (ctx && (ctx.paused || ctx.heldBy !== undefined)) return 'deferred';
   return 'go';
+}
+
+/**
+ * The look after a failing re-check. Its inspect failing (an engine 500, a timeout) leaves healer unsure
+ * what the container is doing now (the stop that may have made the probe fail included); nothing was
+ * sent, so it is no failed restart (no alert, no retry): the restart is held, and the container's next
+ * liveness probe decides. A container being removed is still `gone` (the actor's catch says so).
+ */
+async function lookAgain(deps: PreActionDeps, w: ContainerWatch, kind: ActionKind, reason: string, cause: Cause, decidedOn: ContainerInfo, before: ContainerInfo): Promise<ContainerInfo | false | 'gone' | 'held'> {
+  try {
+    return await look(deps, w, kind, reason, cause, decidedOn, before);
+  } catch (err) {
+    if (containerGone(err, w)) throw err;
+    w.log.warn({ reason, err: (err as Error).message }, 'restart held: the container could not be looked at again after its failing liveness re-check (the engine did not answer its inspect); its next liveness probe decides');
+    return 'held';
+  }
 }
 
 /**

@@ -27,16 +27,19 @@ export class ProbeRuns {
   /**
    * Whether its liveness probe passes now (run once, off schedule): a restart that waited for a slot asks.
    * A body match here is gated by, and charged to, the match budget as a scheduled one is: 'unsure' when
-   * the budget puts it off (no result: the caller acts on neither a pass nor a fail).
+   * the budget puts it off, 'inconclusive' when it ran and got no answer healer can judge (an exec the
+   * engine did not answer in time, a target that cannot be routed): no result either way, so the caller
+   * acts on neither a pass nor a fail (a scheduled inconclusive probe is no failure either).
    */
-  async passesNow(): Promise<'pass' | 'fail' | 'unsure'> {
+  async passesNow(): Promise<'pass' | 'fail' | 'unsure' | 'inconclusive'> {
     const w = this.watch;
     const p = w.policy.liveness;
     if (!p || p.spec.kind === 'docker' || w.isClosed) return 'fail';
     const outcome = await budgetedProbe(this.budgeted(), 'liveness', p, this.deps.probers[p.spec.kind], (signal) => this.deps.route(w, p, signal), {});
     if (outcome === 'put off') w.counts.probes.liveness.delayed++;
     if (outcome === 'put off') return 'unsure';
-    return outcome.result.ok && outcome.result.inconclusive !== true ? 'pass' : 'fail';
+    if (outcome.result.inconclusive === true) return 'inconclusive';
+    return outcome.result.ok ? 'pass' : 'fail';
   }
 
   /** This watch as the match budget's probes see it (budgeted-probe.ts). */

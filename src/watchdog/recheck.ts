@@ -11,7 +11,8 @@ import type { Pending } from './machine-types.ts';
  * 'held': the re-check could not run because the match budget put its body matching off (match-budget.ts:
  * over its share, the total spent, or a first match of unknown cost already out for its other probe):
  * healer does not know whether it recovered, so it neither restarts on a result it did not get nor
- * calls it recovered; its next liveness probe decides (feedHeld).
+ * calls it recovered; its next liveness probe decides (feedHeld). The same when the re-check ran but was
+ * inconclusive (an exec the engine did not answer in time, a target that cannot be routed): no result.
  * 'probed': the probe ran and failed; time passed during it, so the caller looks at the container again
  * (an operator's stop during the probe is what may have made it fail).
  */
@@ -25,6 +26,10 @@ export async function recoveredMeanwhile(w: ContainerWatch, fresh: ContainerInfo
     // (Not always over its own share: the total may be spent, or, never matched yet, its other probe's
     // first match may be out: one match of unknown cost at a time. The message names all three.)
     w.log.warn("restart held: its liveness could not be checked again (its body matching was put off by healer's matching budget: over its share, all matching over theirs, or its first match still under way); its next liveness probe decides");
+    return 'held';
+  }
+  if (now === 'inconclusive') {
+    w.log.warn('restart held: its liveness re-check got no answer healer can judge (inconclusive: the engine did not answer its exec in time, or its target could not be routed); its next liveness probe decides');
     return 'held';
   }
   return now === 'pass' ? recovered(w) : 'probed';

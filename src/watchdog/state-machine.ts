@@ -75,6 +75,10 @@ function decideInput(s: MachineState, input: Input, rules: Rules, ctx: Context):
     case 'tick': {
       const { budget } = maybeReset(s.budget, at, rules);
       const next = { ...s, budget };
+      // A restart held because its liveness could not be checked again waits for a real probe result
+      // (probe-input.ts): a wake-up (a reset or backoff timer left from before) is no result, and the
+      // actor would send it on the old failures (a free slot runs no re-check).
+      if (next.pending?.recheckHeld) return { state: next, actions: [] };
       return next.pending ? decide({ ...next, pending: undefined }, next.pending, at, rules, ctx) : { state: next, actions: [] };
     }
     case 'requeued':
