@@ -3,6 +3,7 @@ import type { Policy } from '../config/policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import { resetWake } from './bookkeeping.ts';
 import { EventReader } from './event-reader.ts';
+import { ExitVerdict } from './exit-verdict.ts';
 import { KeptAlerts } from './kept-alerts.ts';
 import { newWatchCounts, type LastProbe, type WatchCounts, type WatchDeps } from './watch-types.ts';
 import type { Action, Context, Input, MachineState, Rules, Step } from './machine-types.ts';
@@ -36,8 +37,10 @@ export class ContainerWatch {
   restartSent: RestartSent | undefined;
   /** Engine time of the last `start` event seen: inspect data of an exit before it says nothing of the next. */
   startSeenAt = 0;
-  /** The exit held was found by inspect only (late-exit.ts: maybe an operator's stop): the engine's give-up starts nothing. */
-  private exitUnconfirmed = false;
+  /** Engine time of the last `die` event seen: the exit whose verdict is read (exit-verdict.ts). */
+  dieSeenAt = 0;
+  /** The engine's verdict on the exit held, read once from the first inspect of an exit seen live. */
+  private readonly verdict = new ExitVerdict();
   /** This run was reported as an orphan (a task started outside its orchestrator): said once per run. */
   orphanSeen = false;
   /** Why the probe cannot be routed (a configuration problem, not a failure); undefined when it can. */
@@ -84,16 +87,15 @@ export class ContainerWatch {
 
   /**
    * Fresh inspect data: whether the engine brings the container back (`docker update --restart`), and
-   * whether its on-failure:N policy has given up on the crash healer holds: then the on-exit start is
-   * decided now (the exit itself decided nothing, as the engine was expected to restart it).
+   * whether its restart policy left the crash healer saw live down (its verdict, read once per exit:
+   * exit-verdict.ts): then the on-exit start is decided now (the exit itself decided nothing, as the
+   * engine was expected to restart it).
    */
   followRestartPolicy(): void {
     const before = this.rules;
-    // An inspect answered across a start (read before it, taken after) tells of the exit before it: its
-    // give-up must not start the container on the next exit, which the engine restarts (start-reset policy).
-    this.rules = followPolicy(before, this.info, this.startSeenAt === 0 || this.info.finishedAt > this.startSeenAt);
+    this.rules = followPolicy(before, this.info, this.verdict.take(this.info, this.startSeenAt));
     const s = this.state;
-    if (this.rules.engineGaveUp === true && before.engineGaveUp !== true && s.lifecycle === 'exited' && !s.inFlight && !s.pending && !this.exitUnconfirmed) {
+    if (this.rules.engineGaveUp === true && before.engineGaveUp !== true && s.lifecycle === 'exited' && !s.inFlight && !s.pending) {
       this.guard(() => this.apply((st, ctx) => resumeExited(st, this.deps.clock.now(), this.rules, ctx), 'engine gave up'));
     }
   }
@@ -181,7 +183,11 @@ export class ContainerWatch {
   /** Feeds one input to the state machine and carries out what it decides. */
   feed(input: Input): void {
     if (input.type === 'orphaned') this.orphanSeen = true;
-    if (input.type === 'stopped' && input.by === 'exit') this.exitUnconfirmed = input.unconfirmed === true;
+    // An exit found by inspect only (late-exit.ts, a resync) may be someone's stop: no verdict starts it.
+    if (input.type === 'stopped' && input.by === 'exit') {
+      if (input.unconfirmed === true) this.verdict.none();
+      else this.verdict.live(this.dieSeenAt);
+    }
     this.guard(() => {
       // An endless stop the container survived ends before its check's verdict is taken (stop-survival.ts).
       noteSurvival(this, input, this.deps.clock.now());
@@ -223,7 +229,10 @@ export class ContainerWatch {
     const { state, actions } = fn(before, this.deps.effects.context(this));
     this.state = state;
     // The engine's give-up was about the exit just left behind; the next one is read afresh.
-    if (before.lifecycle === 'exited' && state.lifecycle !== 'exited' && this.rules.engineGaveUp === true) this.rules = { ...this.rules, engineGaveUp: false };
+    if (before.lifecycle === 'exited' && state.lifecycle !== 'exited') {
+      this.verdict.none();
+      if (this.rules.engineGaveUp === true) this.rules = { ...this.rules, engineGaveUp: false };
+    }
     if (before.lifecycle !== state.lifecycle) this.log.debug({ from: before.lifecycle, to: state.lifecycle, input: why }, 'lifecycle');
     if (state !== before) this.deps.effects.changed(this, before, wasFailing !== this.failing);
     for (const action of this.kept?.filter(actions) ?? actions) this.dispatch(action);

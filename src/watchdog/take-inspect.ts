@@ -1,3 +1,4 @@
+import { engineRestarts } from '../docker/restart-policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import type { AlertSink } from './actor.ts';
 import type { Clock } from './clock.ts';
@@ -35,7 +36,13 @@ export function takeInspect(w: ContainerWatch, info: ContainerInfo, resync: bool
     // An exit nobody saw: a crash by its exit code, otherwise someone's stop, which ends its open alerts
     // once it stays stopped, as one seen live does (stop-end.ts): the resync may have landed between the
     // halves of an operator's `docker restart`, whose start comes next.
-    const down = downFromInspect(info, now);
+    // With a restart policy, a crash code found down is unsure: the policy was switched off by someone's
+    // stop or kill (Docker), or by a HUP before the crash; healer cannot tell which, so it is alerted and
+    // left down (never started on the engine's verdict: exit-verdict.ts).
+    const found = downFromInspect(info, now);
+    const unsure = found.by === 'exit' && engineRestarts(info);
+    if (unsure) w.log.info({ exitCode: info.exitCode }, 'found exited at a resync, its restart policy not bringing it back: alerted and left down (it may be an operator stop)');
+    const down = unsure ? { ...found, unconfirmed: true as const } : found;
     w.feed(down);
     if (down.by === 'operator') endAfterStop(w, deps.clock, deps.alerter);
     return;

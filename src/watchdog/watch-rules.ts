@@ -5,7 +5,7 @@
  */
 import type { Policy, ProbePolicy } from '../config/policy.ts';
 import { ANSWER_MS } from '../docker/engine-error.ts';
-import { engineGaveUp, engineMayGiveUp, engineRestarts } from '../docker/restart-policy.ts';
+import { engineMayGiveUp, engineRestarts } from '../docker/restart-policy.ts';
 import type { ContainerInfo } from '../docker/types.ts';
 import { startsAfterExit } from './action-policy.ts';
 import { endedByStop } from './bookkeeping.ts';
@@ -26,7 +26,10 @@ export function watchRules(policy: Policy, info: ContainerInfo, dryRun: boolean)
     // A `--rm` container is removed by the engine as it exits: there is nothing left to start.
     restartOnExit: policy.restartOnExit && info.autoRemove !== true,
     engineRestarts: engineRestarts(info),
-    engineGaveUp: engineGaveUp(info),
+    // Never from the first inspect: an exit found down as the watch starts was not seen live, so the
+    // engine's verdict on it is unknown (a restart policy's container found down may be someone's stop:
+    // exit-verdict.ts); it is alerted and left down.
+    engineGaveUp: false,
     task: info.task && { healthcheck: policy.task.healthcheck, orphans: policy.task.orphans },
     backoff: policy.backoff,
     crashloop: policy.crashloop,
@@ -36,11 +39,11 @@ export function watchRules(policy: Policy, info: ContainerInfo, dryRun: boolean)
 /**
  * The rules after fresh inspect data (`docker update --restart`, a restart count that moved, an exit the
  * engine left down: on-failure:N given up, or Docker's policy off after a `docker kill`); the same object
- * when nothing changed. `current`: the data's exit is later than the last start seen (else its give-up
- * is old news and not taken).
+ * when nothing changed. `gaveUp`: the engine's verdict on the exit held, read once (exit-verdict.ts); a
+ * give-up taken holds until the container runs again (container-watch.ts).
  */
-export function followPolicy(rules: Rules, info: ContainerInfo, current = true): Rules {
-  const next = { engineRestarts: engineRestarts(info), engineGaveUp: current && engineGaveUp(info) };
+export function followPolicy(rules: Rules, info: ContainerInfo, gaveUp: boolean): Rules {
+  const next = { engineRestarts: engineRestarts(info), engineGaveUp: engineRestarts(info) && (gaveUp || rules.engineGaveUp === true) };
   return next.engineRestarts === rules.engineRestarts && next.engineGaveUp === (rules.engineGaveUp === true) ? rules : { ...rules, ...next };
 }
 

@@ -75,6 +75,22 @@ describe('on_exit with restart: always on an engine that decides at the exit', (
     w.info = { ...running, running: true, restarting: true, finishedAt: 9_000 };
     w.followRestartPolicy();
     expect(acted).toEqual([]);
+    // Found exited later with no new die: Docker cancelled its restart for someone's stop or kill
+    // (review 25c): the verdict on this exit was read already, and is not read again.
+    w.info = { ...running, running: false, exitCode: 3, finishedAt: 9_000 };
+    w.followRestartPolicy();
+    expect(acted).toEqual([]);
+    // The engine's restart failed: Docker sends a die for it, a new exit whose verdict is read afresh.
+    w.feed(crash(tick(100)));
+    w.info = { ...running, running: false, exitCode: 3, finishedAt: 9_200 };
+    w.followRestartPolicy();
+    expect(acted).toEqual(['start']);
+  });
+
+  it('a crash whose first read says left down is started', () => {
+    const { w, acted, tick } = watchOf(running);
+    w.start();
+    w.feed(crash(tick(100)));
     w.info = { ...running, running: false, exitCode: 3, finishedAt: 9_000 };
     w.followRestartPolicy();
     expect(acted).toEqual(['start']);

@@ -110,7 +110,11 @@ describe('on_exit with on-failure:N', () => {
     w.info = { ...running, running: false, restarting: true, restartCount: 1 };
     w.followRestartPolicy();
     expect(acted).toEqual([]);
-    // The engine's retries ran out: it stays down, and healer starts it.
+    // The engine restarts it and it crashes again (each exit's verdict is read once, after its die:
+    // exit-verdict.ts); its retries ran out: it stays down, and healer starts it.
+    w.feed({ type: 'started', at: tick(100), counted: true });
+    w.feed({ type: 'stopped', by: 'exit', exitCode: 3, oom: false, at: tick(100) });
+    expect(acted).toEqual([]);
     w.info = { ...running, running: false, restartCount: 2, exitCode: 3 };
     w.followRestartPolicy();
     expect(acted).toEqual(['start']);
