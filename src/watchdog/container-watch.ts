@@ -35,12 +35,8 @@ export class ContainerWatch {
   error: { readonly message: string; readonly at: number } | undefined;
   /** healer's restart sent and not answered yet (actor.ts): persisted as an owed start (persistedEntry). */
   restartSent: RestartSent | undefined;
-  /** Engine time of the last `start` event seen: inspect data of an exit before it says nothing of the next. */
-  startSeenAt = 0;
-  /** Engine time of the last `die` event seen: the exit whose verdict is read (exit-verdict.ts). */
-  dieSeenAt = 0;
-  /** The engine's verdict on the exit held, read once from the first inspect of an exit seen live. */
-  private readonly verdict = new ExitVerdict();
+  /** The engine's verdict on the exit held, read once from the first inspect of an exit seen live (exit-verdict.ts). */
+  readonly exits = new ExitVerdict();
   /** This run was reported as an orphan (a task started outside its orchestrator): said once per run. */
   orphanSeen = false;
   /** Why the probe cannot be routed (a configuration problem, not a failure); undefined when it can. */
@@ -49,7 +45,6 @@ export class ContainerWatch {
   private rules: Rules;
   /** The probe schedules (probe-slots.ts); what a probe's result does is probe-run.ts (runs). */
   private readonly probes: ProbeSlots;
-  /** What a probe run does with its result (probe-run.ts). */
   private readonly runs: ProbeRuns;
   private readonly pendingActions = new Set<Promise<void>>();
   private readonly wake: Wake;
@@ -93,7 +88,7 @@ export class ContainerWatch {
    */
   followRestartPolicy(): void {
     const before = this.rules;
-    this.rules = followPolicy(before, this.info, this.verdict.take(this.info, this.startSeenAt));
+    this.rules = followPolicy(before, this.info, this.exits.take(this.info));
     const s = this.state;
     if (this.rules.engineGaveUp === true && before.engineGaveUp !== true && s.lifecycle === 'exited' && !s.inFlight && !s.pending) {
       this.guard(() => this.apply((st, ctx) => resumeExited(st, this.deps.clock.now(), this.rules, ctx), 'engine gave up'));
@@ -184,10 +179,7 @@ export class ContainerWatch {
   feed(input: Input): void {
     if (input.type === 'orphaned') this.orphanSeen = true;
     // An exit found by inspect only (late-exit.ts, a resync) may be someone's stop: no verdict starts it.
-    if (input.type === 'stopped' && input.by === 'exit') {
-      if (input.unconfirmed === true) this.verdict.none();
-      else this.verdict.live(this.dieSeenAt);
-    }
+    if (input.type === 'stopped' && input.by === 'exit') this.exits.exited(input.unconfirmed !== true);
     this.guard(() => {
       // An endless stop the container survived ends before its check's verdict is taken (stop-survival.ts).
       noteSurvival(this, input, this.deps.clock.now());
@@ -230,7 +222,7 @@ export class ContainerWatch {
     this.state = state;
     // The engine's give-up was about the exit just left behind; the next one is read afresh.
     if (before.lifecycle === 'exited' && state.lifecycle !== 'exited') {
-      this.verdict.none();
+      this.exits.none();
       if (this.rules.engineGaveUp === true) this.rules = { ...this.rules, engineGaveUp: false };
     }
     if (before.lifecycle !== state.lifecycle) this.log.debug({ from: before.lifecycle, to: state.lifecycle, input: why }, 'lifecycle');

@@ -51,10 +51,9 @@ export function routeEvent(ev: ContainerEvent, h: EventHost, replayed = false): 
     }
     return;
   }
-  // A verdict on an exit the engine gave before this start is no longer news (followRestartPolicy).
-  if (ev.action === 'start' && ev.time > 0) w.startSeenAt = Math.max(w.startSeenAt, ev.time);
-  // The exit seen live whose verdict the inspect after it reads (exit-verdict.ts).
-  if (ev.action === 'die') w.dieSeenAt = ev.time;
+  // A verdict on an exit the engine gave before a start is no longer news; a die is the exit seen live
+  // whose verdict the inspect after it reads (exit-verdict.ts, followRestartPolicy).
+  w.exits.seen(ev.action, ev.time);
   w.guard(() => feedEvent(w, ev, now, h));
   // Whether the engine restarts this crash or has given up (on-failure:N's count; Docker's verdict after any
   // `docker kill`) is read after it (inspect), and followed there (ContainerWatch.followRestartPolicy:

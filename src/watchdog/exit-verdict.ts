@@ -19,12 +19,28 @@ export const DIE_SLACK_MS = 2000;
 
 type VerdictInfo = Pick<ContainerInfo, 'restartPolicy' | 'restartRetries' | 'restartCount' | 'running' | 'restarting' | 'decidesRestartAtExit' | 'finishedAt'>;
 
-/** The verdict awaited for the exit a watch holds. */
+/** The verdict awaited for the exit a watch holds, and the engine times of the events it is read against. */
 export class ExitVerdict {
+  /** Engine time of the last `start` event seen: inspect data of an exit before it says nothing of the next. */
+  startSeenAt = 0;
+  /** Engine time of the last `die` event seen: the exit whose verdict is read. */
+  dieSeenAt = 0;
   /** The engine time of the die whose verdict is awaited (0: not known), or undefined: none awaited. */
   private awaited: number | undefined;
   /** The die last armed: the same die fed twice (held back during an action, then read) is one exit. */
   private armedFor: number | undefined;
+
+  /** An engine event of the container (event-router.ts): its start and die times are what data is read against. */
+  seen(action: string, time: number): void {
+    if (action === 'start' && time > 0) this.startSeenAt = Math.max(this.startSeenAt, time);
+    if (action === 'die') this.dieSeenAt = time;
+  }
+
+  /** The watch holds an exit: seen live (its die the last seen), whose verdict is awaited; or found by inspect only. */
+  exited(live: boolean): void {
+    if (live) this.live(this.dieSeenAt);
+    else this.none();
+  }
 
   /** An exit seen live (its die at `dieAt`, engine time; 0 when not known): its verdict is awaited. */
   live(dieAt: number): void {
@@ -43,8 +59,9 @@ export class ExitVerdict {
    * of another exit (before the last start seen; read before the die) leaves the verdict awaited; the
    * first data of this exit ends the wait, whatever it says.
    */
-  take(info: VerdictInfo, startSeenAt: number): boolean {
+  take(info: VerdictInfo): boolean {
     const dieAt = this.awaited;
+    const startSeenAt = this.startSeenAt;
     if (dieAt === undefined) return false;
     // Answered across a start: the data tells of the exit before it.
     if (startSeenAt !== 0 && info.finishedAt <= startSeenAt) return false;

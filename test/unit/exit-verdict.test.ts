@@ -18,37 +18,40 @@ const leftDown = (finishedAt: number): ContainerInfo => ({ ...always, running: f
 describe('ExitVerdict', () => {
   it('reads the first data of the exit only', () => {
     const v = new ExitVerdict();
+    v.seen('start', 5_000);
     v.live(10_000);
-    expect(v.take({ ...always, running: true, restarting: true, finishedAt: 9_999 }, 5_000)).toBe(false);
-    expect(v.take(leftDown(9_999), 5_000)).toBe(false); // someone's stop during the restart delay
+    expect(v.take({ ...always, running: true, restarting: true, finishedAt: 9_999 })).toBe(false);
+    expect(v.take(leftDown(9_999))).toBe(false); // someone's stop during the restart delay
   });
   it('the same die fed twice (held back during an action, then read) is one exit', () => {
     const v = new ExitVerdict();
+    v.seen('start', 5_000);
     v.live(10_000);
-    expect(v.take({ ...always, running: true, restarting: true, finishedAt: 9_999 }, 5_000)).toBe(false);
+    expect(v.take({ ...always, running: true, restarting: true, finishedAt: 9_999 })).toBe(false);
     v.live(10_000);
-    expect(v.take(leftDown(9_999), 5_000)).toBe(false);
+    expect(v.take(leftDown(9_999))).toBe(false);
     v.live(20_000); // a new die (a failed restart): read afresh
-    expect(v.take(leftDown(19_999), 5_000)).toBe(true);
+    expect(v.take(leftDown(19_999))).toBe(true);
   });
   it('data read before the die leaves the verdict awaited', () => {
     const v = new ExitVerdict();
     v.live(60_000);
-    expect(v.take({ ...always, running: true, restarting: false, finishedAt: 1_000 }, 0)).toBe(false);
-    expect(v.take(leftDown(59_990), 0)).toBe(true);
+    expect(v.take({ ...always, running: true, restarting: false, finishedAt: 1_000 })).toBe(false);
+    expect(v.take(leftDown(59_990))).toBe(true);
   });
   it('an exit later than the die seen is not this exit: never a start on it', () => {
     const v = new ExitVerdict();
+    v.seen('start', 5_000);
     v.live(10_000);
-    expect(v.take(leftDown(40_000), 5_000)).toBe(false);
-    expect(v.take(leftDown(10_000), 5_000)).toBe(false); // and the wait is over
+    expect(v.take(leftDown(40_000))).toBe(false);
+    expect(v.take(leftDown(10_000))).toBe(false); // and the wait is over
   });
   it('nothing is awaited for an exit not seen live', () => {
     const v = new ExitVerdict();
-    expect(v.take(leftDown(10_000), 0)).toBe(false);
+    expect(v.take(leftDown(10_000))).toBe(false);
     v.live(10_000);
     v.none();
-    expect(v.take(leftDown(10_000), 0)).toBe(false);
+    expect(v.take(leftDown(10_000))).toBe(false);
   });
 });
 

@@ -110,7 +110,7 @@ describe('on_exit with restart: always on an engine that decides at the exit', (
     w.start();
     // Exit at engine time 9 000, then a start at 9 500 (an operator's, or healer's): the next crash is
     // the engine's to restart again, whatever inspect data from before that start says.
-    w.startSeenAt = 9_500;
+    w.exits.seen('start', 9_500);
     w.feed(crash(tick(100)));
     w.info = { ...running, running: false, exitCode: 3, finishedAt: 9_000 };
     w.followRestartPolicy();

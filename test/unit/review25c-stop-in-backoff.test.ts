@@ -47,7 +47,7 @@ describe('review25c: an operator docker stop during the engine restart delay, it
   it('is not started by healer on the resync after the reconnect', () => {
     const { w, acted, clock, tick } = watchOf(running);
     w.start();
-    w.startSeenAt = 5_000;
+    w.exits.seen('start', 5_000);
     // The crash, seen live: Docker is restarting it (the inspect read after the die says so).
     w.feed({ type: 'stopped', by: 'exit', exitCode: 3, oom: false, at: tick(100) });
     const deps = { clock, alerter: undefined, afterUnpause: { unpaused: () => undefined }, persist: () => undefined };
