@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MatchBudget } from '../../src/watchdog/match-budget.ts';
-import { MAX_CONCURRENT, World } from './harness.ts';
+import { queuedRestart, worldsPerTest } from './worlds.ts';
 
 // Review 25c. A restart HELD because its liveness re-check was put off by the match budget (recheck.ts
 // 'held', pending.recheckHeld) is documented to wait for its NEXT LIVENESS PROBE ("healer neither restarts
@@ -16,34 +16,12 @@ import { MAX_CONCURRENT, World } from './harness.ts';
 // What happens: restarted with no probe since the hold. What should: still held until a probe decides.
 // Severity: critical (a restart on a result healer did not get; the app may have recovered meanwhile).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const newWorld = worldsPerTest();
 
 describe('review25c: a held restart is not sent by a wake-up tick', () => {
   it('stays held until a liveness probe decides, however the watch is woken', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    w.patchEngine((engine) => {
-      const original = engine.restart.bind(engine);
-      engine.restart = async (id: string, timeoutMs: number) => {
-        await new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 5_000));
-        return original(id, timeoutMs);
-      };
-    });
-    await w.startHealer();
-    const busy = Array.from({ length: MAX_CONCURRENT }, (_, i) => w.run(`busy${i}`, 'live', 'ok'));
-    const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://127.0.0.1:1/', 'healer.liveness.body': 'ok', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
-    const late = w.engine.create('late', labels, { app: 'ok' });
-    w.engine.startNow(late);
-    await w.clock.advance(3_000, () => w.settle());
-    for (const c of busy) w.engine.setApp(c, 'hang');
-    for (let i = 0; i < 60 && busy.some((c) => w.wd.watches.get(c.id)?.state.inFlight !== true); i++) await w.clock.advance(100, () => w.settle());
-    await w.clock.advance(200, () => w.settle());
-    w.engine.setApp(late, 'hang');
-    for (let i = 0; i < 60 && w.wd.watches.get(late.id)?.state.inFlight !== true; i++) await w.clock.advance(100, () => w.settle());
+    const w = await newWorld();
+    const { late, busy } = await queuedRestart(w, { body: true });
     expect(w.wd.watches.get(late.id)?.state.inFlight).toBe(true);
 
     // Over its share: 1200 ms at 5% is paid 24 s from now.

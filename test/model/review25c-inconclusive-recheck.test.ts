@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Prober } from '../../src/probes/types.ts';
-import { MAX_CONCURRENT, World } from './harness.ts';
+import { queuedRestart, worldsPerTest } from './worlds.ts';
 
 // Review 25c. The liveness re-check of a restart that waited for a slot (recheck.ts) now holds the restart
 // when it gets no result (the match budget refused it): "healer neither restarts on a result it did not
@@ -16,34 +16,12 @@ import { MAX_CONCURRENT, World } from './harness.ts';
 // put-off re-check is (or not sent), until a real probe result decides.
 // Severity: critical (a restart of a container that recovered, on no evidence).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const newWorld = worldsPerTest();
 
 describe('review25c: an inconclusive liveness re-check does not send the restart', () => {
   it('holds the restart when the re-check has no result, as when the budget refuses it', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    w.patchEngine((engine) => {
-      const original = engine.restart.bind(engine);
-      engine.restart = async (id: string, timeoutMs: number) => {
-        await new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 5_000));
-        return original(id, timeoutMs);
-      };
-    });
-    await w.startHealer();
-    const busy = Array.from({ length: MAX_CONCURRENT }, (_, i) => w.run(`busy${i}`, 'live', 'ok'));
-    const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://127.0.0.1:1/', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
-    const late = w.engine.create('late', labels, { app: 'ok' });
-    w.engine.startNow(late);
-    await w.clock.advance(3_000, () => w.settle());
-    for (const c of busy) w.engine.setApp(c, 'hang');
-    for (let i = 0; i < 60 && busy.some((c) => w.wd.watches.get(c.id)?.state.inFlight !== true); i++) await w.clock.advance(100, () => w.settle());
-    await w.clock.advance(200, () => w.settle());
-    w.engine.setApp(late, 'hang');
-    for (let i = 0; i < 60 && w.wd.watches.get(late.id)?.state.inFlight !== true; i++) await w.clock.advance(100, () => w.settle());
+    const w = await newWorld();
+    const { late } = await queuedRestart(w);
     expect(w.wd.watches.get(late.id)?.state.inFlight, 'late restart decided, waiting for a slot').toBe(true);
 
     // The app recovers, but from now on its probes get no answer healer can judge (inconclusive).

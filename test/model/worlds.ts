@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { World } from './harness.ts';
+import { MAX_CONCURRENT, World } from './harness.ts';
 import type { SimContainer } from './sim-engine.ts';
 
 /**
@@ -53,4 +53,33 @@ export async function crashLoopingWorker(w: World): Promise<SimContainer> {
   const looped = (): boolean => w.alerts.some((a) => a.container?.name === 'worker' && a.event === 'crashloop');
   for (let i = 0; i < 600 && !looped(); i++) await w.advance(100);
   return c;
+}
+
+/**
+ * `late`, probed over HTTP (1 s, 2 failures; with a body match when `body`), whose liveness fails while
+ * both restart slots are taken by slow restarts (each of `busy` takes 5 s to answer, the engine patched
+ * before healer starts): its restart is decided and waits for a slot. The start of the tests of a queued
+ * restart's re-check (held by the match budget, inconclusive, an operator's stop during it).
+ */
+export async function queuedRestart(w: World, opts: { body?: boolean } = {}): Promise<{ late: SimContainer; busy: SimContainer[] }> {
+  await w.killHealer();
+  w.patchEngine((engine) => {
+    const original = engine.restart.bind(engine);
+    engine.restart = async (id: string, timeoutMs: number) => {
+      await new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 5_000));
+      return original(id, timeoutMs);
+    };
+  });
+  await w.startHealer();
+  const busy = Array.from({ length: MAX_CONCURRENT }, (_, i) => w.run(`busy${i}`, 'live', 'ok'));
+  const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://127.0.0.1:1/', ...(opts.body ? { 'healer.liveness.body': 'ok' } : {}), 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
+  const late = w.engine.create('late', labels, { app: 'ok' });
+  w.engine.startNow(late);
+  await w.clock.advance(3_000, () => w.settle());
+  for (const c of busy) w.engine.setApp(c, 'hang');
+  for (let i = 0; i < 60 && busy.some((c) => w.wd.watches.get(c.id)?.state.inFlight !== true); i++) await w.clock.advance(100, () => w.settle());
+  await w.clock.advance(200, () => w.settle());
+  w.engine.setApp(late, 'hang');
+  for (let i = 0; i < 60 && w.wd.watches.get(late.id)?.state.inFlight !== true; i++) await w.clock.advance(100, () => w.settle());
+  return { late, busy };
 }

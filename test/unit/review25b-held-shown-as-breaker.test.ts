@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MatchBudget } from '../../src/watchdog/match-budget.ts';
 import { summaryState } from '../../src/watchdog/status.ts';
-import { MAX_CONCURRENT, World } from '../model/harness.ts';
+import { queuedRestart, worldsPerTest } from '../model/worlds.ts';
 
 // Review 25b. A restart the match budget HOLDS (s25-budget: its liveness re-check refused) keeps
 // `pending` with no heldBy, no backoff due and no stop signal, so status.ts's summaryState falls through
@@ -14,35 +14,12 @@ import { MAX_CONCURRENT, World } from '../model/harness.ts';
 // `held`-like state naming the match budget), never the breaker's, which points the operator at the
 // wrong cause (medium: misleading output).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const newWorld = worldsPerTest();
 
 describe('review25b: a restart held by the match budget', () => {
   it('is not shown as held by the breaker', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    // Each restart takes 5 s to answer: the slots stay taken that long.
-    w.patchEngine((engine) => {
-      const original = engine.restart.bind(engine);
-      engine.restart = async (id: string, timeoutMs: number) => {
-        await new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 5_000));
-        return original(id, timeoutMs);
-      };
-    });
-    await w.startHealer();
-    const busy = Array.from({ length: MAX_CONCURRENT }, (_, i) => w.run(`busy${i}`, 'live', 'ok'));
-    const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://127.0.0.1:1/', 'healer.liveness.body': 'ok', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
-    const late = w.engine.create('late', labels, { app: 'ok' });
-    w.engine.startNow(late);
-    await w.clock.advance(3_000, () => w.settle());
-    for (const c of busy) w.engine.setApp(c, 'hang');
-    for (let i = 0; i < 60 && busy.some((c) => w.wd.watches.get(c.id)?.state.inFlight !== true); i++) await w.clock.advance(100, () => w.settle());
-    await w.clock.advance(200, () => w.settle());
-    w.engine.setApp(late, 'hang');
-    for (let i = 0; i < 60 && w.wd.watches.get(late.id)?.state.inFlight !== true; i++) await w.clock.advance(100, () => w.settle());
+    const w = await newWorld();
+    const { late } = await queuedRestart(w, { body: true });
     expect(w.wd.watches.get(late.id)?.state.inFlight, 'late restart decided, waiting for a slot').toBe(true);
 
     // Its matching so far is over its share: 600 ms at 5% is paid 12 s from now.

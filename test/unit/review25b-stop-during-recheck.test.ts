@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_CONCURRENT, World } from '../model/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { queuedRestart, worldsPerTest } from '../model/worlds.ts';
 
 // Review 25b (recheck.ts / pre-action.ts, reworked by s25-budget; the order is older, review 15).
 // preAction() judges "stopped meanwhile" (w.events.stopSignalled, fresh.running) from its inspect BEFORE
@@ -14,36 +14,14 @@ import { MAX_CONCURRENT, World } from '../model/harness.ts';
 // after the re-check (as before it): the restart is skipped and the container stays stopped
 // (critical: healer undoes an operator's stop).
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const newWorld = worldsPerTest();
 
 // The same gap for a `docker pause` during the re-check (a backup): the restart must not go to a frozen
 // container (the harness fails any action on a paused one); the pause is looked at again too (fix s25-fix-b).
 describe("review25b: an operator's stop during a queued restart's liveness re-check", () => {
   it.each(['stop', 'pause'] as const)('is not undone by the restart (%s)', async (how) => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    w.patchEngine((engine) => {
-      const original = engine.restart.bind(engine);
-      engine.restart = async (id: string, timeoutMs: number) => {
-        await new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 5_000));
-        return original(id, timeoutMs);
-      };
-    });
-    await w.startHealer();
-    const busy = Array.from({ length: MAX_CONCURRENT }, (_, i) => w.run(`busy${i}`, 'live', 'ok'));
-    const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://127.0.0.1:1/', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
-    const late = w.engine.create('late', labels, { app: 'ok' });
-    w.engine.startNow(late);
-    await w.clock.advance(3_000, () => w.settle());
-    for (const c of busy) w.engine.setApp(c, 'hang');
-    for (let i = 0; i < 60 && busy.some((c) => w.wd.watches.get(c.id)?.state.inFlight !== true); i++) await w.clock.advance(100, () => w.settle());
-    await w.clock.advance(200, () => w.settle());
-    w.engine.setApp(late, 'hang');
-    for (let i = 0; i < 60 && w.wd.watches.get(late.id)?.state.inFlight !== true; i++) await w.clock.advance(100, () => w.settle());
+    const w = await newWorld();
+    const { late } = await queuedRestart(w);
     expect(w.wd.watches.get(late.id)?.state.inFlight, 'late restart decided, waiting for a slot').toBe(true);
 
     // The re-check's probe (ContainerWatch.passesNow): the operator's stop lands while it is in flight.

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MatchBudget } from '../../src/watchdog/match-budget.ts';
-import { MAX_CONCURRENT, World } from '../model/harness.ts';
+import { queuedRestart, worldsPerTest } from '../model/worlds.ts';
 
 // Session 25, item 1, through the whole watchdog and actor over the in-memory engine (the unit test
 // s25-recheck-budget.test.ts has the real HTTP prober). Trigger: a container labelled
@@ -10,35 +10,12 @@ import { MAX_CONCURRENT, World } from '../model/harness.ts';
 // no probe of it while it is over its share; the restart is held, not sent; the next liveness probe,
 // once it is within its share, decides: here the app passes by then, so it is never restarted.
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) await w.dispose();
-});
+const newWorld = worldsPerTest();
 
 describe('s25: a queued restart whose re-check the match budget refuses is held for the next probe', () => {
   it('not probed outside the budget, not restarted on a result it did not get; a later pass recovers it', async () => {
-    const w = await World.create();
-    worlds.push(w);
-    await w.killHealer();
-    // Each restart takes 5 s to answer: the slots stay taken that long.
-    w.patchEngine((engine) => {
-      const original = engine.restart.bind(engine);
-      engine.restart = async (id: string, timeoutMs: number) => {
-        await new Promise<void>((resolve) => w.clock.view(-1).setTimeout(resolve, 5_000));
-        return original(id, timeoutMs);
-      };
-    });
-    await w.startHealer();
-    const busy = Array.from({ length: MAX_CONCURRENT }, (_, i) => w.run(`busy${i}`, 'live', 'ok'));
-    const labels = { 'healer.enable': 'true', 'healer.liveness': 'http://127.0.0.1:1/', 'healer.liveness.body': 'ok', 'healer.liveness.interval': '1s', 'healer.liveness.failures': '2' };
-    const late = w.engine.create('late', labels, { app: 'ok' });
-    w.engine.startNow(late);
-    await w.clock.advance(3_000, () => w.settle());
-    for (const c of busy) w.engine.setApp(c, 'hang');
-    for (let i = 0; i < 60 && busy.some((c) => w.wd.watches.get(c.id)?.state.inFlight !== true); i++) await w.clock.advance(100, () => w.settle());
-    await w.clock.advance(200, () => w.settle());
-    w.engine.setApp(late, 'hang');
-    for (let i = 0; i < 60 && w.wd.watches.get(late.id)?.state.inFlight !== true; i++) await w.clock.advance(100, () => w.settle());
+    const w = await newWorld();
+    const { late } = await queuedRestart(w, { body: true });
     expect(w.wd.watches.get(late.id)?.state.inFlight, 'late restart decided, waiting for a slot').toBe(true);
 
     // Its matching so far is over its share: 600 ms at 5% is paid 12 s from now.
