@@ -24,6 +24,9 @@ export function takeInspect(w: ContainerWatch, info: ContainerInfo, resync: bool
   const renamed = info.name !== w.info.name;
   // Also how a network's connect or disconnect of it reaches its probes (event-router.ts).
   takeInfo(w, info, deps.clock.now());
+  // A resync's data never gives the engine's verdict on an exit: events (an operator's `stop` in the
+  // restart delay) may have been lost with the stream, so "left down" cannot be told from someone's stop.
+  if (resync) w.exits.none();
   w.followRestartPolicy();
   // The state file names the container as it is now (a rename is read here, from its event).
   if (missed !== 0 || renamed) deps.persist(w);
